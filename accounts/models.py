@@ -1,0 +1,107 @@
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.auth import Role
+from core.db import UTCDateTime, db, utcnow
+
+ROLE_VALUES = "('resident', 'facilitator', 'organizer', 'admin')"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased, so the unique index also rejects case variants.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list["Membership"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+    demographics: Mapped["Demographics | None"] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    # Set for the duration of a request from the login session that authenticated it;
+    # Flask-Login keeps this, not the user id, in the cookie (see accounts.services).
+    session_token = None
+
+    def get_id(self) -> str | None:
+        return self.session_token
+
+    def roles_in(self, district_id: int) -> set[Role]:
+        return {Role(m.role) for m in self.memberships if m.district_id == district_id}
+
+    def has_role(self, district_id: int, *roles: Role) -> bool:
+        held = self.roles_in(district_id)
+        return Role.ADMIN in held or any(role in held for role in roles)
+
+
+class Membership(db.Model):
+    """A role a person holds in a district."""
+
+    __tablename__ = "membership"
+    __table_args__ = (
+        UniqueConstraint("user_id", "district_id", "role"),
+        CheckConstraint(f"role IN {ROLE_VALUES}", name="known_role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+
+
+class Demographics(db.Model):
+    """Optional facts about a person, kept only with their consent and deleted on request.
+
+    Used for participation statistics (age band, gender, dong) and nothing else.
+    """
+
+    __tablename__ = "demographics"
+    __table_args__ = (
+        CheckConstraint("birth_year IS NULL OR birth_year BETWEEN 1900 AND 2100",
+                        name="birth_year_range"),
+        CheckConstraint("gender IS NULL OR gender IN ('female', 'male', 'other')",
+                        name="known_gender"),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    consented_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    birth_year: Mapped[int | None]
+    gender: Mapped[str | None] = mapped_column(String(10))
+    dong: Mapped[str | None] = mapped_column(String(40))
+    occupation: Mapped[str | None] = mapped_column(String(40))
+
+    user: Mapped[User] = relationship(back_populates="demographics")
+
+
+class LoginSession(db.Model):
+    """A signed-in browser. Signing out revokes it, so a copied cookie stops working."""
+
+    __tablename__ = "login_session"
+
+    # SHA-256 of the token in the cookie; the token itself is never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalars(select(User).where(User.email == email.strip().lower())).first()

@@ -1,0 +1,280 @@
+"""People and roles: sign-up, sign-in sessions, password reset, consent-based demographics."""
+
+import contextlib
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from accounts.models import Demographics, LoginSession, Membership, User, user_by_email
+from core.auth import Role
+from core.db import db, utcnow
+from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.mail import send_mail
+from core.models import Cycle, CyclePhase, District
+
+MIN_PASSWORD_LENGTH = 10
+EMAIL_TAKEN = _l("이미 가입된 이메일입니다. 로그인하거나 비밀번호를 재설정하세요.")
+
+
+def _hasher() -> PasswordHasher:
+    config = current_app.config
+    return PasswordHasher(
+        time_cost=config["ARGON2_TIME_COST"], memory_cost=config["ARGON2_MEMORY_COST"]
+    )
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(
+            _l("비밀번호는 %(n)d자 이상이어야 합니다.", n=MIN_PASSWORD_LENGTH), status=422
+        )
+
+
+def register(email: str, password: str, display_name: str, district_id: int) -> User:
+    """A new resident of ``district_id``. Duplicate emails are refused."""
+    check_password_strength(password)
+    email = email.strip().lower()
+    if user_by_email(email) is not None:
+        raise Conflict(EMAIL_TAKEN)
+    user = User(email=email, password_hash=hash_password(password),
+                display_name=display_name.strip())
+    user.memberships.append(Membership(district_id=district_id, role=Role.RESIDENT))
+    db.session.add(user)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:
+        # Two sign-ups with one address at the same moment: the unique index decides.
+        raise Conflict(EMAIL_TAKEN) from exc
+    return user
+
+
+# Verifying against a real hash for unknown emails keeps the answer time the same, so the
+# sign-in form does not reveal which addresses have accounts.
+_DUMMY_HASH: dict[tuple, str] = {}
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = user_by_email(email)
+    hasher = _hasher()
+    if user is None:
+        key = (hasher.time_cost, hasher.memory_cost)
+        if key not in _DUMMY_HASH:
+            _DUMMY_HASH[key] = hasher.hash(secrets.token_hex(16))
+        with contextlib.suppress(VerificationError):
+            hasher.verify(_DUMMY_HASH[key], password)
+        return None
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(user: User) -> str:
+    """Start a login session; the returned token goes into the (signed) cookie."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(token_hash=_token_hash(token), user_id=user.id))
+    user.session_token = token
+    return token
+
+
+def user_for_session(token: str) -> User | None:
+    login = db.session.get(LoginSession, _token_hash(token))
+    if login is None or login.revoked_at is not None:
+        return None
+    user = login.user
+    user.session_token = token
+    return user
+
+
+def close_session(token: str) -> None:
+    login = db.session.get(LoginSession, _token_hash(token))
+    if login is not None and login.revoked_at is None:
+        login.revoked_at = utcnow()
+
+
+def close_all_sessions(user_id: int) -> None:
+    db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _reset_fingerprint(user: User) -> str:
+    # Part of the token: once the password changes, every earlier token stops working.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def request_password_reset(email: str, locale: str) -> None:
+    """Mail a reset link if the address has an account; say nothing either way."""
+    user = user_by_email(email)
+    if user is None:
+        return
+    token = _reset_serializer().dumps({"u": user.id, "f": _reset_fingerprint(user)})
+    link = url_for("accounts.reset_password", token=token, _external=True)
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    with force_locale(locale):
+        subject = _("[마당] 비밀번호 재설정")
+        body = _(
+            "아래 링크에서 새 비밀번호를 정하세요. 링크는 %(minutes)d분 동안 한 번만 쓸 수 "
+            "있습니다.\n\n%(link)s\n\n요청하지 않았다면 이 메일을 무시하세요.",
+            minutes=minutes, link=link,
+        )
+    send_mail(user.email, subject, body)
+
+
+def user_for_reset_token(token: str) -> User:
+    max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
+    invalid = DomainError(
+        _l("재설정 링크가 만료되었거나 올바르지 않습니다. 다시 요청하세요."), status=400
+    )
+    try:
+        data = _reset_serializer().loads(token, max_age=max_age)
+    except (SignatureExpired, BadSignature):
+        raise invalid from None
+    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
+    if user is None or data.get("f") != _reset_fingerprint(user):
+        raise invalid
+    return user
+
+
+def reset_password(token: str, password: str) -> User:
+    user = user_for_reset_token(token)
+    check_password_strength(password)
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    close_all_sessions(user.id)
+    return user
+
+
+def save_demographics(user: User, consent: bool, birth_year: int | None, gender: str | None,
+                      dong: str | None, occupation: str | None) -> None:
+    """Store demographics only with explicit consent; without it, keep nothing."""
+    if not consent:
+        raise DomainError(
+            _l("개인정보 수집·이용에 동의해야 인구통계 정보를 저장할 수 있습니다."), status=422
+        )
+    record = user.demographics or Demographics(user_id=user.id)
+    record.consented_at = utcnow()
+    record.birth_year = birth_year
+    record.gender = gender or None
+    record.dong = dong or None
+    record.occupation = occupation or None
+    user.demographics = record
+
+
+def delete_demographics(user: User) -> None:
+    if user.demographics is not None:
+        db.session.delete(user.demographics)
+        user.demographics = None
+
+
+def _check_may_manage(district_id: int, role: Role, acting_user: User) -> None:
+    # Organizers manage facilitators and organizers; only an admin makes or unmakes admins.
+    if role == Role.ADMIN and Role.ADMIN not in acting_user.roles_in(district_id):
+        raise Forbidden(_l("관리자 역할은 관리자만 부여하거나 회수할 수 있습니다."))
+
+
+def grant_role(district_id: int, email: str, role: Role, acting_user: User) -> Membership:
+    _check_may_manage(district_id, role, acting_user)
+    user = user_by_email(email)
+    if user is None:
+        raise NotFound(_l("그 이메일로 가입한 사람이 없습니다."))
+    if role in user.roles_in(district_id):
+        raise Conflict(_l("이미 그 역할을 가지고 있습니다."))
+    membership = Membership(user_id=user.id, district_id=district_id, role=role)
+    user.memberships.append(membership)
+    db.session.flush()
+    return membership
+
+
+def revoke_role(district_id: int, membership_id: int, acting_user: User) -> None:
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.district_id != district_id:
+        raise NotFound(_l("그런 역할 부여 기록이 없습니다."))
+    _check_may_manage(district_id, Role(membership.role), acting_user)
+    if membership.user_id == acting_user.id and membership.role in (Role.ORGANIZER, Role.ADMIN):
+        raise DomainError(_l("자신의 운영 권한은 직접 회수할 수 없습니다."), status=409)
+    db.session.delete(membership)
+
+
+def members_of(district_id: int) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .where(Membership.district_id == district_id, Membership.role != Role.RESIDENT)
+            .join(User)
+            .order_by(Membership.role, User.display_name)
+        )
+    )
+
+
+def create_user(email: str, password: str, role: Role, district: District,
+                display_name: str | None = None) -> User:
+    """The ``flask create-user`` command: a person with ``role`` (and resident) in ``district``."""
+    user = user_by_email(email)
+    if user is None:
+        user = register(email, password, display_name or email.split("@")[0], district.id)
+    if role not in user.roles_in(district.id):
+        user.memberships.append(Membership(district_id=district.id, role=role))
+    db.session.flush()
+    return user
+
+
+def save_cycle(district_id: int, year: int, title: str, description: str,
+               phase_dates: dict, cycle_id: int | None = None) -> Cycle:
+    """Create or update a district's yearly cycle and its phase schedule."""
+    cycle = None if cycle_id is None else cycle_of_district(district_id, cycle_id)
+    taken = db.session.scalars(
+        select(Cycle.id).where(Cycle.district_id == district_id, Cycle.year == year)
+    ).first()
+    if taken is not None and taken != cycle_id:
+        raise Conflict(_l("%(year)d년 주기가 이미 있습니다.", year=year))
+    if cycle is None:
+        cycle = Cycle(district_id=district_id)
+        db.session.add(cycle)
+    cycle.year = year
+    cycle.title = title.strip()
+    cycle.description = description.strip()
+    existing = {p.phase: p for p in cycle.phases}
+    for phase, (starts_on, ends_on) in phase_dates.items():
+        scheduled = existing.pop(phase.value, None) or CyclePhase(phase=phase.value)
+        scheduled.starts_on, scheduled.ends_on = starts_on, ends_on
+        if scheduled not in cycle.phases:
+            cycle.phases.append(scheduled)
+    for unscheduled in existing.values():
+        cycle.phases.remove(unscheduled)
+    db.session.flush()
+    return cycle
+
+
+def cycle_of_district(district_id: int, cycle_id: int) -> Cycle:
+    cycle = db.session.get(Cycle, cycle_id)
+    if cycle is None or cycle.district_id != district_id:
+        raise NotFound(_l("그런 연차 계획 주기가 없습니다."))
+    return cycle

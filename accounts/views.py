@@ -1,0 +1,255 @@
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from wtforms import SelectChoice
+
+from accounts import bp, services
+from accounts.forms import (
+    NOT_SAYING,
+    CycleForm,
+    DemographicsForm,
+    GrantRoleForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    SignInForm,
+    SignUpForm,
+)
+from core.auth import Role, public, role_required, signed_in
+from core.db import commit
+from core.errors import DomainError
+from core.security import limiter
+from core.tenancy import current_cycle, current_district, seoul_today
+from core.views import safe_next_url
+
+
+def _district_or_404():
+    district = current_district()
+    if district is None:
+        abort(404)
+    return district
+
+
+def _render_invalid(template: str, form, **context):
+    """A form with errors is re-shown with a 4xx, so clients and tests see the refusal."""
+    status = 422 if form.is_submitted() else 200
+    return render_template(template, form=form, **context), status
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@public
+def sign_up():
+    district = _district_or_404()
+    form = SignUpForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register(form.email.data, form.password.data,
+                                     form.display_name.data, district.id)
+            commit()
+        except DomainError as error:
+            form.email.errors.append(error.message)
+            return render_template("accounts/sign_up.html", form=form), error.status
+        _start_session(user)
+        flash(_l("가입을 환영합니다. 이제 의제를 제안하고 투표할 수 있습니다."), "success")
+        return redirect(url_for("accounts.my_page"))
+    return _render_invalid("accounts/sign_up.html", form)
+
+
+def _start_session(user) -> None:
+    # A fresh session at every sign-in: nothing from before (a fixated id included) survives.
+    session.clear()
+    services.open_session(user)
+    commit()
+    login_user(user)
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SIGNIN_RATE_LIMIT"], methods=["POST"],
+               error_message=_l("로그인 시도가 너무 많습니다. 잠시 후 다시 시도하세요."))
+@public
+def sign_in():
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            # The same words for an unknown email and a wrong password.
+            form.password.errors.append(_l("이메일 또는 비밀번호가 맞지 않습니다."))
+            return render_template("accounts/sign_in.html", form=form), 401
+        _start_session(user)
+        return redirect(safe_next_url(request.args.get("next")) or url_for("core.home"))
+    return _render_invalid("accounts/sign_in.html", form)
+
+
+@bp.route("/signout", methods=["POST"])
+@signed_in
+def sign_out():
+    services.close_session(current_user.get_id())
+    commit()
+    logout_user()
+    session.clear()
+    flash(_l("로그아웃했습니다."), "info")
+    return redirect(url_for("core.home"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RESET_RATE_LIMIT"], methods=["POST"],
+               error_message=_l("요청이 너무 많습니다. 잠시 후 다시 시도하세요."))
+@public
+def forgot_password():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data, str(get_locale()))
+        commit()
+        flash(_l("가입된 이메일이라면 재설정 링크를 보냈습니다. 메일함을 확인하세요."), "info")
+        return redirect(url_for("accounts.sign_in"))
+    return _render_invalid("accounts/forgot_password.html", form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    try:
+        services.user_for_reset_token(token)
+    except DomainError as error:
+        return render_template("accounts/reset_invalid.html", message=error.message), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        services.reset_password(token, form.password.data)
+        commit()
+        flash(_l("비밀번호를 바꿨습니다. 새 비밀번호로 로그인하세요."), "success")
+        return redirect(url_for("accounts.sign_in"))
+    return _render_invalid("accounts/reset_password.html", form)
+
+
+def _demographics_form(district, user) -> DemographicsForm:
+    record = user.demographics
+    form = DemographicsForm(obj=record) if record and request.method == "GET" else (
+        DemographicsForm())
+    if record and request.method == "GET":
+        form.consent.data = True
+    form.dong.choices = [NOT_SAYING] + [SelectChoice(d.name) for d in district.dongs]
+    return form
+
+
+@bp.route("/me", methods=["GET", "POST"])
+@signed_in
+def my_page():
+    district = _district_or_404()
+    form = _demographics_form(district, current_user)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.save_demographics(
+                current_user, form.consent.data, form.birth_year.data, form.gender.data,
+                form.dong.data, form.occupation.data,
+            )
+            commit()
+            flash(_l("인구통계 정보를 저장했습니다."), "success")
+            return redirect(url_for("accounts.my_page"))
+        except DomainError as error:
+            form.consent.errors.append(error.message)
+            status = error.status
+    elif form.is_submitted():
+        status = 422
+    cycle = current_cycle(district)
+    return render_template(
+        "accounts/my_page.html", form=form, district=district, cycle=cycle,
+        roles=current_user.roles_in(district.id), today=seoul_today(),
+    ), status
+
+
+@bp.route("/me/demographics/delete", methods=["POST"])
+@signed_in
+def delete_demographics():
+    services.delete_demographics(current_user)
+    commit()
+    flash(_l("인구통계 정보를 삭제했습니다."), "success")
+    return redirect(url_for("accounts.my_page"))
+
+
+@bp.route("/facilitate")
+@role_required(Role.FACILITATOR)
+def facilitator_page():
+    district = _district_or_404()
+    cycle = current_cycle(district)
+    return render_template("accounts/facilitator.html", district=district, cycle=cycle,
+                           today=seoul_today())
+
+
+@bp.route("/organize")
+@role_required(Role.ORGANIZER)
+def organizer_page():
+    district = _district_or_404()
+    return render_template(
+        "accounts/organizer.html", district=district, cycle=current_cycle(district),
+        members=services.members_of(district.id), grant_form=GrantRoleForm(),
+        today=seoul_today(),
+    )
+
+
+@bp.route("/organize/members", methods=["POST"])
+@role_required(Role.ORGANIZER)
+def grant_role():
+    district = _district_or_404()
+    form = GrantRoleForm()
+    if form.validate_on_submit():
+        try:
+            services.grant_role(district.id, form.email.data, Role(form.role.data), current_user)
+            commit()
+        except DomainError as error:
+            form.email.errors.append(error.message)
+            return _organizer_with_errors(district, form, error.status)
+        flash(_l("역할을 부여했습니다."), "success")
+        return redirect(url_for("accounts.organizer_page"))
+    return _organizer_with_errors(district, form, 422)
+
+
+def _organizer_with_errors(district, form, status):
+    return render_template(
+        "accounts/organizer.html", district=district, cycle=current_cycle(district),
+        members=services.members_of(district.id), grant_form=form, today=seoul_today(),
+    ), status
+
+
+@bp.route("/organize/members/<int:membership_id>/revoke", methods=["POST"])
+@role_required(Role.ORGANIZER)
+def revoke_role(membership_id: int):
+    district = _district_or_404()
+    try:
+        services.revoke_role(district.id, membership_id, current_user)
+        commit()
+    except DomainError as error:
+        flash(error.message, "error")
+        return _organizer_with_errors(district, GrantRoleForm(), error.status)
+    flash(_l("역할을 회수했습니다."), "success")
+    return redirect(url_for("accounts.organizer_page"))
+
+
+@bp.route("/organize/cycles/new", methods=["GET", "POST"])
+@bp.route("/organize/cycles/<int:cycle_id>", methods=["GET", "POST"])
+@role_required(Role.ORGANIZER)
+def edit_cycle(cycle_id: int | None = None):
+    district = _district_or_404()
+    cycle = None
+    if cycle_id is not None:
+        try:
+            cycle = services.cycle_of_district(district.id, cycle_id)
+        except DomainError:
+            abort(404)
+    form = CycleForm(obj=cycle)
+    if cycle is not None and request.method == "GET":
+        for scheduled in cycle.phases:
+            getattr(form, f"{scheduled.phase}_start").data = scheduled.starts_on
+            getattr(form, f"{scheduled.phase}_end").data = scheduled.ends_on
+    if form.validate_on_submit():
+        try:
+            services.save_cycle(district.id, form.year.data, form.title.data,
+                                form.description.data or "", form.phase_dates(), cycle_id)
+            commit()
+        except DomainError as error:
+            form.year.errors.append(error.message)
+            return render_template("accounts/cycle_form.html", form=form, cycle=cycle), \
+                error.status
+        flash(_l("연차 계획 주기를 저장했습니다."), "success")
+        return redirect(url_for("accounts.organizer_page"))
+    return _render_invalid("accounts/cycle_form.html", form, cycle=cycle)

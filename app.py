@@ -1,0 +1,65 @@
+"""The application factory: configuration, extensions, blueprints and CLI commands."""
+
+import os
+from pathlib import Path
+
+import click
+from dotenv import load_dotenv
+from flask import Flask
+
+from core import db as database
+from core import i18n, realtime, security
+from core import views as core_views
+from core.auth import login_manager
+from core.config import DEFAULTS, from_environment
+
+ROOT = Path(__file__).resolve().parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    load_dotenv(ROOT / ".env")
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or str(ROOT / "instance"))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(DEFAULTS)
+    app.config.update(from_environment(app.instance_path))
+    app.config.update(config or {})
+
+    database.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    realtime.init_app(app)
+    login_manager.init_app(app)
+
+    core_views.init_app(app)
+    from accounts import bp as accounts_bp
+    from accounts import setup as accounts_setup
+
+    accounts_setup(app)
+    app.register_blueprint(accounts_bp)
+
+    register_commands(app)
+    return app
+
+
+def register_commands(app: Flask) -> None:
+    from accounts import demo as accounts_demo
+    from accounts.cli import create_user_command
+    from core.db import commit
+    from core.jobs import work
+
+    app.cli.add_command(create_user_command)
+
+    @app.cli.command("seed-demo")
+    def seed_demo():
+        """Load the demo district (강동구, 2027 cycle) from the seed documents; idempotent."""
+        accounts = accounts_demo.seed()
+        commit()
+        click.echo("Demo accounts (email / password / role):")
+        for email, password, role in accounts:
+            click.echo(f"  {email}  {password}  {role}")
+
+    @app.cli.command("worker")
+    @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+    def worker(burst: bool):
+        """Run a background job worker (needs REDIS_URL)."""
+        work(app, burst=burst)

@@ -1,0 +1,73 @@
+"""Configuration read once from the environment when the app is created."""
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the Flask config dict from environment variables (see .env.example)."""
+    sqlite_path = Path(instance_path) / "madang.sqlite3"
+    redis_url = os.environ.get("REDIS_URL") or None
+    secret_key = os.environ.get("SECRET_KEY")
+    if not secret_key:
+        # A per-machine key kept in instance/ so that sessions survive restarts in embedded mode.
+        key_file = Path(instance_path) / "secret_key"
+        if key_file.exists():
+            secret_key = key_file.read_text().strip()
+        else:
+            secret_key = secrets.token_hex(32)
+            key_file.write_text(secret_key)
+            key_file.chmod(0o600)
+    return {
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": _database_url(
+            os.environ.get("DATABASE_URL") or f"sqlite:///{sqlite_path}"
+        ),
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "console"),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS"),
+        "MAIL_SENDER": os.environ.get("MAIL_SENDER", "madang@localhost"),
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
+        "MADANG_DISTRICT": os.environ.get("MADANG_DISTRICT"),
+        "SIGNIN_RATE_LIMIT": os.environ.get("SIGNIN_RATE_LIMIT", "10 per minute"),
+        "RESET_RATE_LIMIT": os.environ.get("RESET_RATE_LIMIT", "5 per minute"),
+    }
+
+
+def _database_url(url: str) -> str:
+    # Managed PostgreSQL services hand out postgres:// URLs; SQLAlchemy needs the psycopg 3 driver.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "WTF_CSRF_TIME_LIMIT": 60 * 60 * 12,
+    "BABEL_DEFAULT_LOCALE": "ko",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Seoul",
+    "LANGUAGES": ("ko", "en"),
+    "PASSWORD_RESET_MAX_AGE": 60 * 60,
+    "ARGON2_TIME_COST": 3,
+    "ARGON2_MEMORY_COST": 65536,
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_STRATEGY": "moving-window",
+}

@@ -1,0 +1,120 @@
+"""Publish/subscribe for live screens: Redis pub/sub, or an in-process broker.
+
+Redis carries messages between gunicorn workers and machines. The in-process broker
+serves the embedded single-process mode. Pub/sub may drop a message (a subscriber that
+reconnects misses what was sent meanwhile), so live screens must also be able to load
+a full snapshot; this module only moves messages.
+"""
+
+import json
+import queue
+import threading
+from collections.abc import Iterator
+
+from flask import current_app
+
+KEEPALIVE_SECONDS = 15
+
+
+class LocalBroker:
+    """Fan-out to subscribers in this process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscribers: dict[str, set[queue.Queue]] = {}
+
+    def publish(self, channel: str, message: str) -> int:
+        with self._lock:
+            targets = list(self._subscribers.get(channel, ()))
+        for target in targets:
+            target.put(message)
+        return len(targets)
+
+    def subscribe(self, channel: str, timeout: float) -> Iterator[str | None]:
+        inbox: queue.Queue = queue.Queue()
+        with self._lock:
+            self._subscribers.setdefault(channel, set()).add(inbox)
+
+        def messages():
+            try:
+                while True:
+                    try:
+                        yield inbox.get(timeout=timeout)
+                    except queue.Empty:
+                        yield None
+            finally:
+                with self._lock:
+                    subscribers = self._subscribers.get(channel)
+                    if subscribers is not None:
+                        subscribers.discard(inbox)
+                        if not subscribers:
+                            del self._subscribers[channel]
+
+        return messages()
+
+
+class RedisBroker:
+    """Redis pub/sub: every process subscribed to a channel receives each message."""
+
+    def __init__(self, url: str) -> None:
+        from redis import Redis
+
+        self._redis = Redis.from_url(url, decode_responses=True)
+
+    def publish(self, channel: str, message: str) -> int:
+        return self._redis.publish(channel, message)
+
+    def subscribe(self, channel: str, timeout: float) -> Iterator[str | None]:
+        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(channel)
+
+        def messages():
+            try:
+                while True:
+                    item = pubsub.get_message(timeout=timeout)
+                    yield item["data"] if item else None
+            finally:
+                pubsub.close()
+
+        return messages()
+
+
+def init_app(app) -> None:
+    url = app.config.get("REDIS_URL")
+    app.extensions["madang_broker"] = RedisBroker(url) if url else LocalBroker()
+
+
+def broker():
+    return current_app.extensions["madang_broker"]
+
+
+def publish(channel: str, payload: dict) -> int:
+    """Send ``payload`` (JSON-serialisable) to everyone subscribed to ``channel``."""
+    return broker().publish(channel, json.dumps(payload, ensure_ascii=False))
+
+
+def subscribe(channel: str, timeout: float = KEEPALIVE_SECONDS) -> Iterator[dict | None]:
+    """Subscribe now and return an iterator of payloads sent to ``channel`` from here on;
+    it yields ``None`` after ``timeout`` seconds of quiet, so a stream can send a
+    keep-alive and notice a closed connection."""
+    messages = broker().subscribe(channel, timeout)
+    return (None if message is None else json.loads(message) for message in messages)
+
+
+def sse_stream(channel: str, snapshot=None) -> Iterator[str]:
+    """Server-sent events for ``channel``: an optional snapshot first, then updates.
+
+    The subscription starts before the snapshot is read, so no update falls between them.
+    """
+    messages = subscribe(channel)
+    if snapshot is not None:
+        yield _sse(snapshot())
+    for payload in messages:
+        yield ": keep-alive\n\n" if payload is None else _sse(payload)
+
+
+def _sse(payload: dict) -> str:
+    data = json.dumps(payload, ensure_ascii=False)
+    event_id = payload.get("version")
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}data: {data}\n\n"

@@ -1,0 +1,134 @@
+"""Pages every district has: home with the year's timeline, health, language switch, errors."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+
+from core.auth import ROLE_LABELS, public
+from core.db import db
+from core.i18n import LOCALE_COOKIE
+from core.models import PHASE_GUIDES, PHASE_ORDER
+from core.tenancy import current_cycle, current_district, seoul_today
+
+bp = Blueprint("core", __name__)
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """Only same-site paths: a ``next`` pointing elsewhere would make sign-in an open redirect."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/")
+@public
+def home():
+    district = current_district()
+    cycle = current_cycle(district) if district else None
+    roles = (current_user.roles_in(district.id)
+             if district and current_user.is_authenticated else set())
+    return render_template("core/home.html", district=district, cycle=cycle, roles=roles,
+                           today=seoul_today())
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    checks = {"database": _check_database(), "redis": _check_redis()}
+    healthy = all(state in ("ok", "not configured") for state in checks.values())
+    return jsonify(status="ok" if healthy else "error", **checks), 200 if healthy else 503
+
+
+def _check_database() -> str:
+    try:
+        db.session.execute(text("SELECT 1"))
+        return "ok"
+    except Exception:
+        current_app.logger.exception("health check: database")
+        return "error"
+    finally:
+        db.session.rollback()
+
+
+def _check_redis() -> str:
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return "not configured"
+    from redis import Redis
+
+    try:
+        Redis.from_url(url, socket_timeout=2).ping()
+        return "ok"
+    except Exception:
+        current_app.logger.exception("health check: redis")
+        return "error"
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def set_language():
+    language = request.form.get("language", "")
+    if language not in current_app.config["LANGUAGES"]:
+        return render_template("core/error.html", code=400,
+                               message=_l("지원하지 않는 언어입니다.")), 400
+    target = safe_next_url(request.form.get("next")) or url_for("core.home")
+    response = redirect(target)
+    response.set_cookie(LOCALE_COOKIE, language, max_age=365 * 24 * 3600, samesite="Lax",
+                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+                        httponly=True)
+    return response
+
+
+ERROR_MESSAGES = {
+    400: _l("요청을 처리할 수 없습니다. 입력을 확인하세요."),
+    403: _l("이 페이지를 볼 권한이 없습니다."),
+    404: _l("찾는 페이지가 없습니다."),
+    405: _l("허용되지 않는 요청 방식입니다."),
+    413: _l("보낸 내용이 너무 큽니다."),
+    429: _l("요청이 너무 많습니다. 잠시 후 다시 시도하세요."),
+    500: _l("서버에 문제가 생겼습니다. 잠시 후 다시 시도하세요."),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def render_error(code: int, message=None):
+    message = message or ERROR_MESSAGES.get(code, ERROR_MESSAGES[400])
+    if _wants_json():
+        return jsonify(error=str(message), status=code), code
+    return render_template("core/error.html", code=code, message=message), code
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def site_context():
+        district = current_district()
+        roles = (current_user.roles_in(district.id)
+                 if district is not None and current_user.is_authenticated else set())
+        return {"site_district": district, "site_roles": roles, "role_labels": ROLE_LABELS,
+                "phase_guides": PHASE_GUIDES, "phases": PHASE_ORDER}
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400, _l("보안 토큰이 없거나 만료되었습니다. 페이지를 새로 고친 뒤 "
+                                   "다시 시도하세요."))
+
+    for code in ERROR_MESSAGES:
+        if code == 429:
+            continue
+        app.register_error_handler(code, lambda error, code=code: render_error(code))
+
+    @app.errorhandler(429)
+    def rate_limited(error):
+        return render_error(429, getattr(error, "description", None))

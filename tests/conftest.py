@@ -1,0 +1,191 @@
+"""Test fixtures: one app per database backend, schema built by the real migrations once,
+tables emptied after each test. PostgreSQL and Redis are real servers, named by
+TEST_DATABASE_URL and TEST_REDIS_URL; under CI=true their absence fails the run."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from app import create_app
+from core.db import db
+
+IN_CI = os.environ.get("CI") == "true"
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def require_service(variable: str, what: str) -> str:
+    url = os.environ.get(variable)
+    if url:
+        return url
+    if IN_CI:
+        pytest.fail(f"{variable} is not set: CI must test against a real {what}")
+    pytest.skip(f"{variable} is not set: no real {what} to test against")
+
+
+def require_shared_data() -> Path:
+    if SHARED_DATA.is_dir():
+        return SHARED_DATA
+    if IN_CI:
+        pytest.fail(f"shared election data missing at {SHARED_DATA}")
+    pytest.skip("shared election data (../shared/data) is absent")
+
+
+def base_config(tmp_path: Path, database_url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": None,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SIGNIN_RATE_LIMIT": "1000 per minute",
+        "RESET_RATE_LIMIT": "1000 per minute",
+        "MAIL_BACKEND": "memory",
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
+        "SERVER_NAME": "madang.test",
+    }
+
+
+def _reset_postgres_schema(url: str) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production, even while the test holds
+    one for database checks. Flask would otherwise reuse the test's context, sharing ``g``
+    and the database session between requests and hiding real behaviour.
+
+    The test's own session is rolled back around each request, so the request sees only
+    committed data and the test afterwards reads what the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        outer = _cv_app.get(None)
+        if outer is None:
+            return super().open(*args, **kwargs)
+        db.session.rollback()
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+            db.session.rollback()
+
+
+def _build_app(tmp_path: Path, backend: str):
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    else:
+        url = require_service("TEST_DATABASE_URL", "PostgreSQL")
+        url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+        _reset_postgres_schema(url)
+    os.environ["INSTANCE_PATH"] = str(tmp_path)
+    app = create_app(base_config(tmp_path, url))
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        upgrade(directory=str(Path(__file__).resolve().parents[1] / "migrations"))
+    return app
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def app(request, tmp_path_factory):
+    application = _build_app(tmp_path_factory.mktemp(request.param), request.param)
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request):
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application = request.getfixturevalue("app")
+    with application.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                quoted = ", ".join(f'"{name}"' for name in tables)
+                connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+            else:
+                for name in tables:
+                    connection.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608 (table names from our metadata)
+        application.extensions.pop("madang_outbox", None)
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def district(ctx):
+    from accounts.demo import seed_cycle, seed_district
+    from core.db import commit
+
+    created = seed_district()
+    seed_cycle(created)
+    commit()
+    return created
+
+
+TEST_PASSWORD = "correct horse battery"  # noqa: S105
+
+
+@pytest.fixture
+def make_user(ctx, district):
+    from accounts.services import create_user
+    from core.auth import Role
+    from core.db import commit
+
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "resident", email: str | None = None,
+             password: str = TEST_PASSWORD):
+        address = email or f"{role}{next(counter)}@example.kr"
+        user = create_user(address, password, Role(role), district, display_name=f"{role} 님")
+        commit()
+        return user
+
+    return make
+
+
+CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/") -> str:
+    page = client.get(path)
+    match = CSRF_PATTERN.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post_form(client, path: str, data: dict | None = None, **kwargs):
+    """POST like a browser: with the CSRF token the page carries."""
+    payload = {"csrf_token": csrf_token(client), **(data or {})}
+    return client.post(path, data=payload, **kwargs)
+
+
+def sign_in(client, email: str, password: str = TEST_PASSWORD):
+    response = post_form(client, "/signin", {"email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response

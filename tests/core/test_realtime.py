@@ -1,0 +1,59 @@
+import json
+import threading
+import time
+
+import pytest
+
+from core import realtime
+from tests.conftest import require_service
+
+
+@pytest.fixture(params=["local", "redis"])
+def broker_app(request, app):
+    if request.param == "redis":
+        url = require_service("TEST_REDIS_URL", "Redis")
+        app.extensions["madang_broker"] = realtime.RedisBroker(url)
+    else:
+        app.extensions["madang_broker"] = realtime.LocalBroker()
+    with app.app_context():
+        yield app
+    realtime.init_app(app)
+
+
+def test_published_messages_reach_every_subscriber(broker_app):
+    first = realtime.subscribe("poll:1", timeout=0.2)
+    second = realtime.subscribe("poll:1", timeout=0.2)
+    other = realtime.subscribe("poll:2", timeout=0.2)
+    time.sleep(0.1)
+    realtime.publish("poll:1", {"version": 1, "counts": {"가": 3}})
+    assert _next_message(first) == {"version": 1, "counts": {"가": 3}}
+    assert _next_message(second) == {"version": 1, "counts": {"가": 3}}
+    assert _next_message(other, tries=2) is None
+
+
+def test_quiet_channel_yields_keep_alive_markers(broker_app):
+    messages = realtime.subscribe("quiet", timeout=0.05)
+    assert next(messages) is None
+
+
+def test_event_stream_sends_snapshot_then_updates(broker_app):
+    stream = realtime.sse_stream("poll:9", snapshot=lambda: {"version": 4, "counts": {}})
+    assert next(stream) == 'id: 4\ndata: {"version": 4, "counts": {}}\n\n'
+
+    def later():
+        time.sleep(0.2)
+        with broker_app.app_context():
+            realtime.publish("poll:9", {"version": 5, "counts": {"예": 1}})
+
+    threading.Thread(target=later).start()
+    chunk = next(chunk for chunk in stream if not chunk.startswith(":"))
+    assert chunk.startswith("id: 5\n")
+    assert json.loads(chunk.split("data: ", 1)[1]) == {"version": 5, "counts": {"예": 1}}
+
+
+def _next_message(messages, tries: int = 20):
+    for _ in range(tries):
+        message = next(messages)
+        if message is not None:
+            return message
+    return None

@@ -1,0 +1,70 @@
+"""Browser journeys: the real app served on a loopback port, driven by Debian's Chromium."""
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import IN_CI, base_config
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    from flask_migrate import upgrade
+
+    from accounts import demo
+    from app import create_app
+    from core.db import commit
+
+    folder = tmp_path_factory.mktemp("e2e")
+    os.environ["INSTANCE_PATH"] = str(folder)
+    config = base_config(folder, f"sqlite:///{folder / 'e2e.sqlite3'}")
+    del config["SERVER_NAME"]
+    app = create_app(config)
+    with app.app_context():
+        upgrade(directory=str(Path(__file__).resolve().parents[2] / "migrations"))
+        demo.seed()
+        commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        if IN_CI:
+            pytest.fail("Chromium is not installed: browser journeys cannot run")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """A 390×844 phone-sized page, Korean by default."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="ko-KR")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def sign_in_as(page, base_url: str, email: str, password: str) -> None:
+    page.goto(f"{base_url}/signin")
+    page.get_by_label("이메일").fill(email)
+    page.get_by_label("비밀번호").fill(password)
+    page.get_by_role("button", name="로그인").click()
+    page.wait_for_url(f"{base_url}/")
