@@ -79,10 +79,11 @@ def cost_field():
     )
 
 
-def reason_field(label=None, required=True):
+def reason_field(label=None, required=True, id=None):
+    """A reason textarea; ``id`` keeps ids unique where several forms share one page."""
     validators = [Length(max=REASON_MAX, message=_l("%(max)d자 이하로 입력하세요.")), no_markup]
     validators.insert(0, DataRequired(REQUIRED) if required else Optional())
-    return TextAreaField(label or _l("사유"), validators=validators)
+    return TextAreaField(label or _l("사유"), validators=validators, id=id)
 
 
 class ProposalForm(FlaskForm):
@@ -120,7 +121,7 @@ class CommentForm(FlaskForm):
 
 
 class ReportForm(FlaskForm):
-    reason = reason_field(_l("신고 사유"))
+    reason = reason_field(_l("신고 사유"), id="report-reason")
     comment_id = HiddenField()
 
 
@@ -136,13 +137,14 @@ class StatusForm(FlaskForm):
     status = SelectField(_l("새 상태"),
                          choices=[SelectChoice(s.value, STATUS_LABELS[s]) for s in STATUS_TARGETS],
                          validators=[InputRequired(REQUIRED)])
-    reason = reason_field(_l("사유 (채택 안 됨은 필수, 공개됨)"), required=False)
+    reason = reason_field(_l("사유 (채택 안 됨은 필수, 공개됨)"), required=False,
+                          id="status-reason")
 
 
 class ShortlistForm(FlaskForm):
     for_forum = BooleanField(_l("공론장(원탁토론회) 의제로"))
     for_vote = BooleanField(_l("주민투표 후보로"))
-    reason = reason_field(_l("선정 사유 (공개)"))
+    reason = reason_field(_l("선정 사유 (공개)"), id="shortlist-reason")
 
 
 class AssignForm(FlaskForm):
@@ -159,4 +161,4 @@ class DuplicateForm(FlaskForm):
         _l("중복되는 기존 사업"),
         validators=[DataRequired(REQUIRED),
                     Length(max=300, message=_l("%(max)d자 이하로 입력하세요.")), no_markup])
-    reason = reason_field()
+    reason = reason_field(id="duplicate-reason")

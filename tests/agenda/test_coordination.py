@@ -226,3 +226,22 @@ def test_similar_check_works_without_script(client, make_user, make_item):
     assert "중소규모 마을축제 활성화 지원" in page and 'value="마을축제"' in page
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(AgendaItem)) == 1
+
+
+def test_agenda_pages_have_unique_ids_and_no_inline_code(organizer_client, district, make_item,
+                                                         organizer):
+    import re
+    from collections import Counter
+
+    a, b = make_item(), make_item()
+    fused = services.merge(district.id, [a.id, b.id], organizer,
+                           services.Proposal("통합", "", "welfare", "problem_solving"), "통합")
+    services.add_comment(district.id, fused.id, organizer, "의견")
+    commit()
+    for path in ("/agenda", "/agenda/propose", "/agenda/mine", "/agenda/coordinate",
+                 f"/agenda/{fused.id}", f"/agenda/{a.id}", f"/agenda/{a.id}/edit"):
+        html = organizer_client.get(path).get_data(as_text=True)
+        repeated = [i for i, n in Counter(re.findall(r'\sid="([^"]+)"', html)).items() if n > 1]
+        assert repeated == [], f"repeated ids on {path}"
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), path
+        assert not re.search(r"\sstyle=\"", html) and not re.search(r"\son[a-z]+=\"", html), path
