@@ -60,7 +60,7 @@ def _item_or_404(district, item_id: int) -> AgendaItem:
         item = services.get_item(district.id, item_id)
     except DomainError:
         abort(404)
-    if not services.can_view(item, current_user, district.id):
+    if not services.can_view(item, current_user):
         abort(404)
     return item
 

@@ -245,3 +245,26 @@ def test_agenda_pages_have_unique_ids_and_no_inline_code(organizer_client, distr
         assert repeated == [], f"repeated ids on {path}"
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), path
         assert not re.search(r"\sstyle=\"", html) and not re.search(r"\son[a-z]+=\"", html), path
+
+
+def test_carry_over_item_shows_where_it_came_from(app, district, cycle):
+    from datetime import date
+
+    from accounts.services import save_cycle
+    from core.models import Phase
+
+    earlier = save_cycle(district.id, 2026, "2026 강동구 지역사회혁신계획", "",
+                         {Phase.EVALUATION: (date(2026, 7, 1), date(2026, 12, 15))})
+    item = services.create_carry_over(
+        district.id, cycle.id,
+        services.Proposal("공동육아 나눔터 2기", "", "welfare", "problem_solving"),
+        "https://example.kr/evaluations/7", earlier.id)
+    commit()
+    page = app.test_client().get(f"/agenda/{item.id}").get_data(as_text=True)
+    assert "이전 주기의 성과평가에서 이어진 의제입니다." in page
+    assert "2026 강동구 지역사회혁신계획" in page
+    assert 'href="https://example.kr/evaluations/7"' in page
+    with pytest.raises(services.DomainError):
+        services.create_carry_over(
+            district.id, cycle.id,
+            services.Proposal("x", "", "welfare", "problem_solving"), "<script>", earlier.id)
