@@ -171,9 +171,12 @@ class RankedProfile:
         if m <= 62:
             # k ranked candidates hold positions 0..k-1 exactly once when the bits 1 << rank
             # of a ballot's ranked candidates add up to 2**k - 1: k bits can only cover k
-            # distinct positions.  This avoids building the order matrix for every check.
-            bits = np.where(ranked, np.left_shift(1, self.ranks, dtype=np.int64), 0)
-            covered = np.bitwise_or.reduce(bits, axis=1)
+            # distinct positions.  Column by column keeps every temporary one vector long.
+            covered = np.zeros(self.ranks.shape[0], dtype=np.int64)
+            complete = self.is_complete()
+            for column in np.ascontiguousarray(self.ranks.T):
+                shifted = np.left_shift(1, column, dtype=np.int64)
+                covered |= shifted if complete else np.where(column < m, shifted, 0)
             return bool((covered == (np.left_shift(1, lengths, dtype=np.int64) - 1)).all())
         orders = self._scatter_orders()
         # Otherwise: k candidates fill exactly the first k slots of the order matrix.
