@@ -16,7 +16,8 @@ from voting.tally.ties import Lot
 
 from .references import pref_voting_profile, ranked_winners
 
-SETTINGS = settings(max_examples=40, deadline=None)
+# Derandomized: the same examples on every run, so CI time and outcome do not vary.
+SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None)
 
 
 @st.composite
