@@ -29,19 +29,24 @@ def pairwise(profile: RankedProfile) -> np.ndarray:
     """``support[a, b]``: voters ranking ``a`` strictly above ``b`` (extended strict preference)."""
     m = profile.unranked
     # One contiguous row per candidate makes each pairwise comparison a single SIMD pass.
-    by_candidate = np.ascontiguousarray(profile.ranks.T)
+    by_candidate = profile.columns()
     counts = profile.counts
     unit = bool((counts == 1).all())
     weights = counts.astype(np.float64)
+    total = int(counts.sum())
+    # On complete strict ballots every voter prefers one of each pair, so the second direction
+    # is the rest; otherwise (ties, truncation) both directions must be counted.
+    complementary = profile.is_complete() and profile.is_strict()
     support = np.zeros((m, m), dtype=np.int64)
     for a in range(m):
         for b in range(a + 1, m):
             above = by_candidate[a] < by_candidate[b]
             support[a, b] = np.count_nonzero(above) if unit else int(weights @ above)
-            # Both directions are counted: with ties or truncation they need not add up, and
-            # a second pass is cheaper than first proving that the ballots are strict.
-            below = by_candidate[b] < by_candidate[a]
-            support[b, a] = np.count_nonzero(below) if unit else int(weights @ below)
+            if complementary:
+                support[b, a] = total - support[a, b]
+            else:
+                below = by_candidate[b] < by_candidate[a]
+                support[b, a] = np.count_nonzero(below) if unit else int(weights @ below)
     return support
 
 
