@@ -36,6 +36,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     accounts_setup(app)
     app.register_blueprint(accounts_bp)
+    from forums import bp as forums_bp
+    from forums import setup as forums_setup
+
+    forums_setup(app)
+    app.register_blueprint(forums_bp)
 
     register_commands(app)
     return app

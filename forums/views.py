@@ -1,0 +1,1 @@
+from forums import bp, services  # noqa: F401
