@@ -22,6 +22,10 @@ def channel(poll_id: int) -> str:
     return f"forums:poll:{poll_id}"
 
 
+def forum_channel(forum_id: int) -> str:
+    return f"forums:forum:{forum_id}"
+
+
 class LocalGate:
     """Lets one publish per key through per interval, within this process."""
 
@@ -105,3 +109,19 @@ def _publish(app, poll_id: int) -> None:
         db.session.remove()
         if snapshot is not None:
             realtime.publish(channel(poll_id), snapshot)
+
+
+def forum_changed(forum_id: int) -> None:
+    """Tell big screens, after commit, that polls opened or closed or a table reported.
+    Rare events, so no coalescing."""
+    app = current_app._get_current_object()
+
+    def push():
+        from forums.services import screen_state
+
+        with app.app_context():
+            state = screen_state(forum_id)
+            db.session.remove()
+            realtime.publish(forum_channel(forum_id), state)
+
+    after_commit(push)

@@ -19,6 +19,7 @@ from core.db import db, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.models import Cycle
 from forums import live
+from forums.analysis import percent
 from forums.models import (
     AGE_BANDS,
     GENDER_LABELS,
@@ -263,6 +264,7 @@ def set_poll_state(forum: Forum, poll_id: int, state: str) -> Poll:
     db.session.flush()
     db.session.refresh(poll)
     live.poll_changed(poll.id)
+    live.forum_changed(forum.id)
     return poll
 
 
@@ -281,6 +283,7 @@ def launch_live_poll(forum: Forum, user, table_id: int | None, kind: str, text: 
     db.session.add(poll)
     db.session.flush()
     live.poll_changed(poll.id)
+    live.forum_changed(forum.id)
     return poll
 
 
@@ -564,11 +567,11 @@ def poll_snapshot(poll_id: int) -> dict | None:
             "id": question.id, "text": question.text, "kind": question.kind,
             "respondents": total,
             "options": [{"id": o.id, "label": o.label, "count": source[o.id],
-                         "percent": round(100 * source[o.id] / total) if total else 0}
+                         "percent": percent(source[o.id], total)}
                         for o in question.options],
         })
-    return {"poll": poll.id, "version": poll.version, "state": poll.state,
-            "phase": poll.phase, "questions": questions}
+    return {"poll": poll.id, "forum_id": poll.forum_id, "version": poll.version,
+            "state": poll.state, "phase": poll.phase, "questions": questions}
 
 
 # --- tables ------------------------------------------------------------------------------
@@ -586,6 +589,7 @@ def submit_table_outputs(forum: Forum, table_id: int, user, obstacle: str, stepp
     table.obstacle_keyword, table.stepping_stone_keyword = obstacle, stepping_stone
     table.summary, table.outputs_submitted_at = summary, utcnow()
     db.session.flush()
+    live.forum_changed(forum.id)
     return table
 
 
@@ -612,3 +616,18 @@ def keyword_cloud(forum: Forum) -> list[dict]:
     return [{"word": word, "kind": kind, "count": count,
              "size": 1 + round(4 * (count - 1) / (top - 1)) if top > 1 else 3}
             for (kind, word), count in sorted(counts.items(), key=lambda item: item[0][1])]
+
+
+def screen_state(forum_id: int) -> dict:
+    """What decides the big screen's layout: the room's open polls and the reported tables."""
+    open_polls = db.session.scalars(
+        select(Poll.id).where(Poll.forum_id == forum_id, Poll.state == PollState.OPEN,
+                              Poll.table_id.is_(None)).order_by(Poll.id)
+    )
+    reported = db.session.execute(
+        select(ForumTable.id, ForumTable.outputs_submitted_at)
+        .where(ForumTable.forum_id == forum_id, ForumTable.outputs_submitted_at.is_not(None))
+        .order_by(ForumTable.id)
+    )
+    return {"forum": forum_id, "open_polls": list(open_polls),
+            "outputs": [f"{table_id}@{at.timestamp():.0f}" for table_id, at in reported]}
