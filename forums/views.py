@@ -535,6 +535,13 @@ def _event_stream(channel: str, snapshot):
 
 # --- facilitator ---------------------------------------------------------------------------
 
+def facilitator_assignments(district_id: int, user_id: int) -> list[dict]:
+    """The facilitator page's list of this person's tables, each linking to its console."""
+    return [{"label": _l("%(forum)s · %(n)d번 테이블", forum=t.forum.title, n=t.number),
+             "url": url_for("forums.console", forum_id=t.forum_id, table_id=t.id)}
+            for t in services.tables_of_facilitator(district_id, user_id)]
+
+
 def _staff_table(forum, table_id: int):
     try:
         return services.table_for_staff(forum, table_id, current_user)

@@ -267,3 +267,10 @@ def test_organizer_pages_refuse_other_districts_forums(client, organizer, forum,
         assert client.get(path).status_code == 404, path
     assert client.get("/j/ZZZZZZ").status_code == 404
     assert csrf_token(client)
+
+
+def test_facilitator_page_lists_their_tables(client, forum, facilitators):
+    sign_in(client, facilitators[0].email)
+    html = client.get("/facilitate").get_data(as_text=True)
+    assert f"/forums/{forum.id}/tables/{forum.tables[0].id}" in html
+    assert f"/forums/{forum.id}/tables/{forum.tables[1].id}" not in html
