@@ -49,7 +49,7 @@ class PollState(StrEnum):
 POLL_STATE_LABELS = {
     PollState.DRAFT: _l("시작 전"),
     PollState.OPEN: _l("진행 중"),
-    PollState.CLOSED: _l("마감"),
+    PollState.CLOSED: _l("마감됨"),
 }
 
 
