@@ -36,6 +36,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     accounts_setup(app)
     app.register_blueprint(accounts_bp)
+    from agenda import bp as agenda_bp
+    from agenda import setup as agenda_setup
+
+    agenda_setup(app)
+    app.register_blueprint(agenda_bp)
     from forums import bp as forums_bp
     from forums import setup as forums_setup
 
@@ -49,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
 def register_commands(app: Flask) -> None:
     from accounts import demo as accounts_demo
     from accounts.cli import create_user_command
+    from agenda import demo as agenda_demo
     from core.db import commit
     from core.jobs import work
     from forums import demo as forums_demo
@@ -61,6 +67,7 @@ def register_commands(app: Flask) -> None:
     def seed_demo():
         """Load the demo district (강동구, 2027 cycle) from the seed documents; idempotent."""
         accounts = accounts_demo.seed()
+        accounts += agenda_demo.seed()
         district = accounts_demo.seed_district()
         forum = forums_demo.seed(district, next(c for c in district.cycles if c.year == 2027))
         commit()

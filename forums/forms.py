@@ -48,6 +48,12 @@ class ForumForm(FlaskForm):
 class TopicForm(FlaskForm):
     title = StringField(_l("주제"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("설명"), validators=[Optional(), Length(max=2000)])
+    agenda_item = SelectField(_l("다루는 의제 (선택)"), choices=[], validate_choice=False)
+
+
+class AgendaRankingForm(FlaskForm):
+    text = StringField(_l("순위 질문"), validators=[DataRequired(), Length(max=300)],
+                       default=_l("우선 실행해야 할 의제의 순위를 매겨 주세요."))
 
 
 class QuestionForm(FlaskForm):

@@ -124,8 +124,13 @@ class Topic(db.Model):
     position: Mapped[int]
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    # The agenda item this topic deliberates, when it is one (optional).
+    agenda_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agenda_item.id", ondelete="SET NULL"), index=True
+    )
 
     forum: Mapped[Forum] = relationship(back_populates="topics")
+    agenda_item = relationship("AgendaItem")
     questions: Mapped[list["Question"]] = relationship(
         back_populates="topic", order_by="Question.position", cascade="all, delete-orphan",
         foreign_keys="Question.topic_id",
@@ -287,6 +292,10 @@ class Option(db.Model):
     question_id: Mapped[int] = mapped_column(ForeignKey("forum_question.id", ondelete="CASCADE"))
     position: Mapped[int]
     label: Mapped[str] = mapped_column(String(200))
+    # In a ranking of agenda items, the item this option stands for.
+    agenda_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agenda_item.id", ondelete="SET NULL"), index=True
+    )
 
     question: Mapped[Question] = relationship(back_populates="options")
 

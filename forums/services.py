@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from accounts.models import Membership, User
+from agenda import services as agenda_services
 from core.auth import Role
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
@@ -168,10 +169,15 @@ def create_forum(district_id: int, cycle_id: int, title: str, held_on: date, ven
     raise Conflict(_l("참가 코드를 만들지 못했습니다. 다시 시도하세요."))
 
 
-def add_topic(forum: Forum, title: str, description: str = "") -> Topic:
-    """A topic in the next position, with its pre and post polls ready to open."""
+def add_topic(forum: Forum, title: str, description: str = "",
+              agenda_item_id: int | None = None) -> Topic:
+    """A topic in the next position (optionally deliberating one of the district's agenda
+    items), with its pre and post polls ready to open."""
+    if agenda_item_id is not None:
+        agenda_services.get_item(forum.district_id, agenda_item_id)
     position = len(forum.topics) + 1
-    topic = Topic(position=position, title=title.strip(), description=description.strip())
+    topic = Topic(position=position, title=title.strip(), description=description.strip(),
+                  agenda_item_id=agenda_item_id)
     forum.topics.append(topic)
     db.session.flush()
     for phase in (PollPhase.PRE, PollPhase.POST):
@@ -233,6 +239,47 @@ def add_question(topic: Topic, kind: str, text: str, labels: list[str],
     topic.questions.append(question)
     db.session.flush()
     return question
+
+
+def forum_candidates(forum: Forum) -> list:
+    """Agenda items the cycle shortlisted for deliberation at forums."""
+    return agenda_services.shortlisted_items(forum.cycle_id, for_vote=False, for_forum=True)
+
+
+def add_agenda_ranking(topic: Topic, text: str) -> Question:
+    """A ranking question over the agenda items shortlisted for forums, each option tied to
+    its item so the forum's ranking can be read per agenda item."""
+    items = forum_candidates(topic.forum)
+    if not 2 <= len(items) <= MAX_OPTIONS:
+        raise DomainError(_l("순위를 매길 공론장 후보 의제가 2개에서 %(n)d개 사이여야 합니다.",
+                             n=MAX_OPTIONS))
+    question = add_question(topic, QuestionKind.RANKING, text, [i.title[:200] for i in items])
+    for option, item in zip(question.options, items, strict=True):
+        option.agenda_item_id = item.id
+    db.session.flush()
+    return question
+
+
+def agenda_ranking(forum: Forum) -> dict[int, int]:
+    """Borda points per agenda item from the forum's post-poll rankings (n−1 points for a
+    first place down to 0 for the last): what the vote can take in as a component."""
+    option_count = (
+        select(func.count(Option.id)).where(Option.question_id == Question.id)
+        .correlate(Question).scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Option.agenda_item_id, AnswerChoice.rank, option_count)
+        .join(AnswerChoice, AnswerChoice.option_id == Option.id)
+        .join(Question, Question.id == Option.question_id)
+        .join(Answer, Answer.id == AnswerChoice.answer_id)
+        .join(Poll, Poll.id == Answer.poll_id)
+        .where(Poll.forum_id == forum.id, Poll.phase == PollPhase.POST,
+               Question.kind == QuestionKind.RANKING, Option.agenda_item_id.is_not(None))
+    )
+    points: Counter = Counter()
+    for item_id, rank, size in rows:
+        points[item_id] += size - rank
+    return dict(points)
 
 
 def set_facilitator(forum: Forum, table_id: int, user_id: int | None) -> ForumTable:

@@ -27,6 +27,7 @@ from core.tenancy import current_cycle, current_district
 from forums import bp, live, report, services
 from forums.forms import (
     NOT_SAYING,
+    AgendaRankingForm,
     ChooseTableForm,
     DemographicsForm,
     ForumForm,
@@ -318,9 +319,13 @@ def _manage_page(forum, status=200, **forms):
         SelectChoice(str(u.id), u.display_name) for u in services.facilitators_of(district.id)]
     table_choices = [SelectChoice("", _l("미배정"))] + [
         SelectChoice(str(t.id), _l("%(n)d번 테이블", n=t.number)) for t in forum.tables]
+    topic_form = forms.get("topic_form") or TopicForm()
+    candidates = services.forum_candidates(forum)
+    topic_form.agenda_item.choices = [SelectChoice("", _l("없음"))] + [
+        SelectChoice(str(item.id), item.title) for item in candidates]
     return render_template(
         "forums/manage.html", forum=forum, join_url=join_url(forum),
-        topic_form=forms.get("topic_form") or TopicForm(),
+        topic_form=topic_form, ranking_form=AgendaRankingForm(), candidates=candidates,
         question_form=forms.get("question_form") or QuestionForm(),
         live_form=forms.get("live_form") or LivePollForm(prefix="live"),
         facilitator_choices=facilitator_choices, table_choices=table_choices,
@@ -341,8 +346,15 @@ def add_topic(forum_id: int):
     form = TopicForm()
     if not form.validate_on_submit():
         return _manage_page(forum, 422, topic_form=form)
-    services.add_topic(forum, form.title.data, form.description.data or "")
-    commit()
+    raw = form.agenda_item.data or ""
+    try:
+        services.add_topic(forum, form.title.data, form.description.data or "",
+                           int(raw) if raw.isdigit() else None)
+        commit()
+    except DomainError as error:
+        db.session.rollback()
+        form.agenda_item.errors = [error.message]
+        return _manage_page(forum, error.status, topic_form=form)
     flash(_l("주제를 더했습니다."), "success")
     return redirect(url_for("forums.manage", forum_id=forum.id))
 
@@ -367,6 +379,28 @@ def add_question(forum_id: int, topic_id: int):
         form.options.errors.append(error.message)
         return _manage_page(forum, error.status, question_form=form)
     flash(_l("질문을 더했습니다. 사전·사후 설문에 같은 질문이 들어갑니다."), "success")
+    return redirect(url_for("forums.manage", forum_id=forum.id))
+
+
+@bp.route("/forums/<int:forum_id>/topics/<int:topic_id>/agenda-ranking", methods=["POST"])
+@role_required(Role.ORGANIZER)
+def add_agenda_ranking(forum_id: int, topic_id: int):
+    forum = _forum(forum_id)
+    try:
+        topic = services.topic_of_forum(forum, topic_id)
+    except NotFound:
+        abort(404)
+    form = AgendaRankingForm()
+    if not form.validate_on_submit():
+        return _error(DomainError(_l("순위 질문을 입력하세요.")),
+                      url_for("forums.manage", forum_id=forum.id))
+    try:
+        services.add_agenda_ranking(topic, form.text.data)
+        commit()
+    except DomainError as error:
+        db.session.rollback()
+        return _error(error, url_for("forums.manage", forum_id=forum.id))
+    flash(_l("공론장 후보 의제로 순위 질문을 만들었습니다."), "success")
     return redirect(url_for("forums.manage", forum_id=forum.id))
 
 

@@ -1,8 +1,8 @@
 """round-table forums: topics, tables, participants, polls, answers
 
 Revision ID: 0003
-Revises: 0001
-Create Date: 2026-11-22 00:22:21.076191
+Revises: 0002
+Create Date: 2026-11-22 00:32:28.411663
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
@@ -66,10 +66,15 @@ def upgrade():
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('agenda_item_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['agenda_item_id'], ['agenda_item.id'], name=op.f('fk_forum_topic_agenda_item_id_agenda_item'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['forum_id'], ['forum.id'], name=op.f('fk_forum_topic_forum_id_forum'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_forum_topic')),
     sa.UniqueConstraint('forum_id', 'position', name=op.f('uq_forum_topic_forum_id_position'))
     )
+    with op.batch_alter_table('forum_topic', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_forum_topic_agenda_item_id'), ['agenda_item_id'], unique=False)
+
     op.create_table('forum_participant',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('forum_id', sa.Integer(), nullable=False),
@@ -167,10 +172,15 @@ def upgrade():
     sa.Column('question_id', sa.Integer(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('label', sa.String(length=200), nullable=False),
+    sa.Column('agenda_item_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['agenda_item_id'], ['agenda_item.id'], name=op.f('fk_forum_option_agenda_item_id_agenda_item'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['question_id'], ['forum_question.id'], name=op.f('fk_forum_option_question_id_forum_question'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_forum_option')),
     sa.UniqueConstraint('question_id', 'position', name=op.f('uq_forum_option_question_id_position'))
     )
+    with op.batch_alter_table('forum_option', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_forum_option_agenda_item_id'), ['agenda_item_id'], unique=False)
+
     op.create_table('forum_answer_choice',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('answer_id', sa.Integer(), nullable=False),
@@ -195,6 +205,9 @@ def downgrade():
         batch_op.drop_index('ix_forum_answer_choice_option_id')
 
     op.drop_table('forum_answer_choice')
+    with op.batch_alter_table('forum_option', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_forum_option_agenda_item_id'))
+
     op.drop_table('forum_option')
     with op.batch_alter_table('forum_answer', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_forum_answer_question_id'))
@@ -216,6 +229,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_forum_participant_table_id'))
 
     op.drop_table('forum_participant')
+    with op.batch_alter_table('forum_topic', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_forum_topic_agenda_item_id'))
+
     op.drop_table('forum_topic')
     with op.batch_alter_table('forum_table', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_forum_table_facilitator_id'))
