@@ -41,6 +41,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     agenda_setup(app)
     app.register_blueprint(agenda_bp)
+    from forums import bp as forums_bp
+    from forums import setup as forums_setup
+
+    forums_setup(app)
+    app.register_blueprint(forums_bp)
 
     register_commands(app)
     return app
@@ -52,18 +57,26 @@ def register_commands(app: Flask) -> None:
     from agenda import demo as agenda_demo
     from core.db import commit
     from core.jobs import work
+    from forums import demo as forums_demo
+    from forums.cli import forum_report_command
 
     app.cli.add_command(create_user_command)
+    app.cli.add_command(forum_report_command)
 
     @app.cli.command("seed-demo")
     def seed_demo():
         """Load the demo district (강동구, 2027 cycle) from the seed documents; idempotent."""
         accounts = accounts_demo.seed()
         accounts += agenda_demo.seed()
+        district = accounts_demo.seed_district()
+        forum = forums_demo.seed(district, next(c for c in district.cycles if c.year == 2027))
         commit()
         click.echo("Demo accounts (email / password / role):")
         for email, password, role in accounts:
             click.echo(f"  {email}  {password}  {role}")
+        for email, password, _name in forums_demo.FACILITATORS[1:]:
+            click.echo(f"  {email}  {password}  facilitator")
+        click.echo(f"Demo forum {forum.id}: {forum.title} (join code {forum.join_code})")
 
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")

@@ -1,0 +1,48 @@
+"""Forum fixtures: a forum with three tables, two facilitators and one topic."""
+
+from datetime import date
+
+import pytest
+
+from core.db import commit
+
+
+@pytest.fixture
+def facilitators(make_user):
+    return make_user("facilitator"), make_user("facilitator")
+
+
+@pytest.fixture
+def organizer(make_user):
+    return make_user("organizer")
+
+
+@pytest.fixture
+def forum(ctx, district, facilitators):
+    from forums import services
+
+    created = services.create_forum(
+        district.id, district.cycles[0].id, "협치강동 원탁토론회", date(2027, 2, 10),
+        "강동구청 대강당", 40, "chosen", 3,
+    )
+    topic = services.add_topic(created, "우선 실시해야 할 민관협치 사업")
+    services.add_question(topic, "single", "가장 먼저 할 사업은?",
+                          ["주민자치 및 마을공동체 강화", "협치 교육", "소통 창구"])
+    services.add_question(topic, "multiple", "관심 분야를 고르세요 (최대 2개)",
+                          ["복지", "교육", "환경"], max_choices=2)
+    services.add_question(topic, "likert", "민관협치가 필요하다", [])
+    services.add_question(topic, "ranking", "순위를 매기세요", ["가", "나", "다"])
+    services.set_facilitator(created, created.tables[0].id, facilitators[0].id)
+    services.set_facilitator(created, created.tables[1].id, facilitators[1].id)
+    commit()
+    return created
+
+
+def seat(forum, table_number=1):
+    """A participant at the given table; returns (participant, token)."""
+    from forums import services
+
+    participant, token = services.join_forum(forum)
+    participant.table_id = forum.tables[table_number - 1].id
+    commit()
+    return participant, token
