@@ -353,6 +353,10 @@ def hash_token(token: str) -> str:
 
 
 def _add_participant(forum: Forum, **fields) -> Participant:
+    # People join in bursts; reading the highest number and retrying on a clash lets most
+    # of a burst fail. Locking the forum row queues the joins instead (PostgreSQL; SQLite
+    # writes one at a time anyway), so the number below is free when it is taken.
+    db.session.execute(select(Forum.id).where(Forum.id == forum.id).with_for_update())
     for _attempt in range(10):
         number = (db.session.scalar(
             select(func.max(Participant.number)).where(Participant.forum_id == forum.id)
