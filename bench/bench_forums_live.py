@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
+import contextlib
 import json
 import os
 import random
@@ -35,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -45,6 +47,8 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from core.realtime import KEEPALIVE_SECONDS  # noqa: E402 (needs the root on the path)
+
 DATABASE = "madang_bench_live"
 SECRET_KEY = "bench-forums-live"  # noqa: S105 (a throwaway server)
 ORGANIZER_EMAIL = "bench-organizer@example.kr"
@@ -54,6 +58,8 @@ LATENCY_TARGET = 1.0
 MEMORY_GROWTH_LIMIT = 1.10
 STARTUP_SECONDS = 60
 SETTLE_SECONDS = 20
+# Two keep-alive intervals: the first write to a closed connection may still succeed.
+RELEASE_SECONDS = 40
 
 
 def report(name: str, value: str, reference: str, ratio: float, verdict: str = "") -> None:
@@ -160,6 +166,7 @@ class Server:
 
     def __init__(self, database_url: str, redis_url: str, folder: Path) -> None:
         self.port = free_port()
+        self.redis_url = redis_url
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = folder / "gunicorn.log"
         self._log = self.log_path.open("wb")
@@ -192,19 +199,27 @@ class Server:
         lines = self.log_path.read_text(errors="replace").splitlines()
         return "\n".join(line for line in lines if not line.startswith("127.0.0.1 - "))[-6000:]
 
-    def rss_mb(self) -> float:
-        """Resident memory of the master and its workers."""
-        pids = [self.process.pid]
+    def _stats(self) -> dict[int, list[str]]:
+        """/proc/<pid>/stat fields (after the name) of the master and its workers."""
+        stats = {}
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
                 try:
-                    stat = (entry / "stat").read_text()
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
                 except OSError:
                     continue
-                if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid:
-                    pids.append(int(entry.name))
+                if int(entry.name) == self.process.pid or int(fields[1]) == self.process.pid:
+                    stats[int(entry.name)] = fields
+        return stats
+
+    def cpu_seconds(self) -> float:
+        ticks = os.sysconf("SC_CLK_TCK")
+        return sum(int(f[11]) + int(f[12]) for f in self._stats().values()) / ticks
+
+    def rss_mb(self) -> float:
+        """Resident memory of the master and its workers."""
         total_kb = 0
-        for pid in pids:
+        for pid in self._stats():
             try:
                 status = Path(f"/proc/{pid}/status").read_text()
             except OSError:
@@ -293,10 +308,31 @@ async def probe_health(client: httpx.AsyncClient, until: asyncio.Event, times: l
     """The reference: a trivial request (database and Redis ping) under the same load."""
     while not until.is_set():
         sent = time.monotonic()
-        response = await client.get("/healthz")
-        if response.status_code == 200:
-            times.append(time.monotonic() - sent)
+        # A probe that timed out still counts, with the time it waited.
+        with contextlib.suppress(httpx.HTTPError):
+            await client.get("/healthz")
+        times.append(time.monotonic() - sent)
         await asyncio.sleep(0.1)
+
+
+async def wait_for_release(redis_url: str, poll_id: int) -> float | None:
+    """Seconds until no process subscribes to the poll's channel any more (None: not within
+    the bound)."""
+    from redis.asyncio import Redis
+
+    from forums.live import channel
+
+    redis = Redis.from_url(redis_url)
+    started = time.monotonic()
+    try:
+        while time.monotonic() - started < RELEASE_SECONDS:
+            [(_name, subscribers)] = await redis.pubsub_numsub(channel(poll_id))
+            if subscribers == 0:
+                return time.monotonic() - started
+            await asyncio.sleep(0.2)
+        return None
+    finally:
+        await redis.aclose()
 
 
 async def run_round(server: Server, screen: httpx.AsyncClient, phones: list[Phone],
@@ -334,9 +370,11 @@ async def run_round(server: Server, screen: httpx.AsyncClient, phones: list[Phon
     health_times: list[float] = []
     health = httpx.AsyncClient(base_url=server.url, timeout=30)
     prober = asyncio.create_task(probe_health(health, answered, health_times))
+    cpu_before = server.cpu_seconds(), time.process_time()
     await asyncio.gather(*(answer(phone, moment)
                            for phone, moment in zip(phones, moments, strict=True)))
     finished = time.monotonic()
+    cpu = server.cpu_seconds() - cpu_before[0], time.process_time() - cpu_before[1]
     answered.set()
     await prober
     await health.aclose()
@@ -355,6 +393,10 @@ async def run_round(server: Server, screen: httpx.AsyncClient, phones: list[Phon
         follower.cancel()
     await asyncio.gather(*followers, return_exceptions=True)
 
+    # Closed screens free their server threads when the next keep-alive write fails; wait
+    # for that (Redis counts the subscriptions left), so rounds do not overlap.
+    released = await wait_for_release(server.redis_url, poll_id)
+
     sends.sort()
     latencies, missing = [], 0
     for sent, done, status in results:
@@ -368,7 +410,10 @@ async def run_round(server: Server, screen: httpx.AsyncClient, phones: list[Phon
                 missing += 1
             else:
                 latencies.append(seen - sent)
+    statuses = Counter(status for _, _, status in results)
     return {"poll_id": poll_id, "sent": len(results), "accepted": stored_ok,
+            "statuses": statuses, "released": released, "cpu": cpu,
+            "responses": [done - sent for sent, done, status in results if status == 302],
             "answer_span": finished - start, "requested": options.streams,
             "opened": len(opened), "kept": len(kept), "latencies": latencies,
             "missing": missing, "health": health_times}
@@ -417,12 +462,18 @@ def print_round(number: int, outcome: dict, stored: int) -> bool:
     stored_met = stored == sent == outcome["accepted"]
     report(f"{prefix} answers stored / sent", f"{stored}/{sent}", f"{sent} sent", stored / sent,
            verdict(stored_met, f"all, sent within {outcome['answer_span']:.1f} s"))
+    if set(outcome["statuses"]) != {302}:
+        print(f"{prefix}: answer responses by status {dict(outcome['statuses'])}")
     opened, kept = outcome["opened"], outcome["kept"]
     report(f"{prefix} streams opened / requested", f"{opened}/{outcome['requested']}",
            f"{outcome['requested']} asked", opened / outcome["requested"],
            verdict(opened == outcome["requested"], "all"))
     report(f"{prefix} streams kept / opened", f"{kept}/{opened}", f"{opened} opened",
            kept / max(opened, 1), verdict(kept == opened, "none dropped"))
+    released = outcome["released"]
+    report(f"{prefix} closed streams released", "-" if released is None else f"{released:.1f} s",
+           f"keep-alive {KEEPALIVE_SECONDS} s", (released or RELEASE_SECONDS) / KEEPALIVE_SECONDS,
+           verdict(released is not None, f"within {RELEASE_SECONDS} s"))
     latencies, health = outcome["latencies"], outcome["health"]
     if not latencies or not health:
         print(f"{prefix}: no latency measured (missing {outcome['missing']})")
@@ -433,9 +484,17 @@ def print_round(number: int, outcome: dict, stored: int) -> bool:
            f"healthz {health_p95 * 1000:.0f} ms", p95 / health_p95,
            verdict(latency_met, f"< {LATENCY_TARGET * 1000:.0f} ms, "
                    f"{len(latencies)} answer-screen pairs, {outcome['missing']} unseen"))
+    responses = outcome["responses"]
+    report(f"{prefix} answer response p95", f"{percentile(responses, 0.95) * 1000:.0f} ms",
+           f"healthz {health_p95 * 1000:.0f} ms", percentile(responses, 0.95) / health_p95)
+    span = outcome["answer_span"]
+    server_cpu, client_cpu = outcome["cpu"]
+    report(f"{prefix} server CPU while answering", f"{server_cpu / span:.2f} cores",
+           f"client {client_cpu / span:.2f} cores", server_cpu / max(client_cpu, 1e-9))
     report(f"{prefix} answer-to-screen max", f"{max(latencies) * 1000:.0f} ms",
            f"healthz {max(health) * 1000:.0f} ms", max(latencies) / max(health))
-    return stored_met and opened == outcome["requested"] and kept == opened and latency_met
+    return (stored_met and opened == outcome["requested"] and kept == opened and latency_met
+            and released is not None)
 
 
 def main() -> int:
