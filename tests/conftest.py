@@ -5,6 +5,7 @@ TEST_DATABASE_URL and TEST_REDIS_URL; under CI=true their absence fails the run.
 import os
 import re
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,8 @@ def base_config(tmp_path: Path, database_url: str) -> dict:
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,
         "SERVER_NAME": "madang.test",
+        # Pub/sub channels are server-wide in Redis: keep this run's apart from any other.
+        "REALTIME_NAMESPACE": f"test-{uuid.uuid4().hex[:12]}",
     }
 
 
