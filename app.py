@@ -46,6 +46,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     forums_setup(app)
     app.register_blueprint(forums_bp)
+    from plans import bp as plans_bp
+    from plans import setup as plans_setup
+
+    plans_setup(app)
+    app.register_blueprint(plans_bp)
 
     register_commands(app)
     return app
