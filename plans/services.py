@@ -880,10 +880,17 @@ def collect_findings(district_id: int, plan_id: int) -> list[Finding]:
                 and (project.id, FindingKind.LOW_RATED) not in known):
             added.append(add_finding(
                 district_id, plan.id, FindingKind.LOW_RATED, project.title,
-                f"{evaluation.period_label} {evaluation.score_percent}점, 주민 만족도 "
+                f"{PERIOD_KO[evaluation.period]} {evaluation.score_percent}점, 주민 만족도 "
                 f"{evaluation.satisfaction if evaluation.satisfaction is not None else '-'}%"
                 " — 방식을 바꿔 다시 숙의", project.id))
     return added
+
+
+# Stored texts (findings, carried items' origin) are written in Korean, the district's
+# language, whatever language the organizer's screen shows.
+PERIOD_KO = {Period.MID.value: "중간평가", Period.FINAL.value: "최종평가"}
+FINDING_KO = {FindingKind.FINDING.value: "평가 의견", FindingKind.UNFINISHED.value: "미완료 사업",
+              FindingKind.LOW_RATED.value: "낮은 평가 사업"}
 
 
 def public_plan_path(cycle_id: int) -> str:
@@ -908,7 +915,7 @@ def carry_finding(district_id: int, finding_id: int, next_cycle_id: int, actor) 
     agenda_field = project.field if project is not None and project.field else "other"
     dong_id = project.agenda_item.dong_id if project is not None and project.agenda_item else None
     description = finding.body or finding.title
-    origin = (f"{plan.cycle.title} 성과평가 — {finding.kind_label}: {finding.title} "
+    origin = (f"{plan.cycle.title} 성과평가 — {FINDING_KO[finding.kind]}: {finding.title} "
               f"({public_plan_path(plan.cycle_id)}#finding-{finding.id})")
     item = agenda.create_carry_over(
         district_id, target.id,
@@ -972,13 +979,31 @@ def _support_ballots(items: Sequence[AgendaItem]) -> tuple[list[list[bool]], lis
     return approvals, [count for _chosen, count in ordered]
 
 
+# The engine's MES completion raises each voter's share one money unit at a time, so counting
+# in won with a handful of voters would take millions of rounds; plans count in 백만원,
+# costs rounded up and the budget down, so no selection ever exceeds the real budget.
+TALLY_UNIT = 1_000_000
+
+
+def approval_profile(items: Sequence[AgendaItem], budget: int):
+    """Residents' 공감 over ``items`` as an approval profile with costs, in 백만원 units."""
+    from voting.tally import ApprovalProfile
+
+    approvals, counts = _support_ballots(items)
+    if not approvals:
+        return None
+    return ApprovalProfile([str(i.id) for i in items], approvals, counts,
+                           costs=[-(-(i.estimated_cost or 0) // TALLY_UNIT) for i in items],
+                           budget=budget // TALLY_UNIT)
+
+
 def what_if(district_id: int, plan: Plan) -> list[Scenario]:
     """Greedy, MES and the plan's own selection side by side over the cycle's candidates.
 
     Ballots are the residents' 공감 (support) for each candidate; the budget is what the plan
     leaves after its projects not grown from agenda items (foundation-building work), which
     every scenario keeps."""
-    from voting.tally import ApprovalProfile, tally
+    from voting.tally import tally
 
     candidates = what_if_candidates(district_id, plan.cycle_id)
     fixed = [p for p in plan.projects if p.agenda_item_id is None]
@@ -994,13 +1019,11 @@ def what_if(district_id: int, plan: Plan) -> list[Scenario]:
                 i.dong.name if i.dong else "") for i in items]
 
     scenarios = []
-    approvals, counts = _support_ballots(candidates)
-    if candidates and approvals:
-        profile = ApprovalProfile([str(i.id) for i in candidates], approvals, counts,
-                                  costs=[i.estimated_cost for i in candidates], budget=room)
+    profile = approval_profile(candidates, room) if candidates else None
+    if profile is not None:
         by_id = {str(i.id): i for i in candidates}
         for method in ("greedy", "mes"):
-            winners = [by_id[w] for w in tally(profile, method, budget=room).winners]
+            winners = [by_id[w] for w in tally(profile, method).winners]
             scenarios.append(Scenario(method, METHOD_LABELS[method], winners,
                                       sum(i.estimated_cost or 0 for i in winners)))
     manual = [p.agenda_item for p in plan.projects if p.agenda_item is not None]
