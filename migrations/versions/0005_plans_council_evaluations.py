@@ -1,7 +1,7 @@
 """plans: annual plan, projects, versions, city review, council, progress, evaluations, findings
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0007
 Create Date: 2026-11-22 00:44:27.683136
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005'
-down_revision = '0003'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
