@@ -50,6 +50,8 @@ sys.path.insert(0, str(ROOT))
 from core.realtime import KEEPALIVE_SECONDS  # noqa: E402 (needs the root on the path)
 
 DATABASE = "madang_bench_live"
+# Redis pub/sub channels are server-wide: this run's stay apart from any other's.
+NAMESPACE = f"bench-live-{os.getpid()}"
 SECRET_KEY = "bench-forums-live"  # noqa: S105 (a throwaway server)
 ORGANIZER_EMAIL = "bench-organizer@example.kr"
 ORGANIZER_PASSWORD = "bench organizer password"  # noqa: S105 (a throwaway database)
@@ -104,6 +106,7 @@ def build_app(database_url: str, redis_url: str, instance: Path):
     os.environ["INSTANCE_PATH"] = str(instance)
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url,
                       "SECRET_KEY": SECRET_KEY, "MAIL_BACKEND": "memory",
+                      "REALTIME_NAMESPACE": NAMESPACE,
                       "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024})
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
@@ -172,6 +175,7 @@ class Server:
         self._log = self.log_path.open("wb")
         environment = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
                        "SECRET_KEY": SECRET_KEY, "INSTANCE_PATH": str(folder),
+                       "REALTIME_NAMESPACE": NAMESPACE,
                        "MAIL_BACKEND": "memory"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py",
@@ -326,7 +330,7 @@ async def wait_for_release(redis_url: str, poll_id: int) -> float | None:
     started = time.monotonic()
     try:
         while time.monotonic() - started < RELEASE_SECONDS:
-            [(_name, subscribers)] = await redis.pubsub_numsub(channel(poll_id))
+            [(_name, subscribers)] = await redis.pubsub_numsub(f"{NAMESPACE}:{channel(poll_id)}")
             if subscribers == 0:
                 return time.monotonic() - started
             await asyncio.sleep(0.2)

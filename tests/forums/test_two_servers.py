@@ -93,6 +93,7 @@ def two_servers(app, tmp_path):
         **os.environ,
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
+        "REALTIME_NAMESPACE": app.config["REALTIME_NAMESPACE"],
         "SECRET_KEY": "two-servers-share-this-key",
         "WEB_CONCURRENCY": "2",
         "GUNICORN_THREADS": "8",
