@@ -1,7 +1,7 @@
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.db import commit, db
@@ -100,6 +100,20 @@ def test_closed_and_draft_polls_refuse_answers(forum):
     commit()
     with pytest.raises(Conflict):
         services.submit_answers(forum, pre.id, participant, choice)
+    assert _answer_count() == 0
+
+
+def test_an_answer_to_a_poll_closed_meanwhile_is_refused_and_nothing_stays(forum):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a concurrent close inside an open transaction needs PostgreSQL")
+    participant, _ = seat(forum)
+    pre = _open(forum)
+    question = pre.questions[0]
+    assert services.poll_of_forum(forum, pre.id).state == PollState.OPEN  # read, now stale
+    with db.engine.begin() as organizer:
+        organizer.execute(update(Poll).where(Poll.id == pre.id).values(state=PollState.CLOSED))
+    with pytest.raises(Conflict):
+        services.submit_answers(forum, pre.id, participant, {question.id: [question.options[0].id]})
     assert _answer_count() == 0
 
 
