@@ -1,0 +1,109 @@
+"""Madang's counting engine: pure functions over ballots held as numpy arrays.
+
+The one entry point the app needs is :func:`tally`::
+
+    from voting.tally import RankedProfile, tally
+
+    profile = RankedProfile.from_rankings(["a", "b", "c"], [["a", "b"], ["c"]], counts=[5, 3])
+    result = tally(profile, "irv", seed="2025-budget-vote")
+    result.to_dict()   # method, ballots, candidates, winners, ranking, ties, scores, rounds, ...
+
+Files in PrefLib or Pabulib format are read with :func:`read_file`.
+"""
+
+from __future__ import annotations
+
+from .budget import greedy, mes, top_scores
+from .formats import ParseError, read_file
+from .profiles import ApprovalProfile, PointsProfile, Profile, ProfileError, RankedProfile
+from .ranked import borda, copeland, irv, pairwise, ranked_pairs, schulze, stv
+from .result import TallyResult
+from .ties import Lot
+
+RANKED_METHODS = ("borda", "schulze", "ranked-pairs", "copeland", "irv", "stv")
+METHODS = (*RANKED_METHODS, "approval", "greedy", "mes", "points")
+
+
+class MethodError(ValueError):
+    """A method that does not exist, or does not apply to these ballots."""
+
+
+def applicable_methods(profile: Profile) -> tuple[str, ...]:
+    """The method names that can count ``profile``."""
+    if isinstance(profile, RankedProfile):
+        if not profile.is_strict():
+            # Runoff counts and positional points need one candidate per position.
+            return ("borda", "schulze", "ranked-pairs", "copeland")
+        budgeting = ("points", "greedy") if profile.costs is not None else ()
+        return (*RANKED_METHODS, *budgeting)
+    if isinstance(profile, ApprovalProfile):
+        return ("approval", "greedy", "mes") if profile.costs is not None else ("approval",)
+    return ("points", "greedy") if profile.costs is not None else ("points",)
+
+
+def tally(
+    profile: Profile,
+    method: str,
+    *,
+    seats: int = 1,
+    budget: int | None = None,
+    seed: str | None = None,
+) -> TallyResult:
+    """Count ``profile`` by ``method`` and return the result with its explanation.
+
+    ``seats`` is the number of winners for ``stv``, ``approval`` and ``points``; ``budget``
+    overrides the profile's own budget for ``greedy`` and ``mes``; ``seed`` is the published
+    lot's seed for breaking ties (default: a fingerprint of the ballots, so the same ballots
+    always give the same result).  Raises :class:`MethodError` for an unknown or inapplicable
+    method and :class:`ProfileError` for ballots the method cannot count.
+    """
+    if method not in METHODS:
+        raise MethodError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if method not in applicable_methods(profile):
+        kind = type(profile).__name__.removesuffix("Profile").lower()
+        if isinstance(profile, RankedProfile) and not profile.is_strict():
+            kind = "ranked ballots with ties"
+        else:
+            kind = f"{kind} ballots" + (" without costs" if profile.costs is None else "")
+        raise MethodError(
+            f"method {method!r} does not apply to {kind}; "
+            f"use one of {', '.join(applicable_methods(profile))}"
+        )
+    lot = Lot(profile.digest() if seed is None else seed, profile.candidates)
+    if isinstance(profile, RankedProfile):
+        if method in ("points", "greedy"):
+            profile = profile.positional_points()
+        else:
+            ranked = {
+                "borda": borda,
+                "schulze": schulze,
+                "ranked-pairs": ranked_pairs,
+                "copeland": copeland,
+                "irv": irv,
+            }
+            if method == "stv":
+                return stv(profile, lot, seats)
+            return ranked[method](profile, lot)
+    if method in ("approval", "points"):
+        return top_scores(profile, lot, seats)
+    if method == "greedy":
+        return greedy(profile, lot, budget)
+    return mes(profile, lot, budget)
+
+
+__all__ = [
+    "METHODS",
+    "ApprovalProfile",
+    "Lot",
+    "MethodError",
+    "ParseError",
+    "PointsProfile",
+    "Profile",
+    "ProfileError",
+    "RankedProfile",
+    "TallyResult",
+    "applicable_methods",
+    "pairwise",
+    "read_file",
+    "tally",
+]
