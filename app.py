@@ -36,6 +36,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     accounts_setup(app)
     app.register_blueprint(accounts_bp)
+    from agenda import bp as agenda_bp
+    from agenda import setup as agenda_setup
+
+    agenda_setup(app)
+    app.register_blueprint(agenda_bp)
 
     register_commands(app)
     return app

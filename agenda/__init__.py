@@ -1,0 +1,18 @@
+from flask import Blueprint
+
+bp = Blueprint("agenda", __name__)
+
+
+def setup(app) -> None:
+    """Template helpers: the one Markdown renderer, and the labels for fields and statuses."""
+    from agenda.markup import render_markdown
+    from agenda.models import FIELD_LABELS, KIND_LABELS, STATUS_LABELS
+
+    app.jinja_env.filters["agenda_markdown"] = render_markdown
+    app.jinja_env.globals.update(agenda_field_labels=FIELD_LABELS,
+                                 agenda_kind_labels=KIND_LABELS,
+                                 agenda_status_labels=STATUS_LABELS)
+
+
+# Tables join the metadata and routes attach to bp on import.
+from agenda import models, views  # noqa: E402,F401

@@ -1,0 +1,72 @@
+from datetime import date
+
+import pytest
+
+# A day inside the demo 2027 cycle's intake phase (2026-09-01 … 2026-12-31).
+INTAKE_DAY = date(2026, 10, 15)
+
+
+@pytest.fixture
+def ctx(app):
+    """A request context rather than a bare app context: refusals carry messages translated
+    into the reader's language, and services raise them directly in these tests."""
+    with app.test_request_context():
+        yield app
+
+
+@pytest.fixture
+def cycle(district):
+    return district.cycles[0]
+
+
+@pytest.fixture
+def make_item(ctx, district, make_user):
+    """A published proposal by a fresh resident (or ``author``), committed."""
+    from agenda import services
+    from core.db import commit
+
+    counter = iter(range(1, 10_000))
+
+    def make(title: str | None = None, author=None, field: str = "welfare",
+             estimated_cost: int | None = None, district_=None, draft: bool = False,
+             **extra):
+        author = author or make_user("resident")
+        data = services.Proposal(
+            title=title or f"의제 {next(counter)}", description=extra.pop("description", "설명"),
+            field=field, kind=extra.pop("kind", "problem_solving"),
+            estimated_cost=estimated_cost, **extra,
+        )
+        item = services.propose(district_ or district, author, data, INTAKE_DAY, draft=draft)
+        commit()
+        return item
+
+    return make
+
+
+@pytest.fixture
+def organizer(make_user):
+    return make_user("organizer")
+
+
+def fused_proposal(title: str = "통합 의제"):
+    from agenda.services import Proposal
+
+    return Proposal(title=title, description="여러 제안을 하나로 모았습니다.", field="welfare",
+                    kind="problem_solving")
+
+
+@pytest.fixture
+def other_district(ctx):
+    """A second district with its own cycle, for cross-tenant checks."""
+    from accounts.services import save_cycle
+    from core.db import commit, db
+    from core.models import District, Dong, Phase
+
+    other = District(slug="songpa", name_ko="송파구", name_en="Songpa-gu")
+    other.dongs.append(Dong(name="잠실본동", position=0))
+    db.session.add(other)
+    db.session.flush()
+    save_cycle(other.id, 2027, "2027 송파구 지역사회혁신계획", "",
+               {Phase.INTAKE: (date(2026, 9, 1), date(2026, 12, 31))})
+    commit()
+    return other
