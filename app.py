@@ -41,6 +41,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     agenda_setup(app)
     app.register_blueprint(agenda_bp)
+    from voting import bp as voting_bp
+
+    app.register_blueprint(voting_bp)
 
     register_commands(app)
     return app

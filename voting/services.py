@@ -44,6 +44,7 @@ from voting import ballots as rules_module
 from voting.ballots import (
     METHODS_BY_TYPE,
     BallotError,
+    BallotRules,
     BallotType,
     Entries,
     account_identity,
@@ -261,8 +262,13 @@ def _apply_definition(vote: Vote, data: VoteDefinition) -> None:
         items.append(item)
     vote.items = items
     _release_items(vote, [item.agenda_item_id for item in existing.values()])
-    problems = vote.rules().definition_problems() if vote.items else [
-        BallotError("too_few_items", n=2)]
+    # Checked on agenda ids: new items have no ids of their own until flushed.
+    planned = BallotRules(
+        ballot_type=vote.type, items=tuple(data.agenda_item_ids), min_choices=vote.min_choices,
+        max_choices=vote.max_choices, budget_limit=vote.budget_limit,
+        points_total=vote.points_total,
+        costs={i.agenda_item_id: i.cost for i in items if i.cost is not None})
+    problems = planned.definition_problems()
     if problems:
         raise _bad_ballot(problems[0])
 
@@ -499,8 +505,9 @@ def _insert_ballot(vote: Vote, key: str, channel: Channel, entries: Entries, cod
     row = db.session.execute(
         _insert(table).values(
             vote_id=vote.id, voter_key=key, channel=channel.value,
-            receipt_lookup=receipt_lookup(code), receipt_seal=receipt_seal(vote.salt, code, entries),
-            cast_at=now, updated_at=now, **extra,
+            receipt_lookup=receipt_lookup(code),
+            receipt_seal=receipt_seal(vote.salt, code, entries), cast_at=now, updated_at=now,
+            **extra,
         ).on_conflict_do_nothing().returning(table.c.id)
     ).first()
     return None if row is None else row[0]
