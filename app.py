@@ -54,8 +54,10 @@ def register_commands(app: Flask) -> None:
     from accounts.cli import create_user_command
     from core.db import commit
     from core.jobs import work
+    from voting.cli import tally_command
 
     app.cli.add_command(create_user_command)
+    app.cli.add_command(tally_command)
 
     @app.cli.command("seed-demo")
     def seed_demo():
