@@ -253,7 +253,7 @@ def results_page(vote_id: int):
 
 
 SCORE_LABELS = {
-    "borda": _l("보다 점수"), "copeland": _l("코플랜드 점수"), "schulze": _l("1순위 포함 지지"),
+    "borda": _l("보다 점수"), "copeland": _l("코플랜드 점수"), "schulze": _l("방법 기준 점수"),
     "approval": _l("찬성 수"), "greedy": _l("찬성 수"), "mes": _l("찬성 수"),
     "points": _l("점수 합계"),
 }
