@@ -52,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
 def register_commands(app: Flask) -> None:
     from accounts import demo as accounts_demo
     from accounts.cli import create_user_command
+    from agenda import demo as agenda_demo
     from core.db import commit
     from core.jobs import work
     from voting.cli import tally_command
@@ -63,6 +64,7 @@ def register_commands(app: Flask) -> None:
     def seed_demo():
         """Load the demo district (강동구, 2027 cycle) from the seed documents; idempotent."""
         accounts = accounts_demo.seed()
+        accounts += agenda_demo.seed()
         commit()
         click.echo("Demo accounts (email / password / role):")
         for email, password, role in accounts:

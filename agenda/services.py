@@ -27,6 +27,7 @@ from agenda.markup import contains_markup
 from agenda.models import (
     DESCRIPTION_MAX,
     MAX_ESTIMATED_COST,
+    STATUS_LABELS,
     TITLE_MAX,
     VOTE_STATUSES,
     AgendaItem,
@@ -43,6 +44,7 @@ from agenda.models import (
     Status,
     Support,
 )
+from core.auth import Role
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.mail import send_mail
@@ -117,17 +119,15 @@ def is_public(item: AgendaItem) -> bool:
     return not item.is_draft and not item.is_hidden
 
 
-def can_view(item: AgendaItem, user, district_id: int) -> bool:
-    """Drafts only to their author; hidden items to everyone as a notice, in full to the author
-    and organizers (the caller decides how much of a hidden item to show)."""
+def can_view(item: AgendaItem, user) -> bool:
+    """Drafts only to their author. Hidden items stay reachable so the page can say they were
+    hidden; how much of them to show is the page's decision (author and organizers see all)."""
     if not item.is_draft:
         return True
     return user is not None and user.is_authenticated and item.author_id == user.id
 
 
 def is_coordinator(user, district_id: int) -> bool:
-    from core.auth import Role
-
     return bool(user is not None and user.is_authenticated
                 and user.has_role(district_id, Role.ORGANIZER))
 
@@ -739,7 +739,7 @@ def set_status(item_id: int, status: str, actor=None, reason: str = "",
     if target not in TRANSITIONS[current]:
         raise Conflict(_l("‘%(current)s’ 상태에서 ‘%(target)s’(으)로 바꿀 수 없습니다.",
                           current=item.status_label,
-                          target=_status_label(target)))
+                          target=STATUS_LABELS[target]))
     reason = (reason or "").strip()
     if target == Status.DECLINED:
         reason = _reason(reason)
@@ -753,12 +753,6 @@ def set_status(item_id: int, status: str, actor=None, reason: str = "",
             mail=notify)
     db.session.flush()
     return item
-
-
-def _status_label(status: Status):
-    from agenda.models import STATUS_LABELS
-
-    return STATUS_LABELS[status]
 
 
 def shortlist(district_id: int, item_id: int, actor, for_forum: bool, for_vote: bool,

@@ -1,12 +1,51 @@
-"""Agenda pages: browse, propose, item page with support and comments, coordination console."""
+"""Agenda pages: browse, propose, item page with support and comments, coordination console,
+and the public JSON API."""
 
-from flask import abort, render_template
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from agenda import bp, services
-from core.auth import public
+from agenda.forms import (
+    AssignForm,
+    CommentForm,
+    DuplicateForm,
+    FusedForm,
+    ProposalForm,
+    ReasonForm,
+    ReportForm,
+    ShortlistForm,
+    StatusForm,
+    area_choices,
+)
+from agenda.models import (
+    FIELD_LABELS,
+    KIND_LABELS,
+    STATUS_LABELS,
+    AgendaItem,
+    LogAction,
+    Status,
+)
+from core.auth import Role, public, role_required, signed_in
+from core.db import commit, db
 from core.errors import DomainError
-from core.tenancy import current_district
+from core.tenancy import current_cycle, current_district, seoul_today
+
+LOG_LABELS = {
+    LogAction.PROPOSED: _l("제안"),
+    LogAction.EDITED: _l("수정"),
+    LogAction.STATUS: _l("상태 변경"),
+    LogAction.MERGED_INTO: _l("통합 의제에 합쳐짐"),
+    LogAction.FUSED: _l("통합 의제로 만들어짐"),
+    LogAction.MERGE_UNDONE: _l("통합 취소"),
+    LogAction.ASSIGNED: _l("담당 부서·민간 파트너 지정"),
+    LogAction.DUPLICATE: _l("기존 사업과 중복 표시"),
+    LogAction.SHORTLISTED: _l("최종 후보 선정"),
+    LogAction.HIDDEN: _l("숨김"),
+    LogAction.UNHIDDEN: _l("숨김 해제"),
+    LogAction.ADOPTED: _l("연중 수시 제안을 주기에 반영"),
+}
 
 
 def _district_or_404():
@@ -16,19 +55,473 @@ def _district_or_404():
     return district
 
 
-def _item_or_404(district, item_id: int):
+def _item_or_404(district, item_id: int) -> AgendaItem:
     try:
         item = services.get_item(district.id, item_id)
     except DomainError:
         abort(404)
-    if not services.can_view(item, current_user, district.id):
+    if not services.can_view(item, current_user):
         abort(404)
     return item
+
+
+def _proposal_from(form: ProposalForm) -> services.Proposal:
+    return services.Proposal(
+        title=form.title.data or "", description=form.description.data or "",
+        field=form.field.data, kind=form.kind.data,
+        dong_id=int(form.area.data) if form.area.data else None,
+        estimated_cost=form.estimated_cost.data,
+        proposing_group=form.proposing_group.data or "",
+    )
+
+
+# --- browsing --------------------------------------------------------------------------
+
+
+def _int_arg(name: str, default: int | None = None) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else default
+
+
+@bp.route("/agenda")
+@public
+def browse():
+    district = _district_or_404()
+    cycle_id = _int_arg("cycle")
+    cycle = (services.get_cycle(district.id, cycle_id) if cycle_id and any(
+        c.id == cycle_id for c in district.cycles) else current_cycle(district))
+    filters = {key: request.args.get(key) or None
+               for key in ("field", "kind", "area", "status", "q")}
+    sort = request.args.get("sort") if request.args.get("sort") in services.SORTS else "newest"
+    result = services.browse(district.id, cycle.id if cycle else None, field=filters["field"],
+                             kind=filters["kind"], area=filters["area"],
+                             status=filters["status"], query=filters["q"], sort=sort,
+                             page=_int_arg("page", 1))
+    return render_template("agenda/browse.html", district=district, cycle=cycle,
+                           result=result, filters=filters, sort=sort,
+                           field_labels=FIELD_LABELS, kind_labels=KIND_LABELS,
+                           status_labels=STATUS_LABELS)
+
+
+# --- proposing -------------------------------------------------------------------------
+
+
+def _proposal_form(district, item: AgendaItem | None = None) -> ProposalForm:
+    form = ProposalForm(obj=item if request.method == "GET" else None)
+    form.area.choices = area_choices(district)
+    if item is not None and request.method == "GET":
+        form.area.data = str(item.dong_id) if item.dong_id else ""
+    return form
+
+
+def _similar(district, cycle_id, form: ProposalForm, exclude_id=None):
+    return services.similar_items(district.id, cycle_id, form.title.data or "",
+                                  form.description.data or "", exclude_id=exclude_id)
+
+
+@bp.route("/agenda/propose", methods=["GET", "POST"])
+@signed_in
+def propose():
+    district = _district_or_404()
+    form = _proposal_form(district)
+    cycle, year_round = services.intake_cycle(district, seoul_today())
+    similar, status = None, 200
+    if request.method == "POST" and "check_similar" in request.form:
+        # The no-script path: the page comes back with similar items and the draft intact.
+        similar = _similar(district, cycle.id if cycle else None, form)
+    elif form.validate_on_submit():
+        draft = "save_draft" in request.form
+        try:
+            item = services.propose(district, current_user, _proposal_from(form), seoul_today(),
+                                    draft=draft)
+            commit()
+        except DomainError as error:
+            form.title.errors.append(error.message)
+            status = error.status
+        else:
+            flash(_l("임시 저장했습니다. 내 제안에서 이어서 쓸 수 있습니다.") if draft
+                  else _l("의제를 제안했습니다. 이웃의 공감을 받아 보세요."), "success")
+            return redirect(url_for("agenda.item_page", item_id=item.id))
+    elif form.is_submitted():
+        status = 422
+    return render_template("agenda/propose.html", form=form, cycle=cycle,
+                           year_round=year_round, similar=similar, item=None), status
+
+
+@bp.route("/agenda/<int:item_id>/edit", methods=["GET", "POST"])
+@signed_in
+def edit(item_id: int):
+    district = _district_or_404()
+    item = _item_or_404(district, item_id)
+    try:
+        services.check_editable(item, current_user, seoul_today())
+    except DomainError as error:
+        return _item_page(district, item, error.status, error=error.message)
+    form = _proposal_form(district, item)
+    similar, status = None, 200
+    if request.method == "POST" and "check_similar" in request.form:
+        similar = _similar(district, item.cycle_id, form, exclude_id=item.id)
+    elif form.validate_on_submit():
+        draft = item.is_draft and "save_draft" in request.form
+        try:
+            services.edit(district.id, item.id, current_user, _proposal_from(form),
+                          seoul_today(), draft=draft)
+            commit()
+        except DomainError as error:
+            form.title.errors.append(error.message)
+            status = error.status
+        else:
+            flash(_l("임시 저장했습니다.") if draft else _l("의제를 저장했습니다."), "success")
+            return redirect(url_for("agenda.item_page", item_id=item.id))
+    elif form.is_submitted():
+        status = 422
+    return render_template("agenda/propose.html", form=form, cycle=item.cycle,
+                           year_round=item.year_round, similar=similar, item=item), status
+
+
+@bp.route("/agenda/mine")
+@signed_in
+def mine():
+    district = _district_or_404()
+    items = services.my_items(district.id, current_user)
+    notices = services.notices_for(current_user)
+    unread = [n.id for n in notices if n.read_at is None]
+    page = render_template("agenda/mine.html", items=items, notices=notices, unread=unread,
+                           status_labels=STATUS_LABELS)
+    if unread:
+        services.mark_notices_read(current_user)
+        commit()
+    return page
+
+
+# --- the item page and what residents do on it -----------------------------------------
+
+
+def _item_page(district, item: AgendaItem, status: int = 200, error=None, **forms):
+    if error is not None:
+        flash(error, "error")
+    coordinator = services.is_coordinator(current_user, district.id)
+    owner = current_user.is_authenticated and item.author_id == current_user.id
+    merge = services.active_merge(item)
+    log = list(item.log)
+    context = {
+        "district": district, "item": item, "coordinator": coordinator, "owner": owner,
+        "show_content": not item.is_hidden or coordinator or owner,
+        "supporters": services.support_count(item.id),
+        "supported": services.supports(item.id, current_user),
+        "supportable": item.status in services.SUPPORTABLE and services.is_public(item),
+        "comments": services.comments_of(item.id) if services.is_public(item) else [],
+        "merge": merge, "sources": services.sources_of(item),
+        "log": log, "log_labels": LOG_LABELS, "status_labels": STATUS_LABELS,
+        "editable": owner and _editable(item),
+        "comment_form": forms.get("comment_form") or CommentForm(formdata=None),
+        "report_form": forms.get("report_form") or ReportForm(formdata=None),
+        "reason_form": forms.get("reason_form") or ReasonForm(formdata=None),
+    }
+    if coordinator:
+        context.update(
+            status_form=forms.get("status_form") or StatusForm(formdata=None),
+            shortlist_form=forms.get("shortlist_form") or ShortlistForm(
+                formdata=None, for_vote=item.shortlisted_for_vote,
+                for_forum=item.shortlisted_for_forum),
+            assign_form=forms.get("assign_form") or AssignForm(formdata=None, obj=item),
+            duplicate_form=forms.get("duplicate_form") or DuplicateForm(formdata=None),
+        )
+    return render_template("agenda/item.html", **context), status
+
+
+def _editable(item: AgendaItem) -> bool:
+    try:
+        services.check_editable(item, current_user, seoul_today())
+    except DomainError:
+        return False
+    return True
 
 
 @bp.route("/agenda/<int:item_id>")
 @public
 def item_page(item_id: int):
     district = _district_or_404()
+    return _item_page(district, _item_or_404(district, item_id))
+
+
+def _act(item_id: int, action, done_message, form_name: str | None = None, form=None):
+    """Run a service for an item page form: 404 for foreign ids, the refusal's 4xx otherwise."""
+    district = _district_or_404()
     item = _item_or_404(district, item_id)
-    return render_template("agenda/item.html", item=item, district=district)
+    if form is not None and not form.validate_on_submit():
+        return _item_page(district, item, 422, error=_l("입력을 확인하세요."),
+                          **{form_name: form})
+    try:
+        action(district, item)
+        commit()
+    except DomainError as error:
+        db.session.rollback()
+        if error.status == 404:
+            abort(404)
+        item = _item_or_404(district, item_id)
+        extra = {form_name: form} if form is not None else {}
+        return _item_page(district, item, error.status, error=error.message, **extra)
+    flash(done_message, "success")
+    return redirect(url_for("agenda.item_page", item_id=item_id))
+
+
+@bp.route("/agenda/<int:item_id>/support", methods=["POST"])
+@signed_in
+def support(item_id: int):
+    return _act(item_id, lambda d, i: services.support(d.id, i.id, current_user),
+                _l("공감했습니다."))
+
+
+@bp.route("/agenda/<int:item_id>/support/withdraw", methods=["POST"])
+@signed_in
+def withdraw_support(item_id: int):
+    return _act(item_id, lambda d, i: services.withdraw_support(d.id, i.id, current_user),
+                _l("공감을 거뒀습니다."))
+
+
+def _optional_id(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+@bp.route("/agenda/<int:item_id>/comments", methods=["POST"])
+@signed_in
+def comment(item_id: int):
+    form = CommentForm()
+    return _act(item_id, lambda d, i: services.add_comment(
+        d.id, i.id, current_user, form.body.data, _optional_id(form.parent_id.data)),
+        _l("댓글을 남겼습니다."), "comment_form", form)
+
+
+@bp.route("/agenda/<int:item_id>/report", methods=["POST"])
+@signed_in
+def report(item_id: int):
+    form = ReportForm()
+    return _act(item_id, lambda d, i: services.report(
+        d.id, current_user, i.id, form.reason.data, _optional_id(form.comment_id.data)),
+        _l("신고를 접수했습니다. 운영자가 확인합니다."), "report_form", form)
+
+
+# --- coordination (organizers) ---------------------------------------------------------
+
+
+@bp.route("/agenda/<int:item_id>/status", methods=["POST"])
+@role_required(Role.ORGANIZER)
+def change_status(item_id: int):
+    form = StatusForm()
+    return _act(item_id, lambda d, i: services.set_status(
+        i.id, form.status.data, current_user, form.reason.data or "", district_id=d.id),
+        _l("상태를 바꿨습니다."), "status_form", form)
+
+
+@bp.route("/agenda/<int:item_id>/shortlist", methods=["POST"])
+@role_required(Role.ORGANIZER)
+def shortlist(item_id: int):
+    form = ShortlistForm()
+    return _act(item_id, lambda d, i: services.shortlist(
+        d.id, i.id, current_user, form.for_forum.data, form.for_vote.data, form.reason.data),
+        _l("최종 후보로 정했습니다."), "shortlist_form", form)
+
+
+@bp.route("/agenda/<int:item_id>/assign", methods=["POST"])
+@role_required(Role.ORGANIZER)
+def assign(item_id: int):
+    form = AssignForm()
+    return _act(item_id, lambda d, i: services.assign(
+        d.id, i.id, current_user, form.department.data, form.civil_partners.data),
+        _l("담당을 지정했습니다."), "assign_form", form)
+
+
+@bp.route("/agenda/<int:item_id>/duplicate", methods=["POST"])
+@role_required(Role.ORGANIZER)
+def mark_duplicate(item_id: int):
+    form = DuplicateForm()
+    return _act(item_id, lambda d, i: services.mark_duplicate(
+        d.id, i.id, current_user, form.project.data, form.reason.data),
+        _l("기존 사업과 중복으로 표시했습니다."), "duplicate_form", form)
+
+
+@bp.route("/agenda/<int:item_id>/undo-merge", methods=["POST"])
+@role_required(Role.ORGANIZER)
+def undo_merge(item_id: int):
+    form = ReasonForm()
+    return _act(item_id, lambda d, i: services.undo_merge(d.id, i.id, current_user,
+                                                          form.reason.data),
+                _l("통합을 취소했습니다. 원 제안이 이전 상태로 돌아갔습니다."), "reason_form", form)
+
+
+@bp.route("/agenda/<int:item_id>/hide", methods=["POST"])
+@role_required(Role.ORGANIZER)
+def hide(item_id: int):
+    form = ReasonForm()
+    return _act(item_id, lambda d, i: services.hide_item(d.id, i.id, current_user,
+                                                         form.reason.data),
+                _l("의제를 숨겼습니다. 제안자에게 사유를 알렸습니다."), "reason_form", form)
+
+
+@bp.route("/agenda/<int:item_id>/unhide", methods=["POST"])
+@role_required(Role.ORGANIZER)
+def unhide(item_id: int):
+    form = ReasonForm()
+    return _act(item_id, lambda d, i: services.unhide_item(d.id, i.id, current_user,
+                                                           form.reason.data),
+                _l("숨김을 해제했습니다."), "reason_form", form)
+
+
+@bp.route("/agenda/<int:item_id>/comments/<int:comment_id>/hide", methods=["POST"])
+@role_required(Role.ORGANIZER)
+def hide_comment(item_id: int, comment_id: int):
+    form = ReasonForm()
+
+    def action(district, item):
+        comment = services.hide_comment(district.id, comment_id, current_user, form.reason.data)
+        if comment.item_id != item.id:
+            abort(404)
+
+    return _act(item_id, action, _l("댓글을 숨겼습니다."), "reason_form", form)
+
+
+def _console(district, cycle, merge_form: FusedForm | None = None, status: int = 200):
+    result = services.browse(district.id, cycle.id if cycle else None, page_size=500) \
+        if cycle else None
+    items = [i for i in result.items if i.status != Status.DISSOLVED] if result else []
+    form = merge_form or FusedForm(formdata=None)
+    form.area.choices = area_choices(district)
+    form.item_ids.choices = [SelectChoice(i.id, i.title) for i in items]
+    return render_template(
+        "agenda/console.html", district=district, cycle=cycle, items=items,
+        counts=result.counts if result else {}, merge_form=form,
+        pool=services.year_round_pool(district.id), reports=services.open_reports(district.id),
+        shortlist=services.shortlisted_items(cycle.id, for_vote=False) if cycle else [],
+        reason_form=ReasonForm(formdata=None), status_labels=STATUS_LABELS,
+    ), status
+
+
+@bp.route("/agenda/coordinate")
+@role_required(Role.ORGANIZER)
+def console():
+    district = _district_or_404()
+    return _console(district, current_cycle(district))
+
+
+@bp.route("/agenda/coordinate/merge", methods=["POST"])
+@role_required(Role.ORGANIZER)
+def merge():
+    district = _district_or_404()
+    cycle = current_cycle(district)
+    form = FusedForm()
+    form.area.choices = area_choices(district)
+    # Any id may be posted; the service decides (404 for foreign ids, 4xx for the rules).
+    form.item_ids.choices = [SelectChoice(int(v), v) for v in request.form.getlist("item_ids")
+                             if v.isdigit()]
+    if not form.validate_on_submit():
+        return _console(district, cycle, form, 422)
+    try:
+        fused = services.merge(district.id, form.item_ids.data, current_user,
+                               _proposal_from(form), form.reason.data)
+        commit()
+    except DomainError as error:
+        db.session.rollback()
+        if error.status == 404:
+            abort(404)
+        flash(error.message, "error")
+        return _console(district, cycle, form, error.status)
+    flash(_l("의제 %(n)d건을 통합했습니다.", n=len(form.item_ids.data)), "success")
+    return redirect(url_for("agenda.item_page", item_id=fused.id))
+
+
+@bp.route("/agenda/coordinate/adopt-pool", methods=["POST"])
+@role_required(Role.ORGANIZER)
+def adopt_pool():
+    district = _district_or_404()
+    cycle = current_cycle(district)
+    if cycle is None:
+        abort(404)
+    moved = services.adopt_pool(district.id, cycle.id, current_user)
+    commit()
+    flash(_l("연중 수시 제안 %(n)d건을 %(cycle)s에 반영했습니다.", n=moved, cycle=cycle.title),
+          "success")
+    return redirect(url_for("agenda.console"))
+
+
+@bp.route("/agenda/reports/<int:report_id>/dismiss", methods=["POST"])
+@role_required(Role.ORGANIZER)
+def dismiss_report(report_id: int):
+    district = _district_or_404()
+    try:
+        services.dismiss_report(district.id, report_id, current_user)
+        commit()
+    except DomainError as error:
+        if error.status == 404:
+            abort(404)
+        flash(error.message, "error")
+        return _console(district, current_cycle(district), status=error.status)
+    flash(_l("신고를 기각했습니다."), "success")
+    return redirect(url_for("agenda.console"))
+
+
+# --- JSON ------------------------------------------------------------------------------
+
+
+@bp.route("/api/v1/agenda/similar")
+@public
+def similar_json():
+    district = _district_or_404()
+    cycle_id = _int_arg("cycle")
+    if cycle_id is None:
+        cycle, _year_round = services.intake_cycle(district, seoul_today())
+        cycle_id = cycle.id if cycle else None
+    elif not any(c.id == cycle_id for c in district.cycles):
+        abort(404)
+    found = services.similar_items(district.id, cycle_id, request.args.get("title", ""),
+                                   request.args.get("description", ""),
+                                   exclude_id=_int_arg("exclude"))
+    return jsonify(items=[
+        {"id": item.id, "title": item.title, "status": item.status,
+         "status_label": str(item.status_label), "score": round(score, 3),
+         "url": url_for("agenda.item_page", item_id=item.id)}
+        for item, score in found
+    ])
+
+
+def _item_json(item: AgendaItem, supporters: int) -> dict:
+    return {
+        "id": item.id, "title": item.title, "description": item.description,
+        "field": item.field, "kind": item.kind, "status": item.status,
+        "area": item.dong.name if item.dong else None,
+        "estimated_cost": item.estimated_cost, "proposing_group": item.proposing_group or None,
+        "supporters": supporters, "is_fused": item.is_fused,
+        "merged_into": item.merged_into_id, "year_round": item.year_round,
+        "shortlisted_for_forum": item.shortlisted_for_forum,
+        "shortlisted_for_vote": item.shortlisted_for_vote,
+        "shortlist_reason": item.shortlist_reason or None,
+        "decline_reason": item.decline_reason or None,
+        "department": item.department or None, "civil_partners": item.civil_partners or None,
+        "duplicate_of_project": item.duplicate_of_project or None,
+        "origin": item.origin, "origin_cycle": item.origin_cycle_id,
+        "sources": [{"id": s.id, "title": s.title, "status": s.status}
+                    for s in services.sources_of(item)],
+        "created_at": item.created_at.isoformat(),
+        "url": url_for("agenda.item_page", item_id=item.id, _external=True),
+    }
+
+
+@bp.route("/api/v1/cycles/<int:cycle_id>/agenda")
+@public
+def cycle_agenda_json(cycle_id: int):
+    district = _district_or_404()
+    try:
+        services.get_cycle(district.id, cycle_id)
+    except DomainError:
+        abort(404)
+    result = services.browse(
+        district.id, cycle_id, field=request.args.get("field"), kind=request.args.get("kind"),
+        area=request.args.get("area"), status=request.args.get("status"),
+        query=request.args.get("q"),
+        sort=request.args.get("sort") if request.args.get("sort") in services.SORTS
+        else "newest",
+        page=_int_arg("page", 1), page_size=min(_int_arg("per_page", 50) or 50, 200))
+    return jsonify(
+        cycle=cycle_id, total=result.total, page=result.page, pages=result.pages,
+        items=[_item_json(item, result.counts[item.id]) for item in result.items],
+    )

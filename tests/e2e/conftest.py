@@ -20,6 +20,7 @@ def live_server(tmp_path_factory):
     from flask_migrate import upgrade
 
     from accounts import demo
+    from agenda import demo as agenda_demo
     from app import create_app
     from core.db import commit
 
@@ -31,6 +32,7 @@ def live_server(tmp_path_factory):
     with app.app_context():
         upgrade(directory=str(Path(__file__).resolve().parents[2] / "migrations"))
         demo.seed()
+        agenda_demo.seed()
         commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

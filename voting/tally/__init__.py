@@ -92,9 +92,9 @@ def tally(
 
 
 __all__ = [
-    "METHODS",
     "ApprovalProfile",
     "Lot",
+    "METHODS",
     "MethodError",
     "ParseError",
     "PointsProfile",

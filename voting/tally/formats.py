@@ -25,8 +25,8 @@ class ParseError(ValueError):
         self.message = message
         self.line = line
         self.path = path
-        where = f"{path}:" if path else ""
-        super().__init__(f"{where}{line}: {message}" if line else f"{where} {message}".strip())
+        where = ", ".join(part for part in (path, f"line {line}" if line else "") if part)
+        super().__init__(f"{where}: {message}" if where else message)
 
 
 def read_file(path: str | Path) -> RankedProfile | ApprovalProfile | PointsProfile:

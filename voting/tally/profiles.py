@@ -107,7 +107,10 @@ class RankedProfile:
             raise ProfileError(f"a rank must be below the number of candidates ({m})")
         # Unranked becomes m, so "a is preferred to b" is simply ranks[a] < ranks[b].
         dtype = np.int8 if m < 127 else np.int16
-        normalised = np.where(matrix < 0, m, matrix).astype(dtype, copy=False)
+        if matrix.size and int(matrix.min()) >= 0:
+            normalised = matrix.astype(dtype, copy=False)
+        else:
+            normalised = np.where(matrix < 0, m, matrix).astype(dtype, copy=False)
         object.__setattr__(self, "candidates", ids)
         object.__setattr__(self, "ranks", normalised)
         object.__setattr__(self, "counts", _counts(counts, matrix.shape[0]))
@@ -162,16 +165,22 @@ class RankedProfile:
         return bool(self._strict)
 
     def _check_strict(self) -> bool:
-        orders = self._scatter_orders()
         m = self.unranked
-        lengths = (self.ranks < m).sum(axis=1)
-        # k ranked candidates fill exactly the first k slots when no two share a position
-        # and none sits beyond the ballot's length.
-        filled = orders[:, :m] != m
-        if not np.array_equal(filled, np.arange(m) < lengths[:, None]):
-            return False
-        object.__setattr__(self, "_orders", orders)
-        return True
+        ranked = self.ranks < m
+        lengths = ranked.sum(axis=1)
+        if m <= 62:
+            # k ranked candidates hold positions 0..k-1 exactly once when the bits 1 << rank
+            # of a ballot's ranked candidates add up to 2**k - 1: k bits can only cover k
+            # distinct positions.  Column by column keeps every temporary one vector long.
+            covered = np.zeros(self.ranks.shape[0], dtype=np.int64)
+            complete = self.is_complete()
+            for column in np.ascontiguousarray(self.ranks.T):
+                shifted = np.left_shift(1, column, dtype=np.int64)
+                covered |= shifted if complete else np.where(column < m, shifted, 0)
+            return bool((covered == (np.left_shift(1, lengths, dtype=np.int64) - 1)).all())
+        orders = self._scatter_orders()
+        # Otherwise: k candidates fill exactly the first k slots of the order matrix.
+        return np.array_equal(orders[:, :m] != m, np.arange(m) < lengths[:, None])
 
     def _scatter_orders(self) -> np.ndarray:
         m = self.unranked
@@ -193,6 +202,8 @@ class RankedProfile:
         """
         if not self.is_strict():
             raise ProfileError("these ballots tie candidates; the method needs strict rankings")
+        if self._orders is None:
+            object.__setattr__(self, "_orders", self._scatter_orders())
         return self._orders
 
     def positional_points(self) -> PointsProfile:

@@ -33,18 +33,15 @@ def pairwise(profile: RankedProfile) -> np.ndarray:
     counts = profile.counts
     unit = bool((counts == 1).all())
     weights = counts.astype(np.float64)
-    complete = profile.is_complete() and profile.is_strict()
-    total = profile.voters
     support = np.zeros((m, m), dtype=np.int64)
     for a in range(m):
         for b in range(a + 1, m):
             above = by_candidate[a] < by_candidate[b]
             support[a, b] = np.count_nonzero(above) if unit else int(weights @ above)
-            if complete:
-                support[b, a] = total - support[a, b]
-            else:
-                below = by_candidate[b] < by_candidate[a]
-                support[b, a] = np.count_nonzero(below) if unit else int(weights @ below)
+            # Both directions are counted: with ties or truncation they need not add up, and
+            # a second pass is cheaper than first proving that the ballots are strict.
+            below = by_candidate[b] < by_candidate[a]
+            support[b, a] = np.count_nonzero(below) if unit else int(weights @ below)
     return support
 
 

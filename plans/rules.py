@@ -1,0 +1,166 @@
+"""Budget and council rules for the annual plan. Pure: plain values in, verdicts out.
+
+The rules come from the district ordinances and the city's review of community innovation
+plans: a plan stays within its budget and gives at least 30% of it to foundation-building
+(기반구축) projects; the governance council (협치회의) has 30 or 50 members at most, at least
+70% of them from civil society, no gender above 60%; it decides with a quorum of a majority of
+its members, by a majority of those present, and changes its rules by two thirds.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+FOUNDATION = "foundation"
+
+
+@dataclass(frozen=True)
+class ProjectLine:
+    """One project as the budget rules see it."""
+
+    key: str
+    budget: int
+    category: str = ""
+    field: str = ""
+    dong: str = ""
+
+
+@dataclass(frozen=True)
+class BudgetRules:
+    """A district's published budget rules; amounts in won, shares as fractions of the total."""
+
+    total_budget: int
+    foundation_share_min: Fraction = Fraction(3, 10)
+    field_floors: Mapping[str, int] = field(default_factory=dict)
+    field_caps: Mapping[str, int] = field(default_factory=dict)
+    dong_floors: Mapping[str, int] = field(default_factory=dict)
+    dong_caps: Mapping[str, int] = field(default_factory=dict)
+    mandatory: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    """The outcome of one rule: its code, whether it holds, and the figures behind it."""
+
+    code: str
+    passed: bool
+    actual: int | Fraction | tuple | None = None
+    required: int | Fraction | tuple | None = None
+    subject: str = ""
+
+
+def check_budget(projects: Sequence[ProjectLine], rules: BudgetRules) -> list[RuleCheck]:
+    """Every budget rule applied to a selection of projects, passed or not, in a fixed order."""
+    spent = sum(p.budget for p in projects)
+    checks = [RuleCheck("total_within_budget", spent <= rules.total_budget, spent,
+                        rules.total_budget)]
+    foundation = sum(p.budget for p in projects if p.category == FOUNDATION)
+    share = Fraction(foundation, spent) if spent else Fraction(0)
+    checks.append(RuleCheck("foundation_share", spent > 0 and share >= rules.foundation_share_min,
+                            share, rules.foundation_share_min))
+    checks += _bounds("field", _sum_by(projects, "field"), rules.field_floors, rules.field_caps)
+    checks += _bounds("dong", _sum_by(projects, "dong"), rules.dong_floors, rules.dong_caps)
+    chosen = {p.key for p in projects}
+    for key in sorted(rules.mandatory):
+        checks.append(RuleCheck("mandatory_item", key in chosen, subject=key))
+    return checks
+
+
+def _sum_by(projects: Iterable[ProjectLine], attribute: str) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for project in projects:
+        name = getattr(project, attribute)
+        totals[name] = totals.get(name, 0) + project.budget
+    return totals
+
+
+def _bounds(kind: str, totals: Mapping[str, int], floors: Mapping[str, int],
+            caps: Mapping[str, int]) -> list[RuleCheck]:
+    checks = []
+    for name in sorted(floors):
+        amount = totals.get(name, 0)
+        checks.append(RuleCheck(f"{kind}_floor", amount >= floors[name], amount, floors[name],
+                                name))
+    for name in sorted(caps):
+        amount = totals.get(name, 0)
+        checks.append(RuleCheck(f"{kind}_cap", amount <= caps[name], amount, caps[name], name))
+    return checks
+
+
+def all_pass(checks: Iterable[RuleCheck]) -> bool:
+    return all(check.passed for check in checks)
+
+
+CIVIL = "civil"
+OFFICIAL = "official"
+COUNCILLOR = "councillor"
+
+
+@dataclass(frozen=True)
+class CouncilMember:
+    key: str
+    member_type: str
+    gender: str
+
+
+@dataclass(frozen=True)
+class RosterRules:
+    max_members: int = 50
+    civil_share_min: Fraction = Fraction(7, 10)
+    gender_share_max: Fraction = Fraction(6, 10)
+
+
+def check_roster(members: Sequence[CouncilMember], rules: RosterRules) -> list[RuleCheck]:
+    """The ordinance's checks on the council's composition."""
+    size = len(members)
+    checks = [RuleCheck("roster_size", 0 < size <= rules.max_members, size, rules.max_members)]
+    civil = sum(1 for m in members if m.member_type == CIVIL)
+    civil_share = Fraction(civil, size) if size else Fraction(0)
+    checks.append(RuleCheck("civil_share", size > 0 and civil_share >= rules.civil_share_min,
+                            civil_share, rules.civil_share_min))
+    for gender in sorted({m.gender for m in members}):
+        count = sum(1 for m in members if m.gender == gender)
+        share = Fraction(count, size)
+        checks.append(RuleCheck("gender_share", share <= rules.gender_share_max, share,
+                                rules.gender_share_max, gender))
+    return checks
+
+
+ORDINARY = "ordinary"
+RULES_CHANGE = "rules_change"
+
+
+@dataclass(frozen=True)
+class MotionOutcome:
+    """How a council motion was decided, with the numbers that decided it."""
+
+    quorum_met: bool
+    passed: bool
+    members: int
+    present: int
+    yes: int
+    no: int
+    abstain: int
+    quorum_required: int
+    yes_required: int
+
+
+def decide_motion(members: int, present: int, yes: int, no: int, abstain: int,
+                  kind: str = ORDINARY) -> MotionOutcome:
+    """Decide a motion: a quorum is a majority of all members; an ordinary motion needs a
+    majority of those present, a rules change two thirds of those present."""
+    if min(members, present, yes, no, abstain) < 0:
+        raise ValueError("counts cannot be negative")
+    if present > members:
+        raise ValueError("more members present than the council has")
+    if yes + no + abstain > present:
+        raise ValueError("more votes than members present")
+    if kind not in (ORDINARY, RULES_CHANGE):
+        raise ValueError(f"unknown motion kind {kind!r}")
+    quorum_required = members // 2 + 1
+    quorum_met = present >= quorum_required
+    # Ceiling of two thirds, without floating point.
+    yes_required = -(-2 * present // 3) if kind == RULES_CHANGE else present // 2 + 1
+    passed = quorum_met and yes >= yes_required
+    return MotionOutcome(quorum_met, passed, members, present, yes, no, abstain,
+                         quorum_required, yes_required)

@@ -1,0 +1,46 @@
+"""Command line: ``python -m voting.tally FILE --method M [--seats K] [--budget B] [--seed S]``.
+
+Prints one JSON object.  A malformed file, an unknown method or one that does not apply to
+the file's ballots ends with a message on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from . import METHODS, MethodError, ParseError, ProfileError, read_file, tally
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = argparse.ArgumentParser(
+        prog="python -m voting.tally",
+        description="Count a PrefLib or Pabulib file and print the result as JSON.",
+    )
+    parser.add_argument("file", help="a .soc, .soi, .toc, .toi or .pb file")
+    parser.add_argument("--method", required=True, choices=METHODS)
+    parser.add_argument("--seats", type=int, default=1, help="winners for stv, approval, points")
+    parser.add_argument("--budget", type=int, help="overrides a .pb file's own budget")
+    parser.add_argument("--seed", help="seed of the published lot that breaks ties")
+    args = parser.parse_args(argv)
+    try:
+        profile = read_file(args.file)
+        result = tally(profile, args.method, seats=args.seats, budget=args.budget, seed=args.seed)
+    except OSError as error:
+        print(f"error: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
+    except ParseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except (MethodError, ProfileError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    json.dump(result.to_dict(), sys.stdout, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
