@@ -55,6 +55,7 @@ def register_commands(app: Flask) -> None:
     from agenda import demo as agenda_demo
     from core.db import commit
     from core.jobs import work
+    from voting import demo as voting_demo
     from voting.cli import tally_command
 
     app.cli.add_command(create_user_command)
@@ -65,6 +66,7 @@ def register_commands(app: Flask) -> None:
         """Load the demo district (강동구, 2027 cycle) from the seed documents; idempotent."""
         accounts = accounts_demo.seed()
         accounts += agenda_demo.seed()
+        voting_demo.seed()
         commit()
         click.echo("Demo accounts (email / password / role):")
         for email, password, role in accounts:

@@ -23,6 +23,7 @@ def live_server(tmp_path_factory):
     from agenda import demo as agenda_demo
     from app import create_app
     from core.db import commit
+    from voting import demo as voting_demo
 
     folder = tmp_path_factory.mktemp("e2e")
     os.environ["INSTANCE_PATH"] = str(folder)
@@ -33,6 +34,7 @@ def live_server(tmp_path_factory):
         upgrade(directory=str(Path(__file__).resolve().parents[2] / "migrations"))
         demo.seed()
         agenda_demo.seed()
+        voting_demo.seed()
         commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
