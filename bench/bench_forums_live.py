@@ -522,6 +522,8 @@ def main() -> int:
             try:
                 server.wait_until_ready()
                 met = asyncio.run(load(server, app, forum_id, code, options))
+                if not met:
+                    print(f"server errors, if any:\n{server.log_tail()}")
             except BaseException:
                 print(server.log_tail())
                 raise
