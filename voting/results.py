@@ -18,7 +18,7 @@ from core.db import db, utcnow
 from core.tenancy import SEOUL
 from forums.services import agenda_ranking, forums_of_district
 from voting.ballots import BallotType
-from voting.counting import ChoiceRows, combined, count, support
+from voting.counting import ChoiceRows, ballot_matrix, combined, count, support
 from voting.models import Ballot, BallotChoice, Channel, Vote, VoteResult
 
 DEFAULT_JOB_THRESHOLD = 50_000
@@ -80,6 +80,16 @@ def _forum_component(vote: Vote, kind: BallotType, forum: ChoiceRows, k: int
     if points.any():
         return "forum_ranking", points
     return "none", np.zeros(len(vote.items))
+
+
+def approval_rows(vote: Vote) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """Every ballot of the vote read as approvals (an item ranked, chosen or given points is
+    approved), identical ballots folded: ``(agenda item ids, rows of booleans, counts)``."""
+    matrix = ballot_matrix(BallotType.APPROVAL, len(vote.items), _rows(vote))
+    if not matrix.shape[0]:
+        return [item.agenda_item_id for item in vote.items], matrix, np.zeros(0, dtype=np.int64)
+    unique, counts = np.unique(matrix, axis=0, return_counts=True)
+    return [item.agenda_item_id for item in vote.items], unique, counts
 
 
 def _turnout(vote: Vote) -> list[dict]:

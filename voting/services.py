@@ -67,7 +67,7 @@ from voting.models import (
     VoteLog,
     VoterRoll,
 )
-from voting.results import ballot_count, current_result
+from voting.results import approval_rows, ballot_count, current_result
 
 VOTE_NOT_FOUND = _l("그런 투표가 없습니다.")
 
@@ -896,6 +896,15 @@ def confirmed_selection(district_id: int, vote_id: int) -> list[tuple[int, float
     if found is None:
         raise Conflict(_l("결과가 확정되지 않은 투표입니다. 먼저 투표 결과를 확정하세요."))
     return list(found.selected)
+
+
+def approval_ballots(district_id: int, vote_id: int) -> tuple[list[int], list[list[bool]],
+                                                                list[int]]:
+    """For plans' what-if: the vote's ballots as approval ballots over its agenda items,
+    identical ballots folded: ``(agenda item ids, rows, counts)``. Nothing links a row to a
+    person."""
+    agenda_ids, rows, counts = approval_rows(get_vote(district_id, vote_id))
+    return agenda_ids, rows.tolist(), [int(n) for n in counts]
 
 
 def confirmed_votes(district_id: int, cycle_id: int) -> list[Vote]:
