@@ -256,7 +256,8 @@ def _results(vote, status: int = 200, error=None):
                    and current_user.is_authenticated
                    and current_user.has_role(vote.district_id, Role.ORGANIZER))
     return render_template("voting/results.html", **_context(
-        vote, result=result, rows=result_rows(result),
+        vote, result=result,
+        rows=result_rows(result, [str(item) for item, _ in services.selection_of(vote, result)]),
         score_label=SCORE_LABELS.get(result["method"], _l("지지")),
         gender_labels=dict(GENDERS_BY_VALUE),
         show_combined=vote.weight_vote < 100, confirmed=confirmed,
@@ -298,14 +299,14 @@ SCORE_LABELS = {
 GENDERS_BY_VALUE = [("female", _l("여성")), ("male", _l("남성")), ("other", _l("기타"))]
 
 
-def result_rows(result: dict) -> list[dict]:
+def result_rows(result: dict, selected: list[str]) -> list[dict]:
     """The ranking as table rows: rank (tied items share one), the method's score where it
-    has one (else the items' support), a bar length, and whether the item is selected."""
+    has one (else the items' support), a bar length, and whether the item is in ``selected``
+    (the vote's selection rule: the method's, or the combined score's top seats)."""
     scores = result.get("scores") or {}
     support = result["support"]
     figure = scores if scores else support
     top = max([float(v) for v in figure.values()] + [0.0])
-    selected = set(result.get("selected") or result["winners"])
     rows, placed = [], set()
     ahead = 0
     for group in result["ranking"] or []:
@@ -320,7 +321,7 @@ def result_rows(result: dict) -> list[dict]:
         value = float(figure.get(row["item"], 0))
         row["figure_text"] = f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
         row["percent"] = round(value / top * 100, 1) if top > 0 else 0
-        row["selected"] = row["item"] in selected
+        row["selected"] = row["item"] in set(selected)
     return rows
 
 
