@@ -536,6 +536,11 @@ ALREADY_OTHER_CHANNEL = _l("이미 종이 투표나 공론장 현장 투표로 �
                            "투표할 수 없습니다.")
 
 
+def vote_for_casting(district_id: int, vote_id: int) -> Vote:
+    """The vote under the shared lock casts hold until they commit, for ``cast_ballot``."""
+    return _locked_vote(district_id, vote_id, exclusive=False)
+
+
 def cast_online(district_id: int, vote_id: int, user: User, entries, *,
                 idempotency_key: str | None = None, definition: str | None = None) -> dict:
     """Record ``user``'s ballot (a new one, or a change: the last one counts).
@@ -544,8 +549,15 @@ def cast_online(district_id: int, vote_id: int, user: User, entries, *,
     "vote", "choices"}``. With an ``idempotency_key`` the same answer is returned for every
     retry and the ballot is stored once.
     """
-    vote = _locked_vote(district_id, vote_id, exclusive=False)
-    voter = account_voter(district_id, user)
+    return cast_ballot(vote_for_casting(district_id, vote_id), user, entries,
+                       idempotency_key=idempotency_key, definition=definition)
+
+
+def cast_ballot(vote: Vote, user: User, entries, *, idempotency_key: str | None = None,
+                definition: str | None = None) -> dict:
+    """``cast_online`` for a vote already taken with ``vote_for_casting`` in this transaction
+    (the cast view reads the posted ballot against it, so the vote is read once)."""
+    voter = account_voter(vote.district_id, user)
     key = voter_key(vote.salt, voter.identity)
     claim = None
     if idempotency_key:
@@ -578,6 +590,11 @@ def cast_online(district_id: int, vote_id: int, user: User, entries, *,
     return answer
 
 
+# The row an upsert proposed (``excluded`` in PostgreSQL and SQLite), built once rather than
+# by ``insert().excluded`` on every cast.
+_PROPOSED = Ballot.__table__.alias("excluded")
+
+
 def _upsert_online(vote: Vote, key: str, entries: Entries, code: str, now: datetime,
                    extra: dict) -> tuple[int, bool]:
     """Insert the voter's online ballot, or change the one they have: ``(id, created)``.
@@ -592,10 +609,8 @@ def _upsert_online(vote: Vote, key: str, entries: Entries, code: str, now: datet
         vote_id=vote.id, voter_key=key, channel=Channel.ONLINE.value,
         receipt_lookup=receipt_lookup(code), receipt_seal=receipt_seal(vote.salt, code, entries),
         cast_at=now, updated_at=now, **extra)
-    changed = {"receipt_lookup": statement.excluded.receipt_lookup,
-               "receipt_seal": statement.excluded.receipt_seal,
-               "updated_at": statement.excluded.updated_at,
-               **{name: statement.excluded[name] for name in extra}}
+    changed = {name: _PROPOSED.c[name]
+               for name in ("receipt_lookup", "receipt_seal", "updated_at", *extra)}
     row = db.session.execute(statement.on_conflict_do_update(
         index_elements=[table.c.vote_id, table.c.voter_key], set_=changed,
         where=table.c.channel == Channel.ONLINE.value,
