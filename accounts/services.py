@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from accounts.models import Demographics, LoginSession, Membership, User, user_by_email
 from core.auth import Role
@@ -99,10 +100,15 @@ def open_session(user: User) -> str:
 
 
 def user_for_session(token: str) -> User | None:
-    login = db.session.get(LoginSession, _token_hash(token))
-    if login is None or login.revoked_at is not None:
+    # Every signed-in request runs this: the open session, its person and their roles (which
+    # every page's navigation reads) in one round trip.
+    user = db.session.scalars(
+        select(User).join(LoginSession, LoginSession.user_id == User.id)
+        .where(LoginSession.token_hash == _token_hash(token), LoginSession.revoked_at.is_(None))
+        .options(joinedload(User.memberships))
+    ).unique().first()
+    if user is None:
         return None
-    user = login.user
     user.session_token = token
     return user
 

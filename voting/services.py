@@ -33,6 +33,7 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from accounts.models import Demographics, User, user_by_email
 from core.auth import Role
@@ -128,11 +129,15 @@ def get_vote(district_id: int, vote_id: int) -> Vote:
 
 def _locked_vote(district_id: int, vote_id: int, *, exclusive: bool) -> Vote:
     """The vote under a row lock: shared by casts (many at once), exclusive for a definition
-    change, so a change waits for casts in flight and casts wait for the change."""
-    query = select(Vote).where(Vote.id == vote_id)
-    query = (query.with_for_update() if exclusive
-             else query.with_for_update(read=True, key_share=True))
-    vote = db.session.scalars(query.execution_options(populate_existing=True)).first()
+    change, so a change waits for casts in flight and casts wait for the change.
+
+    Its items and dongs come in the same query, read under the same lock, so a ballot is
+    checked against one consistent definition in one round trip."""
+    query = (select(Vote).where(Vote.id == vote_id)
+             .options(joinedload(Vote.items), joinedload(Vote.dongs)))
+    query = (query.with_for_update(of=Vote) if exclusive
+             else query.with_for_update(read=True, key_share=True, of=Vote))
+    vote = db.session.scalars(query.execution_options(populate_existing=True)).unique().first()
     if vote is None or vote.district_id != district_id:
         raise NotFound(VOTE_NOT_FOUND)
     return vote
@@ -413,19 +418,26 @@ class Voter:
     consented: bool = False
 
 
-def roll_entry(district_id: int, user_id: int) -> VoterRoll | None:
-    return db.session.scalars(select(VoterRoll).where(
-        VoterRoll.district_id == district_id, VoterRoll.user_id == user_id)).first()
-
-
 def account_voter(district_id: int, user: User) -> Voter:
-    roll = roll_entry(district_id, user.id)
-    profile = db.session.get(Demographics, user.id)
-    birth_year = roll.birth_date.year if roll else (profile.birth_year if profile else None)
-    dong = roll.dong.name if roll else (profile.dong if profile else None)
+    # Roll entry (with its dong) and consented profile in one round trip: both are optional.
+    facts = db.session.execute(
+        select(VoterRoll.id.label("roll"), VoterRoll.birth_date, Dong.name.label("roll_dong"),
+               Demographics.user_id.label("profile"), Demographics.birth_year,
+               Demographics.dong, Demographics.gender)
+        .select_from(User)
+        .outerjoin(VoterRoll, (VoterRoll.user_id == User.id)
+                   & (VoterRoll.district_id == district_id))
+        .outerjoin(Dong, Dong.id == VoterRoll.dong_id)
+        .outerjoin(Demographics, Demographics.user_id == User.id)
+        .where(User.id == user.id)
+    ).one()
+    rolled = facts.roll is not None
+    consented = facts.profile is not None
     return Voter(identity=account_identity(user.id), registered=bool(user.roles_in(district_id)),
-                 verified=roll is not None, birth_year=birth_year, dong=dong,
-                 gender=profile.gender if profile else None, consented=profile is not None)
+                 verified=rolled,
+                 birth_year=facts.birth_date.year if rolled else facts.birth_year,
+                 dong=facts.roll_dong if rolled else facts.dong,
+                 gender=facts.gender, consented=consented)
 
 
 def eligibility_problem(vote: Vote, voter: Voter):
@@ -477,16 +489,17 @@ def _stored_answer(vote_id: int, key: str, idempotency_key: str) -> dict | None:
         CastRequest.key == idempotency_key))
 
 
-def _claim_request(vote_id: int, key: str, idempotency_key: str) -> bool:
-    """Take the idempotency key; False when another request holding it has committed
-    (PostgreSQL makes a concurrent holder's twin wait here until the holder finishes)."""
+def _claim_request(vote_id: int, key: str, idempotency_key: str) -> int | None:
+    """Take the idempotency key: the claim's id, or None when another request holding it has
+    committed (PostgreSQL makes a concurrent holder's twin wait here until the holder
+    finishes; if the holder rolls back, the twin takes the key)."""
     claimed = db.session.execute(
         _insert(CastRequest.__table__)
         .values(vote_id=vote_id, voter_key=key, key=idempotency_key, created_at=utcnow())
         .on_conflict_do_nothing()
         .returning(CastRequest.__table__.c.id)
     ).first()
-    return claimed is not None
+    return None if claimed is None else claimed[0]
 
 
 def _snapshot(voter: Voter) -> dict:
@@ -528,6 +541,11 @@ ALREADY_OTHER_CHANNEL = _l("이미 종이 투표나 공론장 현장 투표로 �
                            "투표할 수 없습니다.")
 
 
+def vote_for_casting(district_id: int, vote_id: int) -> Vote:
+    """The vote under the shared lock casts hold until they commit, for ``cast_ballot``."""
+    return _locked_vote(district_id, vote_id, exclusive=False)
+
+
 def cast_online(district_id: int, vote_id: int, user: User, entries, *,
                 idempotency_key: str | None = None, definition: str | None = None) -> dict:
     """Record ``user``'s ballot (a new one, or a change: the last one counts).
@@ -536,15 +554,25 @@ def cast_online(district_id: int, vote_id: int, user: User, entries, *,
     "vote", "choices"}``. With an ``idempotency_key`` the same answer is returned for every
     retry and the ballot is stored once.
     """
-    vote = _locked_vote(district_id, vote_id, exclusive=False)
-    voter = account_voter(district_id, user)
+    return cast_ballot(vote_for_casting(district_id, vote_id), user, entries,
+                       idempotency_key=idempotency_key, definition=definition)
+
+
+def cast_ballot(vote: Vote, user: User, entries, *, idempotency_key: str | None = None,
+                definition: str | None = None) -> dict:
+    """``cast_online`` for a vote already taken with ``vote_for_casting`` in this transaction
+    (the cast view reads the posted ballot against it, so the vote is read once)."""
+    voter = account_voter(vote.district_id, user)
     key = voter_key(vote.salt, voter.identity)
+    claim = None
     if idempotency_key:
         if len(idempotency_key) > 100:
             raise DomainError(_l("Idempotency-Key가 너무 깁니다."), status=400)
-        stored = _stored_answer(vote.id, key, idempotency_key)
-        if stored is not None:
-            return stored
+        # Claimed before any check: a retry gets the stored answer even after the window
+        # closed, and a refused request rolls its claim back with everything else.
+        claim = _claim_request(vote.id, key, idempotency_key)
+        if claim is None:
+            return _stored_answer(vote.id, key, idempotency_key)
     now = utcnow()
     _check_open(vote, now)
     problem = eligibility_problem(vote, voter)
@@ -553,46 +581,50 @@ def cast_online(district_id: int, vote_id: int, user: User, entries, *,
     if definition is not None and definition != definition_tag(vote):
         raise Conflict(_l("투표 설정이 바뀌었습니다. 화면을 새로 고친 뒤 다시 투표하세요."))
     canonical = _validated(vote, entries)
-    if idempotency_key and not _claim_request(vote.id, key, idempotency_key):
-        return _stored_answer(vote.id, key, idempotency_key)
     code = new_receipt_code()
-    answer = {"vote": vote.id, "receipt": code, "choices": [list(e) for e in canonical]}
-    extra = _snapshot(voter)
-    ballot_id = _insert_ballot(vote, key, Channel.ONLINE, canonical, code, now, extra)
-    if ballot_id is None:
-        ballot_id = _replace_online(vote, key, canonical, code, now, extra)
-        answer["status"] = "changed"
-    else:
-        answer["status"] = "created"
-        _store_choices(ballot_id, vote.id, canonical)
-        _first_ballot(vote, now)
-    if idempotency_key:
-        db.session.execute(update(CastRequest).where(
-            CastRequest.vote_id == vote.id, CastRequest.voter_key == key,
-            CastRequest.key == idempotency_key).values(response=answer))
+    ballot_id, created = _upsert_online(vote, key, canonical, code, now, _snapshot(voter))
+    # Whatever ``created`` says, the choices are replaced whole under the ballot's row lock.
+    db.session.execute(delete(BallotChoice).where(BallotChoice.ballot_id == ballot_id))
+    _store_choices(ballot_id, vote.id, canonical)
+    _first_ballot(vote, now)
+    answer = {"vote": vote.id, "receipt": code, "choices": [list(e) for e in canonical],
+              "status": "created" if created else "changed"}
+    if claim is not None:
+        db.session.execute(update(CastRequest).where(CastRequest.id == claim)
+                           .values(response=answer))
     return answer
 
 
-def _replace_online(vote: Vote, key: str, entries: Entries, code: str, now: datetime,
-                    extra: dict) -> int:
-    """Change an existing online ballot under a row lock, so two changes by one voter never
-    mix into one ballot (which could break the choice count or the budget)."""
-    existing = db.session.execute(
-        select(Ballot.id, Ballot.channel)
-        .where(Ballot.vote_id == vote.id, Ballot.voter_key == key)
-        .with_for_update()
-    ).first()
-    if existing is None:
-        # Withdrawn between our insert attempt and the lock: the person has no ballot now.
-        raise Conflict(_l("투표지가 방금 철회되었습니다. 다시 투표하세요."))
-    if existing.channel != Channel.ONLINE.value:
-        raise Conflict(ALREADY_OTHER_CHANNEL)
-    db.session.execute(update(Ballot).where(Ballot.id == existing.id).values(
+# The row an upsert proposed (``excluded`` in PostgreSQL and SQLite), built once rather than
+# by ``insert().excluded`` on every cast.
+_PROPOSED = Ballot.__table__.alias("excluded")
+
+
+def _upsert_online(vote: Vote, key: str, entries: Entries, code: str, now: datetime,
+                   extra: dict) -> tuple[int, bool]:
+    """Insert the voter's online ballot, or change the one they have: ``(id, created)``.
+
+    One statement decided by the unique constraint on (vote, voter_key). A change takes the
+    ballot's row lock, so two changes by one voter run one after the other and never mix
+    into one ballot (which could break the choice count or the budget). A ballot from
+    another channel is left alone and refused.
+    """
+    table = Ballot.__table__
+    statement = _insert(table).values(
+        vote_id=vote.id, voter_key=key, channel=Channel.ONLINE.value,
         receipt_lookup=receipt_lookup(code), receipt_seal=receipt_seal(vote.salt, code, entries),
-        updated_at=now, **extra))
-    db.session.execute(delete(BallotChoice).where(BallotChoice.ballot_id == existing.id))
-    _store_choices(existing.id, vote.id, entries)
-    return existing.id
+        cast_at=now, updated_at=now, **extra)
+    changed = {name: _PROPOSED.c[name]
+               for name in ("receipt_lookup", "receipt_seal", "updated_at", *extra)}
+    row = db.session.execute(statement.on_conflict_do_update(
+        index_elements=[table.c.vote_id, table.c.voter_key], set_=changed,
+        where=table.c.channel == Channel.ONLINE.value,
+    ).returning(table.c.id, table.c.cast_at)).first()
+    if row is None:
+        raise Conflict(ALREADY_OTHER_CHANNEL)
+    # A change keeps the first cast's time, so only a new ballot carries this request's (this
+    # only labels the answer; nothing stored depends on it).
+    return row.id, row.cast_at == now
 
 
 def withdraw(district_id: int, vote_id: int, user: User) -> None:

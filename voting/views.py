@@ -55,9 +55,10 @@ def _district():
     return district
 
 
-def _vote_or_404(vote_id: int):
+def _vote_or_404(vote_id: int, *, for_casting: bool = False):
+    load = services.vote_for_casting if for_casting else services.get_vote
     try:
-        return services.get_vote(_district().id, vote_id)
+        return load(_district().id, vote_id)
     except DomainError:
         abort(404)
 
@@ -145,11 +146,13 @@ def _render_ballot(vote, draft, status=200, error=None):
 @bp.route("/votes/<int:vote_id>/ballot", methods=["GET", "POST"])
 @signed_in
 def ballot(vote_id: int):
-    vote = _vote_or_404(vote_id)
+    action = request.form.get("action", "cast") if request.method == "POST" else None
+    # A cast reads the vote once, under the lock it is cast under, and parses the ballot
+    # against that definition.
+    vote = _vote_or_404(vote_id, for_casting=action == "cast")
     if request.method == "GET":
         _current, entries = services.my_ballot(vote, current_user)
         return _render_ballot(vote, _draft(vote, entries))
-    action = request.form.get("action", "cast")
     if action != "cast":
         # A tap on the ranking screen without JavaScript: redraw, store nothing.
         try:
@@ -164,8 +167,7 @@ def ballot(vote_id: int):
     except BallotError as error:
         return _refuse(vote, {"order": []}, services.ballot_message(error), 422)
     try:
-        answer = services.cast_online(vote.district_id, vote.id, current_user, entries,
-                                      idempotency_key=key,
+        answer = services.cast_ballot(vote, current_user, entries, idempotency_key=key,
                                       definition=request.form.get("definition"))
         commit()
     except DomainError as error:
