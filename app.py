@@ -46,6 +46,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     forums_setup(app)
     app.register_blueprint(forums_bp)
+    from exports import bp as exports_bp
+    from exports import setup as exports_setup
+
+    exports_setup(app)
+    app.register_blueprint(exports_bp)
 
     register_commands(app)
     return app
