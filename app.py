@@ -62,11 +62,13 @@ def register_commands(app: Flask) -> None:
     from agenda import demo as agenda_demo
     from core.db import commit
     from core.jobs import work
+    from exports.cli import export_command
     from forums import demo as forums_demo
     from forums.cli import forum_report_command
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(forum_report_command)
+    app.cli.add_command(export_command)
 
     @app.cli.command("seed-demo")
     def seed_demo():

@@ -82,11 +82,28 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {}
+# scope name → function(district_id) giving [(id, title)] of the objects one can export.
+SCOPES: dict[str, Callable[[int], list[tuple[int, str]]]] = {}
 
 
 def register(kind: Kind) -> Kind:
     KINDS[kind.name] = kind
     return kind
+
+
+def register_scope(name: str, lister: Callable[[int], list[tuple[int, str]]]) -> None:
+    SCOPES[name] = lister
+
+
+def targets(district_id: int, public: bool = False) -> list[tuple[Kind, int, str]]:
+    """Every (kind, object id, object title) one can export in a district, in menu order."""
+    found = []
+    for kind in KINDS.values():
+        if public and not kind.public_formats:
+            continue
+        for scope_id, title in SCOPES[kind.scope](district_id):
+            found.append((kind, scope_id, title))
+    return found
 
 
 def get_kind(name: str) -> Kind:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import tempfile
 import zipfile
@@ -186,12 +187,23 @@ def write_xlsx(tables: list[Table], out: BinaryIO, progress: Progress | None = N
     return "xlsx"
 
 
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
 def repack_zip(source: Path, out: BinaryIO) -> None:
-    """Copy a ZIP with every member's time fixed, so equal contents give equal bytes."""
+    """Copy a ZIP with every member's time fixed, so equal contents give equal bytes.
+
+    openpyxl stamps the save time into the document properties; that goes too.
+    """
     with zipfile.ZipFile(source) as original, \
             zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for member in original.infolist():
             info = zipfile.ZipInfo(member.filename, date_time=FIXED_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
+            if member.filename == "docProps/core.xml":
+                fixed = _MODIFIED.sub(rb"\g<1>1980-01-01T00:00:00Z\g<2>",
+                                      original.read(member))
+                archive.writestr(info, fixed)
+                continue
             with original.open(member) as src, archive.open(info, "w") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from accounts.models import User
+from agenda.models import FIELD_LABELS as AGENDA_FIELD_LABELS
 from agenda.models import (
     KIND_LABELS,
     STATUS_LABELS,
@@ -14,7 +15,6 @@ from agenda.models import (
     MergeSource,
     Support,
 )
-from agenda.models import FIELD_LABELS as AGENDA_FIELD_LABELS
 from core.models import Dong
 from exports.kinds.common import counter, find_cycle, label, seoul, streamed
 from exports.registry import ExportContext, Kind, register

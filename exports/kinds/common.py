@@ -9,6 +9,7 @@ from core.db import db
 from core.errors import NotFound
 from core.models import Cycle
 from core.tenancy import SEOUL
+from exports.registry import register_scope
 
 
 def seoul(moment: datetime | None) -> datetime | None:
@@ -39,3 +40,11 @@ def counter(query):
 def streamed(query, per: int = 2000):
     """Rows of ``query`` fetched in batches, so large tables never sit in memory at once."""
     return db.session.execute(query.execution_options(yield_per=per))
+
+
+def cycles_of(district_id: int) -> list[tuple[int, str]]:
+    return [(c.id, c.title) for c in db.session.scalars(
+        select(Cycle).where(Cycle.district_id == district_id).order_by(Cycle.year.desc()))]
+
+
+register_scope("cycle", cycles_of)

@@ -13,7 +13,7 @@ from core.db import db
 from core.errors import NotFound
 from exports import charts, pdf
 from exports.kinds.common import label, seoul
-from exports.registry import ExportContext, Kind, register
+from exports.registry import ExportContext, Kind, register, register_scope
 from exports.tables import Column, ColumnType, Table
 from forums import report
 from forums.models import (
@@ -54,6 +54,14 @@ def pseudonyms(forum: Forum) -> dict[int, str]:
     ordered = sorted(ids, key=digest)
     return {pid: f"P{index:03d}" for index, pid in enumerate(ordered, start=1)}
 
+
+def forums_of(district_id: int) -> list[tuple[int, str]]:
+    return [(f.id, f.title) for f in db.session.scalars(
+        select(Forum).where(Forum.district_id == district_id)
+        .order_by(Forum.held_on.desc(), Forum.id))]
+
+
+register_scope("forum", forums_of)
 
 FORUM_COLUMNS = [
     Column("id", "공론장 번호", T.INTEGER), Column("title", "공론장"),
