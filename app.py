@@ -46,6 +46,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     forums_setup(app)
     app.register_blueprint(forums_bp)
+    from plans import bp as plans_bp
+    from plans import setup as plans_setup
+
+    plans_setup(app)
+    app.register_blueprint(plans_bp)
     from exports import bp as exports_bp
     from exports import setup as exports_setup
 
@@ -65,6 +70,7 @@ def register_commands(app: Flask) -> None:
     from exports.cli import export_command
     from forums import demo as forums_demo
     from forums.cli import forum_report_command
+    from plans import demo as plans_demo
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(forum_report_command)
@@ -76,7 +82,9 @@ def register_commands(app: Flask) -> None:
         accounts = accounts_demo.seed()
         accounts += agenda_demo.seed()
         district = accounts_demo.seed_district()
-        forum = forums_demo.seed(district, next(c for c in district.cycles if c.year == 2027))
+        cycle = next(c for c in district.cycles if c.year == 2027)
+        forum = forums_demo.seed(district, cycle)
+        plan = plans_demo.seed(district, cycle)
         commit()
         click.echo("Demo accounts (email / password / role):")
         for email, password, role in accounts:
@@ -84,6 +92,7 @@ def register_commands(app: Flask) -> None:
         for email, password, _name in forums_demo.FACILITATORS[1:]:
             click.echo(f"  {email}  {password}  facilitator")
         click.echo(f"Demo forum {forum.id}: {forum.title} (join code {forum.join_code})")
+        click.echo(f"Demo plan {plan.id}: {plan.title} ({plan.status})")
 
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")

@@ -44,6 +44,7 @@ def from_environment(instance_path: str) -> dict:
         "MADANG_DISTRICT": os.environ.get("MADANG_DISTRICT"),
         "SIGNIN_RATE_LIMIT": os.environ.get("SIGNIN_RATE_LIMIT", "10 per minute"),
         "RESET_RATE_LIMIT": os.environ.get("RESET_RATE_LIMIT", "5 per minute"),
+        "REALTIME_NAMESPACE": os.environ.get("REALTIME_NAMESPACE", "madang"),
     }
 
 

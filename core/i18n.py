@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import Babel, format_datetime, format_decimal, get_locale
 
 babel = Babel()
@@ -11,6 +11,9 @@ LOCALE_COOKIE = "lang"
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        # Jobs and CLI commands speak the default language unless they force another.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     chosen = request.cookies.get(LOCALE_COOKIE)
     if chosen in languages:

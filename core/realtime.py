@@ -81,6 +81,9 @@ class RedisBroker:
 
 def init_app(app) -> None:
     url = app.config.get("REDIS_URL")
+    # Redis pub/sub channels are shared by every database number on a server, so each
+    # deployment (and each test run) names its channels under its own namespace.
+    app.config.setdefault("REALTIME_NAMESPACE", "madang")
     app.extensions["madang_broker"] = RedisBroker(url) if url else LocalBroker()
 
 
@@ -88,16 +91,20 @@ def broker():
     return current_app.extensions["madang_broker"]
 
 
+def _qualified(channel: str) -> str:
+    return f"{current_app.config['REALTIME_NAMESPACE']}:{channel}"
+
+
 def publish(channel: str, payload: dict) -> int:
     """Send ``payload`` (JSON-serialisable) to everyone subscribed to ``channel``."""
-    return broker().publish(channel, json.dumps(payload, ensure_ascii=False))
+    return broker().publish(_qualified(channel), json.dumps(payload, ensure_ascii=False))
 
 
 def subscribe(channel: str, timeout: float = KEEPALIVE_SECONDS) -> Iterator[dict | None]:
     """Subscribe now and return an iterator of payloads sent to ``channel`` from here on;
     it yields ``None`` after ``timeout`` seconds of quiet, so a stream can send a
     keep-alive and notice a closed connection."""
-    messages = broker().subscribe(channel, timeout)
+    messages = broker().subscribe(_qualified(channel), timeout)
     return (None if message is None else json.loads(message) for message in messages)
 
 

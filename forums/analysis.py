@@ -243,3 +243,41 @@ def _signed_rank_cdf(statistic: int, n: int) -> float:
         for total in range(len(counts) - 1, rank - 1, -1):
             counts[total] += counts[total - rank]
     return sum(counts[: statistic + 1]) / 2 ** n
+
+
+def representativeness(sample: Mapping[Hashable, int],
+                       population: Mapping[Hashable, int]) -> dict:
+    """How far the room's make-up is from the district's, for one demographic dimension.
+
+    ``population`` gives residents per category (its order is kept); ``sample`` the
+    participants per category. Participants in categories the population does not list
+    are reported as ``outside`` and left out of the test. The test is Pearson's chi-square
+    goodness of fit against the population shares (what scipy.stats.chisquare computes with
+    expected counts scaled to the sample).
+    """
+    categories = list(population)
+    residents = sum(population.values())
+    counted = sum(sample.get(c, 0) for c in categories)
+    rows, statistic, df = [], 0.0, -1
+    for category in categories:
+        observed = sample.get(category, 0)
+        share = population[category] / residents if residents else 0.0
+        expected = counted * share
+        if expected > 0:
+            statistic += (observed - expected) ** 2 / expected
+            df += 1
+        rows.append({
+            "category": category,
+            "participants": observed,
+            "participant_share": observed / counted if counted else 0.0,
+            "population_share": share,
+            "difference_points": ((observed / counted if counted else 0.0) - share) * 100,
+            "expected": expected,
+        })
+    outside = sum(n for c, n in sample.items() if c not in population)
+    test = None
+    if counted and df >= 1:
+        test = {"name": "chi-square goodness of fit", "statistic": statistic, "df": df,
+                "p_value": chi2_sf(statistic, df)}
+    return {"participants": counted, "outside": outside, "residents": residents,
+            "rows": rows, "test": test}

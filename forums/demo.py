@@ -16,7 +16,7 @@ from accounts.services import create_user
 from core.auth import Role
 from core.db import db
 from core.models import Cycle, District
-from forums import services
+from forums import population, services
 from forums.models import AGE_BANDS, Forum, PollPhase, PollState
 
 TITLE = "협치강동 100인+ 원탁토론회 (2027 지역사회혁신계획)"
@@ -80,8 +80,29 @@ def _other(options: list[int], number: int, avoid: int, salt: int) -> int:
     return rest[(number * 7 + salt) % len(rest)]
 
 
+# Rounded, illustrative resident counts in the shape of the district's registration
+# statistics (about 432,000 residents aged 10 and over), for the representativeness table.
+DEMO_POPULATION = {
+    "age_band": {"10s": 39_000, "20s": 58_000, "30s": 67_000, "40s": 73_000, "50s": 76_000,
+                 "60s": 64_000, "70+": 55_000},
+    "gender": {"female": 222_000, "male": 210_000},
+}
+DONG_RESIDENTS = (39_000, 21_000, 14_000, 27_000, 23_000, 30_000, 32_000, 21_000, 24_000,
+                  12_000, 15_000, 14_000, 13_000, 18_000, 23_000, 24_000, 44_000, 12_000,
+                  26_000)
+
+
+def seed_population(district: District) -> None:
+    """The district's population figures; saving replaces them, so a second run is harmless."""
+    figures = {**DEMO_POPULATION,
+               "dong": dict(zip((d.name for d in district.dongs), DONG_RESIDENTS, strict=True))}
+    for dimension, residents in figures.items():
+        population.save(district, dimension, residents)
+
+
 def seed(district: District, cycle: Cycle) -> Forum:
     """Create the demo forum with its answers; a second run finds it and changes nothing."""
+    seed_population(district)
     existing = db_forum(cycle)
     if existing is not None:
         return existing

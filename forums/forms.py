@@ -136,3 +136,29 @@ def answers_from_form(formdata) -> dict[int, list[int]]:
             raise DomainError(_l("모든 항목에 서로 다른 순위를 매기세요."))
         answers[question_id] = [option_id for _, option_id in sorted(pairs)]
     return answers
+
+
+def population_form(dimension: str, categories: tuple[str, ...], formdata=None,
+                    residents: dict[str, int] | None = None):
+    """One number field per category of a demographic dimension (residents per group)."""
+    labels = {"age_band": AGE_BAND_LABELS, "gender": GENDER_LABELS}.get(dimension, {})
+
+    class PopulationForm(FlaskForm):
+        pass
+
+    for index, category in enumerate(categories):
+        setattr(PopulationForm, f"c{index}", IntegerField(
+            labels.get(category, category),
+            validators=[Optional(), NumberRange(min=0, max=10_000_000,
+                                                message=_l("0 이상 1천만 이하로 입력하세요."))],
+        ))
+    form = PopulationForm(formdata=formdata, prefix=dimension)
+    if formdata is None and residents:
+        for index, category in enumerate(categories):
+            form[f"c{index}"].data = residents.get(category)
+    form.categories = categories
+    return form
+
+
+def population_values(form) -> dict[str, int | None]:
+    return {category: form[f"c{index}"].data for index, category in enumerate(form.categories)}

@@ -343,3 +343,25 @@ class AnswerChoice(db.Model):
 
     answer: Mapped[Answer] = relationship(back_populates="choices")
     option: Mapped[Option] = relationship()
+
+
+POPULATION_DIMENSIONS = ("age_band", "gender", "dong")
+
+
+class PopulationCount(db.Model):
+    """Residents of a district in one demographic group, from the resident registration
+    statistics, entered by organizers. Forum participants are compared against these to
+    show how representative a room was."""
+
+    __tablename__ = "population_count"
+    __table_args__ = (
+        UniqueConstraint("district_id", "dimension", "category"),
+        CheckConstraint("residents >= 0", name="residents_not_negative"),
+        CheckConstraint("dimension IN ('age_band', 'gender', 'dong')", name="known_dimension"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"))
+    dimension: Mapped[str] = mapped_column(String(10))
+    category: Mapped[str] = mapped_column(String(40))
+    residents: Mapped[int]

@@ -9,7 +9,7 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from core.db import db
-from forums import analysis
+from forums import analysis, population
 from forums.models import Answer, Forum, ForumTable, PollPhase, QuestionKind
 
 
@@ -55,7 +55,7 @@ def build(forum: Forum) -> dict:
         test["p_holm"] = adjusted
     return {"forum": {"id": forum.id, "title": forum.title, "held_on": forum.held_on.isoformat(),
                       "participants": len(forum.participants), "tables": len(forum.tables)},
-            "topics": topics}
+            "topics": topics, "representativeness": population.room_against_district(forum)}
 
 
 def _question(question, pre: dict, post: dict, tables: dict, ages: dict, genders: dict) -> dict:

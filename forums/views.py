@@ -24,7 +24,7 @@ from core.auth import Role, public, role_required
 from core.db import commit, db
 from core.errors import DomainError, Forbidden, NotFound
 from core.tenancy import current_cycle, current_district
-from forums import bp, live, report, services
+from forums import bp, live, population, report, services
 from forums.forms import (
     NOT_SAYING,
     AgendaRankingForm,
@@ -38,6 +38,8 @@ from forums.forms import (
     TableOutputsForm,
     TopicForm,
     answers_from_form,
+    population_form,
+    population_values,
 )
 from forums.models import (
     AGE_BAND_LABELS,
@@ -45,6 +47,7 @@ from forums.models import (
     KIND_LABELS,
     PHASE_LABELS,
     POLL_STATE_LABELS,
+    POPULATION_DIMENSIONS,
     SEATING_LABELS,
     PollPhase,
     PollState,
@@ -53,6 +56,12 @@ from forums.models import (
 COOKIE_PREFIX = "forum_participant_"
 COOKIE_MAX_AGE = 3 * 24 * 3600
 BAD_TOKEN = _l("참가 정보가 올바르지 않습니다. 참가 코드로 다시 입장하세요.")
+
+POPULATION_TITLES = {
+    "age_band": _l("연령대별 인구"),
+    "gender": _l("성별 인구"),
+    "dong": _l("동별 인구"),
+}
 
 
 def _district():
@@ -532,7 +541,9 @@ def screen_stream(forum_id: int):
 @role_required(Role.ORGANIZER)
 def forum_report(forum_id: int):
     forum = _forum(forum_id)
-    return render_template("forums/report.html", forum=forum, report=report.build(forum))
+    return render_template("forums/report.html", forum=forum, report=report.build(forum),
+                           population_titles=POPULATION_TITLES,
+                           category_labels={**AGE_BAND_LABELS, **GENDER_LABELS})
 
 
 @bp.route("/forums/<int:forum_id>/polls/<int:poll_id>/stream")
@@ -731,3 +742,50 @@ def paper_answers(forum_id: int, table_id: int, participant_id: int):
         "forums/paper.html", forum=forum, table=table, participant=participant, polls=polls,
         mine={p.id: services.answers_of(p, participant) for p in polls}, errors=errors,
     ), status
+
+
+# --- population figures for representativeness --------------------------------------------
+
+def _population_forms(district, formdata_for: str | None = None):
+    figures = population.counts(district.id)
+    return {
+        dimension: population_form(
+            dimension, population.categories(district, dimension),
+            formdata=request.form if dimension == formdata_for else None,
+            residents=figures.get(dimension),
+        )
+        for dimension in POPULATION_DIMENSIONS
+    }
+
+
+@bp.route("/forums/population")
+@role_required(Role.ORGANIZER)
+def population_page():
+    """Organizers enter the district's residents per group; reports compare rooms to them."""
+    district = _district()
+    return render_template("forums/population.html", forms=_population_forms(district),
+                           titles=POPULATION_TITLES)
+
+
+@bp.route("/forums/population/<dimension>", methods=["POST"])
+@role_required(Role.ORGANIZER)
+def save_population(dimension: str):
+    district = _district()
+    if dimension not in POPULATION_DIMENSIONS:
+        abort(404)
+    forms = _population_forms(district, formdata_for=dimension)
+    form = forms[dimension]
+    if form.validate():
+        try:
+            population.save(district, dimension, population_values(form))
+            commit()
+            flash(_l("%(what)s를 저장했습니다.", what=POPULATION_TITLES[dimension]), "success")
+            return redirect(url_for("forums.population_page"))
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            status = error.status
+    else:
+        status = 422
+    return render_template("forums/population.html", forms=forms, titles=POPULATION_TITLES), \
+        status

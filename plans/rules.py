@@ -164,3 +164,23 @@ def decide_motion(members: int, present: int, yes: int, no: int, abstain: int,
     passed = quorum_met and yes >= yes_required
     return MotionOutcome(quorum_met, passed, members, present, yes, no, abstain,
                          quorum_required, yes_required)
+
+
+def rubric_percent(scores: Mapping[str, int], maxima: Mapping[str, int]) -> int:
+    """An evaluator's rubric scores as a whole percentage of the rubric's maximum (rounded
+    half up). Every criterion must be scored, each between 0 and its maximum."""
+    if set(scores) != set(maxima):
+        raise ValueError("score every criterion of the rubric, and nothing else")
+    for name, score in scores.items():
+        if not 0 <= score <= maxima[name]:
+            raise ValueError(f"score for {name!r} outside 0..{maxima[name]}")
+    possible = sum(maxima.values())
+    if possible <= 0:
+        raise ValueError("the rubric has no points to give")
+    return int(Fraction(100 * sum(scores.values()), possible) + Fraction(1, 2))
+
+
+def is_low_rated(score_percent: int, satisfaction: int | None, threshold: int) -> bool:
+    """A project the evaluation found weak: its rubric score or its residents' satisfaction
+    below the district's threshold."""
+    return score_percent < threshold or (satisfaction is not None and satisfaction < threshold)

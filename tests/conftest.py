@@ -4,6 +4,8 @@ TEST_DATABASE_URL and TEST_REDIS_URL; under CI=true their absence fails the run.
 
 import os
 import re
+import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from app import create_app
 from core.db import db
@@ -49,6 +52,8 @@ def base_config(tmp_path: Path, database_url: str) -> dict:
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,
         "SERVER_NAME": "madang.test",
+        # Pub/sub channels are server-wide in Redis: keep this run's apart from any other.
+        "REALTIME_NAMESPACE": f"test-{uuid.uuid4().hex[:12]}",
     }
 
 
@@ -116,14 +121,27 @@ def _clean_tables(request):
     with application.app_context():
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        with db.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                quoted = ", ".join(f'"{name}"' for name in tables)
-                connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-            else:
-                for name in tables:
-                    connection.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608 (table names from our metadata)
+        # A background thread of the test (a delayed live-results publish, say) may still be
+        # reading; PostgreSQL then aborts the TRUNCATE as a deadlock, and a retry succeeds.
+        for attempt in range(5):
+            try:
+                _empty_tables(tables)
+                break
+            except OperationalError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.2)
         application.extensions.pop("madang_outbox", None)
+
+
+def _empty_tables(tables: list[str]) -> None:
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{name}"' for name in tables)
+            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                connection.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608 (table names from our metadata)
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ def live_server(tmp_path_factory):
     from app import create_app
     from core.db import commit
     from forums import demo as forums_demo
+    from plans import demo as plans_demo
 
     folder = tmp_path_factory.mktemp("e2e")
     os.environ["INSTANCE_PATH"] = str(folder)
@@ -35,7 +36,9 @@ def live_server(tmp_path_factory):
         demo.seed()
         agenda_demo.seed()
         district = demo.seed_district()
-        forums_demo.seed(district, next(c for c in district.cycles if c.year == 2027))
+        cycle = next(c for c in district.cycles if c.year == 2027)
+        forums_demo.seed(district, cycle)
+        plans_demo.seed(district, cycle)
         commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

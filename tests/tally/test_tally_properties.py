@@ -141,3 +141,20 @@ def test_the_lot_is_reproducible_from_its_seed(seed, candidates):
     again = Lot(seed, list(candidates))
     assert first.order(range(len(candidates))) == again.order(range(len(candidates)))
     assert sorted(first.priority.tolist()) == list(range(len(candidates)))
+
+
+def test_add1_completion_in_won_takes_bounded_steps():
+    from voting.tally.budget import completion_unit
+
+    assert [completion_unit(s) for s in (67.5, 830, 1000, 1001, 3_875_000)] == [1, 1, 1, 10, 10_000]
+    # Forty residents sharing 155 million won: steps of 10,000 won, not one won at a time.
+    rng = np.random.default_rng(7)
+    approvals = rng.random((40, 8)) < 0.4
+    costs = [30_000_000, 25_000_000, 60_000_000, 12_000_000, 18_000_000, 40_000_000,
+             9_000_000, 22_000_000]
+    profile = ApprovalProfile([f"p{i}" for i in range(8)], approvals, costs=costs,
+                              budget=155_000_000)
+    result = tally(profile, "mes", seed="s")
+    assert result.explanation["add1_unit"] == 10_000
+    assert result.explanation["cost"] <= 155_000_000
+    assert result.explanation["add1_steps"] < 2_000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -241,6 +242,16 @@ def _equal_shares(
     return _Outcome(selected, spent, rounds, ties)
 
 
+def completion_unit(share: float) -> int:
+    """How much add1 raises each voter's share per step: one currency unit while a share is
+    below 1,000 units (every real MES election so far: złoty, euro, dollar), otherwise the
+    power of ten that keeps a share under 1,000 steps (a budget in won split among a few
+    hundred voters would otherwise take millions of counts)."""
+    if share <= 1000:
+        return 1
+    return 10 ** (math.ceil(math.log10(share)) - 3)
+
+
 def mes(
     profile: ApprovalProfile, lot: Lot, budget: int | None = None, completion: bool = True
 ) -> TallyResult:
@@ -250,6 +261,7 @@ def mes(
     bought when its supporters can cover the cost, lowest price per unit of utility first.
     add1 completion (as in the real MES elections): raise every voter's share by one unit and
     count again, while the outcome stays within the budget; the last outcome within it stands.
+    The unit is one currency unit for shares up to 1,000 (see ``completion_unit``).
     ``completion=False`` gives the raw MES outcome.
     """
     costs, limit = _budget_of(profile, budget)
@@ -262,15 +274,17 @@ def mes(
     fundable = {c for c in range(len(ids)) if supporters.total[c] > 0 and costs[c] > 0}
     row_weights = profile.counts.astype(np.float64)
     steps = 0
+    unit = completion_unit(limit / voters)
     final = _equal_shares(supporters, costs, rows, limit / voters, lot, row_weights)
     # Once every fundable project is in, a larger share cannot change the outcome.
     while completion and set(final.selected) != fundable:
-        trial = _equal_shares(supporters, costs, rows, limit / voters + steps + 1, lot, row_weights)
+        trial = _equal_shares(supporters, costs, rows, limit / voters + (steps + 1) * unit, lot,
+                              row_weights)
         if trial.cost > limit:
             break
         steps += 1
         final = trial
-    share = limit / voters + steps
+    share = limit / voters + steps * unit
     rounds = [
         {**r, "project": ids[r["project"]], "tied_with": [ids[c] for c in r["tied_with"]]}
         for r in final.rounds
@@ -291,6 +305,7 @@ def mes(
             "utilities": "cost (a supporter's utility is the project's cost)",
             "completion": "add1" if completion else None,
             "add1_steps": steps,
+            "add1_unit": unit,
             "voter_share": share,
         },
     )

@@ -1,0 +1,239 @@
+"""Demo plan for 강동구's 2027 cycle: the priority vote's selection becomes the plan, the city
+reviews it (협의조정, comments taken from the 2019 review), the 협치강동구회의 approves it,
+departments report mid-year progress, evaluators score the projects, and two findings open
+the 2028 intake. Comment titles, the council's name and the 30% rule come from the seed
+documents; people, amounts and scores are invented for the demo."""
+
+from datetime import date
+
+from sqlalchemy import select
+
+from accounts.models import user_by_email
+from accounts.services import save_cycle
+from agenda import services as agenda
+from agenda.models import Status
+from core.db import db
+from core.models import Cycle, District, Phase
+from plans import services
+from plans.models import Category, Choice, FindingKind, Gender, MemberType, MotionKind, Period
+
+TOTAL_BUDGET = 160_000_000
+FOUNDATION_BUDGET = 60_000_000
+SOURCE = "2027 우선순위 주민투표 결과 (시연: 주민 공감을 승인 투표로 보고 MES로 집계)"
+
+FOUNDATION = services.ProjectData(
+    title="협치 기반조성: 협치강동구회의 운영·협치교육·성과공유",
+    budget=FOUNDATION_BUDGET, category=Category.FOUNDATION.value, funding_source="city",
+    summary="민관이 소통하고 실천하는 지역사회 협치기반을 만듭니다. 협치강동구회의와 "
+            "분과(확대)회의 운영, 민관 협치이해교육과 워크숍, 우수사례 발굴과 12월 "
+            "성과공유회를 포함합니다.",
+    field="participation", department="기획예산과", team="협치팀",
+    civil_partners="협치강동구회의 운영위원회, 강동구 협치지원관", fusion_tags="거버넌스, 교육",
+    starts_on=date(2027, 5, 1), ends_on=date(2027, 12, 31))
+
+# Working groups and schedules for the vote's candidates (the seed plan tables' columns).
+WORKING_GROUPS = {
+    "공동육아 공간과 돌봄 공동체 만들기": ("여성가족과", "보육지원팀",
+                                 "강동구공동육아협동조합 준비모임, 육아종합지원센터", "복지, 교육"),
+    "밥상모임으로 잇는 건강·복지 공동체": ("복지정책과", "복지기획팀",
+                                  "동 지역사회보장협의체, 암사동 밥상모임", "복지, 건강"),
+    "폐지수집어르신 안전장치": ("어르신청소년과", "어르신복지팀", "성내1동 주민자치회",
+                       "복지, 안전"),
+    "마을배움터 만들기(공간)": ("교육지원과", "평생교육팀", "둔촌동 작은도서관 협의회",
+                        "교육, 공간"),
+    "중소규모 마을축제 활성화 지원": ("문화체육과", "문화예술팀", "암사3동 축제기획단",
+                           "문화, 마을공동체"),
+    "기후변화 관련 주민참여 프로그램 개발 및 지원": ("기후환경과", "기후변화대응팀",
+                                       "강동 에너지전환 시민모임", "환경, 에너지"),
+    "주민주도 안전마을 공동체 만들기": ("안전총괄과", "안전정책팀", "천호3동 안심마을 지킴이",
+                             "안전, 마을공동체"),
+}
+
+REQUIRED_COMMENT = (
+    "실행사업별 협치적 맥락 내용 보완",
+    "실행사업별로 왜 이 사업을 협치로 해야 하는지, 협치사업으로 했을 때 기대되는 효과를 "
+    "배경 및 필요성, 사업목표, 추진방향에 보완해 서술하세요. 기반조성사업은 별도 목차로 "
+    "목적, 일정, 주요내용, 참여대상을 구체화하세요.")
+RECOMMENDED_COMMENT = ("예산산출내역의 구체화", "사업별 예산의 산출내역을 구체화하여 작성하세요.")
+
+# 30 members: 21 civil, 7 officials, 2 district councillors; 15 women, 15 men.
+COUNCIL = (
+    [(f"민간위원 {n:02d}", "강동구 주민·시민사회", MemberType.CIVIL,
+      Gender.FEMALE if n % 2 else Gender.MALE) for n in range(1, 22)]
+    + [(f"공무원위원 {n}", "강동구청", MemberType.OFFICIAL,
+        Gender.MALE if n % 2 else Gender.FEMALE) for n in range(1, 8)]
+    + [("구의원위원 1", "강동구의회", MemberType.COUNCILLOR, Gender.FEMALE),
+       ("구의원위원 2", "강동구의회", MemberType.COUNCILLOR, Gender.MALE)]
+)
+
+RUBRIC = [("협치성 (민관 공동 추진)", 30), ("목표 달성도", 40), ("주민 참여와 확산", 30)]
+
+# Mid-year figures per project title: (percent, spent share of budget %, status, scores,
+# satisfaction %, notes)
+MID_YEAR = {
+    "공동육아 공간과 돌봄 공동체 만들기": (55, 50, "on_track", (26, 32, 25), 86,
+                                 "공간 두 곳 확보, 부모 모임 4개 결성"),
+    "밥상모임으로 잇는 건강·복지 공동체": (60, 55, "on_track", (25, 30, 26), 91,
+                                  "밥상모임 8개 동 운영, 어르신 120명 참여"),
+    "폐지수집어르신 안전장치": (80, 75, "on_track", (24, 34, 22), 88, "야광 조끼 300벌 전달"),
+    "마을배움터 만들기(공간)": (30, 25, "delayed", (20, 22, 18), 72, "공간 임대 계약 지연"),
+    "중소규모 마을축제 활성화 지원": (20, 15, "delayed", (14, 18, 12), 48,
+                            "참여 동 모집 부진, 축제 2건 연기"),
+    "기후변화 관련 주민참여 프로그램 개발 및 지원": (45, 40, "on_track", (24, 28, 22), 80,
+                                       "탄소중립 실천 가정 350가구 모집"),
+    "주민주도 안전마을 공동체 만들기": (50, 45, "on_track", (25, 30, 24), 84,
+                             "안심 귀갓길 3개 구간 점검"),
+    FOUNDATION.title: (50, 45, "on_track", (27, 31, 24), 83,
+                       "협치강동구회의 2회, 협치이해교육 3회 운영"),
+}
+
+CYCLE_2028 = {
+    Phase.INTAKE: (date(2027, 9, 1), date(2027, 12, 31)),
+    Phase.COORDINATION: (date(2028, 1, 3), date(2028, 1, 28)),
+    Phase.DELIBERATION: (date(2028, 2, 1), date(2028, 2, 25)),
+    Phase.VOTE: (date(2028, 3, 2), date(2028, 3, 11)),
+    Phase.PLAN: (date(2028, 3, 13), date(2028, 4, 28)),
+    Phase.EVALUATION: (date(2028, 7, 3), date(2028, 12, 15)),
+}
+
+
+def _close_vote(district: District, cycle: Cycle, organizer, room: int) -> list[tuple[int, int]]:
+    """Count the shortlist the way the priority vote does (MES over approval ballots), with
+    residents' 공감 as the ballots, and mark items selected or not; returns the ranking."""
+    from voting.tally import tally
+
+    candidates = agenda.shortlisted_items(cycle.id)
+    winners = {int(w) for w in tally(services.approval_profile(candidates, room),
+                                     "mes").winners}
+    supporters = {item.id: services.supporters_count(item.id) for item in candidates}
+    for item in candidates:
+        agenda.set_status(item.id, Status.IN_VOTE.value, organizer, notify=False)
+        agenda.set_status(item.id, (Status.SELECTED if item.id in winners
+                                    else Status.NOT_SELECTED).value,
+                          organizer, "2027 우선순위 주민투표 집계", notify=False)
+    ranked = sorted(winners, key=lambda i: (-supporters[i], i))
+    return [(item_id, supporters[item_id]) for item_id in ranked]
+
+
+def _working_groups(district: District, plan, organizer) -> None:
+    for project in plan.projects:
+        group = WORKING_GROUPS.get(project.title)
+        if group is None:
+            continue
+        department, team, partners, tags = group
+        services.update_project(district.id, project.id, services.ProjectData(
+            title=project.title, budget=project.budget, category=project.category,
+            funding_source="city" if project.budget >= 15_000_000 else "district",
+            summary=project.summary, field=project.field, dong=project.dong,
+            department=department, team=team, civil_partners=partners, fusion_tags=tags,
+            starts_on=date(2027, 5, 1), ends_on=date(2027, 11, 30)), organizer)
+        services.add_milestone(district.id, project.id, "민관 워킹그룹 구성", date(2027, 5, 15),
+                               organizer)
+        services.add_milestone(district.id, project.id, "중간 점검", date(2027, 7, 15),
+                               organizer)
+
+
+def _review(district: District, plan, organizer) -> None:
+    services.submit_for_review(district.id, plan.id, organizer, "제1차안 (협치강동구회의 제출)")
+    required = services.add_review_comment(district.id, plan.id, "required",
+                                           *REQUIRED_COMMENT, organizer)
+    services.add_review_comment(district.id, plan.id, "recommended", *RECOMMENDED_COMMENT,
+                                organizer)
+    foundation = next(p for p in plan.projects if p.category == Category.FOUNDATION)
+    services.update_project(district.id, foundation.id, services.ProjectData(
+        **{**FOUNDATION.__dict__, "summary": FOUNDATION.summary + " 협치사업으로 하는 이유: "
+           "민간위원과 부서가 함께 의제를 정하고 실행해야 주민이 결과에 책임을 나눕니다. "
+           "참여대상은 협치회의 위원, 분과 확대회의 주민, 사업 부서 공무원입니다."}),
+        organizer)
+    services.save_revision(district.id, plan.id, organizer,
+                           "협의조정 의견 반영: 협치적 맥락과 기반조성사업 목차 보완")
+    services.resolve_comment(district.id, required.id,
+                             "사업별 협치 필요성과 기대효과를 보완하고 기반조성사업을 별도 "
+                             "목차로 구성했습니다 (제2차안).", organizer)
+
+
+def _council(district: District, plan, organizer) -> None:
+    services.save_settings(district.id, foundation_share_percent=30, council_max_members=30,
+                           civil_share_percent=70, gender_max_percent=60, low_rating_percent=60)
+    if not services.roster(district.id):
+        for name, affiliation, member_type, gender in COUNCIL:
+            services.add_member(district.id, name, affiliation, member_type, gender)
+    meeting = services.open_meeting(district.id, "2027 제1차 협치강동구회의 전체회의",
+                                    date(2027, 4, 20))
+    members = services.roster(district.id)
+    present = members[:20]
+    services.record_attendance(district.id, meeting.id, [m.id for m in present])
+    motion = services.add_motion(district.id, meeting.id, "2027 강동구 지역사회혁신계획 승인의 건",
+                                 MotionKind.ORDINARY, plan.id)
+    votes = {m.id: Choice.YES.value for m in present[:17]}
+    votes.update({present[17].id: Choice.NO.value, present[18].id: Choice.NO.value,
+                  present[19].id: Choice.ABSTAIN.value})
+    services.decide(district.id, motion.id, votes, organizer)
+    services.record_minutes(
+        district.id, meeting.id,
+        "재적 30명 중 20명 출석으로 성원되었습니다. 협치조정관이 협의조정 결과(필수 의견 1건 "
+        "반영, 권고 의견 1건)를 보고하고, 기반구축 사업 비율이 30% 이상임을 확인했습니다. "
+        "‘2027 강동구 지역사회혁신계획 승인의 건’은 찬성 17, 반대 2, 기권 1로 가결되었습니다. "
+        "위원들은 마을축제 사업의 참여 동 모집 방법을 중간평가 때 다시 점검하기로 했습니다.",
+        publish=True)
+
+
+def _mid_year(district: District, plan) -> None:
+    if not services.rubric(district.id):
+        for name, max_score in RUBRIC:
+            services.add_criterion(district.id, name, max_score)
+    criteria = services.rubric(district.id)
+    for project in plan.projects:
+        percent, spent_share, status, scores, satisfaction, notes = MID_YEAR[project.title]
+        services.report_progress(
+            district.id, project.id, reported_on=date(2027, 6, 30), status=status,
+            percent=percent, spent=project.budget * spent_share // 100, notes=notes,
+            reporter=f"{project.department} {project.team}".strip())
+        services.evaluate(
+            district.id, project.id, period=Period.MID.value,
+            self_evaluation=f"{notes}. 하반기에 민관 워킹그룹 회의를 늘려 보완하겠습니다.",
+            evaluator="강동구 협치 성과평가단",
+            scores={c.id: s for c, s in zip(criteria, scores, strict=True)},
+            satisfaction=satisfaction, respondents=40 + project.id % 30)
+
+
+def _feedback(district: District, plan, organizer) -> None:
+    cycle_2028 = db.session.scalars(select(Cycle).where(
+        Cycle.district_id == district.id, Cycle.year == 2028)).first()
+    if cycle_2028 is None:
+        cycle_2028 = save_cycle(
+            district.id, 2028, "2028 강동구 지역사회혁신계획",
+            "2027 성과평가에서 나온 환류 과제와 새 제안으로 2028년 지역의제를 발굴합니다.",
+            CYCLE_2028)
+    festival = next(p for p in plan.projects if p.title == "중소규모 마을축제 활성화 지원")
+    findings = [
+        services.add_finding(
+            district.id, plan.id, FindingKind.LOW_RATED, "주민이 기획하는 마을축제로 다시 설계",
+            "중간평가 44점, 주민 만족도 48%. 참여 동 모집이 부진했습니다. 동 주민자치회와 "
+            "주민기획단이 처음부터 함께 기획하는 방식으로 다시 숙의합니다.", festival.id),
+        services.add_finding(
+            district.id, plan.id, FindingKind.FINDING, "협치 의제 발굴 채널 다양화",
+            "성과평가단 의견: 의제 발굴이 정기 공모에 몰려 있습니다. 연중 수시 제안, 동 "
+            "단위 계획, 부서 제안을 잇는 발굴 채널을 넓혀야 합니다."),
+    ]
+    for finding in findings:
+        services.carry_finding(district.id, finding.id, cycle_2028.id, organizer)
+
+
+def seed(district: District, cycle: Cycle):
+    """Build the demo plan for ``cycle`` once and return it (the existing one if seeded)."""
+    existing = services.plan_for_cycle(district.id, cycle.id)
+    if existing is not None:
+        return existing
+    organizer = user_by_email("organizer@demo.madang.kr")
+    ranked = _close_vote(district, cycle, organizer, TOTAL_BUDGET - FOUNDATION_BUDGET)
+    plan = services.create_plan_from_selection(district.id, cycle.id, ranked, SOURCE,
+                                               TOTAL_BUDGET, organizer)
+    services.add_project(district.id, plan.id, FOUNDATION, organizer)
+    _working_groups(district, plan, organizer)
+    _review(district, plan, organizer)
+    _council(district, plan, organizer)
+    _mid_year(district, plan)
+    _feedback(district, plan, organizer)
+    db.session.flush()
+    return plan

@@ -1,0 +1,179 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from agenda.models import FIELD_LABELS
+from plans.models import (
+    CATEGORY_LABELS,
+    CHOICE_LABELS,
+    FINDING_LABELS,
+    FUNDING_LABELS,
+    GENDER_LABELS,
+    MEMBER_TYPE_LABELS,
+    MOTION_KIND_LABELS,
+    PERIOD_LABELS,
+    PROGRESS_LABELS,
+    SEVERITY_LABELS,
+)
+from plans.services import MAX_BUDGET
+
+REQUIRED = _l("이 항목을 입력하세요.")
+NOT_NEGATIVE = _l("0 이상이어야 합니다.")
+PERCENT = _l("0~100 사이여야 합니다.")
+
+
+def _choices(labels, blank=None):
+    options = [SelectChoice("", blank)] if blank is not None else []
+    return options + [SelectChoice(key.value, label) for key, label in labels.items()]
+
+
+def _won(label):
+    return IntegerField(label, validators=[InputRequired(REQUIRED),
+                                           NumberRange(0, MAX_BUDGET, NOT_NEGATIVE)])
+
+
+class CheckboxList(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class BuildForm(FlaskForm):
+    item_ids = CheckboxList(_l("선정 의제 (득표순)"), coerce=int,
+                            validators=[DataRequired(_l("의제를 하나 이상 고르세요."))])
+    total_budget = _won(_l("총 예산 (원)"))
+    source_label = StringField(_l("근거 (주민투표 결과)"), validators=[Length(max=200)])
+
+
+class ProjectForm(FlaskForm):
+    title = StringField(_l("사업명"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    budget = _won(_l("예산 (원)"))
+    category = SelectField(_l("사업 유형"), choices=_choices(CATEGORY_LABELS))
+    funding_source = SelectField(_l("재원"), choices=_choices(FUNDING_LABELS))
+    field = SelectField(_l("분야"), choices=_choices(FIELD_LABELS, _l("선택 안 함")))
+    dong = StringField(_l("대상 동"), validators=[Length(max=40)])
+    department = StringField(_l("담당 부서"), validators=[Length(max=100)])
+    team = StringField(_l("담당 팀"), validators=[Length(max=100)])
+    civil_partners = StringField(_l("민간 파트너 (워킹그룹)"), validators=[Length(max=300)])
+    fusion_tags = StringField(_l("융합 분야 태그 (쉼표로 구분)"), validators=[Length(max=300)])
+    starts_on = DateField(_l("시작일"), validators=[Optional()])
+    ends_on = DateField(_l("종료일"), validators=[Optional()])
+    summary = TextAreaField(_l("사업 내용"), validators=[Length(max=5000)])
+
+
+class MilestoneForm(FlaskForm):
+    title = StringField(_l("추진 일정"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    due_on = DateField(_l("날짜"), validators=[InputRequired(REQUIRED)])
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField(_l("내용"), validators=[DataRequired(REQUIRED), Length(max=5000)])
+
+
+class CommentForm(FlaskForm):
+    severity = SelectField(_l("구분"), choices=_choices(SEVERITY_LABELS))
+    title = StringField(_l("의견 제목"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    body = TextAreaField(_l("의견 내용"), validators=[DataRequired(REQUIRED), Length(max=5000)])
+
+
+class MemberForm(FlaskForm):
+    name = StringField(_l("이름"), validators=[DataRequired(REQUIRED), Length(max=60)])
+    affiliation = StringField(_l("소속"), validators=[Length(max=100)])
+    member_type = SelectField(_l("위원 구분"), choices=_choices(MEMBER_TYPE_LABELS))
+    gender = SelectField(_l("성별"), choices=_choices(GENDER_LABELS))
+
+
+class MeetingForm(FlaskForm):
+    title = StringField(_l("회의 이름"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    held_on = DateField(_l("회의 날짜"), validators=[InputRequired(REQUIRED)])
+
+
+class AttendanceForm(FlaskForm):
+    member_ids = CheckboxList(_l("출석 위원"), coerce=int)
+
+
+class MotionForm(FlaskForm):
+    title = StringField(_l("안건"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    kind = SelectField(_l("의결 기준"), choices=_choices(MOTION_KIND_LABELS))
+    approves_plan = BooleanField(_l("이 안건이 가결되면 실행계획을 승인합니다"))
+
+
+VOTE_CHOICES = _choices(CHOICE_LABELS, _l("표결 안 함"))
+
+
+class MinutesForm(FlaskForm):
+    minutes = TextAreaField(_l("회의록"), validators=[DataRequired(REQUIRED),
+                                                    Length(max=20_000)])
+    publish = BooleanField(_l("회의록 공개"))
+
+
+class ProgressForm(FlaskForm):
+    reported_on = DateField(_l("보고일"), validators=[InputRequired(REQUIRED)])
+    status = SelectField(_l("추진 상태"), choices=_choices(PROGRESS_LABELS))
+    percent = IntegerField(_l("추진율 (%)"), validators=[InputRequired(REQUIRED),
+                                                     NumberRange(0, 100, PERCENT)])
+    spent = _won(_l("집행액 (원)"))
+    reporter = StringField(_l("보고 부서"), validators=[Length(max=100)])
+    notes = TextAreaField(_l("추진 실적"), validators=[Length(max=5000)])
+
+
+class EvaluationForm(FlaskForm):
+    period = SelectField(_l("평가 시기"), choices=_choices(PERIOD_LABELS))
+    evaluator = StringField(_l("평가자"), validators=[Length(max=100)])
+    self_evaluation = TextAreaField(_l("자체평가"), validators=[Length(max=5000)])
+    satisfaction = IntegerField(_l("주민 만족도 (%)"), validators=[Optional(),
+                                                            NumberRange(0, 100, PERCENT)])
+    respondents = IntegerField(_l("설문 응답자 수"), default=0,
+                               validators=[InputRequired(REQUIRED),
+                                           NumberRange(0, None, NOT_NEGATIVE)])
+
+
+class FindingForm(FlaskForm):
+    kind = SelectField(_l("종류"), choices=_choices(FINDING_LABELS))
+    title = StringField(_l("환류 과제"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    body = TextAreaField(_l("내용"), validators=[Length(max=5000)])
+
+
+class CarryForm(FlaskForm):
+    cycle_id = SelectField(_l("넘길 주기"), coerce=int)
+
+
+class ResultsForm(FlaskForm):
+    held_on = DateField(_l("성과공유회 날짜"), validators=[InputRequired(REQUIRED)])
+    summary = TextAreaField(_l("성과 요약"), validators=[DataRequired(REQUIRED),
+                                                     Length(max=5000)])
+
+
+class SettingsForm(FlaskForm):
+    foundation_share_percent = IntegerField(_l("기반구축 사업 최소 비율 (%)"),
+                                            validators=[InputRequired(REQUIRED),
+                                                        NumberRange(0, 100, PERCENT)])
+    council_max_members = SelectField(_l("협치회의 정원"), coerce=int,
+                                      choices=[SelectChoice(30, "30"), SelectChoice(50, "50")])
+    civil_share_percent = IntegerField(_l("민간위원 최소 비율 (%)"),
+                                       validators=[InputRequired(REQUIRED),
+                                                   NumberRange(0, 100, PERCENT)])
+    gender_max_percent = IntegerField(_l("특정 성별 최대 비율 (%)"),
+                                      validators=[InputRequired(REQUIRED),
+                                                  NumberRange(0, 100, PERCENT)])
+    low_rating_percent = IntegerField(_l("낮은 평가 기준 (%)"),
+                                      validators=[InputRequired(REQUIRED),
+                                                  NumberRange(0, 100, PERCENT)])
+    mandatory_titles = TextAreaField(_l("필수 사업 (한 줄에 하나)"),
+                                     validators=[Length(max=2000)])
+
+
+class CriterionForm(FlaskForm):
+    name = StringField(_l("평가 항목"), validators=[DataRequired(REQUIRED), Length(max=100)])
+    max_score = IntegerField(_l("배점"), validators=[InputRequired(REQUIRED),
+                                                   NumberRange(1, 100, _l("1~100점"))])

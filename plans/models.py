@@ -1,0 +1,630 @@
+"""The annual plan (실행계획) and everything that happens to it through the year: projects,
+versions and city review (협의조정), the governance council (협치회의) and its approval
+motion, progress reports, evaluations (성과평가) and findings fed into next year (환류)."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import UTCDateTime, db, utcnow
+
+
+def _values(enum) -> str:
+    return "(" + ", ".join(f"'{member.value}'" for member in enum) + ")"
+
+
+class PlanStatus(StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+
+
+PLAN_STATUS_LABELS = {
+    PlanStatus.DRAFT: _l("작성 중"),
+    PlanStatus.IN_REVIEW: _l("협의조정 중"),
+    PlanStatus.APPROVED: _l("승인됨"),
+}
+
+
+class FundingSource(StrEnum):
+    CITY = "city"
+    DISTRICT = "district"
+    OTHER = "other"
+
+
+FUNDING_LABELS = {
+    FundingSource.CITY: _l("시비"),
+    FundingSource.DISTRICT: _l("구비"),
+    FundingSource.OTHER: _l("기타"),
+}
+
+
+class Category(StrEnum):
+    FOUNDATION = "foundation"
+    PROBLEM_SOLVING = "problem_solving"
+    POLICY_EXECUTION = "policy_execution"
+
+
+CATEGORY_LABELS = {
+    Category.FOUNDATION: _l("기반구축"),
+    Category.PROBLEM_SOLVING: _l("문제해결형"),
+    Category.POLICY_EXECUTION: _l("정책실행형"),
+}
+
+
+class Severity(StrEnum):
+    REQUIRED = "required"
+    RECOMMENDED = "recommended"
+
+
+SEVERITY_LABELS = {Severity.REQUIRED: _l("필수"), Severity.RECOMMENDED: _l("권고")}
+
+
+class MemberType(StrEnum):
+    CIVIL = "civil"
+    OFFICIAL = "official"
+    COUNCILLOR = "councillor"
+
+
+MEMBER_TYPE_LABELS = {
+    MemberType.CIVIL: _l("민간위원"),
+    MemberType.OFFICIAL: _l("공무원"),
+    MemberType.COUNCILLOR: _l("구의원"),
+}
+
+
+class Gender(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+
+
+GENDER_LABELS = {Gender.FEMALE: _l("여성"), Gender.MALE: _l("남성")}
+
+
+class MotionKind(StrEnum):
+    ORDINARY = "ordinary"
+    RULES_CHANGE = "rules_change"
+
+
+MOTION_KIND_LABELS = {
+    MotionKind.ORDINARY: _l("일반 안건 (출석 과반)"),
+    MotionKind.RULES_CHANGE: _l("규칙 개정 (출석 3분의 2)"),
+}
+
+
+class Choice(StrEnum):
+    YES = "yes"
+    NO = "no"
+    ABSTAIN = "abstain"
+
+
+CHOICE_LABELS = {Choice.YES: _l("찬성"), Choice.NO: _l("반대"), Choice.ABSTAIN: _l("기권")}
+
+
+class ProgressStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    ON_TRACK = "on_track"
+    DELAYED = "delayed"
+    DONE = "done"
+
+
+PROGRESS_LABELS = {
+    ProgressStatus.NOT_STARTED: _l("착수 전"),
+    ProgressStatus.ON_TRACK: _l("정상 추진"),
+    ProgressStatus.DELAYED: _l("지연"),
+    ProgressStatus.DONE: _l("완료"),
+}
+
+
+class Period(StrEnum):
+    MID = "mid"
+    FINAL = "final"
+
+
+PERIOD_LABELS = {Period.MID: _l("중간평가"), Period.FINAL: _l("최종평가")}
+
+
+class FindingKind(StrEnum):
+    FINDING = "finding"
+    UNFINISHED = "unfinished"
+    LOW_RATED = "low_rated"
+
+
+FINDING_LABELS = {
+    FindingKind.FINDING: _l("평가 의견"),
+    FindingKind.UNFINISHED: _l("미완료 사업"),
+    FindingKind.LOW_RATED: _l("낮은 평가 사업"),
+}
+
+
+class PlanSettings(db.Model):
+    """A district's published rules for plans and its council (from its ordinances)."""
+
+    __tablename__ = "plan_settings"
+    __table_args__ = (
+        CheckConstraint("foundation_share_percent BETWEEN 0 AND 100", name="foundation_range"),
+        CheckConstraint("council_max_members IN (30, 50)", name="council_size"),
+        CheckConstraint("civil_share_percent BETWEEN 0 AND 100", name="civil_range"),
+        CheckConstraint("gender_max_percent BETWEEN 0 AND 100", name="gender_range"),
+        CheckConstraint("low_rating_percent BETWEEN 0 AND 100", name="low_rating_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"),
+                                             unique=True)
+    foundation_share_percent: Mapped[int] = mapped_column(default=30)
+    council_max_members: Mapped[int] = mapped_column(default=50)
+    civil_share_percent: Mapped[int] = mapped_column(default=70)
+    gender_max_percent: Mapped[int] = mapped_column(default=60)
+    # Evaluations scoring below this share of the rubric's maximum feed next year's intake.
+    low_rating_percent: Mapped[int] = mapped_column(default=60)
+    # Project titles every plan must contain (e.g. the council's own running costs).
+    mandatory_titles: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class BudgetLimit(db.Model):
+    """A floor or cap on the money one field (분야) or dong receives in a plan."""
+
+    __tablename__ = "budget_limit"
+    __table_args__ = (
+        UniqueConstraint("district_id", "scope", "name"),
+        CheckConstraint("scope IN ('field', 'dong')", name="known_scope"),
+        CheckConstraint("floor IS NULL OR floor >= 0", name="floor_not_negative"),
+        CheckConstraint("cap IS NULL OR cap >= 0", name="cap_not_negative"),
+        CheckConstraint("floor IS NOT NULL OR cap IS NOT NULL", name="floor_or_cap"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(40))
+    floor: Mapped[int | None] = mapped_column(BigInteger)
+    cap: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class RubricCriterion(db.Model):
+    """One line of the district's evaluation rubric, scored 0..max_score by evaluators."""
+
+    __tablename__ = "rubric_criterion"
+    __table_args__ = (
+        UniqueConstraint("district_id", "name"),
+        CheckConstraint("max_score BETWEEN 1 AND 100", name="max_score_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    max_score: Mapped[int]
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Plan(db.Model):
+    """One cycle's community innovation plan (지역사회혁신계획 실행계획)."""
+
+    __tablename__ = "plan"
+    __table_args__ = (
+        CheckConstraint(f"status IN {_values(PlanStatus)}", name="known_status"),
+        CheckConstraint("total_budget >= 0", name="budget_not_negative"),
+        CheckConstraint("version >= 0", name="version_not_negative"),
+        CheckConstraint("status <> 'approved' OR approved_at IS NOT NULL",
+                        name="approved_has_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"),
+                                             index=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id", ondelete="CASCADE"),
+                                          unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    total_budget: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20), default=PlanStatus.DRAFT.value)
+    # The number of the last saved version (0 before the first submission for review).
+    version: Mapped[int] = mapped_column(default=0)
+    source_label: Mapped[str] = mapped_column(String(200), default="")
+    rules_override_reason: Mapped[str] = mapped_column(Text, default="")
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    results_shared_on: Mapped[date | None]
+    results_summary: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    cycle = relationship("Cycle")
+    projects: Mapped[list["PlanProject"]] = relationship(
+        back_populates="plan", order_by="PlanProject.position, PlanProject.id",
+        cascade="all, delete-orphan")
+    versions: Mapped[list["PlanVersion"]] = relationship(
+        back_populates="plan", order_by="PlanVersion.number", cascade="all, delete-orphan")
+    comments: Mapped[list["ReviewComment"]] = relationship(
+        back_populates="plan", order_by="ReviewComment.id", cascade="all, delete-orphan")
+    log: Mapped[list["PlanLogEntry"]] = relationship(
+        back_populates="plan", order_by="PlanLogEntry.id", cascade="all, delete-orphan")
+    findings: Mapped[list["Finding"]] = relationship(
+        back_populates="plan", order_by="Finding.id", cascade="all, delete-orphan")
+
+    @property
+    def status_label(self):
+        return PLAN_STATUS_LABELS[PlanStatus(self.status)]
+
+    @property
+    def allocated(self) -> int:
+        return sum(p.budget for p in self.projects)
+
+
+class PlanProject(db.Model):
+    """A funded project of the plan (실행사업), usually grown from a selected agenda item."""
+
+    __tablename__ = "plan_project"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "title"),
+        UniqueConstraint("plan_id", "agenda_item_id"),
+        CheckConstraint("budget >= 0", name="budget_not_negative"),
+        CheckConstraint(f"funding_source IN {_values(FundingSource)}", name="known_funding"),
+        CheckConstraint(f"category IN {_values(Category)}", name="known_category"),
+        CheckConstraint("ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on",
+                        name="dates_in_order"),
+        CheckConstraint("length(title) > 0", name="title_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"), index=True)
+    agenda_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agenda_item.id", ondelete="SET NULL"))
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    budget: Mapped[int] = mapped_column(BigInteger)
+    funding_source: Mapped[str] = mapped_column(String(20), default=FundingSource.CITY.value)
+    category: Mapped[str] = mapped_column(String(20))
+    field: Mapped[str] = mapped_column(String(20), default="")
+    dong: Mapped[str] = mapped_column(String(40), default="")
+    department: Mapped[str] = mapped_column(String(100), default="")
+    team: Mapped[str] = mapped_column(String(100), default="")
+    civil_partners: Mapped[str] = mapped_column(String(300), default="")
+    fusion_tags: Mapped[str] = mapped_column(String(300), default="")
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    vote_rank: Mapped[int | None]
+    vote_score: Mapped[str] = mapped_column(String(40), default="")
+
+    plan: Mapped[Plan] = relationship(back_populates="projects")
+    agenda_item = relationship("AgendaItem")
+    milestones: Mapped[list["Milestone"]] = relationship(
+        back_populates="project", order_by="Milestone.due_on", cascade="all, delete-orphan")
+    reports: Mapped[list["ProgressReport"]] = relationship(
+        back_populates="project", order_by="ProgressReport.reported_on, ProgressReport.id",
+        cascade="all, delete-orphan")
+    evaluations: Mapped[list["Evaluation"]] = relationship(
+        back_populates="project", order_by="Evaluation.period.desc()",
+        cascade="all, delete-orphan")
+
+    @property
+    def tags(self) -> list[str]:
+        return [t.strip() for t in self.fusion_tags.split(",") if t.strip()]
+
+    @property
+    def category_label(self):
+        return CATEGORY_LABELS[Category(self.category)]
+
+    @property
+    def funding_label(self):
+        return FUNDING_LABELS[FundingSource(self.funding_source)]
+
+    @property
+    def latest_report(self) -> "ProgressReport | None":
+        return self.reports[-1] if self.reports else None
+
+    @property
+    def percent_done(self) -> int:
+        return self.latest_report.percent if self.reports else 0
+
+    @property
+    def spent(self) -> int:
+        return self.latest_report.spent if self.reports else 0
+
+
+class Milestone(db.Model):
+    __tablename__ = "plan_milestone"
+    __table_args__ = (UniqueConstraint("project_id", "title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("plan_project.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date]
+
+    project: Mapped[PlanProject] = relationship(back_populates="milestones")
+
+
+class PlanVersion(db.Model):
+    """A saved state of the plan sent to review (제1차안, 수정안...): the diff reads these."""
+
+    __tablename__ = "plan_version"
+    __table_args__ = (UniqueConstraint("plan_id", "number"),
+                      CheckConstraint("number >= 1", name="number_positive"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    note: Mapped[str] = mapped_column(Text, default="")
+    snapshot: Mapped[dict] = mapped_column(JSON)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    plan: Mapped[Plan] = relationship(back_populates="versions")
+
+
+class ReviewComment(db.Model):
+    """A city reviewer's comment (협의조정 의견): required ones block approval until resolved."""
+
+    __tablename__ = "review_comment"
+    __table_args__ = (
+        CheckConstraint(f"severity IN {_values(Severity)}", name="known_severity"),
+        CheckConstraint("length(body) > 0", name="body_not_empty"),
+        CheckConstraint("resolved_at IS NULL OR resolution <> ''", name="resolved_has_reply"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"), index=True)
+    version_number: Mapped[int]
+    severity: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
+    resolution: Mapped[str] = mapped_column(Text, default="")
+    resolved_in_version: Mapped[int | None]
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    plan: Mapped[Plan] = relationship(back_populates="comments")
+
+    @property
+    def severity_label(self):
+        return SEVERITY_LABELS[Severity(self.severity)]
+
+
+class PlanLogEntry(db.Model):
+    """Who did what to the plan and why (rule overrides and approvals carry their reason)."""
+
+    __tablename__ = "plan_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    plan: Mapped[Plan] = relationship(back_populates="log")
+    actor = relationship("User")
+
+
+class CouncilMember(db.Model):
+    """A member of the district's governance council (협치회의 위원)."""
+
+    __tablename__ = "council_member"
+    __table_args__ = (
+        UniqueConstraint("district_id", "name", "affiliation"),
+        CheckConstraint(f"member_type IN {_values(MemberType)}", name="known_type"),
+        CheckConstraint(f"gender IN {_values(Gender)}", name="known_gender"),
+        CheckConstraint("length(name) > 0", name="name_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"),
+                                             index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    affiliation: Mapped[str] = mapped_column(String(100), default="")
+    member_type: Mapped[str] = mapped_column(String(20))
+    gender: Mapped[str] = mapped_column(String(10))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    @property
+    def type_label(self):
+        return MEMBER_TYPE_LABELS[MemberType(self.member_type)]
+
+    @property
+    def gender_label(self):
+        return GENDER_LABELS[Gender(self.gender)]
+
+
+class CouncilMeeting(db.Model):
+    """A council meeting (협치강동구회의 전체회의) with its attendance and minutes."""
+
+    __tablename__ = "council_meeting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"),
+                                             index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[date]
+    # Active roster size when the meeting opened: the quorum counts against it.
+    members: Mapped[int]
+    minutes: Mapped[str] = mapped_column(Text, default="")
+    minutes_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    attendance: Mapped[list["Attendance"]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan")
+    motions: Mapped[list["Motion"]] = relationship(
+        back_populates="meeting", order_by="Motion.id", cascade="all, delete-orphan")
+
+
+class Attendance(db.Model):
+    __tablename__ = "council_attendance"
+    __table_args__ = (UniqueConstraint("meeting_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("council_meeting.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("council_member.id", ondelete="CASCADE"))
+
+    meeting: Mapped[CouncilMeeting] = relationship(back_populates="attendance")
+    member: Mapped[CouncilMember] = relationship()
+
+
+class Motion(db.Model):
+    """A motion put to a meeting; the approval motion names the plan it approves."""
+
+    __tablename__ = "council_motion"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {_values(MotionKind)}", name="known_kind"),
+        CheckConstraint("yes >= 0 AND no >= 0 AND abstain >= 0 AND present >= 0",
+                        name="counts_not_negative"),
+        CheckConstraint("yes + no + abstain <= present", name="votes_within_present"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("council_meeting.id", ondelete="CASCADE"),
+                                            index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(20), default=MotionKind.ORDINARY.value)
+    title: Mapped[str] = mapped_column(String(200))
+    present: Mapped[int] = mapped_column(default=0)
+    yes: Mapped[int] = mapped_column(default=0)
+    no: Mapped[int] = mapped_column(default=0)
+    abstain: Mapped[int] = mapped_column(default=0)
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    meeting: Mapped[CouncilMeeting] = relationship(back_populates="motions")
+    plan = relationship("Plan")
+    votes: Mapped[list["MotionVote"]] = relationship(
+        back_populates="motion", cascade="all, delete-orphan")
+
+    @property
+    def kind_label(self):
+        return MOTION_KIND_LABELS[MotionKind(self.kind)]
+
+
+class MotionVote(db.Model):
+    __tablename__ = "council_motion_vote"
+    __table_args__ = (
+        UniqueConstraint("motion_id", "member_id"),
+        CheckConstraint(f"choice IN {_values(Choice)}", name="known_choice"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    motion_id: Mapped[int] = mapped_column(ForeignKey("council_motion.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("council_member.id", ondelete="CASCADE"))
+    choice: Mapped[str] = mapped_column(String(10))
+
+    motion: Mapped[Motion] = relationship(back_populates="votes")
+
+
+class ProgressReport(db.Model):
+    """A department's progress report on one project (추진 실적)."""
+
+    __tablename__ = "progress_report"
+    __table_args__ = (
+        CheckConstraint(f"status IN {_values(ProgressStatus)}", name="known_status"),
+        CheckConstraint("percent BETWEEN 0 AND 100", name="percent_range"),
+        CheckConstraint("spent >= 0", name="spent_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("plan_project.id", ondelete="CASCADE"),
+                                            index=True)
+    reported_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(20))
+    percent: Mapped[int]
+    spent: Mapped[int] = mapped_column(BigInteger)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    reporter: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    project: Mapped[PlanProject] = relationship(back_populates="reports")
+
+    @property
+    def status_label(self):
+        return PROGRESS_LABELS[ProgressStatus(self.status)]
+
+
+class Evaluation(db.Model):
+    """A half-yearly evaluation of a project: self-evaluation, rubric scores, satisfaction."""
+
+    __tablename__ = "evaluation"
+    __table_args__ = (
+        UniqueConstraint("project_id", "period"),
+        CheckConstraint(f"period IN {_values(Period)}", name="known_period"),
+        CheckConstraint("satisfaction IS NULL OR satisfaction BETWEEN 0 AND 100",
+                        name="satisfaction_range"),
+        CheckConstraint("respondents >= 0", name="respondents_not_negative"),
+        CheckConstraint("score_percent BETWEEN 0 AND 100", name="score_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("plan_project.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(10))
+    self_evaluation: Mapped[str] = mapped_column(Text, default="")
+    evaluator: Mapped[str] = mapped_column(String(100), default="")
+    # Share of respondents satisfied or very satisfied in the residents' survey.
+    satisfaction: Mapped[int | None]
+    respondents: Mapped[int] = mapped_column(default=0)
+    score_percent: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    project: Mapped[PlanProject] = relationship(back_populates="evaluations")
+    scores: Mapped[list["EvaluationScore"]] = relationship(
+        back_populates="evaluation", cascade="all, delete-orphan")
+
+    @property
+    def period_label(self):
+        return PERIOD_LABELS[Period(self.period)]
+
+
+class EvaluationScore(db.Model):
+    __tablename__ = "evaluation_score"
+    __table_args__ = (
+        UniqueConstraint("evaluation_id", "criterion_id"),
+        CheckConstraint("score >= 0", name="score_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id", ondelete="CASCADE"))
+    criterion_id: Mapped[int] = mapped_column(
+        ForeignKey("rubric_criterion.id", ondelete="CASCADE"))
+    score: Mapped[int]
+
+    evaluation: Mapped[Evaluation] = relationship(back_populates="scores")
+    criterion: Mapped[RubricCriterion] = relationship()
+
+
+class Finding(db.Model):
+    """An evaluation finding (환류 과제); once carried, it links to next year's agenda item."""
+
+    __tablename__ = "plan_finding"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {_values(FindingKind)}", name="known_kind"),
+        CheckConstraint("length(title) > 0", name="title_not_empty"),
+        UniqueConstraint("carried_item_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plan_project.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    carried_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agenda_item.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    plan: Mapped[Plan] = relationship(back_populates="findings")
+    project = relationship("PlanProject")
+    carried_item = relationship("AgendaItem")
+
+    @property
+    def kind_label(self):
+        return FINDING_LABELS[FindingKind(self.kind)]

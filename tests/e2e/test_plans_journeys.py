@@ -1,0 +1,28 @@
+"""Browser journeys for the plan: a resident reads the approved plan on a phone; an organizer
+opens the console and the council minutes."""
+
+from tests.e2e.conftest import sign_in_as
+
+
+def test_resident_reads_the_plan_with_progress_on_a_phone(live_server, phone):
+    phone.goto(f"{live_server}/plan")
+    assert phone.get_by_role("heading", level=1).inner_text().startswith("2027")
+    assert phone.get_by_text("승인됨").count() >= 1
+    assert phone.locator("progress").count() >= 6
+    phone.get_by_role("link", name="회의록 보기").click()
+    assert "찬성 17" in phone.content()
+    phone.go_back()
+    phone.get_by_role("link", name="집계 방식별 선정 비교 보기").click()
+    assert phone.get_by_role("heading", name="균등 지분 방식 (MES)").is_visible()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390
+
+
+def test_organizer_sees_the_console_and_the_diff(live_server, phone):
+    sign_in_as(phone, live_server, "organizer@demo.madang.kr", "demo-organizer-2027")
+    phone.goto(f"{live_server}/plans/manage")
+    assert phone.get_by_role("heading", name="실행사업").is_visible()
+    assert phone.get_by_text("협치 의제 발굴 채널 다양화").is_visible()
+    phone.goto(f"{live_server}/plan")
+    phone.get_by_role("link", name="제2판").click()
+    assert phone.get_by_text("협치적 맥락 내용 보완").first.is_visible()

@@ -1,0 +1,91 @@
+"""Builders for plan tests: a cycle's vote candidates moved to selected, a plan built from
+them, a lawful council roster and a rubric."""
+
+from datetime import date
+
+import pytest
+
+from agenda import services as agenda
+from core.db import commit
+from plans import services
+from plans.models import Category
+
+
+@pytest.fixture
+def organizer(make_user):
+    return make_user("organizer")
+
+
+@pytest.fixture
+def cycle(district):
+    return next(c for c in district.cycles if c.year == 2027)
+
+
+@pytest.fixture
+def selected(district, cycle, organizer):
+    """Three agenda items of the 2027 cycle that the vote selected."""
+    items = []
+    for title, cost in (("공동육아 공간", 40_000_000), ("밥상모임", 15_000_000),
+                        ("골목 안전", 20_000_000)):
+        item = agenda.propose(district, organizer, agenda.Proposal(
+            title, f"{title} 설명", "welfare", "problem_solving", None, cost), date(2026, 9, 2))
+        agenda.shortlist(district.id, item.id, organizer, False, True, "후보")
+        agenda.set_status(item.id, "in_vote", organizer, notify=False)
+        agenda.set_status(item.id, "selected", organizer, notify=False)
+        items.append(item)
+    commit()
+    return items
+
+
+FOUNDATION = services.ProjectData("협치 기반조성", 40_000_000, Category.FOUNDATION.value,
+                                  department="기획예산과", team="협치팀")
+
+
+@pytest.fixture
+def plan(district, cycle, selected, organizer):
+    """A draft plan: three selected items plus a foundation project (40M of 115M = 35%)."""
+    built = services.create_plan_from_selection(
+        district.id, cycle.id, [(i.id, n) for n, i in enumerate(selected)], "주민투표",
+        120_000_000, organizer)
+    services.add_project(district.id, built.id, FOUNDATION, organizer)
+    commit()
+    return built
+
+
+def make_roster(district_id: int, civil=21, official=7, councillor=2, women=15):
+    types = ["civil"] * civil + ["official"] * official + ["councillor"] * councillor
+    members = []
+    for n, member_type in enumerate(types):
+        members.append(services.add_member(district_id, f"위원 {n:02d}", "강동구", member_type,
+                                           "female" if n < women else "male"))
+    return members
+
+
+@pytest.fixture
+def roster(district):
+    services.save_settings(district.id, foundation_share_percent=30, council_max_members=30,
+                           civil_share_percent=70, gender_max_percent=60, low_rating_percent=60)
+    members = make_roster(district.id)
+    commit()
+    return members
+
+
+def review_round(district, plan, organizer):
+    """Submit, get a required comment, revise, resolve it."""
+    services.submit_for_review(district.id, plan.id, organizer)
+    comment = services.add_review_comment(district.id, plan.id, "required", "협치적 맥락 보완",
+                                          "사업별로 서술하세요.", organizer)
+    project = plan.projects[-1]
+    services.update_project(district.id, project.id, services.ProjectData(
+        **{**FOUNDATION.__dict__, "summary": "협치적 맥락 보완"}), organizer)
+    services.save_revision(district.id, plan.id, organizer, "의견 반영")
+    services.resolve_comment(district.id, comment.id, "반영했습니다", organizer)
+    return comment
+
+
+def approve(district, plan, organizer, members, present=16, yes=9):
+    meeting = services.open_meeting(district.id, "전체회의", date(2027, 4, 20))
+    services.record_attendance(district.id, meeting.id, [m.id for m in members[:present]])
+    motion = services.add_motion(district.id, meeting.id, "계획 승인의 건", "ordinary", plan.id)
+    votes = {m.id: ("yes" if n < yes else "no") for n, m in enumerate(members[:present])}
+    return services.decide(district.id, motion.id, votes, organizer)
