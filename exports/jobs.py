@@ -69,6 +69,9 @@ def build_export(job_id: int) -> None:
     db.session.commit()
     folder = exports_dir() / str(job.district_id)
     folder.mkdir(parents=True, exist_ok=True)
+    # Leftovers of an attempt whose worker died: never served, removed now.
+    for leftover in folder.glob(f".{job_id}-*.part"):
+        leftover.unlink(missing_ok=True)
     partial = folder / f".{job_id}-{os.getpid()}.part"
     try:
         total = count_rows(get_kind(kind_name), ctx)

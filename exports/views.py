@@ -1,8 +1,8 @@
 """Export pages: ask for an export, watch its progress, download; and the public open data."""
 
-import tempfile
+import io
 
-from flask import abort, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from core.auth import Role, public, role_required
@@ -139,15 +139,16 @@ def open_data_file(kind: str, scope_id: int, fmt: str):
     """Public results, plans, evaluations and agenda as CSV or JSON, made on request."""
     district = _district()
     ctx = ExportContext(district.id, scope_id, public=True)
-    # Open data is small; a spooled file keeps it in memory and moves to disk if it is not.
-    out = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 (send_file closes it)
-    try:
-        extension = run_export(kind, fmt, ctx, out)
-    except DomainError as error:
-        out.close()
-        return jsonify(error=str(error.message)), error.status
-    out.seek(0)
-    response = send_file(out, mimetype=MEDIA_TYPES[extension], as_attachment=True,
-                         download_name=f"madang-{kind}-{scope_id}.{extension}", max_age=300)
+    # Open data is small (results, plans, evaluations, agenda): made in memory on request.
+    with io.BytesIO() as out:
+        try:
+            extension = run_export(kind, fmt, ctx, out)
+        except DomainError as error:
+            return jsonify(error=str(error.message)), error.status
+        data = out.getvalue()
+    response = Response(data, mimetype=MEDIA_TYPES[extension])
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="madang-{kind}-{scope_id}.{extension}"')
+    response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
