@@ -82,7 +82,8 @@ def test_cycle_xlsx_has_one_sheet_per_table(demo):
     assert extension == "xlsx"
     workbook = load_workbook(io.BytesIO(data), read_only=True)
     assert workbook.sheetnames[:3] == ["의제 목록", "의제 통합 이력", "의제 상태 이력"]
-    for expected in ("F1 설문 응답", "F1 의견 변화 분석", "실행사업", "성과평가", "단계별 참여 현황"):
+    for expected in ("F1 설문 응답", "F1 의견 변화 분석", "실행사업", "성과평가",
+                     "단계별 참여 현황"):
         assert expected in workbook.sheetnames
     projects = load_workbook(io.BytesIO(data))["실행사업"]
     assert projects.freeze_panes == "A2"
