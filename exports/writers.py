@@ -28,10 +28,10 @@ FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 Progress = Callable[[int], None]
 PROGRESS_EVERY = 5000
 
+# Whole numbers need no format of their own, and leaving them plain keeps big sheets fast.
 XLSX_FORMATS = {
     ColumnType.WON: '#,##0"원"',
     ColumnType.PERCENT: "0.0%",
-    ColumnType.INTEGER: "#,##0",
     ColumnType.NUMBER: "0.0000",
     ColumnType.DATE: "yyyy-mm-dd",
     ColumnType.DATETIME: "yyyy-mm-dd hh:mm",

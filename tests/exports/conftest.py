@@ -13,9 +13,18 @@ def ctx(app):
 
 
 @pytest.fixture
-def demo(ctx):
-    """The demo district with agenda, forum and plan; returns a namespace of handles."""
+def demo(ctx, monkeypatch):
+    """The demo district with agenda, forum and plan; returns a namespace of handles.
+
+    Live pushes to forum screens are switched off while seeding: exports never read them,
+    and their delayed background reads would race the tables being emptied after the test.
+    """
     from types import SimpleNamespace
+
+    from forums import live
+
+    monkeypatch.setattr(live, "poll_changed", lambda poll_id: None)
+    monkeypatch.setattr(live, "forum_changed", lambda forum_id: None)
 
     from accounts import demo as accounts_demo
     from agenda import demo as agenda_demo
