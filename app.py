@@ -1,5 +1,6 @@
 """The application factory: configuration, extensions, blueprints and CLI commands."""
 
+import importlib
 import os
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from core.auth import login_manager
 from core.config import DEFAULTS, from_environment
 
 ROOT = Path(__file__).resolve().parent
+
+# Blueprints in the order the year flows (see ARCHITECTURE.md); each may have setup(app).
+DOMAIN_PACKAGES = ("accounts", "agenda", "forums", "voting", "plans", "exports")
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -31,68 +35,34 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
 
     core_views.init_app(app)
-    from accounts import bp as accounts_bp
-    from accounts import setup as accounts_setup
-
-    accounts_setup(app)
-    app.register_blueprint(accounts_bp)
-    from agenda import bp as agenda_bp
-    from agenda import setup as agenda_setup
-
-    agenda_setup(app)
-    app.register_blueprint(agenda_bp)
-    from forums import bp as forums_bp
-    from forums import setup as forums_setup
-
-    forums_setup(app)
-    app.register_blueprint(forums_bp)
-    from plans import bp as plans_bp
-    from plans import setup as plans_setup
-
-    plans_setup(app)
-    app.register_blueprint(plans_bp)
-    from exports import bp as exports_bp
-    from exports import setup as exports_setup
-
-    exports_setup(app)
-    app.register_blueprint(exports_bp)
+    for name in DOMAIN_PACKAGES:
+        package = importlib.import_module(name)
+        if hasattr(package, "setup"):
+            package.setup(app)
+        app.register_blueprint(package.bp)
 
     register_commands(app)
     return app
 
 
 def register_commands(app: Flask) -> None:
-    from accounts import demo as accounts_demo
+    import demo
     from accounts.cli import create_user_command
-    from agenda import demo as agenda_demo
     from core.db import commit
     from core.jobs import work
     from exports.cli import export_command
-    from forums import demo as forums_demo
     from forums.cli import forum_report_command
-    from plans import demo as plans_demo
+    from voting.cli import tally_command
 
-    app.cli.add_command(create_user_command)
-    app.cli.add_command(forum_report_command)
-    app.cli.add_command(export_command)
+    for command in (create_user_command, forum_report_command, tally_command, export_command):
+        app.cli.add_command(command)
 
     @app.cli.command("seed-demo")
     def seed_demo():
         """Load the demo district (강동구, 2027 cycle) from the seed documents; idempotent."""
-        accounts = accounts_demo.seed()
-        accounts += agenda_demo.seed()
-        district = accounts_demo.seed_district()
-        cycle = next(c for c in district.cycles if c.year == 2027)
-        forum = forums_demo.seed(district, cycle)
-        plan = plans_demo.seed(district, cycle)
+        lines = demo.seed()
         commit()
-        click.echo("Demo accounts (email / password / role):")
-        for email, password, role in accounts:
-            click.echo(f"  {email}  {password}  {role}")
-        for email, password, _name in forums_demo.FACILITATORS[1:]:
-            click.echo(f"  {email}  {password}  facilitator")
-        click.echo(f"Demo forum {forum.id}: {forum.title} (join code {forum.join_code})")
-        click.echo(f"Demo plan {plan.id}: {plan.title} ({plan.status})")
+        click.echo("\n".join(lines))
 
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")

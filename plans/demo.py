@@ -107,7 +107,8 @@ def _close_vote(district: District, cycle: Cycle, organizer, room: int) -> list[
                                      "mes").winners}
     supporters = {item.id: services.supporters_count(item.id) for item in candidates}
     for item in candidates:
-        agenda.set_status(item.id, Status.IN_VOTE.value, organizer, notify=False)
+        if item.status != Status.IN_VOTE.value:
+            agenda.set_status(item.id, Status.IN_VOTE.value, organizer, notify=False)
         agenda.set_status(item.id, (Status.SELECTED if item.id in winners
                                     else Status.NOT_SELECTED).value,
                           organizer, "2027 우선순위 주민투표 집계", notify=False)

@@ -1,7 +1,7 @@
 """export jobs and downloads
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0004
 Create Date: 2026-11-22 01:15:43.079878
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

@@ -19,12 +19,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 def live_server(tmp_path_factory):
     from flask_migrate import upgrade
 
-    from accounts import demo
-    from agenda import demo as agenda_demo
+    import demo
     from app import create_app
     from core.db import commit
-    from forums import demo as forums_demo
-    from plans import demo as plans_demo
 
     folder = tmp_path_factory.mktemp("e2e")
     os.environ["INSTANCE_PATH"] = str(folder)
@@ -34,11 +31,6 @@ def live_server(tmp_path_factory):
     with app.app_context():
         upgrade(directory=str(Path(__file__).resolve().parents[2] / "migrations"))
         demo.seed()
-        agenda_demo.seed()
-        district = demo.seed_district()
-        cycle = next(c for c in district.cycles if c.year == 2027)
-        forums_demo.seed(district, cycle)
-        plans_demo.seed(district, cycle)
         commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

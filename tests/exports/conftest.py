@@ -26,19 +26,16 @@ def demo(ctx, monkeypatch):
     monkeypatch.setattr(live, "poll_changed", lambda poll_id: None)
     monkeypatch.setattr(live, "forum_changed", lambda forum_id: None)
 
+    import demo as whole_demo
     from accounts import demo as accounts_demo
-    from agenda import demo as agenda_demo
     from core.db import commit
     from forums import demo as forums_demo
-    from plans import demo as plans_demo
 
-    accounts_demo.seed()
-    agenda_demo.seed()
+    whole_demo.seed()
+    commit()
     district = accounts_demo.seed_district()
     cycle = next(c for c in district.cycles if c.year == 2027)
-    forum = forums_demo.seed(district, cycle)
-    plans_demo.seed(district, cycle)
-    commit()
+    forum = forums_demo.db_forum(cycle)
     return SimpleNamespace(district=district, cycle=cycle, forum=forum,
                            organizer="organizer@demo.madang.kr",
                            organizer_password="demo-organizer-2027")  # noqa: S106

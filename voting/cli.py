@@ -1,0 +1,30 @@
+"""``flask tally <vote_id> [--json]``: a stored vote's result, by the results page's code."""
+
+import json
+
+import click
+from flask.cli import with_appcontext
+
+from core.db import commit, db
+from voting.models import Vote
+from voting.results import current_result
+
+
+@click.command("tally")
+@click.argument("vote_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the result object as JSON.")
+@with_appcontext
+def tally_command(vote_id: int, as_json: bool):
+    """Count a stored vote with the code the results page and the API use."""
+    vote = db.session.get(Vote, vote_id)
+    if vote is None:
+        raise click.ClickException(f"no vote {vote_id}")
+    result, _record = current_result(vote, allow_job=False)
+    commit()
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, sort_keys=True, indent=2))
+        return
+    click.echo(f"{result['vote']['title']}: {result['method']}, {result['ballots']} ballots")
+    for rank, group in enumerate(result["ranking"] or [], start=1):
+        names = ", ".join(result["items"][c]["title"] for c in group)
+        click.echo(f"  {rank}. {names}")

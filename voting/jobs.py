@@ -1,0 +1,31 @@
+"""Background counting for large votes; safe to run twice (the result is keyed by the
+ballots' fingerprint, and a second run finds it done)."""
+
+from core.db import db
+from voting.models import Vote, VoteResult
+
+
+def count_vote(vote_id: int) -> None:
+    from voting.results import _save, compute_result, fingerprint
+
+    vote = db.session.get(Vote, vote_id)
+    if vote is None:
+        return
+    mark = fingerprint(vote)
+    record = db.session.get(VoteResult, vote_id)
+    if record is not None and record.fingerprint == mark and record.status == "done":
+        return
+
+    def progress(percent: int) -> None:
+        # Committed at once so the results page, in another process, can show it.
+        _save(vote_id, mark, "running", min(percent, 99), None)
+        db.session.commit()
+
+    try:
+        result = compute_result(vote_id, progress)
+    except Exception:
+        db.session.rollback()
+        _save(vote_id, mark, "failed", 0, None)
+        db.session.commit()
+        raise
+    _save(vote_id, mark, "done", 100, result)

@@ -1,0 +1,195 @@
+"""A vote's result: stored ballots into the tally engine, cached per state of the ballots.
+
+``compute_result`` is the one function that counts: the results page, the JSON API,
+``flask tally`` and the background job all go through it, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable
+
+import numpy as np
+from flask import current_app
+from sqlalchemy import func, select
+
+from core.db import db, utcnow
+from core.tenancy import SEOUL
+from voting.ballots import BallotType
+from voting.counting import ChoiceRows, combined, count, support
+from voting.models import Ballot, BallotChoice, Channel, Vote, VoteResult
+
+DEFAULT_JOB_THRESHOLD = 50_000
+
+# The combined score's components: the residents' vote (online and paper), the forum vote,
+# and the committee's review score.
+RESIDENT_CHANNELS = (Channel.ONLINE.value, Channel.PAPER.value)
+
+
+def fingerprint(vote: Vote) -> str:
+    """Changes whenever a ballot is cast, changed or withdrawn, or the definition or review
+    scores change: the cache key of the result."""
+    ballots, latest = db.session.execute(
+        select(func.count(Ballot.id), func.max(Ballot.updated_at)).where(
+            Ballot.vote_id == vote.id)).one()
+    reviews = [(i.id, i.review_score) for i in vote.items]
+    content = f"{vote.id}|{ballots}|{latest}|{vote.updated_at}|{vote.salt}|{reviews}"
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+def ballot_count(vote_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Ballot).where(
+        Ballot.vote_id == vote_id)) or 0
+
+
+def _rows(vote: Vote, channels: tuple[str, ...] | None = None) -> ChoiceRows:
+    """Every choice of the vote's ballots as arrays: (ballot, item position, value)."""
+    query = select(BallotChoice.ballot_id, BallotChoice.vote_item_id, BallotChoice.value).where(
+        BallotChoice.vote_id == vote.id)
+    if channels is not None:
+        query = query.join(Ballot, Ballot.id == BallotChoice.ballot_id).where(
+            Ballot.channel.in_(channels))
+    raw = np.asarray(db.session.execute(query).all(), dtype=np.int64).reshape(-1, 3)
+    item_ids = np.asarray([item.id for item in vote.items], dtype=np.int64)
+    order = np.argsort(item_ids)
+    positions = order[np.searchsorted(item_ids[order], raw[:, 1])] if raw.size else raw[:, 1]
+    return ChoiceRows(raw[:, 0], positions, raw[:, 2])
+
+
+def _turnout(vote: Vote) -> list[dict]:
+    """Ballots counted per day (Asia/Seoul), by first cast, with the running total."""
+    days = Counter(
+        cast_at.astimezone(SEOUL).date().isoformat()
+        for cast_at in db.session.scalars(select(Ballot.cast_at).where(Ballot.vote_id == vote.id))
+    )
+    running = 0
+    series = []
+    for day in sorted(days):
+        running += days[day]
+        series.append({"date": day, "ballots": days[day], "cumulative": running})
+    return series
+
+
+def _participation(vote: Vote) -> dict:
+    """Counts by age band, gender and dong, from consented profiles only, never by choice."""
+    result = {"consented": 0, "age_band": {}, "gender": {}, "dong": {}}
+    rows = db.session.execute(
+        select(Ballot.age_band, Ballot.gender, Ballot.dong, func.count())
+        .where(Ballot.vote_id == vote.id)
+        .group_by(Ballot.age_band, Ballot.gender, Ballot.dong)).all()
+    for band, gender, dong, n in rows:
+        if band is None and gender is None and dong is None:
+            continue
+        result["consented"] += n
+        for name, value in (("age_band", band), ("gender", gender), ("dong", dong)):
+            if value is not None:
+                result[name][value] = result[name].get(value, 0) + n
+    for name in ("age_band", "gender", "dong"):
+        result[name] = dict(sorted(result[name].items()))
+    return result
+
+
+def compute_result(vote_id: int, progress: Callable[[int], None] | None = None) -> dict:
+    """Count ``vote_id`` now and return the published result object (JSON-ready)."""
+    report = progress or (lambda percent: None)
+    vote = db.session.get(Vote, vote_id)
+    kind = vote.type
+    candidates = [str(item.agenda_item_id) for item in vote.items]
+    costs = [int(item.cost or 0) for item in vote.items]
+    rows = _rows(vote)
+    report(30)
+    options = {"seats": vote.seats, "seed": vote.tie_seed}
+    if kind == BallotType.BUDGET:
+        options.update(costs=costs, budget=vote.budget_limit)
+    main = count(kind, vote.method, candidates, rows, **options)
+    report(60)
+    comparison = []
+    for method in vote.methods[1:]:
+        other = count(kind, method, candidates, rows, **options)
+        comparison.append({"method": method, "winners": other["winners"],
+                           "ranking": other["ranking"], "ties": other["ties"]})
+    report(75)
+    k = vote.max_choices or len(candidates)
+    resident = _rows(vote, RESIDENT_CHANNELS)
+    forum = _rows(vote, (Channel.FORUM.value,))
+    components = {
+        "vote": support(kind, len(candidates), resident, k),
+        "forum": support(kind, len(candidates), forum, k),
+        "review": np.asarray([item.review_score or 0.0 for item in vote.items]),
+    }
+    weights = {"vote": vote.weight_vote, "forum": vote.weight_forum,
+               "review": vote.weight_review}
+    scored = combined(components, weights)
+    channels = dict(db.session.execute(
+        select(Ballot.channel, func.count()).where(Ballot.vote_id == vote.id)
+        .group_by(Ballot.channel)).all())
+    report(90)
+    result = {
+        **main,
+        "selected": _selected(main, vote.seats),
+        "vote": {"id": vote.id, "title": vote.title, "ballot_type": kind.value,
+                 "closes_at": vote.closes_at.isoformat(), "seats": vote.seats,
+                 "budget_limit": vote.budget_limit},
+        "items": {str(item.agenda_item_id): {"title": item.title, "cost": item.cost,
+                                             "review_score": item.review_score}
+                  for item in vote.items},
+        "support": {c: float(v) for c, v in zip(candidates, components["vote"], strict=True)},
+        "comparison": comparison,
+        "channels": {c.value: int(channels.get(c.value, 0)) for c in Channel},
+        "combined": {
+            "weights": weights,
+            "rows": [{"item": candidates[i],
+                      "vote": scored["normalised"]["vote"][i],
+                      "forum": scored["normalised"]["forum"][i],
+                      "review": scored["normalised"]["review"][i],
+                      "total": scored["total"][i]} for i in scored["order"]],
+        },
+        "turnout": _turnout(vote),
+        "participation": _participation(vote),
+    }
+    report(100)
+    return result
+
+
+def _selected(main: dict, seats: int) -> list[str]:
+    """The items the vote selects: the winners, or for single-winner ranked methods the top
+    ``seats`` of the ranking (ties inside a group already broken by the published lot)."""
+    if len(main["winners"]) >= seats or not main["ranking"]:
+        return list(main["winners"])
+    ordered = [item for group in main["ranking"] for item in group]
+    return ordered[:seats]
+
+
+def _save(vote_id: int, mark: str, status: str, progress: int, result: dict | None) -> None:
+    record = db.session.get(VoteResult, vote_id)
+    if record is None:
+        record = VoteResult(vote_id=vote_id)
+        db.session.add(record)
+    record.fingerprint, record.status, record.progress, record.result = (
+        mark, status, progress, result)
+    record.updated_at = utcnow()
+    db.session.flush()
+
+
+def current_result(vote: Vote, *, allow_job: bool = True) -> tuple[dict | None, VoteResult | None]:
+    """The vote's result for the ballots as they are now: from the cache, computed here, or
+    (for large votes) handed to a background job whose progress is returned instead."""
+    from core.jobs import enqueue
+    from voting.jobs import count_vote
+
+    mark = fingerprint(vote)
+    cached = db.session.get(VoteResult, vote.id)
+    if cached is not None and cached.fingerprint == mark:
+        if cached.status == "done":
+            return cached.result, cached
+        if cached.status == "running":
+            return None, cached
+    threshold = current_app.config.get("TALLY_JOB_THRESHOLD", DEFAULT_JOB_THRESHOLD)
+    if allow_job and ballot_count(vote.id) >= threshold:
+        _save(vote.id, mark, "running", 0, None)
+        enqueue(count_vote, vote.id)
+        return None, db.session.get(VoteResult, vote.id)
+    result = compute_result(vote.id)
+    _save(vote.id, mark, "done", 100, result)
+    return result, db.session.get(VoteResult, vote.id)

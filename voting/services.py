@@ -1,0 +1,783 @@
+"""Votes and ballots: defining a vote, who may vote, casting, other channels, receipts.
+
+Services flush; the request commits once. Every write that a second request could race is
+decided by a database constraint (``INSERT ... ON CONFLICT DO NOTHING``) or under a row lock,
+never by reading first and inserting after.
+
+Identity rule (one person, one counted ballot, across channels):
+
+- A person is known either by their account (``account:<user id>``) or, on paper and at a
+  forum, by name + birth date + dong as checked in person (``person:...``).
+- The voter roll links the two: when staff verify a resident they record the person digest
+  and, if the resident has an account, the account. A paper or forum ballot for a person on
+  the roll with an account is stored under that account's identity, so the account cannot
+  also vote online, and a person who voted online cannot be entered on paper.
+- Staff may also identify a person by their account's email, which uses the account identity.
+- The identity is turned into a per-vote pseudonym (``voter_key``) with the vote's salt; the
+  unique constraint on (vote, voter_key) is what counts each person once.
+
+For "verified residents only" votes this closes every gap: online voting needs a roll entry
+linked to the account, and paper entries of rolled people resolve to their account. In
+"all registered residents" votes, staff should look a person up by email before typing a
+name, since an unverified account and a name typed on paper are two identities the platform
+cannot know to be one person.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from accounts.models import Demographics, User, user_by_email
+from core.auth import Role
+from core.db import db, utcnow
+from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.models import Cycle, Dong
+from core.tenancy import seoul_today
+from voting import ballots as rules_module
+from voting.ballots import (
+    METHODS_BY_TYPE,
+    BallotError,
+    BallotRules,
+    BallotType,
+    Entries,
+    account_identity,
+    age_band,
+    age_in_year,
+    new_receipt_code,
+    new_salt,
+    person_identity,
+    receipt_lookup,
+    receipt_seal,
+    voter_key,
+)
+from voting.models import (
+    Ballot,
+    BallotChoice,
+    CastRequest,
+    Channel,
+    Vote,
+    VoteItem,
+    VoteLog,
+    VoterRoll,
+)
+
+VOTE_NOT_FOUND = _l("그런 투표가 없습니다.")
+
+BALLOT_MESSAGES = {
+    "unknown_item": _l("이 투표에 없는 의제가 들어 있습니다. 화면을 새로 고친 뒤 다시 고르세요."),
+    "duplicate_item": _l("같은 의제를 두 번 고를 수 없습니다."),
+    "duplicate_rank": _l("두 의제에 같은 순위를 줄 수 없습니다."),
+    "rank_gap": _l("순위는 1위부터 빠짐없이 매겨야 합니다."),
+    "too_many": _l("최대 %(k)d개까지 고를 수 있습니다."),
+    "too_few": _l("최소 %(m)d개를 골라야 합니다."),
+    "over_budget": _l("고른 의제의 예산 합계(%(spent)s원)가 한도(%(limit)s원)를 넘습니다."),
+    "points_total": _l("점수 합계가 %(total)d점이어야 합니다. 지금 %(given)d점입니다."),
+    "negative_points": _l("점수는 0 이상이어야 합니다."),
+    "malformed": _l("투표 내용을 읽을 수 없습니다. 화면을 새로 고친 뒤 다시 투표하세요."),
+    "too_few_items": _l("투표 대상 의제를 %(n)d개 이상 고르세요."),
+    "bad_min": _l("최소 선택 수는 0 이상이어야 합니다."),
+    "bad_max": _l("최대 선택(순위) 수는 1 이상 %(n)d 이하여야 합니다."),
+    "min_above_max": _l("최소 선택 수가 최대 선택 수보다 큽니다."),
+    "bad_budget": _l("예산 한도를 0원보다 크게 정하세요."),
+    "missing_cost": _l("예산 배분 투표에는 모든 의제의 예상 비용이 필요합니다(%(n)d개 없음)."),
+    "nothing_fits": _l("예산 한도 안에 들어가는 의제가 하나도 없습니다."),
+    "bad_points_total": _l("배분할 점수를 1점 이상으로 정하세요."),
+}
+
+
+def ballot_message(error: BallotError):
+    params = dict(error.params)
+    for name in ("spent", "limit"):
+        if name in params:
+            params[name] = f"{params[name]:,}"
+    return _l(BALLOT_MESSAGES[error.code], **params) if params else BALLOT_MESSAGES[error.code]
+
+
+def _bad_ballot(error: BallotError) -> DomainError:
+    return DomainError(ballot_message(error), status=422)
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _insert(table):
+    if _dialect() == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+# --- Reading votes -------------------------------------------------------------------------
+
+def get_vote(district_id: int, vote_id: int) -> Vote:
+    vote = db.session.get(Vote, vote_id)
+    if vote is None or vote.district_id != district_id:
+        raise NotFound(VOTE_NOT_FOUND)
+    return vote
+
+
+def _locked_vote(district_id: int, vote_id: int, *, exclusive: bool) -> Vote:
+    """The vote under a row lock: shared by casts (many at once), exclusive for a definition
+    change, so a change waits for casts in flight and casts wait for the change."""
+    query = select(Vote).where(Vote.id == vote_id)
+    query = (query.with_for_update() if exclusive
+             else query.with_for_update(read=True, key_share=True))
+    vote = db.session.scalars(query.execution_options(populate_existing=True)).first()
+    if vote is None or vote.district_id != district_id:
+        raise NotFound(VOTE_NOT_FOUND)
+    return vote
+
+
+def votes_of(district_id: int, cycle_id: int | None = None) -> list[Vote]:
+    query = select(Vote).where(Vote.district_id == district_id)
+    if cycle_id is not None:
+        query = query.where(Vote.cycle_id == cycle_id)
+    return list(db.session.scalars(query.order_by(Vote.closes_at.desc(), Vote.id)))
+
+
+def is_frozen(vote: Vote) -> bool:
+    return vote.frozen_at is not None
+
+
+def results_visible(vote: Vote, now: datetime | None = None) -> bool:
+    """Hidden until the vote closes, for organizers too, unless the vote shows live results."""
+    now = now or utcnow()
+    return vote.results_live or vote.status_at(now) == "closed"
+
+
+def definition_tag(vote: Vote) -> str:
+    """A short digest of what a ballot depends on; a cast form carries it, so a ballot filled
+    against an older definition is refused instead of being read under new rules."""
+    rules = vote.rules()
+    content = json.dumps([rules.ballot_type.value, list(rules.items), rules.min_choices,
+                          rules.max_choices, sorted(rules.costs.items()), rules.budget_limit,
+                          rules.points_total])
+    return hashlib.sha256(content.encode()).hexdigest()[:16]
+
+
+# --- Defining a vote -----------------------------------------------------------------------
+
+@dataclass
+class VoteDefinition:
+    title: str
+    ballot_type: BallotType
+    agenda_item_ids: list[int]
+    opens_at: datetime
+    closes_at: datetime
+    method: str
+    description: str = ""
+    min_choices: int = 1
+    max_choices: int | None = None
+    budget_limit: int | None = None
+    points_total: int | None = None
+    verified_only: bool = False
+    min_age: int | None = None
+    dong_ids: list[int] = field(default_factory=list)
+    results_live: bool = False
+    compare_methods: list[str] = field(default_factory=list)
+    seats: int = 1
+    weight_vote: int = 100
+    weight_forum: int = 0
+    weight_review: int = 0
+
+
+# Fields that a ballot depends on: frozen once the first ballot is in.
+FROZEN_FIELDS = ("ballot_type", "min_choices", "max_choices", "budget_limit", "points_total",
+                 "verified_only", "min_age", "method", "compare_methods", "seats",
+                 "weight_vote", "weight_forum", "weight_review")
+
+
+def _shortlist(cycle_id: int) -> dict:
+    from agenda.services import shortlisted_items
+
+    return {item.id: item for item in shortlisted_items(cycle_id)}
+
+
+def _check_definition(district_id: int, cycle: Cycle, data: VoteDefinition,
+                      keep_items: set[int]) -> None:
+    if data.opens_at.tzinfo is None or data.closes_at.tzinfo is None:
+        raise ValueError("vote windows must be timezone-aware")
+    if data.closes_at <= data.opens_at:
+        raise DomainError(_l("마감 시각은 시작 시각보다 늦어야 합니다."))
+    methods = METHODS_BY_TYPE[data.ballot_type]
+    if data.method not in methods or any(m not in methods for m in data.compare_methods):
+        raise DomainError(_l("이 투표 방식에 쓸 수 없는 집계 방법입니다."))
+    if data.weight_vote + data.weight_forum + data.weight_review != 100 or min(
+            data.weight_vote, data.weight_forum, data.weight_review) < 0:
+        raise DomainError(_l("종합 점수의 가중치는 0 이상이고 합이 100이어야 합니다."))
+    if data.seats < 1 or data.seats > max(len(data.agenda_item_ids), 1):
+        raise DomainError(_l("선정할 의제 수는 1 이상, 투표 대상 의제 수 이하여야 합니다."))
+    if data.min_age is not None and not 0 <= data.min_age <= 120:
+        raise DomainError(_l("최소 나이는 0세에서 120세 사이로 정하세요."))
+    shortlist = _shortlist(cycle.id)
+    for agenda_id in data.agenda_item_ids:
+        if agenda_id not in shortlist and agenda_id not in keep_items:
+            raise DomainError(_l("최종 후보로 정해진 이 주기의 의제만 투표에 올릴 수 있습니다."))
+    district_dongs = set(db.session.scalars(select(Dong.id).where(Dong.district_id == district_id)))
+    if any(d not in district_dongs for d in data.dong_ids):
+        raise DomainError(_l("이 자치구의 동만 고를 수 있습니다."))
+
+
+def _agenda_items(ids: list[int]) -> dict:
+    from agenda.models import AgendaItem
+
+    return {i.id: i for i in db.session.scalars(select(AgendaItem).where(AgendaItem.id.in_(ids)))}
+
+
+def _apply_definition(vote: Vote, data: VoteDefinition) -> None:
+    vote.title = data.title.strip()
+    vote.description = (data.description or "").strip()
+    vote.ballot_type = data.ballot_type.value
+    vote.min_choices = data.min_choices
+    vote.max_choices = data.max_choices
+    vote.budget_limit = data.budget_limit if data.ballot_type == BallotType.BUDGET else None
+    vote.points_total = data.points_total if data.ballot_type == BallotType.POINTS else None
+    vote.opens_at, vote.closes_at = data.opens_at, data.closes_at
+    vote.verified_only = data.verified_only
+    vote.min_age = data.min_age
+    vote.results_live = data.results_live
+    vote.method = data.method
+    vote.compare_methods = ",".join(m for m in data.compare_methods if m != data.method)
+    vote.seats = data.seats
+    vote.weight_vote, vote.weight_forum, vote.weight_review = (
+        data.weight_vote, data.weight_forum, data.weight_review)
+    vote.dongs = list(db.session.scalars(select(Dong).where(Dong.id.in_(data.dong_ids))))
+    agenda = _agenda_items(data.agenda_item_ids)
+    existing = {item.agenda_item_id: item for item in vote.items}
+    items = []
+    for position, agenda_id in enumerate(data.agenda_item_ids):
+        item = existing.pop(agenda_id, None) or VoteItem(agenda_item_id=agenda_id)
+        item.position = position
+        item.title = agenda[agenda_id].title
+        item.cost = agenda[agenda_id].estimated_cost
+        items.append(item)
+    vote.items = items
+    _release_items(vote, [item.agenda_item_id for item in existing.values()])
+    # Checked on agenda ids: new items have no ids of their own until flushed.
+    planned = BallotRules(
+        ballot_type=vote.type, items=tuple(data.agenda_item_ids), min_choices=vote.min_choices,
+        max_choices=vote.max_choices, budget_limit=vote.budget_limit,
+        points_total=vote.points_total,
+        costs={i.agenda_item_id: i.cost for i in items if i.cost is not None})
+    problems = planned.definition_problems()
+    if problems:
+        raise _bad_ballot(problems[0])
+
+
+def _claim_items(vote: Vote, actor) -> None:
+    """Shortlisted items on a vote are ``in_vote`` (agenda's life cycle)."""
+    from agenda.services import set_status
+
+    for item in vote.items:
+        if item.agenda_item.status == "shortlisted":
+            set_status(item.agenda_item_id, "in_vote", actor, district_id=vote.district_id,
+                       notify=False)
+
+
+def _release_items(vote: Vote, agenda_ids: list[int]) -> None:
+    """Items taken off a vote go back to the shortlist unless another vote still holds them."""
+    from agenda.models import AgendaItem
+    from agenda.services import set_status
+
+    for agenda_id in agenda_ids:
+        others = db.session.scalar(select(func.count()).select_from(VoteItem).where(
+            VoteItem.agenda_item_id == agenda_id, VoteItem.vote_id != vote.id))
+        status = db.session.scalar(select(AgendaItem.status).where(AgendaItem.id == agenda_id))
+        if not others and status == "in_vote":
+            set_status(agenda_id, "shortlisted", None, district_id=vote.district_id,
+                       notify=False)
+
+
+def _log(vote: Vote, actor, action: str, detail: str = "") -> None:
+    db.session.add(VoteLog(vote_id=vote.id, actor_id=actor.id if actor else None,
+                           action=action, detail=detail))
+
+
+def create_vote(district_id: int, cycle_id: int, data: VoteDefinition, actor) -> Vote:
+    cycle = db.session.get(Cycle, cycle_id)
+    if cycle is None or cycle.district_id != district_id:
+        raise NotFound(_l("그런 연차 계획 주기가 없습니다."))
+    _check_definition(district_id, cycle, data, set())
+    vote = Vote(district_id=district_id, cycle_id=cycle_id, salt=new_salt(),
+                tie_seed=new_salt()[:16], created_by_id=actor.id if actor else None)
+    _apply_definition(vote, data)
+    db.session.add(vote)
+    db.session.flush()
+    _claim_items(vote, actor)
+    _log(vote, actor, "created", vote.title)
+    db.session.flush()
+    return vote
+
+
+def update_vote(district_id: int, vote_id: int, data: VoteDefinition, actor) -> Vote:
+    """Change a vote's definition. Once a ballot is in, only the title, description, window
+    and result visibility may change; anything a ballot depends on is refused (409)."""
+    vote = _locked_vote(district_id, vote_id, exclusive=True)
+    if utcnow() >= vote.closes_at:
+        raise Conflict(_l("마감된 투표는 바꿀 수 없습니다."))
+    if is_frozen(vote):
+        current = {name: getattr(vote, name) for name in FROZEN_FIELDS}
+        current["ballot_type"] = vote.type
+        current["compare_methods"] = [m for m in vote.methods if m != vote.method]
+        wanted = {name: getattr(data, name) for name in FROZEN_FIELDS}
+        wanted["compare_methods"] = [m for m in data.compare_methods if m != data.method]
+        if data.ballot_type != BallotType.BUDGET:
+            current["budget_limit"] = wanted["budget_limit"] = None
+        if data.ballot_type != BallotType.POINTS:
+            current["points_total"] = wanted["points_total"] = None
+        same_items = [i.agenda_item_id for i in vote.items] == list(data.agenda_item_ids)
+        same_dongs = sorted(d.id for d in vote.dongs) == sorted(data.dong_ids)
+        if current != wanted or not same_items or not same_dongs:
+            raise Conflict(_l("첫 투표가 들어온 뒤에는 투표 방식, 대상 의제, 투표 자격, 집계 "
+                              "방법을 바꿀 수 없습니다. 바꾸려면 관리자가 투표를 초기화해야 "
+                              "합니다."))
+    cycle = db.session.get(Cycle, vote.cycle_id)
+    _check_definition(district_id, cycle, data, {i.agenda_item_id for i in vote.items})
+    _apply_definition(vote, data)
+    db.session.flush()
+    _claim_items(vote, actor)
+    _log(vote, actor, "updated", vote.title)
+    return vote
+
+
+def reset_vote(district_id: int, vote_id: int, actor, reason: str) -> int:
+    """Remove every ballot and unfreeze the definition: an admin action, logged with a reason.
+    Returns how many ballots were removed."""
+    if Role.ADMIN not in actor.roles_in(district_id):
+        raise Forbidden(_l("투표 초기화는 관리자만 할 수 있습니다."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_l("초기화 사유를 적으세요."))
+    vote = _locked_vote(district_id, vote_id, exclusive=True)
+    removed = db.session.scalar(select(func.count()).select_from(Ballot).where(
+        Ballot.vote_id == vote.id))
+    db.session.execute(delete(BallotChoice).where(BallotChoice.vote_id == vote.id))
+    db.session.execute(delete(Ballot).where(Ballot.vote_id == vote.id))
+    db.session.execute(delete(CastRequest).where(CastRequest.vote_id == vote.id))
+    vote.frozen_at = None
+    # New pseudonyms and receipts: nothing from before the reset can be matched to after.
+    vote.salt = new_salt()
+    _log(vote, actor, "reset", f"{removed}: {reason}")
+    db.session.flush()
+    return removed
+
+
+def set_review_scores(district_id: int, vote_id: int, scores: dict[int, float | None],
+                      actor) -> None:
+    """The committee's review scores (0-100) per item, a component of the combined score."""
+    vote = get_vote(district_id, vote_id)
+    by_id = {item.id: item for item in vote.items}
+    for item_id, score in scores.items():
+        if item_id not in by_id:
+            raise DomainError(BALLOT_MESSAGES["unknown_item"])
+        if score is not None and not 0 <= score <= 100:
+            raise DomainError(_l("심사 점수는 0점에서 100점 사이로 입력하세요."))
+    for item_id, score in scores.items():
+        by_id[item_id].review_score = score
+    vote.updated_at = utcnow()
+    _log(vote, actor, "review_scores")
+    db.session.flush()
+
+
+def log_of(vote: Vote) -> list[VoteLog]:
+    return list(db.session.scalars(
+        select(VoteLog).where(VoteLog.vote_id == vote.id).order_by(VoteLog.id.desc())))
+
+
+# --- Who may vote ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Voter:
+    """What eligibility and participation statistics need to know about one person."""
+
+    identity: str
+    registered: bool
+    verified: bool
+    birth_year: int | None
+    dong: str | None
+    gender: str | None = None
+    consented: bool = False
+
+
+def roll_entry(district_id: int, user_id: int) -> VoterRoll | None:
+    return db.session.scalars(select(VoterRoll).where(
+        VoterRoll.district_id == district_id, VoterRoll.user_id == user_id)).first()
+
+
+def account_voter(district_id: int, user: User) -> Voter:
+    roll = roll_entry(district_id, user.id)
+    profile = db.session.get(Demographics, user.id)
+    birth_year = roll.birth_date.year if roll else (profile.birth_year if profile else None)
+    dong = roll.dong.name if roll else (profile.dong if profile else None)
+    return Voter(identity=account_identity(user.id), registered=bool(user.roles_in(district_id)),
+                 verified=roll is not None, birth_year=birth_year, dong=dong,
+                 gender=profile.gender if profile else None, consented=profile is not None)
+
+
+def eligibility_problem(vote: Vote, voter: Voter):
+    """Why ``voter`` may not vote in ``vote``, or None. Age is the age reached this year
+    (연 나이), from the roll's birth date or the consented birth year."""
+    if not voter.registered:
+        return _l("이 자치구에 가입한 주민만 투표할 수 있습니다.")
+    if vote.verified_only and not voter.verified:
+        return _l("이 투표는 주민 확인(명부 등록)을 마친 분만 참여할 수 있습니다. 동 주민센터나 "
+                  "공론장 안내 데스크에서 확인을 받으세요.")
+    if vote.min_age is not None:
+        if voter.birth_year is None:
+            return _l("이 투표는 만 %(age)d세 이상(연 나이 기준) 참여할 수 있습니다. 내 마당에서 "
+                      "출생 연도를 등록하세요.", age=vote.min_age)
+        if age_in_year(voter.birth_year, seoul_today().year) < vote.min_age:
+            return _l("이 투표는 %(age)d세 이상(연 나이 기준)만 참여할 수 있습니다.",
+                      age=vote.min_age)
+    if vote.dongs:
+        allowed = {d.name for d in vote.dongs}
+        if voter.dong is None:
+            return _l("이 투표는 일부 동 주민만 참여할 수 있습니다. 내 마당에서 사는 동을 "
+                      "등록하세요.")
+        if voter.dong not in allowed:
+            return _l("이 투표는 %(dongs)s 주민만 참여할 수 있습니다.",
+                      dongs=", ".join(sorted(allowed)))
+    return None
+
+
+def _check_open(vote: Vote, now: datetime) -> None:
+    status = vote.status_at(now)
+    if status == "upcoming":
+        raise DomainError(_l("아직 투표 기간이 아닙니다."), status=403)
+    if status == "closed":
+        raise DomainError(_l("투표가 마감되었습니다."), status=403)
+
+
+def _validated(vote: Vote, entries) -> Entries:
+    try:
+        return rules_module.validate(vote.rules(), entries)
+    except BallotError as error:
+        raise _bad_ballot(error) from None
+
+
+# --- Casting ----------------------------------------------------------------------------------
+
+def _stored_answer(vote_id: int, key: str, idempotency_key: str) -> dict | None:
+    return db.session.scalar(select(CastRequest.response).where(
+        CastRequest.vote_id == vote_id, CastRequest.voter_key == key,
+        CastRequest.key == idempotency_key))
+
+
+def _claim_request(vote_id: int, key: str, idempotency_key: str) -> bool:
+    """Take the idempotency key; False when another request holding it has committed
+    (PostgreSQL makes a concurrent holder's twin wait here until the holder finishes)."""
+    claimed = db.session.execute(
+        _insert(CastRequest.__table__)
+        .values(vote_id=vote_id, voter_key=key, key=idempotency_key, created_at=utcnow())
+        .on_conflict_do_nothing()
+        .returning(CastRequest.__table__.c.id)
+    ).first()
+    return claimed is not None
+
+
+def _snapshot(voter: Voter) -> dict:
+    if not voter.consented:
+        return {"age_band": None, "gender": None, "dong": None}
+    return {"age_band": age_band(voter.birth_year, seoul_today().year), "gender": voter.gender,
+            "dong": voter.dong}
+
+
+def _store_choices(ballot_id: int, vote_id: int, entries: Entries) -> None:
+    db.session.execute(BallotChoice.__table__.insert(), [
+        {"ballot_id": ballot_id, "vote_item_id": item, "vote_id": vote_id, "value": value}
+        for item, value in entries
+    ])
+
+
+def _insert_ballot(vote: Vote, key: str, channel: Channel, entries: Entries, code: str,
+                   now: datetime, extra: dict) -> int | None:
+    """Insert a new ballot; None when the person (or the paper serial) already has one."""
+    table = Ballot.__table__
+    row = db.session.execute(
+        _insert(table).values(
+            vote_id=vote.id, voter_key=key, channel=channel.value,
+            receipt_lookup=receipt_lookup(code),
+            receipt_seal=receipt_seal(vote.salt, code, entries), cast_at=now, updated_at=now,
+            **extra,
+        ).on_conflict_do_nothing().returning(table.c.id)
+    ).first()
+    return None if row is None else row[0]
+
+
+def _first_ballot(vote: Vote, now: datetime) -> None:
+    if vote.frozen_at is None:
+        db.session.execute(update(Vote).where(Vote.id == vote.id, Vote.frozen_at.is_(None))
+                           .values(frozen_at=now))
+
+
+ALREADY_OTHER_CHANNEL = _l("이미 종이 투표나 공론장 현장 투표로 참여한 기록이 있어 온라인으로 "
+                           "투표할 수 없습니다.")
+
+
+def cast_online(district_id: int, vote_id: int, user: User, entries, *,
+                idempotency_key: str | None = None, definition: str | None = None) -> dict:
+    """Record ``user``'s ballot (a new one, or a change: the last one counts).
+
+    Returns the answer shown to the voter: ``{"status": "created"|"changed", "receipt",
+    "vote", "choices"}``. With an ``idempotency_key`` the same answer is returned for every
+    retry and the ballot is stored once.
+    """
+    vote = _locked_vote(district_id, vote_id, exclusive=False)
+    voter = account_voter(district_id, user)
+    key = voter_key(vote.salt, voter.identity)
+    if idempotency_key:
+        if len(idempotency_key) > 100:
+            raise DomainError(_l("Idempotency-Key가 너무 깁니다."), status=400)
+        stored = _stored_answer(vote.id, key, idempotency_key)
+        if stored is not None:
+            return stored
+    now = utcnow()
+    _check_open(vote, now)
+    problem = eligibility_problem(vote, voter)
+    if problem is not None:
+        raise Forbidden(problem)
+    if definition is not None and definition != definition_tag(vote):
+        raise Conflict(_l("투표 설정이 바뀌었습니다. 화면을 새로 고친 뒤 다시 투표하세요."))
+    canonical = _validated(vote, entries)
+    if idempotency_key and not _claim_request(vote.id, key, idempotency_key):
+        return _stored_answer(vote.id, key, idempotency_key)
+    code = new_receipt_code()
+    answer = {"vote": vote.id, "receipt": code, "choices": [list(e) for e in canonical]}
+    extra = _snapshot(voter)
+    ballot_id = _insert_ballot(vote, key, Channel.ONLINE, canonical, code, now, extra)
+    if ballot_id is None:
+        ballot_id = _replace_online(vote, key, canonical, code, now, extra)
+        answer["status"] = "changed"
+    else:
+        answer["status"] = "created"
+        _store_choices(ballot_id, vote.id, canonical)
+        _first_ballot(vote, now)
+    if idempotency_key:
+        db.session.execute(update(CastRequest).where(
+            CastRequest.vote_id == vote.id, CastRequest.voter_key == key,
+            CastRequest.key == idempotency_key).values(response=answer))
+    return answer
+
+
+def _replace_online(vote: Vote, key: str, entries: Entries, code: str, now: datetime,
+                    extra: dict) -> int:
+    """Change an existing online ballot under a row lock, so two changes by one voter never
+    mix into one ballot (which could break the choice count or the budget)."""
+    existing = db.session.execute(
+        select(Ballot.id, Ballot.channel)
+        .where(Ballot.vote_id == vote.id, Ballot.voter_key == key)
+        .with_for_update()
+    ).first()
+    if existing is None:
+        # Withdrawn between our insert attempt and the lock: the person has no ballot now.
+        raise Conflict(_l("투표지가 방금 철회되었습니다. 다시 투표하세요."))
+    if existing.channel != Channel.ONLINE.value:
+        raise Conflict(ALREADY_OTHER_CHANNEL)
+    db.session.execute(update(Ballot).where(Ballot.id == existing.id).values(
+        receipt_lookup=receipt_lookup(code), receipt_seal=receipt_seal(vote.salt, code, entries),
+        updated_at=now, **extra))
+    db.session.execute(delete(BallotChoice).where(BallotChoice.ballot_id == existing.id))
+    _store_choices(existing.id, vote.id, entries)
+    return existing.id
+
+
+def withdraw(district_id: int, vote_id: int, user: User) -> None:
+    """Take back one's online ballot while the vote is open."""
+    vote = _locked_vote(district_id, vote_id, exclusive=False)
+    _check_open(vote, utcnow())
+    key = voter_key(vote.salt, account_identity(user.id))
+    existing = db.session.execute(
+        select(Ballot.id, Ballot.channel).where(Ballot.vote_id == vote.id,
+                                                Ballot.voter_key == key).with_for_update()
+    ).first()
+    if existing is None:
+        raise NotFound(_l("철회할 투표지가 없습니다."))
+    if existing.channel != Channel.ONLINE.value:
+        raise Conflict(_l("종이 투표나 현장 투표는 온라인에서 철회할 수 없습니다."))
+    db.session.execute(delete(BallotChoice).where(BallotChoice.ballot_id == existing.id))
+    db.session.execute(delete(Ballot).where(Ballot.id == existing.id))
+
+
+def my_ballot(vote: Vote, user: User) -> tuple[Ballot | None, Entries]:
+    key = voter_key(vote.salt, account_identity(user.id))
+    ballot = db.session.scalars(select(Ballot).where(Ballot.vote_id == vote.id,
+                                                     Ballot.voter_key == key)).first()
+    if ballot is None:
+        return None, ()
+    return ballot, choices_of(ballot.id, vote)
+
+
+def choices_of(ballot_id: int, vote: Vote) -> Entries:
+    rows = db.session.execute(select(BallotChoice.vote_item_id, BallotChoice.value).where(
+        BallotChoice.ballot_id == ballot_id)).all()
+    position = {item.id: item.position for item in vote.items}
+    if vote.type == BallotType.RANKED:
+        ordered = sorted(rows, key=lambda r: r.value)
+    else:
+        ordered = sorted(rows, key=lambda r: position.get(r.vote_item_id, 0))
+    return tuple((r.vote_item_id, r.value) for r in ordered)
+
+
+# --- Paper and forum ballots ------------------------------------------------------------------
+
+@dataclass
+class PersonOnPaper:
+    """How staff identify the person whose paper or forum ballot they enter: by the email of
+    their account, or by name, birth date and dong as checked in person."""
+
+    email: str | None = None
+    name: str | None = None
+    birth_date: date | None = None
+    dong_id: int | None = None
+    consented: bool = False
+    gender: str | None = None
+
+
+def person_digest(identity: str) -> str:
+    return hashlib.sha256(identity.encode()).hexdigest()
+
+
+def _paper_voter(district_id: int, person: PersonOnPaper) -> Voter:
+    if person.email:
+        user = user_by_email(person.email)
+        if user is None or not user.roles_in(district_id):
+            raise NotFound(_l("그 이메일로 가입한 이 자치구 주민이 없습니다."))
+        found = account_voter(district_id, user)
+        # Staff checked the person's identity in the room: as good as the roll for this ballot.
+        return Voter(identity=found.identity, registered=True, verified=True,
+                     birth_year=found.birth_year, dong=found.dong,
+                     gender=found.gender if person.consented else None,
+                     consented=person.consented)
+    if not (person.name and person.name.strip() and person.birth_date and person.dong_id):
+        raise DomainError(_l("이메일, 또는 이름·생년월일·동을 모두 입력하세요."))
+    dong = db.session.get(Dong, person.dong_id)
+    if dong is None or dong.district_id != district_id:
+        raise DomainError(_l("이 자치구의 동만 고를 수 있습니다."))
+    identity = person_identity(person.name, person.birth_date, dong.id)
+    roll = db.session.scalars(select(VoterRoll).where(
+        VoterRoll.district_id == district_id,
+        VoterRoll.person_key == person_digest(identity))).first()
+    if roll is not None and roll.user_id is not None:
+        identity = account_identity(roll.user_id)
+    return Voter(identity=identity, registered=True, verified=True,
+                 birth_year=person.birth_date.year, dong=dong.name,
+                 gender=person.gender if person.consented else None,
+                 consented=person.consented)
+
+
+def enter_ballot(district_id: int, vote_id: int, actor: User, channel: Channel,
+                 person: PersonOnPaper, entries, paper_serial: str | None = None) -> dict:
+    """Staff enter a paper ballot (with its serial) or a vote collected at a forum.
+
+    Refused when the person already has a ballot in this vote by any channel, or when the
+    paper serial was entered before; the unique constraints decide both.
+    """
+    if channel == Channel.ONLINE:
+        raise DomainError(_l("온라인 투표는 직접 입력할 수 없습니다."), status=400)
+    serial = (paper_serial or "").strip() or None
+    if channel == Channel.PAPER and not serial:
+        raise DomainError(_l("종이 투표지의 일련번호를 입력하세요."))
+    if serial is not None and (channel != Channel.PAPER or len(serial) > 40):
+        raise DomainError(_l("일련번호는 종이 투표지에만, 40자 이내로 입력하세요."))
+    vote = _locked_vote(district_id, vote_id, exclusive=False)
+    now = utcnow()
+    _check_open(vote, now)
+    voter = _paper_voter(district_id, person)
+    problem = eligibility_problem(vote, voter)
+    if problem is not None:
+        raise Forbidden(problem)
+    canonical = _validated(vote, entries)
+    key = voter_key(vote.salt, voter.identity)
+    code = new_receipt_code()
+    extra = {**_snapshot(voter), "paper_serial": serial, "entered_by_id": actor.id}
+    ballot_id = _insert_ballot(vote, key, channel, canonical, code, now, extra)
+    if ballot_id is None:
+        taken = db.session.scalar(select(Ballot.channel).where(
+            Ballot.vote_id == vote.id, Ballot.voter_key == key))
+        if taken is not None:
+            raise Conflict(_l("이 사람은 이미 이 투표에 참여했습니다(%(channel)s). 한 사람은 "
+                              "한 번만 집계됩니다.", channel=_channel_label(taken)))
+        raise Conflict(_l("일련번호 %(serial)s 종이 투표지는 이미 입력되었습니다.",
+                          serial=serial or ""))
+    _store_choices(ballot_id, vote.id, canonical)
+    _first_ballot(vote, now)
+    _log(vote, actor, f"entered_{channel.value}", serial or "")
+    return {"vote": vote.id, "receipt": code, "status": "created",
+            "choices": [list(e) for e in canonical]}
+
+
+def _channel_label(channel: str):
+    from voting.models import CHANNEL_LABELS
+
+    return CHANNEL_LABELS[Channel(channel)]
+
+
+# --- Voter roll -------------------------------------------------------------------------------
+
+def verify_resident(district_id: int, actor: User, name: str, birth_date: date, dong_id: int,
+                    email: str | None = None) -> VoterRoll:
+    """Put a resident whose identity staff checked on the roll, linked to their account."""
+    dong = db.session.get(Dong, dong_id)
+    if dong is None or dong.district_id != district_id:
+        raise DomainError(_l("이 자치구의 동만 고를 수 있습니다."))
+    if not name or not name.strip():
+        raise DomainError(_l("이름을 입력하세요."))
+    user = None
+    if email:
+        user = user_by_email(email)
+        if user is None or not user.roles_in(district_id):
+            raise NotFound(_l("그 이메일로 가입한 이 자치구 주민이 없습니다."))
+    entry = VoterRoll(district_id=district_id,
+                      person_key=person_digest(person_identity(name, birth_date, dong.id)),
+                      user_id=user.id if user else None, birth_date=birth_date, dong_id=dong.id,
+                      verified_by_id=actor.id if actor else None)
+    db.session.add(entry)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict(_l("이미 명부에 있는 주민이거나, 그 계정이 다른 주민과 연결되어 "
+                          "있습니다.")) from None
+    return entry
+
+
+def roll_size(district_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(VoterRoll).where(
+        VoterRoll.district_id == district_id)) or 0
+
+
+# --- Receipts ---------------------------------------------------------------------------------
+
+@dataclass
+class ReceiptCheck:
+    vote: Vote
+    channel: str
+    recorded_at: datetime
+    choices: list[tuple[VoteItem, int]]
+    intact: bool
+
+
+def check_receipt(code: str) -> ReceiptCheck | None:
+    """The ballot a receipt belongs to, if it is still the counted one; says nothing about who
+    cast it. ``intact`` is False when the stored choices no longer match the receipt's seal."""
+    ballot = db.session.scalars(select(Ballot).where(
+        Ballot.receipt_lookup == receipt_lookup(code))).first()
+    if ballot is None:
+        return None
+    vote = db.session.get(Vote, ballot.vote_id)
+    entries = choices_of(ballot.id, vote)
+    items = {item.id: item for item in vote.items}
+    return ReceiptCheck(
+        vote=vote, channel=ballot.channel, recorded_at=ballot.updated_at,
+        choices=[(items[item], value) for item, value in entries],
+        intact=receipt_seal(vote.salt, code, entries) == ballot.receipt_seal,
+    )

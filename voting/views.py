@@ -1,0 +1,524 @@
+"""Routes for votes: browse, cast, verify, results, and the staff screens around them."""
+
+import secrets
+from datetime import timedelta
+
+from flask import (
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from core.auth import Role, public, role_required, signed_in
+from core.db import commit, db, utcnow
+from core.errors import DomainError
+from core.security import limiter
+from core.tenancy import SEOUL, current_cycle, current_district
+from voting import bp, results, services
+from voting.ballots import (
+    METHODS_BY_TYPE,
+    BallotError,
+    BallotType,
+    move,
+    normalise_receipt_code,
+    parse_int,
+    parse_ranking,
+)
+from voting.forms import (
+    METHOD_LABELS,
+    EntryForm,
+    ReceiptForm,
+    ResetForm,
+    RollForm,
+    VoteForm,
+    seoul_datetime,
+)
+from voting.models import BALLOT_TYPE_LABELS, CHANNEL_LABELS, Channel
+
+RECEIPTS = "voting_receipts"
+
+
+def _district():
+    district = current_district()
+    if district is None:
+        abort(404)
+    return district
+
+
+def _vote_or_404(vote_id: int):
+    try:
+        return services.get_vote(_district().id, vote_id)
+    except DomainError:
+        abort(404)
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _context(vote, **extra):
+    now = utcnow()
+    return {"vote": vote, "status": vote.status_at(now), "now": now,
+            "type_labels": BALLOT_TYPE_LABELS, "method_labels": METHOD_LABELS,
+            "channel_labels": CHANNEL_LABELS,
+            "results_visible": services.results_visible(vote, now), **extra}
+
+
+# --- Public pages ----------------------------------------------------------------------------
+
+@bp.route("/votes")
+@public
+def vote_list():
+    district = _district()
+    cycle = current_cycle(district)
+    votes = services.votes_of(district.id, cycle.id if cycle else None)
+    now = utcnow()
+    groups = {"open": [], "upcoming": [], "closed": []}
+    for vote in votes:
+        groups[vote.status_at(now)].append(vote)
+    return render_template("voting/list.html", groups=groups, cycle=cycle,
+                           type_labels=BALLOT_TYPE_LABELS)
+
+
+@bp.route("/votes/<int:vote_id>")
+@public
+def vote_page(vote_id: int):
+    vote = _vote_or_404(vote_id)
+    problem = None
+    ballot = None
+    if current_user.is_authenticated:
+        problem = services.eligibility_problem(
+            vote, services.account_voter(vote.district_id, current_user))
+        ballot, _entries = services.my_ballot(vote, current_user)
+    return render_template("voting/vote.html", **_context(vote, problem=problem, ballot=ballot))
+
+
+# --- Casting -----------------------------------------------------------------------------------
+
+def _posted_entries(vote, form) -> list[tuple[int, int]]:
+    """The ballot as posted: a ranking (ids best first), checked items, or points per item."""
+    kind = vote.type
+    if kind == BallotType.RANKED:
+        if "ranking" in form:
+            return parse_ranking(form.get("ranking"))
+        return [(item.id, parse_int(form.get(f"rank-{item.id}")))
+                for item in vote.items if (form.get(f"rank-{item.id}") or "").strip()]
+    if kind == BallotType.POINTS:
+        entries = []
+        for name, value in form.items():
+            if name.startswith("points-"):
+                entries.append((parse_int(name.removeprefix("points-")), parse_int(value or "0")))
+        return entries
+    return [(parse_int(value), 1) for value in form.getlist("item")]
+
+
+def _draft(vote, entries) -> dict:
+    """What the ballot screen shows as chosen: ranked order, checked ids, points per id."""
+    if vote.type == BallotType.RANKED:
+        return {"order": [item for item, _rank in sorted(entries, key=lambda e: e[1])]}
+    return {"values": dict(entries)}
+
+
+def _render_ballot(vote, draft, status=200, error=None):
+    ballot, entries = services.my_ballot(vote, current_user)
+    problem = services.eligibility_problem(
+        vote, services.account_voter(vote.district_id, current_user))
+    items = {item.id: item for item in vote.items}
+    return render_template(
+        "voting/ballot.html", **_context(
+            vote, draft=draft, items=items, ballot=ballot, my_entries=entries, error=error,
+            problem=problem, definition=services.definition_tag(vote),
+            idempotency_key=secrets.token_urlsafe(16), limit=vote.rules().limit,
+        )), status
+
+
+@bp.route("/votes/<int:vote_id>/ballot", methods=["GET", "POST"])
+@signed_in
+def ballot(vote_id: int):
+    vote = _vote_or_404(vote_id)
+    if request.method == "GET":
+        _current, entries = services.my_ballot(vote, current_user)
+        return _render_ballot(vote, _draft(vote, entries))
+    action = request.form.get("action", "cast")
+    if action != "cast":
+        # A tap on the ranking screen without JavaScript: redraw, store nothing.
+        try:
+            order = [item for item, _rank in parse_ranking(request.form.get("ranking"))]
+            order = move(order, action, vote.rules())
+        except BallotError as error:
+            return _render_ballot(vote, {"order": []}, 422, services.ballot_message(error))
+        return _render_ballot(vote, {"order": order})
+    key = request.headers.get("Idempotency-Key") or request.form.get("idempotency_key") or None
+    try:
+        entries = _posted_entries(vote, request.form)
+    except BallotError as error:
+        return _refuse(vote, {"order": []}, services.ballot_message(error), 422)
+    try:
+        answer = services.cast_online(vote.district_id, vote.id, current_user, entries,
+                                      idempotency_key=key,
+                                      definition=request.form.get("definition"))
+        commit()
+    except DomainError as error:
+        db.session.rollback()
+        return _refuse(vote, _draft(vote, entries), error.message, error.status)
+    if _wants_json():
+        return jsonify(answer), 201 if answer["status"] == "created" else 200
+    session.setdefault(RECEIPTS, {})[str(vote.id)] = answer["receipt"]
+    session.modified = True
+    flash(_("투표지를 제출했습니다.") if answer["status"] == "created"
+          else _("투표지를 바꿨습니다. 마지막에 낸 투표지가 집계됩니다."), "success")
+    return redirect(url_for("voting.receipt", vote_id=vote.id))
+
+
+def _refuse(vote, draft, message, status):
+    if _wants_json():
+        return jsonify(error=str(message), status=status), status
+    return _render_ballot(vote, draft, status, message)
+
+
+@bp.route("/votes/<int:vote_id>/ballot/withdraw", methods=["POST"])
+@signed_in
+def withdraw(vote_id: int):
+    vote = _vote_or_404(vote_id)
+    try:
+        services.withdraw(vote.district_id, vote.id, current_user)
+        commit()
+    except DomainError as error:
+        db.session.rollback()
+        return _render_ballot(vote, {"order": []}, error.status, error.message)
+    session.get(RECEIPTS, {}).pop(str(vote.id), None)
+    session.modified = True
+    flash(_("투표지를 철회했습니다. 마감 전까지 다시 투표할 수 있습니다."), "success")
+    return redirect(url_for("voting.vote_page", vote_id=vote.id))
+
+
+@bp.route("/votes/<int:vote_id>/receipt")
+@signed_in
+def receipt(vote_id: int):
+    vote = _vote_or_404(vote_id)
+    ballot, entries = services.my_ballot(vote, current_user)
+    code = session.get(RECEIPTS, {}).get(str(vote.id))
+    items = {item.id: item for item in vote.items}
+    return render_template("voting/receipt.html", **_context(
+        vote, ballot=ballot, entries=entries, code=code, items=items))
+
+
+@bp.route("/votes/verify", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"],
+               error_message=_l("요청이 너무 많습니다. 잠시 후 다시 시도하세요."))
+@public
+def verify():
+    form = ReceiptForm()
+    check = None
+    status = 200
+    if form.validate_on_submit():
+        code = normalise_receipt_code(form.code.data)
+        check = services.check_receipt(code) if code else None
+        if check is None:
+            status = 404
+            form.code.errors.append(_l("이 영수증과 일치하는 투표지가 없습니다. 투표를 바꾸거나 "
+                                       "철회했다면 마지막에 받은 영수증을 확인하세요."))
+    elif form.is_submitted():
+        status = 422
+    return render_template("voting/verify.html", form=form, check=check,
+                           channel_labels=CHANNEL_LABELS), status
+
+
+# --- Results -----------------------------------------------------------------------------------
+
+@bp.route("/votes/<int:vote_id>/results")
+@public
+def results_page(vote_id: int):
+    vote = _vote_or_404(vote_id)
+    if not services.results_visible(vote):
+        return render_template("voting/results_hidden.html", **_context(vote))
+    result, record = results.current_result(vote)
+    commit()
+    if result is None:
+        return render_template("voting/results_progress.html", **_context(vote, record=record))
+    return render_template("voting/results.html", **_context(
+        vote, result=result, rows=result_rows(result),
+        score_label=SCORE_LABELS.get(result["method"], _l("지지")),
+        gender_labels=dict(GENDERS_BY_VALUE),
+        show_combined=vote.weight_vote < 100))
+
+
+SCORE_LABELS = {
+    "borda": _l("보다 점수"), "copeland": _l("코플랜드 점수"), "schulze": _l("방법 기준 점수"),
+    "approval": _l("찬성 수"), "greedy": _l("찬성 수"), "mes": _l("찬성 수"),
+    "points": _l("점수 합계"),
+}
+GENDERS_BY_VALUE = [("female", _l("여성")), ("male", _l("남성")), ("other", _l("기타"))]
+
+
+def result_rows(result: dict) -> list[dict]:
+    """The ranking as table rows: rank (tied items share one), the method's score where it
+    has one (else the items' support), a bar length, and whether the item is selected."""
+    scores = result.get("scores") or {}
+    support = result["support"]
+    figure = scores if scores else support
+    top = max([float(v) for v in figure.values()] + [0.0])
+    selected = set(result.get("selected") or result["winners"])
+    rows, placed = [], set()
+    ahead = 0
+    for group in result["ranking"] or []:
+        for item in group:
+            rows.append({"item": item, "rank": ahead + 1})
+            placed.add(item)
+        ahead += len(group)
+    rest = sorted((c for c in result["candidates"] if c not in placed),
+                  key=lambda c: -support.get(c, 0))
+    rows.extend({"item": item, "rank": None} for item in rest)
+    for row in rows:
+        value = float(figure.get(row["item"], 0))
+        row["figure_text"] = f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+        row["percent"] = round(value / top * 100, 1) if top > 0 else 0
+        row["selected"] = row["item"] in selected
+    return rows
+
+
+# --- JSON ----------------------------------------------------------------------------------------
+
+def _public_definition(vote) -> dict:
+    return {
+        "id": vote.id, "title": vote.title, "description": vote.description,
+        "ballot_type": vote.ballot_type, "status": vote.status_at(utcnow()),
+        "opens_at": vote.opens_at.isoformat(), "closes_at": vote.closes_at.isoformat(),
+        "min_choices": vote.min_choices, "max_choices": vote.max_choices,
+        "budget_limit": vote.budget_limit, "points_total": vote.points_total,
+        "eligibility": {"verified_only": vote.verified_only, "min_age": vote.min_age,
+                        "dongs": [d.name for d in vote.dongs]},
+        "results_visibility": "live" if vote.results_live else "after_close",
+        "method": vote.method, "compare_methods": vote.methods[1:], "seats": vote.seats,
+        "combined_weights": {"vote": vote.weight_vote, "forum": vote.weight_forum,
+                             "review": vote.weight_review},
+        "tie_seed": vote.tie_seed, "frozen": services.is_frozen(vote),
+        "items": [{"id": item.agenda_item_id, "title": item.title, "cost": item.cost}
+                  for item in vote.items],
+    }
+
+
+@bp.route("/api/v1/votes/<int:vote_id>")
+@public
+def api_vote(vote_id: int):
+    return jsonify(_public_definition(_vote_or_404(vote_id)))
+
+
+@bp.route("/api/v1/votes/<int:vote_id>/results")
+@public
+def api_results(vote_id: int):
+    vote = _vote_or_404(vote_id)
+    if not services.results_visible(vote):
+        return jsonify(error=_("결과는 투표가 마감된 뒤 공개됩니다."), status=403), 403
+    result, record = results.current_result(vote)
+    commit()
+    if result is None:
+        return jsonify(status="counting", progress=record.progress), 202
+    return jsonify(result)
+
+
+@bp.route("/api/v1/votes/<int:vote_id>/progress")
+@public
+def api_progress(vote_id: int):
+    vote = _vote_or_404(vote_id)
+    record = db.session.get(results.VoteResult, vote.id)
+    if record is None or not services.results_visible(vote):
+        return jsonify(status="none", progress=0)
+    return jsonify(status=record.status, progress=record.progress)
+
+
+# --- Organizers --------------------------------------------------------------------------------
+
+@bp.route("/organize/votes")
+@role_required(Role.ORGANIZER, Role.FACILITATOR)
+def organize_votes():
+    district = _district()
+    return render_template("voting/organize.html", votes=services.votes_of(district.id),
+                           now=utcnow(), type_labels=BALLOT_TYPE_LABELS,
+                           is_organizer=current_user.has_role(district.id, Role.ORGANIZER))
+
+
+def _vote_form(district, cycle, vote=None) -> VoteForm:
+    form = VoteForm(obj=vote) if vote is not None and request.method == "GET" else VoteForm()
+    shortlist = services._shortlist(cycle.id) if cycle else {}
+    choices = {agenda_id: item.title for agenda_id, item in shortlist.items()}
+    if vote is not None:
+        choices.update({item.agenda_item_id: item.title for item in vote.items})
+    form.items.choices = [SelectChoice(i, title) for i, title in choices.items()]
+    form.dongs.choices = [SelectChoice(d.id, d.name) for d in district.dongs]
+    if vote is not None and request.method == "GET":
+        form.items.data = [item.agenda_item_id for item in vote.items]
+        form.dongs.data = [d.id for d in vote.dongs]
+        form.opens_at.data = vote.opens_at.astimezone(SEOUL).replace(tzinfo=None)
+        form.closes_at.data = vote.closes_at.astimezone(SEOUL).replace(tzinfo=None)
+        form.compare_methods.data = vote.methods[1:]
+    elif vote is None and request.method == "GET":
+        start = utcnow().astimezone(SEOUL).replace(second=0, microsecond=0, tzinfo=None)
+        form.opens_at.data = start + timedelta(days=1)
+        form.closes_at.data = start + timedelta(days=11)
+    return form
+
+
+def _definition(form: VoteForm) -> services.VoteDefinition:
+    return services.VoteDefinition(
+        title=form.title.data, description=form.description.data or "",
+        ballot_type=BallotType(form.ballot_type.data), agenda_item_ids=list(form.items.data),
+        opens_at=seoul_datetime(form.opens_at.data), closes_at=seoul_datetime(form.closes_at.data),
+        method=form.method.data, min_choices=form.min_choices.data,
+        max_choices=form.max_choices.data, budget_limit=form.budget_limit.data,
+        points_total=form.points_total.data, verified_only=form.verified_only.data,
+        min_age=form.min_age.data, dong_ids=list(form.dongs.data or []),
+        results_live=form.results_live.data, compare_methods=list(form.compare_methods.data or []),
+        seats=form.seats.data, weight_vote=form.weight_vote.data,
+        weight_forum=form.weight_forum.data, weight_review=form.weight_review.data,
+    )
+
+
+@bp.route("/organize/votes/new", methods=["GET", "POST"])
+@bp.route("/organize/votes/<int:vote_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ORGANIZER)
+def edit_vote(vote_id: int | None = None):
+    district = _district()
+    vote = _vote_or_404(vote_id) if vote_id is not None else None
+    cycle = vote.cycle if vote is not None else current_cycle(district)
+    form = _vote_form(district, cycle, vote)
+    template = "voting/vote_form.html"
+    methods = {t.value: list(m) for t, m in METHODS_BY_TYPE.items()}
+    if form.validate_on_submit():
+        try:
+            if vote is None:
+                if cycle is None:
+                    abort(404)
+                vote = services.create_vote(district.id, cycle.id, _definition(form),
+                                            current_user)
+            else:
+                services.update_vote(district.id, vote.id, _definition(form), current_user)
+            commit()
+        except DomainError as error:
+            db.session.rollback()
+            form.title.errors.append(error.message)
+            return render_template(template, form=form, vote=vote, methods=methods,
+                                   log=[]), error.status
+        flash(_("투표를 저장했습니다."), "success")
+        return redirect(url_for("voting.organize_votes"))
+    status = 422 if form.is_submitted() else 200
+    log = services.log_of(vote) if vote is not None else []
+    return render_template(template, form=form, vote=vote, methods=methods, log=log,
+                           reset_form=ResetForm()), status
+
+
+@bp.route("/organize/votes/<int:vote_id>/reset", methods=["POST"])
+@role_required(Role.ADMIN)
+def reset_vote(vote_id: int):
+    vote = _vote_or_404(vote_id)
+    form = ResetForm()
+    try:
+        if not form.validate_on_submit():
+            raise DomainError(_l("초기화 사유를 적으세요."))
+        removed = services.reset_vote(vote.district_id, vote.id, current_user, form.reason.data)
+        commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("voting.edit_vote", vote_id=vote.id)), error.status
+    flash(_("투표를 초기화했습니다(투표지 %(n)d장 삭제). 기록에 남았습니다.", n=removed), "success")
+    return redirect(url_for("voting.edit_vote", vote_id=vote.id))
+
+
+@bp.route("/organize/votes/<int:vote_id>/entry", methods=["GET", "POST"])
+@role_required(Role.ORGANIZER, Role.FACILITATOR)
+def enter_ballot(vote_id: int):
+    vote = _vote_or_404(vote_id)
+    district = _district()
+    form = EntryForm()
+    form.dong.choices = [SelectChoice(0, _l("선택 안 함"))] + [
+        SelectChoice(d.id, d.name) for d in district.dongs]
+    status = 200
+    values = {}
+    if form.validate_on_submit():
+        person = services.PersonOnPaper(
+            email=(form.email.data or "").strip() or None, name=form.name.data,
+            birth_date=form.birth_date.data, dong_id=form.dong.data or None,
+            consented=form.consent.data, gender=form.gender.data or None)
+        try:
+            entries = _posted_entries(vote, request.form)
+            values = dict(entries)
+            answer = services.enter_ballot(district.id, vote.id, current_user,
+                                           Channel(form.channel.data), person, entries,
+                                           form.paper_serial.data)
+            commit()
+        except BallotError as error:
+            form.channel.errors.append(services.ballot_message(error))
+            status = 422
+        except DomainError as error:
+            db.session.rollback()
+            form.channel.errors.append(error.message)
+            status = error.status
+        else:
+            flash(_("투표지를 입력했습니다. 영수증 코드: %(code)s", code=answer["receipt"]),
+                  "success")
+            return redirect(url_for("voting.enter_ballot", vote_id=vote.id))
+    elif form.is_submitted():
+        status = 422
+    return render_template("voting/entry.html", **_context(vote, form=form, values=values)), \
+        status
+
+
+@bp.route("/organize/votes/<int:vote_id>/reviews", methods=["GET", "POST"])
+@role_required(Role.ORGANIZER)
+def review_scores(vote_id: int):
+    vote = _vote_or_404(vote_id)
+    if request.method == "POST":
+        try:
+            scores = {}
+            for item in vote.items:
+                raw = (request.form.get(f"review-{item.id}") or "").strip()
+                scores[item.id] = float(raw) if raw else None
+            services.set_review_scores(vote.district_id, vote.id, scores, current_user)
+            commit()
+        except ValueError:
+            db.session.rollback()
+            flash(_("심사 점수는 숫자로 입력하세요."), "error")
+            return render_template("voting/reviews.html", **_context(vote)), 422
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return render_template("voting/reviews.html", **_context(vote)), error.status
+        flash(_("위원회 심사 점수를 저장했습니다."), "success")
+        return redirect(url_for("voting.review_scores", vote_id=vote.id))
+    return render_template("voting/reviews.html", **_context(vote))
+
+
+@bp.route("/organize/roll", methods=["GET", "POST"])
+@role_required(Role.ORGANIZER)
+def voter_roll():
+    district = _district()
+    form = RollForm()
+    form.dong.choices = [SelectChoice(d.id, d.name) for d in district.dongs]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.verify_resident(district.id, current_user, form.name.data,
+                                     form.birth_date.data, form.dong.data,
+                                     (form.email.data or "").strip() or None)
+            commit()
+        except DomainError as error:
+            db.session.rollback()
+            form.name.errors.append(error.message)
+            status = error.status
+        else:
+            flash(_("주민 확인을 명부에 기록했습니다."), "success")
+            return redirect(url_for("voting.voter_roll"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("voting/roll.html", form=form,
+                           size=services.roll_size(district.id)), status
