@@ -36,6 +36,7 @@ MEDIA_TYPES = {
     "json": "application/json",
     "soi": "text/plain; charset=utf-8",
     "toc": "text/plain; charset=utf-8",
+    "toi": "text/plain; charset=utf-8",
     "pb": "text/plain; charset=utf-8",
 }
 SCOPE_LABELS = {"cycle": _l("연차 계획 주기"), "forum": _l("공론장"), "vote": _l("주민투표")}

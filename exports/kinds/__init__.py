@@ -1,3 +1,3 @@
 """The export kinds; importing this package registers them all."""
 
-from exports.kinds import agenda, cycle, forum, participation, plan  # noqa: F401
+from exports.kinds import agenda, cycle, forum, participation, plan, vote  # noqa: F401

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from exports.kinds import agenda, forum, participation, plan
+from exports.kinds import agenda, forum, participation, plan, vote
 from exports.kinds.common import find_cycle
 from exports.registry import ExportContext, Kind, register
 from exports.tables import Table
@@ -15,6 +15,7 @@ def tables(ctx: ExportContext) -> list[Table]:
     found = agenda.tables(ctx)
     for number, held in enumerate(participation._forums(ctx), start=1):
         found += forum.forum_tables(ctx, held, prefix=f"F{number} ")
+    found += vote.cycle_tables(ctx)
     found += plan.cycle_tables(ctx)
     for part in CYCLE_PARTS:
         found += part(ctx)
