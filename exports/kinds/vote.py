@@ -21,7 +21,7 @@ from voting import services as vote_services
 from voting.ballots import BallotType
 from voting.counting import ballot_matrix
 from voting.models import Vote
-from voting.results import _rows, current_result
+from voting.results import _rows, compute_result
 from voting.tally.ties import Lot
 
 T = ColumnType
@@ -133,8 +133,9 @@ COMPARISON_COLUMNS = [Column("method", "집계 방법"), Column("winners", "선�
 
 
 def result_of(vote: Vote) -> dict:
-    result, _record = current_result(vote, allow_job=False)
-    return result
+    """Counted by the same function as the results page, without touching its cache: an
+    export only reads."""
+    return compute_result(vote.id)
 
 
 def result_tables(ctx: ExportContext) -> list[Table]:
