@@ -9,17 +9,47 @@ a full snapshot; this module only moves messages.
 import json
 import queue
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 from flask import current_app
 
 KEEPALIVE_SECONDS = 15
+# How often a waiting subscription checks whether the process is shutting down.
+CLOSE_CHECK_SECONDS = 1.0
 
 
-class LocalBroker:
+class Broker:
+    """What both brokers share: subscriptions end once the broker is closed."""
+
+    def __init__(self) -> None:
+        self._closing = threading.Event()
+
+    def close(self) -> None:
+        self._closing.set()
+
+    def _waiting(self, receive: Callable[[float], str | None],
+                 timeout: float) -> Iterator[str | None]:
+        """Messages from ``receive(seconds)``, ``None`` after ``timeout`` seconds of quiet,
+        until the broker closes. Waits in short slices so a closing process is noticed."""
+        quiet_since = time.monotonic()
+        while not self._closing.is_set():
+            remaining = timeout - (time.monotonic() - quiet_since)
+            if remaining <= 0:
+                quiet_since = time.monotonic()
+                yield None
+                continue
+            message = receive(min(remaining, CLOSE_CHECK_SECONDS))
+            if message is not None:
+                quiet_since = time.monotonic()
+                yield message
+
+
+class LocalBroker(Broker):
     """Fan-out to subscribers in this process."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._lock = threading.Lock()
         self._subscribers: dict[str, set[queue.Queue]] = {}
 
@@ -35,13 +65,15 @@ class LocalBroker:
         with self._lock:
             self._subscribers.setdefault(channel, set()).add(inbox)
 
+        def receive(seconds: float) -> str | None:
+            try:
+                return inbox.get(timeout=seconds)
+            except queue.Empty:
+                return None
+
         def messages():
             try:
-                while True:
-                    try:
-                        yield inbox.get(timeout=timeout)
-                    except queue.Empty:
-                        yield None
+                yield from self._waiting(receive, timeout)
             finally:
                 with self._lock:
                     subscribers = self._subscribers.get(channel)
@@ -53,12 +85,13 @@ class LocalBroker:
         return messages()
 
 
-class RedisBroker:
+class RedisBroker(Broker):
     """Redis pub/sub: every process subscribed to a channel receives each message."""
 
     def __init__(self, url: str) -> None:
         from redis import Redis
 
+        super().__init__()
         self._redis = Redis.from_url(url, decode_responses=True)
 
     def publish(self, channel: str, message: str) -> int:
@@ -68,11 +101,13 @@ class RedisBroker:
         pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         pubsub.subscribe(channel)
 
+        def receive(seconds: float) -> str | None:
+            item = pubsub.get_message(timeout=seconds)
+            return item["data"] if item else None
+
         def messages():
             try:
-                while True:
-                    item = pubsub.get_message(timeout=timeout)
-                    yield item["data"] if item else None
+                yield from self._waiting(receive, timeout)
             finally:
                 pubsub.close()
 
@@ -91,6 +126,14 @@ def broker():
     return current_app.extensions["madang_broker"]
 
 
+def close_streams(app) -> None:
+    """End every subscription (and so every event stream) of this process within a second:
+    the server is shutting down. Browsers reconnect to another process and reload the
+    snapshot, so a stream ending loses nothing, while one left open would hold the
+    shutdown until it is killed."""
+    app.extensions["madang_broker"].close()
+
+
 def _qualified(channel: str) -> str:
     return f"{current_app.config['REALTIME_NAMESPACE']}:{channel}"
 
@@ -103,7 +146,7 @@ def publish(channel: str, payload: dict) -> int:
 def subscribe(channel: str, timeout: float = KEEPALIVE_SECONDS) -> Iterator[dict | None]:
     """Subscribe now and return an iterator of payloads sent to ``channel`` from here on;
     it yields ``None`` after ``timeout`` seconds of quiet, so a stream can send a
-    keep-alive and notice a closed connection."""
+    keep-alive and notice a closed connection, and ends when the process shuts down."""
     messages = broker().subscribe(_qualified(channel), timeout)
     return (None if message is None else json.loads(message) for message in messages)
 

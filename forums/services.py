@@ -353,6 +353,10 @@ def hash_token(token: str) -> str:
 
 
 def _add_participant(forum: Forum, **fields) -> Participant:
+    # People join in bursts; reading the highest number and retrying on a clash lets most
+    # of a burst fail. Locking the forum row queues the joins instead (PostgreSQL; SQLite
+    # writes one at a time anyway), so the number below is free when it is taken.
+    db.session.execute(select(Forum.id).where(Forum.id == forum.id).with_for_update())
     for _attempt in range(10):
         number = (db.session.scalar(
             select(func.max(Participant.number)).where(Participant.forum_id == forum.id)
@@ -501,6 +505,9 @@ def polls_for_participant(forum: Forum, participant: Participant) -> list[Poll]:
     ))
 
 
+POLL_NOT_OPEN = _l("이 설문은 지금 답할 수 없습니다. 진행 중인 설문에만 답할 수 있습니다.")
+
+
 def submit_answers(forum: Forum, poll_id: int, participant: Participant,
                    answers: dict[int, list[int]], entered_by=None) -> int:
     """Store (or replace) this participant's answers to an open poll; returns how many.
@@ -527,16 +534,20 @@ def submit_answers(forum: Forum, poll_id: int, participant: Participant,
             cleaned[question_id] = _validated_choices(question, option_ids)
     if not cleaned:
         raise DomainError(_l("답을 하나 이상 고르세요."))
-    # The guarded bump both refuses a closed poll and, on PostgreSQL, locks the poll row,
-    # so closing and answering cannot interleave.
+    if poll.state != PollState.OPEN:
+        raise Conflict(POLL_NOT_OPEN)
+    for question_id, option_ids in cleaned.items():
+        _store_answer(poll.id, question_id, participant.id, option_ids, entered_by)
+    # The guarded bump comes last. It refuses an answer whose poll closed meanwhile (the
+    # caller rolls back, so nothing stays stored) and, on PostgreSQL, locks the poll row until
+    # the commit, so closing and answering cannot interleave. Taking that lock only now keeps
+    # a room answering at once from queueing behind each other's inserts.
     bumped = db.session.execute(
         update(Poll).where(Poll.id == poll.id, Poll.state == PollState.OPEN)
         .values(version=Poll.version + 1)
     ).rowcount
     if not bumped:
-        raise Conflict(_l("이 설문은 지금 답할 수 없습니다. 진행 중인 설문에만 답할 수 있습니다."))
-    for question_id, option_ids in cleaned.items():
-        _store_answer(poll.id, question_id, participant.id, option_ids, entered_by)
+        raise Conflict(POLL_NOT_OPEN)
     db.session.flush()
     live.poll_changed(poll.id)
     return len(cleaned)

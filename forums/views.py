@@ -182,8 +182,12 @@ def _enter(forum):
     if existing is not None:
         return redirect(url_for("forums.participant_home", forum_id=forum.id))
     user_id = current_user.id if current_user.is_authenticated else None
-    participant, token = services.join_forum(forum, user_id)
-    commit()
+    try:
+        participant, token = services.join_forum(forum, user_id)
+        commit()
+    except DomainError as error:
+        db.session.rollback()
+        return _error(error, url_for("forums.join_by_code", code=forum.join_code))
     flash(_l("참가했습니다. 참가 번호는 %(n)d번입니다.", n=participant.number), "success")
     response = redirect(url_for("forums.participant_home", forum_id=forum.id))
     return _set_participant_cookie(response, forum, token)

@@ -10,16 +10,15 @@ from sqlalchemy import select
 
 from accounts.models import user_by_email
 from accounts.services import save_cycle
-from agenda import services as agenda
-from agenda.models import Status
 from core.db import db
 from core.models import Cycle, District, Phase
 from plans import services
 from plans.models import Category, Choice, FindingKind, Gender, MemberType, MotionKind, Period
+from voting import services as voting
+from voting.demo import COMBINED_VOTE_TITLE
 
 TOTAL_BUDGET = 160_000_000
 FOUNDATION_BUDGET = 60_000_000
-SOURCE = "2027 우선순위 주민투표 결과 (시연: 주민 공감을 승인 투표로 보고 MES로 집계)"
 
 FOUNDATION = services.ProjectData(
     title="협치 기반조성: 협치강동구회의 운영·협치교육·성과공유",
@@ -97,23 +96,13 @@ CYCLE_2028 = {
 }
 
 
-def _close_vote(district: District, cycle: Cycle, organizer, room: int) -> list[tuple[int, int]]:
-    """Count the shortlist the way the priority vote does (MES over approval ballots), with
-    residents' 공감 as the ballots, and mark items selected or not; returns the ranking."""
-    from voting.tally import tally
-
-    candidates = agenda.shortlisted_items(cycle.id)
-    winners = {int(w) for w in tally(services.approval_profile(candidates, room),
-                                     "mes").winners}
-    supporters = {item.id: services.supporters_count(item.id) for item in candidates}
-    for item in candidates:
-        if item.status != Status.IN_VOTE.value:
-            agenda.set_status(item.id, Status.IN_VOTE.value, organizer, notify=False)
-        agenda.set_status(item.id, (Status.SELECTED if item.id in winners
-                                    else Status.NOT_SELECTED).value,
-                          organizer, "2027 우선순위 주민투표 집계", notify=False)
-    ranked = sorted(winners, key=lambda i: (-supporters[i], i))
-    return [(item_id, supporters[item_id]) for item_id in ranked]
+def _decisive_vote(district: District, cycle: Cycle, organizer):
+    """The demo's closed points vote (resident vote 50%, forum 20%, committee review 30%),
+    confirmed once; the other demo votes over the same shortlist stay unconfirmed."""
+    vote = next(v for v in voting.votes_of(district.id, cycle.id) if v.title == COMBINED_VOTE_TITLE)
+    if voting.confirmation(vote) is None:
+        voting.confirm_result(district.id, vote.id, organizer, notify=False)
+    return vote
 
 
 def _working_groups(district: District, plan, organizer) -> None:
@@ -227,9 +216,9 @@ def seed(district: District, cycle: Cycle):
     if existing is not None:
         return existing
     organizer = user_by_email("organizer@demo.madang.kr")
-    ranked = _close_vote(district, cycle, organizer, TOTAL_BUDGET - FOUNDATION_BUDGET)
-    plan = services.create_plan_from_selection(district.id, cycle.id, ranked, SOURCE,
-                                               TOTAL_BUDGET, organizer)
+    vote = _decisive_vote(district, cycle, organizer)
+    plan = services.create_plan_from_vote(district.id, cycle.id, vote.id, TOTAL_BUDGET,
+                                          organizer)
     services.add_project(district.id, plan.id, FOUNDATION, organizer)
     _working_groups(district, plan, organizer)
     _review(district, plan, organizer)

@@ -55,6 +55,12 @@ class BuildForm(FlaskForm):
     source_label = StringField(_l("근거 (주민투표 결과)"), validators=[Length(max=200)])
 
 
+class VoteBuildForm(FlaskForm):
+    vote_id = SelectField(_l("결과가 확정된 투표"), coerce=int,
+                          validators=[DataRequired(_l("투표를 고르세요."))])
+    total_budget = _won(_l("총 예산 (원)"))
+
+
 class ProjectForm(FlaskForm):
     title = StringField(_l("사업명"), validators=[DataRequired(REQUIRED), Length(max=200)])
     budget = _won(_l("예산 (원)"))

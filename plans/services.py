@@ -10,6 +10,8 @@ Public functions other packages may rely on:
 - ``create_plan_from_selection(district_id, cycle_id, ranked, source_label, total_budget,
   actor)`` — the plan built from a vote's selected items, ``ranked`` being
   ``[(agenda_item_id, score), ...]`` best first.
+- ``create_plan_from_vote(district_id, cycle_id, vote_id, total_budget, actor)`` — the same
+  from a vote's confirmed result (``voting.services.confirmed_selection``).
 - ``plan_for_cycle(district_id, cycle_id)`` — the cycle's plan or ``None``.
 """
 
@@ -61,6 +63,7 @@ from plans.models import (
     Severity,
 )
 from plans.versions import Change, diff_snapshots
+from voting import services as voting
 
 MAX_BUDGET = 1_000_000_000_000
 TEXT_MAX = 5_000
@@ -298,6 +301,20 @@ def create_plan_from_selection(district_id: int, cycle_id: int,
         agenda.set_status(item.id, Status.IN_PLAN.value, actor, plan.title,
                           district_id=district_id, notify=False)
     return plan
+
+
+def create_plan_from_vote(district_id: int, cycle_id: int, vote_id: int, total_budget: int,
+                          actor, title: str = "") -> Plan:
+    """The cycle's plan from a vote's confirmed result, its selection in priority order with
+    the scores that placed it. Refused (409) while the vote's result is not confirmed."""
+    vote = voting.get_vote(district_id, vote_id)
+    if vote.cycle_id != cycle_id:
+        raise DomainError(_l("다른 주기의 투표로는 이 주기의 실행계획을 만들 수 없습니다."))
+    ranked = voting.confirmed_selection(district_id, vote.id)
+    # Stored in the district's language, like the plan's default title.
+    label = f"{vote.title} 확정 결과"
+    return create_plan_from_selection(district_id, cycle_id, ranked, label[:200],
+                                      total_budget, actor, title)
 
 
 @dataclass
@@ -979,28 +996,48 @@ def _support_ballots(items: Sequence[AgendaItem]) -> tuple[list[list[bool]], lis
     return approvals, [count for _chosen, count in ordered]
 
 
-# The engine's MES completion raises each voter's share one money unit at a time, so counting
-# in won with a handful of voters would take millions of rounds; plans count in 백만원,
-# costs rounded up and the budget down, so no selection ever exceeds the real budget.
-TALLY_UNIT = 1_000_000
+def source_votes(district_id: int, cycle_id: int):
+    """The cycle's votes a plan can be built from: those with a confirmed result."""
+    return voting.confirmed_votes(district_id, cycle_id)
 
 
-def approval_profile(items: Sequence[AgendaItem], budget: int):
-    """Residents' 공감 over ``items`` as an approval profile with costs, in 백만원 units."""
+def what_if_vote(district_id: int, plan: Plan):
+    """The vote whose ballots the what-if counts: the cycle's confirmed vote that selected the
+    plan's agenda projects, else the most recently confirmed one; None without one."""
+    votes = source_votes(district_id, plan.cycle_id)
+    in_plan = {p.agenda_item_id for p in plan.projects if p.agenda_item_id is not None}
+    for vote in votes:
+        if {item for item, _score in voting.confirmed_selection(district_id, vote.id)} <= in_plan:
+            return vote
+    return votes[0] if votes else None
+
+
+def _vote_ballots(district_id: int, vote_id: int, items: Sequence[AgendaItem]
+                  ) -> tuple[list[list[bool]], list[int]]:
+    """The vote's ballots as approvals over ``items`` (items not on its ballot get none)."""
+    agenda_ids, rows, counts = voting.approval_ballots(district_id, vote_id)
+    column = {agenda_id: n for n, agenda_id in enumerate(agenda_ids)}
+    approvals = [[i.id in column and row[column[i.id]] for i in items] for row in rows]
+    return approvals, counts
+
+
+def approval_profile(items: Sequence[AgendaItem], budget: int, ballots=None):
+    """Approval ballots over ``items`` with their costs in won: ``ballots`` as
+    ``(rows, counts)``, or residents' 공감 when none are given. None without any ballot."""
     from voting.tally import ApprovalProfile
 
-    approvals, counts = _support_ballots(items)
+    approvals, counts = ballots if ballots is not None else _support_ballots(items)
     if not approvals:
         return None
     return ApprovalProfile([str(i.id) for i in items], approvals, counts,
-                           costs=[-(-(i.estimated_cost or 0) // TALLY_UNIT) for i in items],
-                           budget=budget // TALLY_UNIT)
+                           costs=[i.estimated_cost or 0 for i in items], budget=budget)
 
 
 def what_if(district_id: int, plan: Plan) -> list[Scenario]:
     """Greedy, MES and the plan's own selection side by side over the cycle's candidates.
 
-    Ballots are the residents' 공감 (support) for each candidate; the budget is what the plan
+    Ballots are those of the plan's confirmed vote (``what_if_vote``), read as approvals, or
+    residents' 공감 (support) when the cycle has no confirmed vote; the budget is what the plan
     leaves after its projects not grown from agenda items (foundation-building work), which
     every scenario keeps."""
     from voting.tally import tally
@@ -1019,7 +1056,9 @@ def what_if(district_id: int, plan: Plan) -> list[Scenario]:
                 i.dong.name if i.dong else "") for i in items]
 
     scenarios = []
-    profile = approval_profile(candidates, room) if candidates else None
+    vote = what_if_vote(district_id, plan)
+    ballots = _vote_ballots(district_id, vote.id, candidates) if vote is not None else None
+    profile = approval_profile(candidates, room, ballots) if candidates and room else None
     if profile is not None:
         by_id = {str(i.id): i for i in candidates}
         for method in ("greedy", "mes"):

@@ -34,6 +34,7 @@ from plans.forms import (
     ProjectForm,
     ResultsForm,
     SettingsForm,
+    VoteBuildForm,
 )
 from plans.models import PERIOD_LABELS, PlanStatus
 
@@ -122,6 +123,7 @@ def what_if(cycle_id: int):
         abort(404)
     scenarios = services.what_if(district.id, plan)
     return render_template("plans/what_if.html", cycle=cycle, plan=plan, scenarios=scenarios,
+                           source_vote=services.what_if_vote(district.id, plan),
                            rule_labels=services.RULE_LABELS,
                            fixed=[p for p in plan.projects if p.agenda_item_id is None])
 
@@ -210,15 +212,22 @@ def _selected_items(cycle) -> list[AgendaItem]:
     ).order_by(AgendaItem.id)))
 
 
+def _confirmed_vote_choices(district, cycle) -> list[SelectChoice]:
+    return [SelectChoice(vote.id, vote.title)
+            for vote in services.source_votes(district.id, cycle.id)]
+
+
 def _manage_page(district, cycle, status: int = 200, error=None, **forms):
     plan = services.plan_for_cycle(district.id, cycle.id)
     build = forms.pop("build_form", None) or BuildForm(formdata=None)
     build.item_ids.choices = [SelectChoice(i.id, f"{i.title} ({i.estimated_cost or 0:,}원)")
                               for i in _selected_items(cycle)]
+    vote_form = forms.pop("vote_form", None) or VoteBuildForm(formdata=None)
+    vote_form.vote_id.choices = _confirmed_vote_choices(district, cycle)
     project_form = forms.pop("project_form", None) or ProjectForm(formdata=None)
     context = {
         "district": district, "cycle": cycle, "plan": plan, "error": error,
-        "build_form": build, "project_form": project_form,
+        "build_form": build, "vote_form": vote_form, "project_form": project_form,
         "note_form": forms.pop("note_form", None) or NoteForm(formdata=None),
         "comment_form": forms.pop("comment_form", None) or CommentForm(formdata=None),
         "finding_form": forms.pop("finding_form", None) or FindingForm(formdata=None),
@@ -285,6 +294,27 @@ def build():
         return _manage_page(district, _cycle_or_404(district, cycle.id), error.status,
                             error.message, build_form=form)
     flash(_l("선정 의제로 실행계획을 만들었습니다."), "success")
+    return redirect(url_for("plans.manage", cycle=cycle.id))
+
+
+@bp.route("/plans/build-from-vote", methods=["POST"])
+@role_required(*STAFF)
+def build_from_vote():
+    district = _district_or_404()
+    cycle = _staff_cycle(district)
+    form = VoteBuildForm()
+    form.vote_id.choices = _confirmed_vote_choices(district, cycle)
+    if not form.validate_on_submit():
+        return _manage_page(district, cycle, 422, _l("입력을 확인하세요."), vote_form=form)
+    try:
+        services.create_plan_from_vote(district.id, cycle.id, form.vote_id.data,
+                                       form.total_budget.data, current_user)
+        commit()
+    except DomainError as error:
+        db.session.rollback()
+        return _manage_page(district, _cycle_or_404(district, cycle.id), error.status,
+                            error.message, vote_form=form)
+    flash(_l("확정된 투표 결과로 실행계획을 만들었습니다."), "success")
     return redirect(url_for("plans.manage", cycle=cycle.id))
 
 

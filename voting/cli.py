@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from core.db import commit, db
 from voting.models import Vote
 from voting.results import current_result
+from voting.services import published
 
 
 @click.command("tally")
@@ -22,7 +23,8 @@ def tally_command(vote_id: int, as_json: bool):
     result, _record = current_result(vote, allow_job=False)
     commit()
     if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False, sort_keys=True, indent=2))
+        click.echo(json.dumps(published(vote, result), ensure_ascii=False, sort_keys=True,
+                              indent=2))
         return
     click.echo(f"{result['vote']['title']}: {result['method']}, {result['ballots']} ballots")
     for rank, group in enumerate(result["ranking"] or [], start=1):

@@ -11,7 +11,6 @@ becomes a small profile.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,24 +73,10 @@ def count(ballot_type: BallotType, method: str, candidates: list[str], rows: Cho
         return {"method": method, "ballots": 0, "candidates": candidates, "winners": [],
                 "ranking": [], "ties": False, "scores": None, "rounds": None,
                 "tie_break": {}}
-    unit = 1
-    if method == "mes" and costs is not None and budget:
-        # MES completes by raising every voter's share one unit at a time; counted in won that
-        # is millions of steps. Counting in the largest unit every cost and the budget share
-        # (often 10,000 or 1,000,000 won) gives the same prices and far fewer steps.
-        unit = math.gcd(*costs, budget) or 1
-        costs, budget = [c // unit for c in costs], budget // unit
+    # Budgets stay in won: the engine's MES completion scales its step to the voters' share
+    # (``voting.tally.budget.completion_unit``).
     profile = build_profile(ballot_type, candidates, rows, costs, budget)
-    result = tally(profile, method, seats=seats, budget=budget, seed=seed).to_dict()
-    if unit > 1:
-        result["cost_unit"] = unit
-        for key in ("budget", "cost"):
-            if isinstance(result.get(key), int | float):
-                result[key] = result[key] * unit
-        for step in result.get("rounds") or []:
-            if "cost" in step:
-                step["cost"] = step["cost"] * unit
-    return result
+    return tally(profile, method, seats=seats, budget=budget, seed=seed).to_dict()
 
 
 def support(ballot_type: BallotType, candidates: int, rows: ChoiceRows,

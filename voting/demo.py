@@ -27,17 +27,21 @@ GIVEN = ["민준", "서연", "도윤", "하은", "시우", "지유", "주원", "
          "지호", "수아", "건우", "지안", "현우", "윤서"]
 GENDERS = ["female", "male"]
 
+# The vote whose confirmed result becomes the 2027 plan (plans.demo).
+COMBINED_VOTE_TITLE = "2027 마을의제 점수 배분 투표(종합 점수)"
+
 VOTES = [
     {"title": "2027 지역의제 우선순위 주민투표(순위)", "ballot_type": BallotType.RANKED,
      "method": "irv", "compare_methods": ["borda", "schulze"], "max_choices": 3, "seats": 3,
      "closed": False, "paper": 28, "forum": 12, "online": True,
      "description": "최종 후보 의제 가운데 우리 구에 먼저 필요한 것을 3순위까지 골라 주세요. "
                     "선정된 의제는 2027년 지역사회혁신계획 실행사업으로 만들어집니다."},
-    {"title": "2027 마을의제 점수 배분 투표(종합 점수)", "ballot_type": BallotType.POINTS,
-     "method": "points", "points_total": 10, "seats": 3, "closed": True, "paper": 22,
+    {"title": COMBINED_VOTE_TITLE, "ballot_type": BallotType.POINTS,
+     "method": "points", "points_total": 10, "seats": 4, "closed": True, "paper": 22,
      "forum": 14, "online": True, "weights": (50, 20, 30),
      "description": "10점을 의제에 나누어 주세요. 최종 순위는 주민투표 50%, 원탁토론회 현장 "
-                    "투표 20%, 협치회의 위원회 심사 30%를 더한 종합 점수로 정합니다."},
+                    "투표 20%, 협치회의 위원회 심사 30%를 더한 종합 점수로 정하고, 상위 4개 "
+                    "의제가 2027년 실행계획의 사업이 됩니다."},
     {"title": "2027 주민참여예산 배분 투표", "ballot_type": BallotType.BUDGET,
      "method": "greedy", "compare_methods": ["mes"], "budget_limit": 60_000_000,
      "closed": True, "paper": 30, "forum": 0, "online": True,

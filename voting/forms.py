@@ -126,6 +126,10 @@ class ResetForm(FlaskForm):
                                                     Length(max=500)])
 
 
+class ConfirmForm(FlaskForm):
+    """The organizer's confirmation of a closed vote's result: no fields, only its CSRF token."""
+
+
 class ReceiptForm(FlaskForm):
     code = StringField(_l("영수증 코드"), validators=[DataRequired(REQUIRED), Length(max=40)],
                        description=_l("예: ABCD-EFGH-JKLM"))

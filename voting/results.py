@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 
 from core.db import db, utcnow
 from core.tenancy import SEOUL
+from forums.services import agenda_ranking, forums_of_district
 from voting.ballots import BallotType
-from voting.counting import ChoiceRows, combined, count, support
+from voting.counting import ChoiceRows, ballot_matrix, combined, count, support
 from voting.models import Ballot, BallotChoice, Channel, Vote, VoteResult
 
 DEFAULT_JOB_THRESHOLD = 50_000
@@ -34,7 +35,8 @@ def fingerprint(vote: Vote) -> str:
         select(func.count(Ballot.id), func.max(Ballot.updated_at)).where(
             Ballot.vote_id == vote.id)).one()
     reviews = [(i.id, i.review_score) for i in vote.items]
-    content = f"{vote.id}|{ballots}|{latest}|{vote.updated_at}|{vote.salt}|{reviews}"
+    forums = sorted(forum_ranking(vote).items())
+    content = f"{vote.id}|{ballots}|{latest}|{vote.updated_at}|{vote.salt}|{reviews}|{forums}"
     return hashlib.sha256(content.encode()).hexdigest()
 
 
@@ -55,6 +57,39 @@ def _rows(vote: Vote, channels: tuple[str, ...] | None = None) -> ChoiceRows:
     order = np.argsort(item_ids)
     positions = order[np.searchsorted(item_ids[order], raw[:, 1])] if raw.size else raw[:, 1]
     return ChoiceRows(raw[:, 0], positions, raw[:, 2])
+
+
+def forum_ranking(vote: Vote) -> dict[int, int]:
+    """Borda points per agenda item from the post-poll rankings of the cycle's forums
+    (``forums.services.agenda_ranking``), summed over the forums."""
+    points: Counter = Counter()
+    for forum in forums_of_district(vote.district_id):
+        if forum.cycle_id == vote.cycle_id:
+            points.update(agenda_ranking(forum))
+    return dict(points)
+
+
+def _forum_component(vote: Vote, kind: BallotType, forum: ChoiceRows, k: int
+                     ) -> tuple[str, np.ndarray]:
+    """The forum component and where it came from: the votes collected at a forum when there
+    are any, else the forums' post-poll ranking of the agenda items, else nothing."""
+    if forum.ballot.size:
+        return "ballots", support(kind, len(vote.items), forum, k)
+    ranking = forum_ranking(vote)
+    points = np.asarray([float(ranking.get(item.agenda_item_id, 0)) for item in vote.items])
+    if points.any():
+        return "forum_ranking", points
+    return "none", np.zeros(len(vote.items))
+
+
+def approval_rows(vote: Vote) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """Every ballot of the vote read as approvals (an item ranked, chosen or given points is
+    approved), identical ballots folded: ``(agenda item ids, rows of booleans, counts)``."""
+    matrix = ballot_matrix(BallotType.APPROVAL, len(vote.items), _rows(vote))
+    if not matrix.shape[0]:
+        return [item.agenda_item_id for item in vote.items], matrix, np.zeros(0, dtype=np.int64)
+    unique, counts = np.unique(matrix, axis=0, return_counts=True)
+    return [item.agenda_item_id for item in vote.items], unique, counts
 
 
 def _turnout(vote: Vote) -> list[dict]:
@@ -112,10 +147,10 @@ def compute_result(vote_id: int, progress: Callable[[int], None] | None = None) 
     report(75)
     k = vote.max_choices or len(candidates)
     resident = _rows(vote, RESIDENT_CHANNELS)
-    forum = _rows(vote, (Channel.FORUM.value,))
+    forum_source, forum = _forum_component(vote, kind, _rows(vote, (Channel.FORUM.value,)), k)
     components = {
         "vote": support(kind, len(candidates), resident, k),
-        "forum": support(kind, len(candidates), forum, k),
+        "forum": forum,
         "review": np.asarray([item.review_score or 0.0 for item in vote.items]),
     }
     weights = {"vote": vote.weight_vote, "forum": vote.weight_forum,
@@ -139,6 +174,7 @@ def compute_result(vote_id: int, progress: Callable[[int], None] | None = None) 
         "channels": {c.value: int(channels.get(c.value, 0)) for c in Channel},
         "combined": {
             "weights": weights,
+            "forum_source": forum_source,
             "rows": [{"item": candidates[i],
                       "vote": scored["normalised"]["vote"][i],
                       "forum": scored["normalised"]["forum"][i],
@@ -193,3 +229,4 @@ def current_result(vote: Vote, *, allow_job: bool = True) -> tuple[dict | None, 
     result = compute_result(vote.id)
     _save(vote.id, mark, "done", 100, result)
     return result, db.session.get(VoteResult, vote.id)
+

@@ -67,6 +67,7 @@ from voting.models import (
     VoteLog,
     VoterRoll,
 )
+from voting.results import approval_rows, ballot_count, current_result
 
 VOTE_NOT_FOUND = _l("그런 투표가 없습니다.")
 
@@ -358,6 +359,8 @@ def reset_vote(district_id: int, vote_id: int, actor, reason: str) -> int:
     if not reason:
         raise DomainError(_l("초기화 사유를 적으세요."))
     vote = _locked_vote(district_id, vote_id, exclusive=True)
+    if confirmation(vote) is not None:
+        raise Conflict(ALREADY_CONFIRMED)
     removed = db.session.scalar(select(func.count()).select_from(Ballot).where(
         Ballot.vote_id == vote.id))
     db.session.execute(delete(BallotChoice).where(BallotChoice.vote_id == vote.id))
@@ -374,7 +377,9 @@ def reset_vote(district_id: int, vote_id: int, actor, reason: str) -> int:
 def set_review_scores(district_id: int, vote_id: int, scores: dict[int, float | None],
                       actor) -> None:
     """The committee's review scores (0-100) per item, a component of the combined score."""
-    vote = get_vote(district_id, vote_id)
+    vote = _locked_vote(district_id, vote_id, exclusive=True)
+    if confirmation(vote) is not None:
+        raise Conflict(ALREADY_CONFIRMED)
     by_id = {item.id: item for item in vote.items}
     for item_id, score in scores.items():
         if item_id not in by_id:
@@ -781,3 +786,132 @@ def check_receipt(code: str) -> ReceiptCheck | None:
         choices=[(items[item], value) for item, value in entries],
         intact=receipt_seal(vote.salt, code, entries) == ballot.receipt_seal,
     )
+
+
+# --- Confirming the result --------------------------------------------------------------------
+
+CONFIRMED = "confirmed"
+ALREADY_CONFIRMED = _l("이 투표의 결과는 이미 확정되었습니다. 확정된 결과는 바꿀 수 없습니다.")
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """A vote's confirmed result: when, by whom, on what basis, and the selected agenda items
+    with their scores, best first."""
+
+    at: datetime
+    actor_id: int | None
+    basis: str
+    selected: list[tuple[int, float]]
+
+    def to_dict(self) -> dict:
+        return {"at": self.at.isoformat(), "basis": self.basis,
+                "selected": [{"item": str(item), "score": score}
+                             for item, score in self.selected]}
+
+
+def confirmation(vote: Vote) -> Confirmation | None:
+    """The vote's confirmation, or None while its result is not confirmed."""
+    entry = db.session.scalars(select(VoteLog).where(
+        VoteLog.vote_id == vote.id, VoteLog.action == CONFIRMED)
+        .order_by(VoteLog.id).limit(1)).first()
+    if entry is None:
+        return None
+    detail = json.loads(entry.detail)
+    return Confirmation(at=entry.created_at, actor_id=entry.actor_id, basis=detail["basis"],
+                        selected=[(int(item), score) for item, score in detail["selected"]])
+
+
+def selection_basis(vote: Vote) -> str:
+    """What decides the selection: the deciding method's own selection when the residents'
+    vote is the whole score or the ballot is a budget (the method already filled the budget);
+    otherwise the published combined score."""
+    if vote.type == BallotType.BUDGET or vote.weight_vote == 100:
+        return "method"
+    return "combined"
+
+
+def selection_of(vote: Vote, result: dict) -> list[tuple[int, float]]:
+    """The agenda items ``result`` selects, best first, each with the score that placed it:
+    the combined total, or the method's score (the items' support where it has none)."""
+    if selection_basis(vote) == "combined":
+        rows = result["combined"]["rows"][:vote.seats]
+        return [(int(row["item"]), row["total"]) for row in rows]
+    scores = result.get("scores") or result["support"]
+    order = [item for group in result["ranking"] or [] for item in group]
+    chosen = sorted(result["selected"],
+                    key=lambda item: order.index(item) if item in order else len(order))
+    return [(int(item), float(scores.get(item, 0))) for item in chosen]
+
+
+def confirm_result(district_id: int, vote_id: int, actor, *, notify: bool = True
+                   ) -> Confirmation:
+    """Confirm a closed vote's result: each of its agenda items becomes ``selected`` or
+    ``not_selected`` (with the vote's title as the reason) and the selection is logged.
+
+    Refused (409, nothing changed) before the vote closes, a second time, without ballots,
+    or when an item is no longer ``in_vote`` (another vote already decided it)."""
+    from agenda.models import AgendaItem
+    from agenda.services import set_status
+
+    vote = _locked_vote(district_id, vote_id, exclusive=True)
+    if utcnow() < vote.closes_at:
+        raise Conflict(_l("투표가 마감된 뒤에 결과를 확정할 수 있습니다."))
+    if confirmation(vote) is not None:
+        raise Conflict(ALREADY_CONFIRMED)
+    if not ballot_count(vote.id):
+        raise Conflict(_l("투표지가 없어 결과를 확정할 수 없습니다."))
+    agenda_ids = [item.agenda_item_id for item in vote.items]
+    statuses = dict(db.session.execute(select(AgendaItem.id, AgendaItem.status).where(
+        AgendaItem.id.in_(agenda_ids)).with_for_update()).all())
+    for item in vote.items:
+        if statuses.get(item.agenda_item_id) != "in_vote":
+            raise Conflict(_l("‘%(title)s’은(는) 더 이상 투표 중인 의제가 아닙니다(다른 투표나 "
+                              "결정으로 상태가 바뀌었습니다). 결과를 확정할 수 없습니다.",
+                              title=item.title))
+    result, _record = current_result(vote, allow_job=False)
+    selected = selection_of(vote, result)
+    chosen = {item for item, _score in selected}
+    for item in vote.items:
+        status = "selected" if item.agenda_item_id in chosen else "not_selected"
+        set_status(item.agenda_item_id, status, actor, vote.title[:200],
+                   district_id=district_id, notify=notify)
+    _log(vote, actor, CONFIRMED, json.dumps({
+        "basis": selection_basis(vote), "selected": [[item, score] for item, score in selected]}))
+    db.session.flush()
+    return confirmation(vote)
+
+
+def published(vote: Vote, result: dict) -> dict:
+    """The result as the API and ``flask tally --json`` publish it: with the confirmation
+    (``{"at", "basis", "selected": [{"item", "score"}, ...]}``), or ``None`` before it."""
+    confirmed = confirmation(vote)
+    return {**result, "confirmed": confirmed.to_dict() if confirmed else None}
+
+
+def confirmed_selection(district_id: int, vote_id: int) -> list[tuple[int, float]]:
+    """For plans: the confirmed vote's selected agenda items with their scores, in priority
+    order. Raises ``Conflict`` when the vote's result is not confirmed."""
+    found = confirmation(get_vote(district_id, vote_id))
+    if found is None:
+        raise Conflict(_l("결과가 확정되지 않은 투표입니다. 먼저 투표 결과를 확정하세요."))
+    return list(found.selected)
+
+
+def approval_ballots(district_id: int, vote_id: int) -> tuple[list[int], list[list[bool]],
+                                                                list[int]]:
+    """For plans' what-if: the vote's ballots as approval ballots over its agenda items,
+    identical ballots folded: ``(agenda item ids, rows, counts)``. Nothing links a row to a
+    person."""
+    agenda_ids, rows, counts = approval_rows(get_vote(district_id, vote_id))
+    return agenda_ids, rows.tolist(), [int(n) for n in counts]
+
+
+def confirmed_votes(district_id: int, cycle_id: int) -> list[Vote]:
+    """The cycle's votes whose result is confirmed, most recently confirmed first."""
+    confirmed = (select(VoteLog.vote_id, func.max(VoteLog.id).label("entry"))
+                 .where(VoteLog.action == CONFIRMED).group_by(VoteLog.vote_id).subquery())
+    return list(db.session.scalars(
+        select(Vote).join(confirmed, confirmed.c.vote_id == Vote.id)
+        .where(Vote.district_id == district_id, Vote.cycle_id == cycle_id)
+        .order_by(confirmed.c.entry.desc())))

@@ -35,6 +35,7 @@ from voting.ballots import (
 )
 from voting.forms import (
     METHOD_LABELS,
+    ConfirmForm,
     EntryForm,
     ReceiptForm,
     ResetForm,
@@ -241,15 +242,53 @@ def results_page(vote_id: int):
     vote = _vote_or_404(vote_id)
     if not services.results_visible(vote):
         return render_template("voting/results_hidden.html", **_context(vote))
+    return _results(vote)
+
+
+def _results(vote, status: int = 200, error=None):
     result, record = results.current_result(vote)
     commit()
     if result is None:
-        return render_template("voting/results_progress.html", **_context(vote, record=record))
+        return render_template("voting/results_progress.html",
+                               **_context(vote, record=record)), status
+    confirmed = services.confirmation(vote)
+    can_confirm = (confirmed is None and vote.status_at(utcnow()) == "closed"
+                   and current_user.is_authenticated
+                   and current_user.has_role(vote.district_id, Role.ORGANIZER))
     return render_template("voting/results.html", **_context(
-        vote, result=result, rows=result_rows(result),
+        vote, result=result,
+        rows=result_rows(result, [str(item) for item, _ in services.selection_of(vote, result)]),
         score_label=SCORE_LABELS.get(result["method"], _l("지지")),
         gender_labels=dict(GENDERS_BY_VALUE),
-        show_combined=vote.weight_vote < 100))
+        show_combined=vote.weight_vote < 100, confirmed=confirmed,
+        basis=services.selection_basis(vote), forum_sources=FORUM_SOURCES,
+        confirm_form=ConfirmForm() if can_confirm else None, confirm_error=error)), status
+
+
+@bp.route("/votes/<int:vote_id>/results/confirm", methods=["POST"])
+@role_required(Role.ORGANIZER)
+def confirm_results(vote_id: int):
+    vote = _vote_or_404(vote_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.confirm_result(vote.district_id, vote.id, current_user)
+        commit()
+    except DomainError as error:
+        db.session.rollback()
+        vote = _vote_or_404(vote_id)
+        if _wants_json():
+            return jsonify(error=str(error.message), status=error.status), error.status
+        return _results(vote, error.status, error.message)
+    flash(_("투표 결과를 확정했습니다. 선정된 의제는 실행계획에 담을 수 있습니다."), "success")
+    return redirect(url_for("voting.results_page", vote_id=vote.id))
+
+
+FORUM_SOURCES = {
+    "ballots": _l("공론장 현장 투표의 의제별 지지"),
+    "forum_ranking": _l("이 주기 공론장 사후 설문의 의제 순위(보다 점수: 1위 n−1점, 꼴찌 0점)"),
+    "none": _l("공론장 자료 없음(모든 의제 0점)"),
+}
 
 
 SCORE_LABELS = {
@@ -260,14 +299,14 @@ SCORE_LABELS = {
 GENDERS_BY_VALUE = [("female", _l("여성")), ("male", _l("남성")), ("other", _l("기타"))]
 
 
-def result_rows(result: dict) -> list[dict]:
+def result_rows(result: dict, selected: list[str]) -> list[dict]:
     """The ranking as table rows: rank (tied items share one), the method's score where it
-    has one (else the items' support), a bar length, and whether the item is selected."""
+    has one (else the items' support), a bar length, and whether the item is in ``selected``
+    (the vote's selection rule: the method's, or the combined score's top seats)."""
     scores = result.get("scores") or {}
     support = result["support"]
     figure = scores if scores else support
     top = max([float(v) for v in figure.values()] + [0.0])
-    selected = set(result.get("selected") or result["winners"])
     rows, placed = [], set()
     ahead = 0
     for group in result["ranking"] or []:
@@ -282,7 +321,7 @@ def result_rows(result: dict) -> list[dict]:
         value = float(figure.get(row["item"], 0))
         row["figure_text"] = f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
         row["percent"] = round(value / top * 100, 1) if top > 0 else 0
-        row["selected"] = row["item"] in selected
+        row["selected"] = row["item"] in set(selected)
     return rows
 
 
@@ -323,7 +362,7 @@ def api_results(vote_id: int):
     commit()
     if result is None:
         return jsonify(status="counting", progress=record.progress), 202
-    return jsonify(result)
+    return jsonify(services.published(vote, result))
 
 
 @bp.route("/api/v1/votes/<int:vote_id>/progress")

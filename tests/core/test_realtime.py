@@ -51,6 +51,25 @@ def test_event_stream_sends_snapshot_then_updates(broker_app):
     assert json.loads(chunk.split("data: ", 1)[1]) == {"version": 5, "counts": {"예": 1}}
 
 
+def test_closing_the_broker_ends_open_streams_within_a_second(broker_app):
+    stream = realtime.sse_stream("poll:3", snapshot=lambda: {"version": 1, "counts": {}})
+    assert next(stream).startswith("id: 1\n")
+    finished = threading.Event()
+
+    def follow():
+        for _chunk in stream:
+            pass
+        finished.set()
+
+    threading.Thread(target=follow, daemon=True).start()
+    time.sleep(0.1)
+    assert not finished.is_set()
+    started = time.monotonic()
+    realtime.close_streams(broker_app)
+    assert finished.wait(timeout=3)
+    assert time.monotonic() - started < realtime.CLOSE_CHECK_SECONDS + 0.5
+
+
 def _next_message(messages, tries: int = 20):
     for _ in range(tries):
         message = next(messages)

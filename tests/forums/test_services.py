@@ -1,11 +1,13 @@
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.db import commit, db
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from forums import services
-from forums.models import Answer, Participant, Poll, PollState
+from forums.models import Answer, Forum, Participant, Poll, PollState
 from tests.forums.conftest import seat
 
 
@@ -101,6 +103,20 @@ def test_closed_and_draft_polls_refuse_answers(forum):
     assert _answer_count() == 0
 
 
+def test_an_answer_to_a_poll_closed_meanwhile_is_refused_and_nothing_stays(forum):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a concurrent close inside an open transaction needs PostgreSQL")
+    participant, _ = seat(forum)
+    pre = _open(forum)
+    question = pre.questions[0]
+    assert services.poll_of_forum(forum, pre.id).state == PollState.OPEN  # read, now stale
+    with db.engine.begin() as organizer:
+        organizer.execute(update(Poll).where(Poll.id == pre.id).values(state=PollState.CLOSED))
+    with pytest.raises(Conflict):
+        services.submit_answers(forum, pre.id, participant, {question.id: [question.options[0].id]})
+    assert _answer_count() == 0
+
+
 def test_database_allows_one_answer_per_participant_question_and_phase(forum):
     poll = _open(forum)
     participant, _ = seat(forum)
@@ -171,6 +187,25 @@ def test_tokens_find_only_their_own_forum(forum, district):
                                   forum.held_on, "", 0, "chosen", 1)
     assert services.participant_for_token(other, token) is None
     assert services.participant_for_token(forum, token + "x") is None
+
+
+def test_a_burst_of_people_joining_at_once_all_get_in_with_distinct_numbers(app, forum):
+    if db.engine.dialect.name != "postgresql":
+        # SQLite (the embedded demo) refuses a write after a read when another writer
+        # committed in between, whatever the application does.
+        pytest.skip("concurrent writers need PostgreSQL")
+    forum_id = forum.id
+
+    def join(_person):
+        with app.app_context(), app.test_request_context():
+            participant, _token = services.join_forum(db.session.get(Forum, forum_id))
+            number = participant.number
+            commit()
+            return number
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        numbers = list(pool.map(join, range(36)))
+    assert sorted(numbers) == list(range(1, 37))
 
 
 def test_facilitator_acts_only_on_their_own_table(forum, facilitators):
