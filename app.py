@@ -17,7 +17,7 @@ from core.config import DEFAULTS, from_environment
 ROOT = Path(__file__).resolve().parent
 
 # Blueprints in the order the year flows (see ARCHITECTURE.md); each may have setup(app).
-DOMAIN_PACKAGES = ("accounts", "agenda", "forums", "voting", "plans")
+DOMAIN_PACKAGES = ("accounts", "agenda", "forums", "voting", "plans", "exports")
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -50,10 +50,11 @@ def register_commands(app: Flask) -> None:
     from accounts.cli import create_user_command
     from core.db import commit
     from core.jobs import work
+    from exports.cli import export_command
     from forums.cli import forum_report_command
     from voting.cli import tally_command
 
-    for command in (create_user_command, forum_report_command, tally_command):
+    for command in (create_user_command, forum_report_command, tally_command, export_command):
         app.cli.add_command(command)
 
     @app.cli.command("seed-demo")

@@ -1,0 +1,60 @@
+"""``flask export KIND --format FMT --out FILE [--cycle ID | --forum ID | --vote ID]``.
+
+The same registry and writers as the web; the file appears under its name only when
+complete.
+"""
+
+import os
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from flask_babel import force_locale
+
+from core.errors import DomainError
+from core.tenancy import current_district
+
+from .registry import FORMATS, KINDS, SCOPES, ExportContext, get_kind, run_export
+
+
+@click.command("export")
+@click.argument("kind")
+@click.option("--format", "fmt", required=True, help=f"one of {', '.join(FORMATS)}")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--cycle", "cycle_id", type=int, help="cycle id (agenda, participation, cycle)")
+@click.option("--forum", "forum_id", type=int, help="forum id (forum)")
+@click.option("--vote", "vote_id", type=int, help="vote id (ballots, results)")
+@click.option("--include-personal", is_flag=True,
+              help="include personal data columns (proposers' names, demographics)")
+@with_appcontext
+def export_command(kind, fmt, out, cycle_id, forum_id, vote_id, include_personal):
+    """Export KIND (agenda, forum, participation, cycle, ...) of this district to a file."""
+    with force_locale("ko"):
+        try:
+            found = get_kind(kind)
+        except DomainError as error:
+            raise click.UsageError(str(error.message)) from None
+        given = {"cycle": cycle_id, "forum": forum_id, "vote": vote_id}
+        if found.scope not in SCOPES:
+            raise click.UsageError(f"{kind} cannot be exported yet")
+        scope_id = given[found.scope]
+        if scope_id is None:
+            raise click.UsageError(f"{kind} needs --{found.scope} ID "
+                                   f"(kinds: {', '.join(KINDS)})")
+        district = current_district()
+        if district is None:
+            raise click.UsageError("no district in the database (run flask seed-demo)")
+        ctx = ExportContext(district.id, scope_id, include_personal=include_personal)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        partial = out.with_name(f".{out.name}.{os.getpid()}.part")
+        try:
+            with open(partial, "wb") as stream:
+                extension = run_export(kind, fmt, ctx, stream)
+            os.replace(partial, out)
+        except DomainError as error:
+            partial.unlink(missing_ok=True)
+            raise click.ClickException(str(error.message)) from None
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+    click.echo(f"{out} ({extension}, {out.stat().st_size:,} bytes)")

@@ -1,0 +1,287 @@
+"""A vote's exports: definition, anonymised ballots, results with their explanation, and the
+research formats (PrefLib for ranked votes, Pabulib for approval, budget and points votes)
+that re-count with ``python -m voting.tally`` to exactly the platform's result.
+
+Ballots leave only as distinct ballots with how many people cast each one: no ballot id, no
+time, no channel, no demographics, so no choice can be traced to a voter.
+"""
+
+import json
+
+import numpy as np
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from core.db import db
+from core.errors import DomainError, NotFound
+from exports.kinds.common import seoul
+from exports.registry import ExportContext, Kind, register, register_scope
+from exports.tables import Column, ColumnType, Table
+from voting import services as vote_services
+from voting.ballots import BallotType
+from voting.counting import ballot_matrix
+from voting.models import Vote
+from voting.results import _rows, compute_result
+from voting.tally.ties import Lot
+
+T = ColumnType
+
+
+def find_vote(district_id: int, vote_id: int) -> Vote:
+    vote = db.session.get(Vote, vote_id)
+    if vote is None or vote.district_id != district_id:
+        raise NotFound(_l("이 자치구에 그런 주민투표가 없습니다."))
+    return vote
+
+
+def _vote(ctx: ExportContext) -> Vote:
+    """The vote; for the public only once its results are published (organizers may export
+    a vote at any time, as they may see its live count)."""
+    vote = find_vote(ctx.district_id, ctx.scope_id)
+    if ctx.public and not vote_services.results_visible(vote):
+        raise DomainError(_l("이 투표의 결과는 아직 공개되지 않았습니다."), status=409)
+    return vote
+
+
+def votes_of(district_id: int) -> list[tuple[int, str]]:
+    return [(v.id, v.title) for v in db.session.scalars(
+        select(Vote).where(Vote.district_id == district_id).order_by(Vote.closes_at.desc(),
+                                                                     Vote.id))]
+
+
+register_scope("vote", votes_of)
+
+
+def _candidates(vote: Vote) -> list[str]:
+    return [str(item.agenda_item_id) for item in vote.items]
+
+
+def _distinct(vote: Vote) -> tuple[list[list[int]], list[int]]:
+    """The vote's distinct ballots as stored (ranks from 0 with -1 for unranked, approvals,
+    or points) and how many of each, in the order of their content."""
+    matrix = ballot_matrix(vote.type, len(vote.items), _rows(vote))
+    if matrix.shape[0] == 0:
+        return [], []
+    unique, counts = np.unique(matrix, axis=0, return_counts=True)
+    return unique.tolist(), counts.tolist()
+
+
+VOTE_COLUMNS = [
+    Column("id", "투표 번호", T.INTEGER), Column("title", "주민투표"),
+    Column("ballot_type", "투표 방식"), Column("method", "집계 방법"),
+    Column("seats", "선정 수", T.INTEGER), Column("budget_limit", "예산 한도", T.WON),
+    Column("opens_at", "시작", T.DATETIME), Column("closes_at", "마감", T.DATETIME),
+    Column("tie_seed", "동점 추첨 시드"),
+]
+ITEM_COLUMNS = [
+    Column("position", "순서", T.INTEGER), Column("agenda_item_id", "의제 번호", T.INTEGER),
+    Column("title", "의제"), Column("cost", "비용", T.WON),
+]
+
+
+def _definition_tables(vote: Vote) -> list[Table]:
+    def vote_rows():
+        yield (vote.id, vote.title, str(vote.type_label), vote.method, vote.seats,
+               vote.budget_limit, seoul(vote.opens_at), seoul(vote.closes_at), vote.tie_seed)
+
+    def item_rows():
+        for item in vote.items:
+            yield item.position, item.agenda_item_id, item.title, item.cost
+
+    return [Table("vote", "주민투표", VOTE_COLUMNS, vote_rows, lambda: 1),
+            Table("vote_items", "투표 대상 의제", ITEM_COLUMNS, item_rows,
+                  lambda: len(vote.items))]
+
+
+def ballot_tables(ctx: ExportContext) -> list[Table]:
+    vote = _vote(ctx)
+    value_header = {BallotType.RANKED: "순위", BallotType.POINTS: "점수"}.get(vote.type, "선택")
+    columns = [Column("count", "같은 투표지 수", T.INTEGER)] + [
+        Column(f"item_{item.agenda_item_id}", f"{item.title} ({value_header})", T.INTEGER)
+        for item in vote.items]
+    state = {}
+
+    def distinct():
+        if "distinct" not in state:
+            state["distinct"] = _distinct(vote)
+        return state["distinct"]
+
+    def rows():
+        # Distinct ballots in the order of their content: nothing about when they were cast.
+        for row, count in zip(*distinct(), strict=True):
+            if vote.type == BallotType.RANKED:
+                values = [rank + 1 if rank >= 0 else None for rank in row]
+            elif vote.type == BallotType.POINTS:
+                values = [points or None for points in row]
+            else:
+                values = [1 if chosen else None for chosen in row]
+            yield (count, *values)
+
+    return [*_definition_tables(vote),
+            Table("ballots", "투표지 (익명)", columns, rows, lambda: len(distinct()[1]))]
+
+
+RESULT_COLUMNS = [
+    Column("place", "순위", T.INTEGER), Column("agenda_item_id", "의제 번호", T.INTEGER),
+    Column("title", "의제"), Column("selected", "선정"), Column("score", "점수", T.NUMBER),
+    Column("support", "지지율", T.PERCENT), Column("combined", "종합 점수", T.NUMBER),
+    Column("cost", "비용", T.WON),
+]
+ROUND_COLUMNS = [Column("round", "단계", T.INTEGER), Column("explanation", "설명 (JSON)")]
+COMPARISON_COLUMNS = [Column("method", "집계 방법"), Column("winners", "선정 의제 번호"),
+                      Column("ranking", "순위 (의제 번호)")]
+
+
+def result_of(vote: Vote) -> dict:
+    """Counted by the same function as the results page, without touching its cache: an
+    export only reads."""
+    return compute_result(vote.id)
+
+
+def result_tables(ctx: ExportContext) -> list[Table]:
+    vote = _vote(ctx)
+    result = result_of(vote)
+    combined = {row["item"]: row["total"] for row in result["combined"]["rows"]}
+    scores = result.get("scores") or {}
+
+    def rows():
+        for place, group in enumerate(result["ranking"], start=1):
+            for item in group:
+                info = result["items"][item]
+                score = scores.get(item) if isinstance(scores, dict) else None
+                yield (place, int(item), info["title"],
+                       "예" if item in result["selected"] else "아니오",
+                       score if isinstance(score, int | float) else None,
+                       result["support"].get(item), combined.get(item), info["cost"])
+
+    def round_rows():
+        for number, step in enumerate(result.get("rounds") or [], start=1):
+            yield number, json.dumps(step, ensure_ascii=False, sort_keys=True)
+
+    def comparison_rows():
+        for other in result["comparison"]:
+            yield (other["method"], ", ".join(other["winners"]),
+                   " > ".join("=".join(group) for group in other["ranking"]))
+
+    return [
+        *_definition_tables(vote),
+        Table("results", "투표 결과", RESULT_COLUMNS, rows, lambda: len(vote.items)),
+        Table("result_rounds", "집계 과정", ROUND_COLUMNS, round_rows,
+              lambda: len(result.get("rounds") or [])),
+        Table("result_comparison", "집계 방법 비교", COMPARISON_COLUMNS, comparison_rows,
+              lambda: len(result["comparison"])),
+    ]
+
+
+def write_preflib(ctx: ExportContext, out, progress=None) -> str:
+    """Ranked ballots as PrefLib. Alternatives are numbered so that the published lot over
+    the numbers draws them in the same order as over the agenda ids: a re-count with the
+    vote's seed breaks every tie exactly as the platform did."""
+    vote = _vote(ctx)
+    if vote.type != BallotType.RANKED:
+        raise DomainError(_l("PrefLib 형식은 순위 투표만 내보낼 수 있습니다. "
+                             "이 투표는 Pabulib 형식으로 내보내세요."), status=400)
+    matrix, counts = _distinct(vote)
+    m = len(vote.items)
+    platform = Lot(vote.tie_seed, _candidates(vote)).priority
+    numbers = Lot(vote.tie_seed, [str(k) for k in range(1, m + 1)]).priority
+    number_at_priority = {int(p): k + 1 for k, p in enumerate(numbers)}
+    number_of = [number_at_priority[int(platform[i])] for i in range(m)]
+    strict = all(len({r for r in row if r >= 0}) == sum(1 for r in row if r >= 0)
+                 for row in matrix)
+    complete = all(min(row) >= 0 for row in matrix)
+    kind = "soi" if strict else ("toc" if complete else "toi")
+    lines = [f"# FILE NAME: madang-vote-{vote.id}.{kind}", f"# TITLE: {vote.title}",
+             f"# DATA TYPE: {kind}", "# MODIFICATION TYPE: original",
+             f"# RECOUNT: python -m voting.tally FILE --method {vote.method} "
+             f"--seats {vote.seats} --seed {vote.tie_seed}",
+             f"# NUMBER ALTERNATIVES: {m}"]
+    for i, item in sorted(enumerate(vote.items), key=lambda pair: number_of[pair[0]]):
+        lines.append(f"# ALTERNATIVE NAME {number_of[i]}: {item.title} "
+                     f"(agenda {item.agenda_item_id})")
+    lines += [f"# NUMBER VOTERS: {sum(counts)}", f"# NUMBER UNIQUE ORDERS: {len(counts)}"]
+    orders = []
+    for row, count in zip(matrix, counts, strict=True):
+        tiers: dict[int, list[int]] = {}
+        for i, rank in enumerate(row):
+            if rank >= 0:
+                tiers.setdefault(rank, []).append(number_of[i])
+        parts = []
+        for rank in sorted(tiers):
+            members = sorted(tiers[rank])
+            parts.append(str(members[0]) if len(members) == 1
+                         else "{" + ",".join(map(str, members)) + "}")
+        orders.append((-count, ",".join(parts)))
+    lines += [f"{-negative}: {order}" for negative, order in sorted(orders)]
+    out.write(("\n".join(lines) + "\n").encode())
+    if progress is not None:
+        progress(len(orders))
+    return kind
+
+
+def write_pabulib(ctx: ExportContext, out, progress=None) -> str:
+    """Approval, budget and points ballots as Pabulib, project ids being the agenda ids the
+    platform counts with, one line per ballot as the format requires."""
+    vote = _vote(ctx)
+    if vote.type == BallotType.RANKED:
+        raise DomainError(_l("Pabulib 형식은 찬반·예산·점수 투표를 내보냅니다. "
+                             "순위 투표는 PrefLib 형식으로 내보내세요."), status=400)
+    matrix, counts = _distinct(vote)
+    ids = _candidates(vote)
+    costs = [int(item.cost or 0) for item in vote.items]
+    budget = vote.budget_limit if vote.budget_limit else sum(costs)
+    vote_type = "cumulative" if vote.type == BallotType.POINTS else "approval"
+    voters = sum(counts)
+    meta = [("description", vote.title), ("country", "South Korea"), ("unit", "madang"),
+            ("instance", str(vote.id)), ("num_projects", str(len(ids))),
+            ("num_votes", str(voters)), ("budget", str(budget)), ("vote_type", vote_type),
+            ("rule", vote.method), ("currency", "KRW"), ("seed", vote.tie_seed),
+            ("comment", f"python -m voting.tally FILE --method {vote.method} "
+                        f"--seats {vote.seats} --seed {vote.tie_seed}")]
+    lines = ["META", "key;value", *[f"{key};{value}" for key, value in meta],
+             "PROJECTS", "project_id;cost;name"]
+    lines += [f"{pid};{cost};{item.title.replace(';', ',')}"
+              for pid, cost, item in zip(ids, costs, vote.items, strict=True)]
+    lines += ["VOTES", "voter_id;vote" + (";points" if vote_type == "cumulative" else "")]
+    out.write(("\n".join(lines) + "\n").encode())
+    voter = 0
+    for row, count in zip(matrix, counts, strict=True):
+        chosen = [i for i, value in enumerate(row) if value]
+        text = ",".join(ids[i] for i in chosen)
+        if vote_type == "cumulative":
+            text += ";" + ",".join(str(row[i]) for i in chosen)
+        chunk = []
+        for _ in range(count):
+            voter += 1
+            chunk.append(f"{voter};{text}\n")
+        out.write("".join(chunk).encode())
+        if progress is not None:
+            progress(count)
+    return "pb"
+
+
+def cycle_tables(ctx: ExportContext) -> list[Table]:
+    """Each counted vote's results inside a whole-cycle export."""
+    found = []
+    votes = db.session.scalars(select(Vote).where(Vote.district_id == ctx.district_id,
+                                                  Vote.cycle_id == ctx.scope_id)
+                               .order_by(Vote.id))
+    for number, vote in enumerate(votes, start=1):
+        if ctx.public and not vote_services.results_visible(vote):
+            continue
+        for table in result_tables(ExportContext(ctx.district_id, vote.id))[2:3]:
+            found.append(Table(f"v{number}_{table.name}", f"V{number} {table.title}",
+                               table.columns, table.rows, table.count))
+    return found
+
+
+BALLOTS = register(Kind(
+    name="ballots", label=_l("투표지 (익명)"), scope="vote",
+    formats=("csv", "xlsx", "json", "preflib", "pabulib"), find=find_vote,
+    tables=ballot_tables, special={"preflib": write_preflib, "pabulib": write_pabulib},
+    public_formats=("csv", "json", "preflib", "pabulib"),
+))
+RESULTS = register(Kind(
+    name="results", label=_l("투표 결과와 설명"), scope="vote", formats=("csv", "xlsx", "json"),
+    find=find_vote, tables=result_tables, public_formats=("csv", "json"),
+))

@@ -1,0 +1,154 @@
+"""Export pages: ask for an export, watch its progress, download; and the public open data."""
+
+import io
+
+from flask import Response, abort, jsonify, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from core.auth import Role, public, role_required
+from core.db import commit
+from core.errors import DomainError
+from core.tenancy import current_district
+
+from . import bp, services
+from .forms import ExportForm
+from .registry import FORMAT_LABELS, MEDIA_TYPES, ExportContext, run_export, targets
+
+
+def _district():
+    district = current_district()
+    if district is None:
+        abort(404)
+    return district
+
+
+def _form(district) -> ExportForm:
+    form = ExportForm()
+    form.set_targets(targets(district.id))
+    return form
+
+
+def _page(district, form, status=200):
+    jobs = [services.check_worker_alive(job) for job in services.recent_jobs(district.id,
+                                                                            current_user)]
+    commit()
+    return render_template("exports/index.html", form=form, jobs=jobs,
+                           format_labels=FORMAT_LABELS,
+                           kinds=[(k, i, t) for k, i, t in targets(district.id)]), status
+
+
+def _error_page(error: DomainError):
+    return render_template("core/error.html", code=error.status, message=error.message), \
+        error.status
+
+
+@bp.route("/exports")
+@role_required(Role.ORGANIZER)
+def index():
+    district = _district()
+    return _page(district, _form(district))
+
+
+@bp.route("/exports", methods=["POST"])
+@role_required(Role.ORGANIZER)
+def create():
+    district = _district()
+    form = _form(district)
+    if not form.validate_on_submit():
+        return _page(district, form, 422)
+    kind, scope_id = form.chosen()
+    try:
+        job = services.request_export(district.id, current_user, kind, form.format.data,
+                                      scope_id, form.include_personal.data)
+    except DomainError as error:
+        form.format.errors = [*form.format.errors, error.message]
+        return _page(district, form, error.status)
+    commit()
+    return redirect(url_for("exports.job_page", job_id=job.id))
+
+
+@bp.route("/exports/jobs/<int:job_id>")
+@role_required(Role.ORGANIZER)
+def job_page(job_id: int):
+    district = _district()
+    try:
+        job = services.check_worker_alive(services.own_job(district.id, current_user, job_id))
+    except DomainError as error:
+        return _error_page(error)
+    state = services.status(job)
+    commit()
+    return render_template("exports/job.html", job=job, status=state,
+                           format_labels=FORMAT_LABELS)
+
+
+@bp.route("/exports/jobs/<int:job_id>/status")
+@role_required(Role.ORGANIZER)
+def job_status(job_id: int):
+    district = _district()
+    try:
+        job = services.check_worker_alive(services.own_job(district.id, current_user, job_id))
+    except DomainError as error:
+        return jsonify(error=str(error.message)), error.status
+    state = services.status(job)
+    commit()
+    if state["ready"]:
+        state["download_url"] = url_for("exports.download", token=job.token)
+    return jsonify(state)
+
+
+@bp.route("/exports/jobs/<int:job_id>/rerun", methods=["POST"])
+@role_required(Role.ORGANIZER)
+def rerun(job_id: int):
+    district = _district()
+    try:
+        job = services.rerun(district.id, current_user, job_id)
+    except DomainError as error:
+        return _error_page(error)
+    commit()
+    return redirect(url_for("exports.job_page", job_id=job.id))
+
+
+@bp.route("/exports/download/<token>")
+@role_required(Role.ORGANIZER)
+def download(token: str):
+    district = _district()
+    try:
+        job, path = services.download(district.id, current_user, token,
+                                      request.remote_addr or "")
+    except DomainError as error:
+        return _error_page(error)
+    commit()
+    extension = job.file_name.rsplit(".", 1)[-1]
+    response = send_file(path, mimetype=MEDIA_TYPES[extension], as_attachment=True,
+                         download_name=job.file_name, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/open-data")
+@public
+def open_data():
+    district = _district()
+    return render_template("exports/open_data.html",
+                           entries=targets(district.id, public=True))
+
+
+@bp.route("/api/v1/open-data/<kind>/<int:scope_id>.<fmt>")
+@public
+def open_data_file(kind: str, scope_id: int, fmt: str):
+    """Public results, plans, evaluations and agenda as CSV or JSON, made on request."""
+    district = _district()
+    ctx = ExportContext(district.id, scope_id, public=True)
+    # Open data is small (results, plans, evaluations, agenda): made in memory on request.
+    with io.BytesIO() as out:
+        try:
+            extension = run_export(kind, fmt, ctx, out)
+        except DomainError as error:
+            return jsonify(error=str(error.message)), error.status
+        data = out.getvalue()
+    response = Response(data, mimetype=MEDIA_TYPES[extension])
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="madang-{kind}-{scope_id}.{extension}"')
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

@@ -1,0 +1,68 @@
+"""Export fixtures: the whole demo (agenda, forum, plan) and a second district."""
+
+from datetime import date
+
+import pytest
+
+
+@pytest.fixture
+def ctx(app):
+    """A request context: refusals carry lazily translated messages."""
+    with app.test_request_context():
+        yield app
+
+
+@pytest.fixture
+def demo(ctx, monkeypatch):
+    """The demo district with agenda, forum and plan; returns a namespace of handles.
+
+    Live pushes to forum screens are switched off while seeding: exports never read them,
+    and their delayed background reads would race the tables being emptied after the test.
+    """
+    from types import SimpleNamespace
+
+    from forums import live
+
+    monkeypatch.setattr(live, "poll_changed", lambda poll_id: None)
+    monkeypatch.setattr(live, "forum_changed", lambda forum_id: None)
+
+    import demo as whole_demo
+    from accounts import demo as accounts_demo
+    from core.db import commit
+    from forums import demo as forums_demo
+
+    whole_demo.seed()
+    commit()
+    district = accounts_demo.seed_district()
+    cycle = next(c for c in district.cycles if c.year == 2027)
+    forum = forums_demo.db_forum(cycle)
+    return SimpleNamespace(district=district, cycle=cycle, forum=forum,
+                           organizer="organizer@demo.madang.kr",
+                           organizer_password="demo-organizer-2027")  # noqa: S106
+
+
+@pytest.fixture
+def other_district(ctx):
+    from accounts.services import save_cycle
+    from core.db import commit, db
+    from core.models import District, Dong, Phase
+
+    other = District(slug="songpa", name_ko="송파구", name_en="Songpa-gu")
+    other.dongs.append(Dong(name="잠실본동", position=0))
+    db.session.add(other)
+    db.session.flush()
+    save_cycle(other.id, 2027, "2027 송파구 지역사회혁신계획", "",
+               {Phase.INTAKE: (date(2026, 9, 1), date(2026, 12, 31))})
+    commit()
+    return other
+
+
+def export_bytes(kind: str, fmt: str, district_id: int, scope_id: int, **options) -> tuple[
+        str, bytes]:
+    import io
+
+    from exports.registry import ExportContext, run_export
+
+    out = io.BytesIO()
+    extension = run_export(kind, fmt, ExportContext(district_id, scope_id, **options), out)
+    return extension, out.getvalue()

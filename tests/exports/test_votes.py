@@ -1,0 +1,101 @@
+"""Vote exports: anonymised ballots, results, and PrefLib/Pabulib files that re-count with
+``python -m voting.tally`` to exactly the platform's result."""
+
+import io
+import json
+import subprocess
+import sys
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from core.db import db
+from tests.exports.conftest import export_bytes
+
+
+def _counted_votes(demo):
+    from voting.models import Vote
+
+    return db.session.scalars(select(Vote).where(Vote.cycle_id == demo.cycle.id)
+                              .order_by(Vote.id)).all()
+
+
+def _recount(path, vote) -> dict:
+    done = subprocess.run([sys.executable, "-m", "voting.tally", str(path), "--method",
+                           vote.method, "--seats", str(vote.seats), "--seed", vote.tie_seed],
+                          capture_output=True, check=True, text=True)
+    return json.loads(done.stdout)
+
+
+def test_research_files_recount_to_the_platform_result(demo, tmp_path):
+    from voting.ballots import BallotType
+    from voting.results import current_result
+
+    votes = _counted_votes(demo)
+    assert {v.type for v in votes} >= {BallotType.RANKED}
+    checked = 0
+    for vote in votes:
+        platform, _ = current_result(vote, allow_job=False)
+        fmt = "preflib" if vote.type == BallotType.RANKED else "pabulib"
+        extension, data = export_bytes("ballots", fmt, demo.district.id, vote.id)
+        path = tmp_path / f"vote-{vote.id}.{extension}"
+        path.write_bytes(data)
+        recount = _recount(path, vote)
+        if fmt == "preflib":
+            # Alternative k stands for the item named in the header.
+            names = {}
+            for line in data.decode().splitlines():
+                if line.startswith("# ALTERNATIVE NAME"):
+                    number, _, rest = line.removeprefix("# ALTERNATIVE NAME ").partition(": ")
+                    names[number] = rest.rsplit("(agenda ", 1)[1].rstrip(")")
+            recount["winners"] = [names[w] for w in recount["winners"]]
+            recount["ranking"] = [[names[c] for c in group] for group in recount["ranking"]]
+        assert recount["ballots"] == platform["ballots"]
+        assert recount["winners"] == platform["winners"]
+        assert recount["ranking"] == platform["ranking"]
+        checked += 1
+    assert checked == len(votes) >= 1
+
+
+def test_ballots_are_anonymous_distinct_ballots_with_counts(demo):
+    from voting.models import Ballot
+
+    vote = _counted_votes(demo)[0]
+    _, data = export_bytes("ballots", "json", demo.district.id, vote.id)
+    tables = {t["name"]: t for t in json.loads(data)["tables"]}
+    ballots = tables["ballots"]
+    keys = {c["key"] for c in ballots["columns"]}
+    assert "count" in keys and not keys & {"id", "voter_key", "channel", "cast_at", "age_band",
+                                           "gender", "dong", "receipt"}
+    total = db.session.scalar(select(db.func.count(Ballot.id)).where(Ballot.vote_id == vote.id))
+    assert sum(row["count"] for row in ballots["rows"]) == total
+    assert tables["vote"]["rows"][0]["tie_seed"] == vote.tie_seed
+
+
+def test_results_carry_the_explanation_and_open_once_published(demo, client):
+    from voting import services
+
+    vote = next(v for v in _counted_votes(demo) if services.results_visible(v))
+    extension, data = export_bytes("results", "xlsx", demo.district.id, vote.id)
+    workbook = load_workbook(io.BytesIO(data), read_only=True)
+    assert workbook.sheetnames == ["주민투표", "투표 대상 의제", "투표 결과", "집계 과정",
+                                   "집계 방법 비교"]
+    response = client.get(f"/api/v1/open-data/results/{vote.id}.json")
+    assert response.status_code == 200
+    assert response.get_json()["tables"][2]["rows"][0]["place"] == 1
+    from voting.models import Vote
+
+    hidden = [v for v in db.session.scalars(select(Vote)) if not services.results_visible(v)]
+    for vote in hidden:
+        assert client.get(f"/api/v1/open-data/results/{vote.id}.json").status_code == 409
+
+
+def test_wrong_research_format_for_the_ballot_type_is_refused(demo):
+    import pytest
+
+    from core.errors import DomainError
+    from voting.ballots import BallotType
+
+    ranked = next(v for v in _counted_votes(demo) if v.type == BallotType.RANKED)
+    with pytest.raises(DomainError, match="PrefLib"):
+        export_bytes("ballots", "pabulib", demo.district.id, ranked.id)
