@@ -14,12 +14,14 @@ from sqlalchemy import select
 
 from core.db import db
 from core.errors import DomainError, NotFound
+from exports import charts, pdf
 from exports.kinds.common import seoul
 from exports.registry import ExportContext, Kind, register, register_scope
 from exports.tables import Column, ColumnType, Table
 from voting import services as vote_services
 from voting.ballots import BallotType
 from voting.counting import ballot_matrix
+from voting.forms import METHOD_LABELS
 from voting.models import Vote
 from voting.results import _rows, compute_result
 from voting.tally.ties import Lot
@@ -281,7 +283,33 @@ BALLOTS = register(Kind(
     tables=ballot_tables, special={"preflib": write_preflib, "pabulib": write_pabulib},
     public_formats=("csv", "json", "preflib", "pabulib"),
 ))
+def write_results_report(ctx: ExportContext, out) -> str:
+    """The vote's result as a printable report: ranking, selection, combined score, turnout."""
+    vote = _vote(ctx)
+    result = result_of(vote)
+    scores = result.get("scores") if isinstance(result.get("scores"), dict) else {}
+    combined = {row["item"]: row for row in result["combined"]["rows"]}
+    rows = []
+    for place, group in enumerate(result["ranking"] or [[i] for i in result["items"]], start=1):
+        for item in group:
+            info = result["items"][item]
+            rows.append({"place": place, "title": info["title"], "cost": info["cost"],
+                         "selected": item in result["selected"], "score": scores.get(item),
+                         "support": result["support"].get(item),
+                         "combined": combined.get(item, {}).get("total")})
+    support_chart = charts.bars([(r["title"], r["support"] or 0) for r in rows])
+    combined_chart = charts.bars([(r["title"], round(r["combined"] or 0, 1)) for r in rows],
+                                 unit=str(_l("점")))
+    turnout_chart = charts.bars([(day["date"], day["cumulative"]) for day in result["turnout"]],
+                                unit=str(_l("표")))
+    return pdf.render("vote_report.html", out, vote=vote, result=result, rows=rows,
+                      method=METHOD_LABELS.get(vote.method, vote.method),
+                      support_chart=support_chart, combined_chart=combined_chart,
+                      turnout_chart=turnout_chart, ballots=sum(result["channels"].values()))
+
+
 RESULTS = register(Kind(
-    name="results", label=_l("투표 결과와 설명"), scope="vote", formats=("csv", "xlsx", "json"),
-    find=find_vote, tables=result_tables, public_formats=("csv", "json"),
+    name="results", label=_l("투표 결과와 설명"), scope="vote",
+    formats=("csv", "xlsx", "pdf", "json"), find=find_vote, tables=result_tables,
+    report=write_results_report, public_formats=("csv", "json"),
 ))

@@ -8,7 +8,9 @@ import zipfile
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
+from core.db import db
 from core.errors import DomainError, NotFound
 from tests.conftest import sign_in
 from tests.exports.conftest import export_bytes
@@ -102,6 +104,22 @@ def _png_is_not_blank(pdf: bytes, tmp_path) -> tuple[int, int]:
     image = Image.open(png).convert("L")
     dark = image.point(lambda value: 255 if value < 128 else 0).histogram()[255]
     return dark, image.width * image.height
+
+
+def test_vote_results_pdf_has_ranking_selection_and_charts(demo, tmp_path):
+    from voting import services as vote_services
+    from voting.models import Vote
+
+    vote = next(v for v in db.session.scalars(select(Vote).order_by(Vote.id))
+                if vote_services.results_visible(v))
+    extension, pdf = export_bytes("results", "pdf", demo.district.id, vote.id)
+    assert extension == "pdf" and pdf.startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode()
+    assert vote.title.split()[0] in text and "순위와 선정" in text and "종합 점수" in text
+    assert vote.tie_seed in text
+    dark, total = _png_is_not_blank(pdf, tmp_path)
+    assert 0.005 < dark / total < 0.5
 
 
 @pytest.mark.parametrize("kind", ["forum", "plan"])
