@@ -165,3 +165,41 @@ def test_residents_cannot_export(demo, client, make_user):
     sign_in(client, resident.email)
     assert client.get("/exports").status_code == 403
     assert _ask(client, demo, f"agenda:{demo.cycle.id}", "csv").status_code == 403
+
+
+def test_every_kind_downloads_in_every_format_through_the_pages(demo, client):
+    """What the export page offers, an organizer can download: each kind in each of its
+    formats, through a job whose page shows the finished progress bar."""
+    from exports.registry import MEDIA_TYPES, targets
+    from voting.ballots import BallotType
+    from voting.models import Vote
+
+    sign_in(client, demo.organizer, demo.organizer_password)
+    first = {}
+    for kind, scope_id, _title in targets(demo.district.id):
+        first.setdefault(kind.name, (kind, []))[1].append(scope_id)
+    assert set(first) >= {"agenda", "forum", "participation", "plan", "ballots", "results",
+                          "cycle"}
+    checked = 0
+    for name, (kind, scope_ids) in first.items():
+        for fmt in kind.formats:
+            candidates = scope_ids
+            if name == "ballots":
+                # PrefLib holds ranked votes, Pabulib the others.
+                candidates = [i for i in scope_ids if (db.session.get(Vote, i).type
+                                                       == BallotType.RANKED) == (fmt == "preflib")]
+            # Not every object has every kind (a later cycle has no plan yet): the first that
+            # has one is exported.
+            response = next(r for r in (_ask(client, demo, f"{name}:{i}", fmt)
+                                        for i in candidates) if r.status_code == 302)
+            job_id = _job_id(response)
+            page = client.get(f"/exports/jobs/{job_id}").get_data(as_text=True)
+            assert "<progress" in page, (name, fmt)
+            status = client.get(f"/exports/jobs/{job_id}/status").get_json()
+            assert status["state"] == "done" and status["ready"], (name, fmt, status)
+            download = _get(client, status["download_url"])
+            assert download.status_code == 200 and len(download.data) > 0, (name, fmt)
+            if fmt in ("xlsx", "pdf", "json"):
+                assert download.headers["Content-Type"] == MEDIA_TYPES[fmt], (name, fmt)
+            checked += 1
+    assert checked >= 20
