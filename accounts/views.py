@@ -19,15 +19,8 @@ from core.auth import Role, public, role_required, signed_in
 from core.db import commit
 from core.errors import DomainError
 from core.security import limiter
-from core.tenancy import current_cycle, current_district, seoul_today
+from core.tenancy import current_cycle, district_or_404, seoul_today
 from core.views import safe_next_url
-
-
-def _district_or_404():
-    district = current_district()
-    if district is None:
-        abort(404)
-    return district
 
 
 def _render_invalid(template: str, form, **context):
@@ -39,7 +32,7 @@ def _render_invalid(template: str, form, **context):
 @bp.route("/signup", methods=["GET", "POST"])
 @public
 def sign_up():
-    district = _district_or_404()
+    district = district_or_404()
     form = SignUpForm()
     if form.validate_on_submit():
         try:
@@ -134,7 +127,7 @@ def _demographics_form(district, user) -> DemographicsForm:
 @bp.route("/me", methods=["GET", "POST"])
 @signed_in
 def my_page():
-    district = _district_or_404()
+    district = district_or_404()
     form = _demographics_form(district, current_user)
     status = 200
     if form.validate_on_submit():
@@ -170,7 +163,7 @@ def delete_demographics():
 @bp.route("/facilitate")
 @role_required(Role.FACILITATOR)
 def facilitator_page():
-    district = _district_or_404()
+    district = district_or_404()
     cycle = current_cycle(district)
     # Packages that seat facilitators (forums) register how to list their assignments;
     # accounts cannot import them, as they come later in the flow.
@@ -182,7 +175,7 @@ def facilitator_page():
 @bp.route("/organize")
 @role_required(Role.ORGANIZER)
 def organizer_page():
-    district = _district_or_404()
+    district = district_or_404()
     return render_template(
         "accounts/organizer.html", district=district, cycle=current_cycle(district),
         members=services.members_of(district.id), grant_form=GrantRoleForm(),
@@ -193,7 +186,7 @@ def organizer_page():
 @bp.route("/organize/members", methods=["POST"])
 @role_required(Role.ORGANIZER)
 def grant_role():
-    district = _district_or_404()
+    district = district_or_404()
     form = GrantRoleForm()
     if form.validate_on_submit():
         try:
@@ -217,7 +210,7 @@ def _organizer_with_errors(district, form, status):
 @bp.route("/organize/members/<int:membership_id>/revoke", methods=["POST"])
 @role_required(Role.ORGANIZER)
 def revoke_role(membership_id: int):
-    district = _district_or_404()
+    district = district_or_404()
     try:
         services.revoke_role(district.id, membership_id, current_user)
         commit()
@@ -232,7 +225,7 @@ def revoke_role(membership_id: int):
 @bp.route("/organize/cycles/<int:cycle_id>", methods=["GET", "POST"])
 @role_required(Role.ORGANIZER)
 def edit_cycle(cycle_id: int | None = None):
-    district = _district_or_404()
+    district = district_or_404()
     cycle = None
     if cycle_id is not None:
         try:

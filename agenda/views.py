@@ -30,7 +30,7 @@ from agenda.models import (
 from core.auth import Role, public, role_required, signed_in
 from core.db import commit, db
 from core.errors import DomainError
-from core.tenancy import current_cycle, current_district, seoul_today
+from core.tenancy import current_cycle, district_or_404, seoul_today
 
 LOG_LABELS = {
     LogAction.PROPOSED: _l("제안"),
@@ -47,12 +47,6 @@ LOG_LABELS = {
     LogAction.ADOPTED: _l("연중 수시 제안을 주기에 반영"),
 }
 
-
-def _district_or_404():
-    district = current_district()
-    if district is None:
-        abort(404)
-    return district
 
 
 def _item_or_404(district, item_id: int) -> AgendaItem:
@@ -86,7 +80,7 @@ def _int_arg(name: str, default: int | None = None) -> int | None:
 @bp.route("/agenda")
 @public
 def browse():
-    district = _district_or_404()
+    district = district_or_404()
     cycle_id = _int_arg("cycle")
     cycle = (services.get_cycle(district.id, cycle_id) if cycle_id and any(
         c.id == cycle_id for c in district.cycles) else current_cycle(district))
@@ -122,7 +116,7 @@ def _similar(district, cycle_id, form: ProposalForm, exclude_id=None):
 @bp.route("/agenda/propose", methods=["GET", "POST"])
 @signed_in
 def propose():
-    district = _district_or_404()
+    district = district_or_404()
     form = _proposal_form(district)
     cycle, year_round = services.intake_cycle(district, seoul_today())
     similar, status = None, 200
@@ -151,7 +145,7 @@ def propose():
 @bp.route("/agenda/<int:item_id>/edit", methods=["GET", "POST"])
 @signed_in
 def edit(item_id: int):
-    district = _district_or_404()
+    district = district_or_404()
     item = _item_or_404(district, item_id)
     try:
         services.check_editable(item, current_user, seoul_today())
@@ -182,7 +176,7 @@ def edit(item_id: int):
 @bp.route("/agenda/mine")
 @signed_in
 def mine():
-    district = _district_or_404()
+    district = district_or_404()
     items = services.my_items(district.id, current_user)
     notices = services.notices_for(current_user)
     unread = [n.id for n in notices if n.read_at is None]
@@ -241,13 +235,13 @@ def _editable(item: AgendaItem) -> bool:
 @bp.route("/agenda/<int:item_id>")
 @public
 def item_page(item_id: int):
-    district = _district_or_404()
+    district = district_or_404()
     return _item_page(district, _item_or_404(district, item_id))
 
 
 def _act(item_id: int, action, done_message, form_name: str | None = None, form=None):
     """Run a service for an item page form: 404 for foreign ids, the refusal's 4xx otherwise."""
-    district = _district_or_404()
+    district = district_or_404()
     item = _item_or_404(district, item_id)
     if form is not None and not form.validate_on_submit():
         return _item_page(district, item, 422, error=_l("입력을 확인하세요."),
@@ -400,14 +394,14 @@ def _console(district, cycle, merge_form: FusedForm | None = None, status: int =
 @bp.route("/agenda/coordinate")
 @role_required(Role.ORGANIZER)
 def console():
-    district = _district_or_404()
+    district = district_or_404()
     return _console(district, current_cycle(district))
 
 
 @bp.route("/agenda/coordinate/merge", methods=["POST"])
 @role_required(Role.ORGANIZER)
 def merge():
-    district = _district_or_404()
+    district = district_or_404()
     cycle = current_cycle(district)
     form = FusedForm()
     form.area.choices = area_choices(district)
@@ -433,7 +427,7 @@ def merge():
 @bp.route("/agenda/coordinate/adopt-pool", methods=["POST"])
 @role_required(Role.ORGANIZER)
 def adopt_pool():
-    district = _district_or_404()
+    district = district_or_404()
     cycle = current_cycle(district)
     if cycle is None:
         abort(404)
@@ -447,7 +441,7 @@ def adopt_pool():
 @bp.route("/agenda/reports/<int:report_id>/dismiss", methods=["POST"])
 @role_required(Role.ORGANIZER)
 def dismiss_report(report_id: int):
-    district = _district_or_404()
+    district = district_or_404()
     try:
         services.dismiss_report(district.id, report_id, current_user)
         commit()
@@ -466,7 +460,7 @@ def dismiss_report(report_id: int):
 @bp.route("/api/v1/agenda/similar")
 @public
 def similar_json():
-    district = _district_or_404()
+    district = district_or_404()
     cycle_id = _int_arg("cycle")
     if cycle_id is None:
         cycle, _year_round = services.intake_cycle(district, seoul_today())
@@ -509,7 +503,7 @@ def _item_json(item: AgendaItem, supporters: int) -> dict:
 @bp.route("/api/v1/cycles/<int:cycle_id>/agenda")
 @public
 def cycle_agenda_json(cycle_id: int):
-    district = _district_or_404()
+    district = district_or_404()
     try:
         services.get_cycle(district.id, cycle_id)
     except DomainError:

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, g
+from flask import abort, current_app, g
 from sqlalchemy import select
 
 from core.db import db
@@ -28,6 +28,14 @@ def current_district() -> District | None:
         query = query.where(District.slug == slug) if slug else query.order_by(District.id)
         g.district = db.session.scalars(query.limit(1)).first()
     return g.district
+
+
+def district_or_404() -> District:
+    """The current district for a page that cannot exist without one."""
+    district = current_district()
+    if district is None:
+        abort(404)
+    return district
 
 
 def current_cycle(district: District | None = None) -> Cycle | None:

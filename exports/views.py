@@ -2,24 +2,17 @@
 
 import io
 
-from flask import Response, abort, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Response, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from core.auth import Role, public, role_required
 from core.db import commit
 from core.errors import DomainError
-from core.tenancy import current_district
+from core.tenancy import district_or_404
 
 from . import bp, services
 from .forms import ExportForm
 from .registry import FORMAT_LABELS, MEDIA_TYPES, ExportContext, run_export, targets
-
-
-def _district():
-    district = current_district()
-    if district is None:
-        abort(404)
-    return district
 
 
 def _form(district) -> ExportForm:
@@ -45,14 +38,14 @@ def _error_page(error: DomainError):
 @bp.route("/exports")
 @role_required(Role.ORGANIZER)
 def index():
-    district = _district()
+    district = district_or_404()
     return _page(district, _form(district))
 
 
 @bp.route("/exports", methods=["POST"])
 @role_required(Role.ORGANIZER)
 def create():
-    district = _district()
+    district = district_or_404()
     form = _form(district)
     if not form.validate_on_submit():
         return _page(district, form, 422)
@@ -70,7 +63,7 @@ def create():
 @bp.route("/exports/jobs/<int:job_id>")
 @role_required(Role.ORGANIZER)
 def job_page(job_id: int):
-    district = _district()
+    district = district_or_404()
     try:
         job = services.check_worker_alive(services.own_job(district.id, current_user, job_id))
     except DomainError as error:
@@ -84,7 +77,7 @@ def job_page(job_id: int):
 @bp.route("/exports/jobs/<int:job_id>/status")
 @role_required(Role.ORGANIZER)
 def job_status(job_id: int):
-    district = _district()
+    district = district_or_404()
     try:
         job = services.check_worker_alive(services.own_job(district.id, current_user, job_id))
     except DomainError as error:
@@ -99,7 +92,7 @@ def job_status(job_id: int):
 @bp.route("/exports/jobs/<int:job_id>/rerun", methods=["POST"])
 @role_required(Role.ORGANIZER)
 def rerun(job_id: int):
-    district = _district()
+    district = district_or_404()
     try:
         job = services.rerun(district.id, current_user, job_id)
     except DomainError as error:
@@ -111,7 +104,7 @@ def rerun(job_id: int):
 @bp.route("/exports/download/<token>")
 @role_required(Role.ORGANIZER)
 def download(token: str):
-    district = _district()
+    district = district_or_404()
     try:
         job, path = services.download(district.id, current_user, token,
                                       request.remote_addr or "")
@@ -128,7 +121,7 @@ def download(token: str):
 @bp.route("/open-data")
 @public
 def open_data():
-    district = _district()
+    district = district_or_404()
     return render_template("exports/open_data.html",
                            entries=targets(district.id, public=True))
 
@@ -137,7 +130,7 @@ def open_data():
 @public
 def open_data_file(kind: str, scope_id: int, fmt: str):
     """Public results, plans, evaluations and agenda as CSV or JSON, made on request."""
-    district = _district()
+    district = district_or_404()
     ctx = ExportContext(district.id, scope_id, public=True)
     # Open data is small (results, plans, evaluations, agenda): made in memory on request.
     with io.BytesIO() as out:

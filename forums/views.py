@@ -23,7 +23,7 @@ from core import realtime
 from core.auth import Role, public, role_required
 from core.db import commit, db
 from core.errors import DomainError, Forbidden, NotFound
-from core.tenancy import current_cycle, current_district
+from core.tenancy import current_cycle, district_or_404
 from forums import bp, live, population, report, services
 from forums.forms import (
     NOT_SAYING,
@@ -64,16 +64,10 @@ POPULATION_TITLES = {
 }
 
 
-def _district():
-    district = current_district()
-    if district is None:
-        abort(404)
-    return district
-
 
 def _forum(forum_id: int):
     try:
-        return services.forum_of_district(_district().id, forum_id)
+        return services.forum_of_district(district_or_404().id, forum_id)
     except NotFound:
         abort(404)
 
@@ -140,7 +134,7 @@ def join_url(forum) -> str:
 @bp.route("/forums/join", methods=["GET", "POST"])
 @public
 def join():
-    district = _district()
+    district = district_or_404()
     form = JoinForm()
     if form.validate_on_submit():
         try:
@@ -156,7 +150,7 @@ def join():
 @bp.route("/j/<code>", methods=["GET", "POST"])
 @public
 def join_by_code(code: str):
-    district = _district()
+    district = district_or_404()
     try:
         forum = services.forum_by_code(district.id, code)
     except DomainError as error:
@@ -213,7 +207,7 @@ def _participant_or_refuse(forum):
 
 def _participant_page(forum, participant, status=200, demographics_form=None, table_form=None,
                       errors=None):
-    district = _district()
+    district = district_or_404()
     polls = services.polls_for_participant(forum, participant)
     mine = {poll.id: services.answers_of(poll, participant) for poll in polls}
     return render_template(
@@ -241,13 +235,13 @@ def participant_about(forum_id: int):
     participant, refusal = _participant_or_refuse(forum)
     if refusal:
         return refusal
-    form = _demographics_form(_district())
+    form = _demographics_form(district_or_404())
     if not form.validate_on_submit():
         return _participant_page(forum, participant, 422, demographics_form=form)
     try:
         services.record_demographics(
             participant, form.consent.data, form.age_band.data, form.gender.data,
-            form.dong.data, [d.name for d in _district().dongs])
+            form.dong.data, [d.name for d in district_or_404().dongs])
         commit()
     except DomainError as error:
         db.session.rollback()
@@ -303,7 +297,7 @@ def participant_answer(forum_id: int, poll_id: int):
 @bp.route("/forums/", methods=["GET", "POST"])
 @role_required(Role.ORGANIZER)
 def forum_list():
-    district = _district()
+    district = district_or_404()
     form = ForumForm()
     cycle = current_cycle(district)
     if form.validate_on_submit():
@@ -327,7 +321,7 @@ def forum_list():
 
 
 def _manage_page(forum, status=200, **forms):
-    district = _district()
+    district = district_or_404()
     facilitator_choices = [SelectChoice("", _l("미배정"))] + [
         SelectChoice(str(u.id), u.display_name) for u in services.facilitators_of(district.id)]
     table_choices = [SelectChoice("", _l("미배정"))] + [
@@ -766,7 +760,7 @@ def _population_forms(district, formdata_for: str | None = None):
 @role_required(Role.ORGANIZER)
 def population_page():
     """Organizers enter the district's residents per group; reports compare rooms to them."""
-    district = _district()
+    district = district_or_404()
     return render_template("forums/population.html", forms=_population_forms(district),
                            titles=POPULATION_TITLES)
 
@@ -774,7 +768,7 @@ def population_page():
 @bp.route("/forums/population/<dimension>", methods=["POST"])
 @role_required(Role.ORGANIZER)
 def save_population(dimension: str):
-    district = _district()
+    district = district_or_404()
     if dimension not in POPULATION_DIMENSIONS:
         abort(404)
     forms = _population_forms(district, formdata_for=dimension)

@@ -13,7 +13,7 @@ from core.auth import Role, public, role_required
 from core.db import commit, db
 from core.errors import DomainError
 from core.models import Cycle
-from core.tenancy import current_cycle, current_district
+from core.tenancy import current_cycle, district_or_404
 from plans import bp, services
 from plans.forms import (
     VOTE_CHOICES,
@@ -41,12 +41,6 @@ from plans.models import PERIOD_LABELS, PlanStatus
 STAFF = (Role.ORGANIZER,)
 
 
-def _district_or_404():
-    district = current_district()
-    if district is None:
-        abort(404)
-    return district
-
 
 def _cycle_or_404(district, cycle_id: int) -> Cycle:
     cycle = db.session.get(Cycle, cycle_id)
@@ -72,7 +66,7 @@ def _rule_rows(checks):
 @bp.route("/plan")
 @public
 def current_plan():
-    district = _district_or_404()
+    district = district_or_404()
     cycle = current_cycle(district)
     if cycle is None:
         abort(404)
@@ -82,7 +76,7 @@ def current_plan():
 @bp.route("/cycles/<int:cycle_id>/plan")
 @public
 def public_plan(cycle_id: int):
-    district = _district_or_404()
+    district = district_or_404()
     cycle = _cycle_or_404(district, cycle_id)
     plan = services.plan_for_cycle(district.id, cycle.id)
     settings = services.settings_for(district.id)
@@ -100,7 +94,7 @@ def public_plan(cycle_id: int):
 @bp.route("/cycles/<int:cycle_id>/plan/versions/<int:number>")
 @public
 def version_page(cycle_id: int, number: int):
-    district = _district_or_404()
+    district = district_or_404()
     cycle = _cycle_or_404(district, cycle_id)
     plan = services.plan_for_cycle(district.id, cycle.id)
     if plan is None:
@@ -116,7 +110,7 @@ def version_page(cycle_id: int, number: int):
 @bp.route("/cycles/<int:cycle_id>/plan/what-if")
 @public
 def what_if(cycle_id: int):
-    district = _district_or_404()
+    district = district_or_404()
     cycle = _cycle_or_404(district, cycle_id)
     plan = services.plan_for_cycle(district.id, cycle.id)
     if plan is None:
@@ -141,7 +135,7 @@ def _check_json(check) -> dict:
 @bp.route("/api/v1/cycles/<int:cycle_id>/plan")
 @public
 def plan_json(cycle_id: int):
-    district = _district_or_404()
+    district = district_or_404()
     cycle = _cycle_or_404(district, cycle_id)
     plan = services.plan_for_cycle(district.id, cycle.id)
     if plan is None:
@@ -249,14 +243,14 @@ def _manage_page(district, cycle, status: int = 200, error=None, **forms):
 @bp.route("/plans/manage")
 @role_required(*STAFF)
 def manage():
-    district = _district_or_404()
+    district = district_or_404()
     return _manage_page(district, _staff_cycle(district))
 
 
 def _plan_action(plan_id: int, action, done, form=None, form_name: str | None = None):
     """Run a console action on a plan of this district; 404 for foreign ids, the refusal's
     4xx (with the console and its message) otherwise."""
-    district = _district_or_404()
+    district = district_or_404()
     plan = _or_404(lambda: services.get_plan(district.id, plan_id))
     cycle = plan.cycle
     extra = {form_name: form} if form_name else {}
@@ -278,7 +272,7 @@ def _plan_action(plan_id: int, action, done, form=None, form_name: str | None = 
 @bp.route("/plans/build", methods=["POST"])
 @role_required(*STAFF)
 def build():
-    district = _district_or_404()
+    district = district_or_404()
     cycle = _staff_cycle(district)
     form = BuildForm()
     form.item_ids.choices = [SelectChoice(i.id, i.title) for i in _selected_items(cycle)]
@@ -300,7 +294,7 @@ def build():
 @bp.route("/plans/build-from-vote", methods=["POST"])
 @role_required(*STAFF)
 def build_from_vote():
-    district = _district_or_404()
+    district = district_or_404()
     cycle = _staff_cycle(district)
     form = VoteBuildForm()
     form.vote_id.choices = _confirmed_vote_choices(district, cycle)
@@ -340,7 +334,7 @@ def add_project(plan_id: int):
 @bp.route("/plans/projects/<int:project_id>/edit", methods=["GET", "POST"])
 @role_required(*STAFF)
 def edit_project(project_id: int):
-    district = _district_or_404()
+    district = district_or_404()
     project = _or_404(lambda: services.get_project(district.id, project_id))
     form = ProjectForm(obj=project if request.method == "GET" else None)
     milestone_form = MilestoneForm(formdata=None)
@@ -366,7 +360,7 @@ def edit_project(project_id: int):
 @bp.route("/plans/projects/<int:project_id>/milestones", methods=["POST"])
 @role_required(*STAFF)
 def add_milestone(project_id: int):
-    district = _district_or_404()
+    district = district_or_404()
     project = _or_404(lambda: services.get_project(district.id, project_id))
     form = MilestoneForm()
     error, status = _l("입력을 확인하세요."), 422
@@ -498,13 +492,13 @@ def _project_page(district, project, status=200, error=None, progress_form=None,
 @bp.route("/plans/projects/<int:project_id>/report")
 @role_required(*STAFF)
 def project_report(project_id: int):
-    district = _district_or_404()
+    district = district_or_404()
     project = _or_404(lambda: services.get_project(district.id, project_id))
     return _project_page(district, project)
 
 
 def _project_action(project_id: int, form, form_name: str, action, done):
-    district = _district_or_404()
+    district = district_or_404()
     project = _or_404(lambda: services.get_project(district.id, project_id))
     if not form.validate_on_submit():
         return _project_page(district, project, 422, _l("입력을 확인하세요."),
@@ -569,11 +563,11 @@ def _council_page(district, status=200, error=None, member_form=None, meeting_fo
 @bp.route("/plans/council")
 @role_required(*STAFF)
 def council():
-    return _council_page(_district_or_404())
+    return _council_page(district_or_404())
 
 
 def _council_action(form, form_name, action, done, back=None):
-    district = _district_or_404()
+    district = district_or_404()
     if not form.validate_on_submit():
         return _council_page(district, 422, _l("입력을 확인하세요."), **{form_name: form})
     try:
@@ -625,13 +619,13 @@ def _meeting_page(district, meeting, status=200, error=None, motion_form=None):
 @bp.route("/plans/council/meetings/<int:meeting_id>")
 @role_required(*STAFF)
 def meeting_page(meeting_id: int):
-    district = _district_or_404()
+    district = district_or_404()
     meeting = _or_404(lambda: services.get_meeting(district.id, meeting_id))
     return _meeting_page(district, meeting)
 
 
 def _meeting_action(meeting_id: int, action, done, form=None, form_name=None):
-    district = _district_or_404()
+    district = district_or_404()
     meeting = _or_404(lambda: services.get_meeting(district.id, meeting_id))
     extra = {form_name: form} if form_name else {}
     if form is not None and not form.validate_on_submit():
@@ -677,7 +671,7 @@ def add_motion(meeting_id: int):
 @bp.route("/plans/council/motions/<int:motion_id>/decide", methods=["POST"])
 @role_required(*STAFF)
 def decide(motion_id: int):
-    district = _district_or_404()
+    district = district_or_404()
     motion = _or_404(lambda: services.get_motion(district.id, motion_id))
     votes = {}
     for key, value in request.form.items():
@@ -698,7 +692,7 @@ def record_minutes(meeting_id: int):
 @bp.route("/council/minutes")
 @public
 def published_minutes():
-    district = _district_or_404()
+    district = district_or_404()
     meetings = [m for m in services.meetings(district.id) if m.minutes_published_at]
     return render_template("plans/minutes.html", meetings=meetings,
                            members={m.id: m for m in services.roster(district.id, False)},
@@ -712,7 +706,7 @@ def published_minutes():
 @bp.route("/plans/settings", methods=["GET", "POST"])
 @role_required(*STAFF)
 def settings_page():
-    district = _district_or_404()
+    district = district_or_404()
     settings = services.settings_for(district.id)
     form = SettingsForm(obj=settings if request.method == "GET" else None)
     if request.method == "GET":
@@ -744,7 +738,7 @@ def settings_page():
 @bp.route("/plans/settings/rubric", methods=["POST"])
 @role_required(*STAFF)
 def add_criterion():
-    district = _district_or_404()
+    district = district_or_404()
     form = CriterionForm()
     error, status = _l("입력을 확인하세요."), 422
     if form.validate_on_submit():

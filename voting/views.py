@@ -22,7 +22,7 @@ from core.auth import Role, public, role_required, signed_in
 from core.db import commit, db, utcnow
 from core.errors import DomainError
 from core.security import limiter
-from core.tenancy import SEOUL, current_cycle, current_district
+from core.tenancy import SEOUL, current_cycle, district_or_404
 from voting import bp, results, services
 from voting.ballots import (
     METHODS_BY_TYPE,
@@ -48,17 +48,11 @@ from voting.models import BALLOT_TYPE_LABELS, CHANNEL_LABELS, Channel
 RECEIPTS = "voting_receipts"
 
 
-def _district():
-    district = current_district()
-    if district is None:
-        abort(404)
-    return district
-
 
 def _vote_or_404(vote_id: int, *, for_casting: bool = False):
     load = services.vote_for_casting if for_casting else services.get_vote
     try:
-        return load(_district().id, vote_id)
+        return load(district_or_404().id, vote_id)
     except DomainError:
         abort(404)
 
@@ -80,7 +74,7 @@ def _context(vote, **extra):
 @bp.route("/votes")
 @public
 def vote_list():
-    district = _district()
+    district = district_or_404()
     cycle = current_cycle(district)
     votes = services.votes_of(district.id, cycle.id if cycle else None)
     now = utcnow()
@@ -382,7 +376,7 @@ def api_progress(vote_id: int):
 @bp.route("/organize/votes")
 @role_required(Role.ORGANIZER, Role.FACILITATOR)
 def organize_votes():
-    district = _district()
+    district = district_or_404()
     return render_template("voting/organize.html", votes=services.votes_of(district.id),
                            now=utcnow(), type_labels=BALLOT_TYPE_LABELS,
                            is_organizer=current_user.has_role(district.id, Role.ORGANIZER))
@@ -428,7 +422,7 @@ def _definition(form: VoteForm) -> services.VoteDefinition:
 @bp.route("/organize/votes/<int:vote_id>/edit", methods=["GET", "POST"])
 @role_required(Role.ORGANIZER)
 def edit_vote(vote_id: int | None = None):
-    district = _district()
+    district = district_or_404()
     vote = _vote_or_404(vote_id) if vote_id is not None else None
     cycle = vote.cycle if vote is not None else current_cycle(district)
     form = _vote_form(district, cycle, vote)
@@ -479,7 +473,7 @@ def reset_vote(vote_id: int):
 @role_required(Role.ORGANIZER, Role.FACILITATOR)
 def enter_ballot(vote_id: int):
     vote = _vote_or_404(vote_id)
-    district = _district()
+    district = district_or_404()
     form = EntryForm()
     form.dong.choices = [SelectChoice(0, _l("선택 안 함"))] + [
         SelectChoice(d.id, d.name) for d in district.dongs]
@@ -542,7 +536,7 @@ def review_scores(vote_id: int):
 @bp.route("/organize/roll", methods=["GET", "POST"])
 @role_required(Role.ORGANIZER)
 def voter_roll():
-    district = _district()
+    district = district_or_404()
     form = RollForm()
     form.dong.choices = [SelectChoice(d.id, d.name) for d in district.dongs]
     status = 200
