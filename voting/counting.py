@@ -1,16 +1,16 @@
-"""Stored ballots to the tally engine's arrays, and the combined score.
+"""Stored ballots to the tally engine's profiles, and the combined score.
 
-Pure: callers hand in plain arrays read from the database, so the same functions serve the
+Pure: callers hand in plain data read from the database, so the same functions serve the
 results page, ``flask tally`` and the background job, and tests run them on plain data.
 
-Ballot rows arrive as three aligned arrays (ballot number, item position, value), one entry
-per chosen item, the shape a ``SELECT ... ORDER BY ballot`` over the choices table gives.
-Identical ballots are folded into one row with a count before counting, so a large vote
-becomes a small profile.
+Ballots arrive folded: each distinct ballot once, with how many people cast it (the database
+folds them, ``voting.results.distinct_ballots``), so a vote of a million ballots becomes a
+profile of a few thousand rows before anything is held in memory.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,79 +18,94 @@ import numpy as np
 from voting.ballots import BallotType
 from voting.tally import ApprovalProfile, PointsProfile, RankedProfile, tally
 
+# The engine's encoding per ballot type: ranks from 0 with -1 for unranked; chosen or not;
+# points.
+_DTYPES = {BallotType.RANKED: np.int16, BallotType.POINTS: np.int64}
+
 
 @dataclass(frozen=True)
-class ChoiceRows:
-    """Choices of many ballots: ``ballot[j]`` chose item position ``item[j]`` with ``value[j]``
-    (a rank for ranked ballots, 1 for approval and budget, points for points ballots)."""
+class FoldedBallots:
+    """Distinct ballots, one row per ballot and one column per item in the engine's encoding
+    for the type, and ``counts[i]``, how many people cast row ``i``."""
 
-    ballot: np.ndarray
-    item: np.ndarray
-    value: np.ndarray
+    matrix: np.ndarray
+    counts: np.ndarray
+
+    @property
+    def total(self) -> int:
+        return int(self.counts.sum())
 
     @classmethod
-    def from_tuples(cls, rows: list[tuple[int, int, int]]) -> ChoiceRows:
-        array = np.asarray(rows, dtype=np.int64).reshape(-1, 3)
-        return cls(array[:, 0], array[:, 1], array[:, 2])
+    def of(cls, ballot_type: BallotType, candidates: int,
+           ballots: Iterable[tuple[tuple[int, ...], int]]) -> FoldedBallots:
+        """From ``(row, count)`` pairs, rows in the engine's encoding."""
+        rows, counts = [], []
+        for row, n in ballots:
+            rows.append(row)
+            counts.append(n)
+        dtype = _DTYPES.get(ballot_type, bool)
+        return cls(np.asarray(rows, dtype=dtype).reshape(-1, candidates),
+                   np.asarray(counts, dtype=np.int64))
+
+    @classmethod
+    def from_choices(cls, ballot_type: BallotType, candidates: int,
+                     choices: Iterable[tuple[int, int, int]]) -> FoldedBallots:
+        """From stored choices ``(ballot, item position, value)``: a rank from 1, 1 for
+        chosen, or points."""
+        ballots: dict[int, list[int]] = {}
+        empty = [-1 if ballot_type == BallotType.RANKED else 0] * candidates
+        for ballot, item, value in choices:
+            row = ballots.setdefault(ballot, empty.copy())
+            row[item] = value - 1 if ballot_type == BallotType.RANKED else value
+        folded: dict[tuple[int, ...], int] = {}
+        for row in ballots.values():
+            folded[tuple(row)] = folded.get(tuple(row), 0) + 1
+        return cls.of(ballot_type, candidates, sorted(folded.items()))
 
 
-def ballot_matrix(ballot_type: BallotType, candidates: int, rows: ChoiceRows) -> np.ndarray:
-    """One row per ballot, one column per item, in the engine's encoding for the type."""
-    _, row_of = np.unique(rows.ballot, return_inverse=True)
-    count = int(row_of.max()) + 1 if row_of.size else 0
-    if ballot_type == BallotType.RANKED:
-        matrix = np.full((count, candidates), -1, dtype=np.int16)
-        matrix[row_of, rows.item] = rows.value - 1
-    elif ballot_type == BallotType.POINTS:
-        matrix = np.zeros((count, candidates), dtype=np.int64)
-        matrix[row_of, rows.item] = rows.value
-    else:
-        matrix = np.zeros((count, candidates), dtype=bool)
-        matrix[row_of, rows.item] = True
-    return matrix
-
-
-def build_profile(ballot_type: BallotType, candidates: list[str], rows: ChoiceRows,
+def build_profile(ballot_type: BallotType, candidates: list[str], ballots: FoldedBallots,
                   costs: list[int] | None = None, budget: int | None = None):
-    """The engine's profile for these ballots, identical ballots folded together."""
-    matrix = ballot_matrix(ballot_type, len(candidates), rows)
-    unique, counts = np.unique(matrix, axis=0, return_counts=True)
+    """The engine's profile for these ballots."""
     if ballot_type == BallotType.RANKED:
-        return RankedProfile(candidates, unique, counts)
+        return RankedProfile(candidates, ballots.matrix, ballots.counts)
     if ballot_type == BallotType.POINTS:
-        return PointsProfile(candidates, unique, counts)
-    return ApprovalProfile(candidates, unique, counts, costs=costs, budget=budget)
+        return PointsProfile(candidates, ballots.matrix, ballots.counts)
+    return ApprovalProfile(candidates, ballots.matrix, ballots.counts, costs=costs,
+                           budget=budget)
 
 
-def count(ballot_type: BallotType, method: str, candidates: list[str], rows: ChoiceRows, *,
-          seats: int = 1, costs: list[int] | None = None, budget: int | None = None,
+def count(ballot_type: BallotType, method: str, candidates: list[str], ballots: FoldedBallots,
+          *, seats: int = 1, costs: list[int] | None = None, budget: int | None = None,
           seed: str | None = None) -> dict:
     """The engine's result object for one method (see ``voting.tally.TallyResult.to_dict``).
 
     With no ballots there is nothing to count: no winners and no ranking, stated as such.
     """
-    if rows.ballot.size == 0:
+    if ballots.total == 0:
         return {"method": method, "ballots": 0, "candidates": candidates, "winners": [],
                 "ranking": [], "ties": False, "scores": None, "rounds": None,
                 "tie_break": {}}
     # Budgets stay in won: the engine's MES completion scales its step to the voters' share
     # (``voting.tally.budget.completion_unit``).
-    profile = build_profile(ballot_type, candidates, rows, costs, budget)
+    profile = build_profile(ballot_type, candidates, ballots, costs, budget)
     return tally(profile, method, seats=seats, budget=budget, seed=seed).to_dict()
 
 
-def support(ballot_type: BallotType, candidates: int, rows: ChoiceRows,
+def support(ballot_type: BallotType, candidates: int, ballots: FoldedBallots,
             max_ranks: int) -> np.ndarray:
     """Each item's support, the resident-vote component of the combined score.
 
     Ranked: rank points (1st of up to k ranks earns k, 2nd k-1, ...); approval and budget:
     number of ballots choosing the item; points: points received.
     """
+    matrix = ballots.matrix.astype(np.int64)
     if ballot_type == BallotType.RANKED:
-        weights = np.clip(max_ranks + 1 - rows.value, 0, None)
+        weights = np.where(matrix >= 0, np.clip(max_ranks - matrix, 0, None), 0)
     else:
-        weights = rows.value
-    return np.bincount(rows.item, weights=weights, minlength=candidates).astype(np.float64)
+        weights = matrix
+    if not weights.size:
+        return np.zeros(candidates, dtype=np.float64)
+    return (weights * ballots.counts[:, None]).sum(axis=0).astype(np.float64)
 
 
 def normalise(scores: np.ndarray) -> np.ndarray:

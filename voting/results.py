@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, literal, select
 
 from core.db import db, utcnow
-from core.tenancy import SEOUL
 from forums.services import agenda_ranking, forums_of_district
 from voting.ballots import BallotType
-from voting.counting import ChoiceRows, ballot_matrix, combined, count, support
+from voting.counting import FoldedBallots, combined, count, support
 from voting.models import Ballot, BallotChoice, Channel, Vote, VoteResult
 
 DEFAULT_JOB_THRESHOLD = 50_000
@@ -45,18 +44,68 @@ def ballot_count(vote_id: int) -> int:
         Ballot.vote_id == vote_id)) or 0
 
 
-def _rows(vote: Vote, channels: tuple[str, ...] | None = None) -> ChoiceRows:
-    """Every choice of the vote's ballots as arrays: (ballot, item position, value)."""
-    query = select(BallotChoice.ballot_id, BallotChoice.vote_item_id, BallotChoice.value).where(
-        BallotChoice.vote_id == vote.id)
+def _ballot_signatures(vote: Vote, channels: tuple[str, ...] | None):
+    """One row per ballot of the vote (from ``channels`` only, if given): its choices as
+    text, ``"<vote item id>:<value>"`` in item order joined by commas, so identical ballots
+    have identical text."""
+    choice = BallotChoice.__table__
+    pair = cast(choice.c.vote_item_id, String) + literal(":") + cast(choice.c.value, String)
+    joined = func.aggregate_strings(pair, ",")
+    if db.session.get_bind().dialect.name == "postgresql":
+        per_ballot = select(joined.aggregate_order_by(choice.c.vote_item_id).label("sig")) \
+            .group_by(choice.c.ballot_id)
+    else:
+        # SQLite before 3.44 has no ORDER BY inside an aggregate; as a window function over
+        # the whole ballot, group_concat meets the choices in the window's order.
+        per_ballot = select(choice.c.ballot_id, joined.over(
+            partition_by=choice.c.ballot_id, order_by=choice.c.vote_item_id,
+            rows=(None, None)).label("sig")).distinct()
+    per_ballot = per_ballot.where(choice.c.vote_id == vote.id)
     if channels is not None:
-        query = query.join(Ballot, Ballot.id == BallotChoice.ballot_id).where(
-            Ballot.channel.in_(channels))
-    raw = np.asarray(db.session.execute(query).all(), dtype=np.int64).reshape(-1, 3)
-    item_ids = np.asarray([item.id for item in vote.items], dtype=np.int64)
-    order = np.argsort(item_ids)
-    positions = order[np.searchsorted(item_ids[order], raw[:, 1])] if raw.size else raw[:, 1]
-    return ChoiceRows(raw[:, 0], positions, raw[:, 2])
+        per_ballot = per_ballot.where(choice.c.ballot_id.in_(select(Ballot.id).where(
+            Ballot.vote_id == vote.id, Ballot.channel.in_(channels))))
+    return per_ballot.subquery()
+
+
+def _signature_order(column):
+    # Byte order, the same on both databases whatever the server's locale.
+    return column.collate("C") if db.session.get_bind().dialect.name == "postgresql" else column
+
+
+def distinct_ballots(vote: Vote, *, most_cast_first: bool = False,
+                     channels: tuple[str, ...] | None = None
+                     ) -> Iterator[tuple[tuple[int, ...], int]]:
+    """The vote's distinct ballots with how many people cast each, folded and ordered by the
+    database and read in batches, so the memory used stays flat however many ballots there
+    are. Each ballot is in ``ballot_matrix``'s encoding: ranks from 0 with -1 for unranked,
+    1 for chosen and 0 for not, or points. Ordered by content, or by count and then content:
+    never by anything that tells when or how a ballot was cast."""
+    signatures = _ballot_signatures(vote, channels)
+    people = func.count().label("people")
+    content = _signature_order(signatures.c.sig)
+    query = select(signatures.c.sig, people).group_by(signatures.c.sig).order_by(
+        *((people.desc(), content) if most_cast_first else (content,)))
+    position = {item.id: index for index, item in enumerate(vote.items)}
+    ranked = vote.type == BallotType.RANKED
+    empty = [-1 if ranked else 0] * len(position)
+    for signature, n in db.session.execute(query, execution_options={"yield_per": 5000}):
+        row = empty.copy()
+        for pair in signature.split(","):
+            item, _, value = pair.partition(":")
+            row[position[int(item)]] = int(value) - 1 if ranked else int(value)
+        yield tuple(row), n
+
+
+def distinct_ballot_count(vote: Vote) -> int:
+    """How many rows ``distinct_ballots`` gives."""
+    signatures = _ballot_signatures(vote, None)
+    return db.session.scalar(select(func.count(func.distinct(signatures.c.sig)))) or 0
+
+
+def folded_ballots(vote: Vote, channels: tuple[str, ...] | None = None) -> FoldedBallots:
+    """The vote's ballots (from ``channels`` only, if given) folded for counting."""
+    return FoldedBallots.of(vote.type, len(vote.items),
+                            distinct_ballots(vote, channels=channels))
 
 
 def forum_ranking(vote: Vote) -> dict[int, int]:
@@ -69,11 +118,11 @@ def forum_ranking(vote: Vote) -> dict[int, int]:
     return dict(points)
 
 
-def _forum_component(vote: Vote, kind: BallotType, forum: ChoiceRows, k: int
+def _forum_component(vote: Vote, kind: BallotType, forum: FoldedBallots, k: int
                      ) -> tuple[str, np.ndarray]:
     """The forum component and where it came from: the votes collected at a forum when there
     are any, else the forums' post-poll ranking of the agenda items, else nothing."""
-    if forum.ballot.size:
+    if forum.total:
         return "ballots", support(kind, len(vote.items), forum, k)
     ranking = forum_ranking(vote)
     points = np.asarray([float(ranking.get(item.agenda_item_id, 0)) for item in vote.items])
@@ -85,24 +134,33 @@ def _forum_component(vote: Vote, kind: BallotType, forum: ChoiceRows, k: int
 def approval_rows(vote: Vote) -> tuple[list[int], np.ndarray, np.ndarray]:
     """Every ballot of the vote read as approvals (an item ranked, chosen or given points is
     approved), identical ballots folded: ``(agenda item ids, rows of booleans, counts)``."""
-    matrix = ballot_matrix(BallotType.APPROVAL, len(vote.items), _rows(vote))
-    if not matrix.shape[0]:
-        return [item.agenda_item_id for item in vote.items], matrix, np.zeros(0, dtype=np.int64)
-    unique, counts = np.unique(matrix, axis=0, return_counts=True)
-    return [item.agenda_item_id for item in vote.items], unique, counts
+    ids = [item.agenda_item_id for item in vote.items]
+    folded = folded_ballots(vote)
+    if not folded.total:
+        return ids, np.zeros((0, len(ids)), dtype=bool), np.zeros(0, dtype=np.int64)
+    approved = folded.matrix >= 0 if vote.type == BallotType.RANKED else folded.matrix > 0
+    unique, inverse = np.unique(approved, axis=0, return_inverse=True)
+    counts = np.bincount(inverse.ravel(), weights=folded.counts).astype(np.int64)
+    return ids, unique, counts
+
+
+def _seoul_day(column):
+    """The calendar day in Seoul of a UTC timestamp column, computed by the database (Seoul
+    keeps +9 hours all year)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("Asia/Seoul", column), "YYYY-MM-DD")
+    return func.date(column, "+9 hours")
 
 
 def _turnout(vote: Vote) -> list[dict]:
     """Ballots counted per day (Asia/Seoul), by first cast, with the running total."""
-    days = Counter(
-        cast_at.astimezone(SEOUL).date().isoformat()
-        for cast_at in db.session.scalars(select(Ballot.cast_at).where(Ballot.vote_id == vote.id))
-    )
+    day = _seoul_day(Ballot.cast_at)
     running = 0
     series = []
-    for day in sorted(days):
-        running += days[day]
-        series.append({"date": day, "ballots": days[day], "cumulative": running})
+    for date, n in db.session.execute(select(day, func.count()).where(
+            Ballot.vote_id == vote.id).group_by(day).order_by(day)):
+        running += n
+        series.append({"date": date, "ballots": n, "cumulative": running})
     return series
 
 
@@ -132,22 +190,30 @@ def compute_result(vote_id: int, progress: Callable[[int], None] | None = None) 
     kind = vote.type
     candidates = [str(item.agenda_item_id) for item in vote.items]
     costs = [int(item.cost or 0) for item in vote.items]
-    rows = _rows(vote)
+    channels = dict(db.session.execute(
+        select(Ballot.channel, func.count()).where(Ballot.vote_id == vote.id)
+        .group_by(Ballot.channel)).all())
+    ballots = folded_ballots(vote)
     report(30)
     options = {"seats": vote.seats, "seed": vote.tie_seed}
     if kind == BallotType.BUDGET:
         options.update(costs=costs, budget=vote.budget_limit)
-    main = count(kind, vote.method, candidates, rows, **options)
+    main = count(kind, vote.method, candidates, ballots, **options)
     report(60)
     comparison = []
     for method in vote.methods[1:]:
-        other = count(kind, method, candidates, rows, **options)
+        other = count(kind, method, candidates, ballots, **options)
         comparison.append({"method": method, "winners": other["winners"],
                            "ranking": other["ranking"], "ties": other["ties"]})
     report(75)
     k = vote.max_choices or len(candidates)
-    resident = _rows(vote, RESIDENT_CHANNELS)
-    forum_source, forum = _forum_component(vote, kind, _rows(vote, (Channel.FORUM.value,)), k)
+    # Most votes have no forum ballots: then the residents' ballots are all the ballots, and
+    # need not be folded again.
+    at_forum = channels.get(Channel.FORUM.value, 0)
+    resident = folded_ballots(vote, RESIDENT_CHANNELS) if at_forum else ballots
+    forum = folded_ballots(vote, (Channel.FORUM.value,)) if at_forum else FoldedBallots.of(
+        kind, len(candidates), [])
+    forum_source, forum = _forum_component(vote, kind, forum, k)
     components = {
         "vote": support(kind, len(candidates), resident, k),
         "forum": forum,
@@ -156,9 +222,6 @@ def compute_result(vote_id: int, progress: Callable[[int], None] | None = None) 
     weights = {"vote": vote.weight_vote, "forum": vote.weight_forum,
                "review": vote.weight_review}
     scored = combined(components, weights)
-    channels = dict(db.session.execute(
-        select(Ballot.channel, func.count()).where(Ballot.vote_id == vote.id)
-        .group_by(Ballot.channel)).all())
     report(90)
     result = {
         **main,

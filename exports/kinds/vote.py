@@ -7,8 +7,9 @@ time, no channel, no demographics, so no choice can be traced to a voter.
 """
 
 import json
+import shutil
+import tempfile
 
-import numpy as np
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -20,10 +21,9 @@ from exports.registry import ExportContext, Kind, register, register_scope
 from exports.tables import Column, ColumnType, Table
 from voting import services as vote_services
 from voting.ballots import BallotType
-from voting.counting import ballot_matrix
 from voting.forms import METHOD_LABELS
 from voting.models import Vote
-from voting.results import _rows, compute_result
+from voting.results import compute_result, distinct_ballot_count, distinct_ballots
 from voting.tally.ties import Lot
 
 T = ColumnType
@@ -56,16 +56,6 @@ register_scope("vote", votes_of)
 
 def _candidates(vote: Vote) -> list[str]:
     return [str(item.agenda_item_id) for item in vote.items]
-
-
-def _distinct(vote: Vote) -> tuple[list[list[int]], list[int]]:
-    """The vote's distinct ballots as stored (ranks from 0 with -1 for unranked, approvals,
-    or points) and how many of each, in the order of their content."""
-    matrix = ballot_matrix(vote.type, len(vote.items), _rows(vote))
-    if matrix.shape[0] == 0:
-        return [], []
-    unique, counts = np.unique(matrix, axis=0, return_counts=True)
-    return unique.tolist(), counts.tolist()
 
 
 VOTE_COLUMNS = [
@@ -101,16 +91,9 @@ def ballot_tables(ctx: ExportContext) -> list[Table]:
     columns = [Column("count", "같은 투표지 수", T.INTEGER)] + [
         Column(f"item_{item.agenda_item_id}", f"{item.title} ({value_header})", T.INTEGER)
         for item in vote.items]
-    state = {}
-
-    def distinct():
-        if "distinct" not in state:
-            state["distinct"] = _distinct(vote)
-        return state["distinct"]
 
     def rows():
-        # Distinct ballots in the order of their content: nothing about when they were cast.
-        for row, count in zip(*distinct(), strict=True):
+        for row, count in distinct_ballots(vote):
             if vote.type == BallotType.RANKED:
                 values = [rank + 1 if rank >= 0 else None for rank in row]
             elif vote.type == BallotType.POINTS:
@@ -120,7 +103,8 @@ def ballot_tables(ctx: ExportContext) -> list[Table]:
             yield (count, *values)
 
     return [*_definition_tables(vote),
-            Table("ballots", "투표지 (익명)", columns, rows, lambda: len(distinct()[1]))]
+            Table("ballots", "투표지 (익명)", columns, rows,
+                  lambda: distinct_ballot_count(vote))]
 
 
 RESULT_COLUMNS = [
@@ -175,49 +159,58 @@ def result_tables(ctx: ExportContext) -> list[Table]:
     ]
 
 
+def _spooled():
+    # The body is written first and the header, which counts it, after: a temporary file
+    # holds the body meanwhile, so a million ballots never sit in memory.
+    return tempfile.TemporaryFile(prefix="madang-export-")
+
+
 def write_preflib(ctx: ExportContext, out, progress=None) -> str:
-    """Ranked ballots as PrefLib. Alternatives are numbered so that the published lot over
-    the numbers draws them in the same order as over the agenda ids: a re-count with the
-    vote's seed breaks every tie exactly as the platform did."""
+    """Ranked ballots as PrefLib, most common order first. Alternatives are numbered so that
+    the published lot over the numbers draws them in the same order as over the agenda ids:
+    a re-count with the vote's seed breaks every tie exactly as the platform did."""
     vote = _vote(ctx)
     if vote.type != BallotType.RANKED:
         raise DomainError(_l("PrefLib 형식은 순위 투표만 내보낼 수 있습니다. "
                              "이 투표는 Pabulib 형식으로 내보내세요."), status=400)
-    matrix, counts = _distinct(vote)
     m = len(vote.items)
     platform = Lot(vote.tie_seed, _candidates(vote)).priority
     numbers = Lot(vote.tie_seed, [str(k) for k in range(1, m + 1)]).priority
     number_at_priority = {int(p): k + 1 for k, p in enumerate(numbers)}
     number_of = [number_at_priority[int(platform[i])] for i in range(m)]
-    strict = all(len({r for r in row if r >= 0}) == sum(1 for r in row if r >= 0)
-                 for row in matrix)
-    complete = all(min(row) >= 0 for row in matrix)
-    kind = "soi" if strict else ("toc" if complete else "toi")
-    lines = [f"# FILE NAME: madang-vote-{vote.id}.{kind}", f"# TITLE: {vote.title}",
-             f"# DATA TYPE: {kind}", "# MODIFICATION TYPE: original",
-             f"# RECOUNT: python -m voting.tally FILE --method {vote.method} "
-             f"--seats {vote.seats} --seed {vote.tie_seed}",
-             f"# NUMBER ALTERNATIVES: {m}"]
-    for i, item in sorted(enumerate(vote.items), key=lambda pair: number_of[pair[0]]):
-        lines.append(f"# ALTERNATIVE NAME {number_of[i]}: {item.title} "
-                     f"(agenda {item.agenda_item_id})")
-    lines += [f"# NUMBER VOTERS: {sum(counts)}", f"# NUMBER UNIQUE ORDERS: {len(counts)}"]
-    orders = []
-    for row, count in zip(matrix, counts, strict=True):
-        tiers: dict[int, list[int]] = {}
-        for i, rank in enumerate(row):
-            if rank >= 0:
-                tiers.setdefault(rank, []).append(number_of[i])
-        parts = []
-        for rank in sorted(tiers):
-            members = sorted(tiers[rank])
-            parts.append(str(members[0]) if len(members) == 1
-                         else "{" + ",".join(map(str, members)) + "}")
-        orders.append((-count, ",".join(parts)))
-    lines += [f"{-negative}: {order}" for negative, order in sorted(orders)]
-    out.write(("\n".join(lines) + "\n").encode())
-    if progress is not None:
-        progress(len(orders))
+    voters = orders = 0
+    strict = complete = True
+    with _spooled() as body:
+        for row, count in distinct_ballots(vote, most_cast_first=True):
+            tiers: dict[int, list[int]] = {}
+            for i, rank in enumerate(row):
+                if rank >= 0:
+                    tiers.setdefault(rank, []).append(number_of[i])
+            strict = strict and all(len(members) == 1 for members in tiers.values())
+            complete = complete and min(row) >= 0
+            parts = []
+            for rank in sorted(tiers):
+                members = sorted(tiers[rank])
+                parts.append(str(members[0]) if len(members) == 1
+                             else "{" + ",".join(map(str, members)) + "}")
+            body.write(f"{count}: {','.join(parts)}\n".encode())
+            voters += count
+            orders += 1
+            if progress is not None:
+                progress(1)
+        kind = "soi" if strict else ("toc" if complete else "toi")
+        lines = [f"# FILE NAME: madang-vote-{vote.id}.{kind}", f"# TITLE: {vote.title}",
+                 f"# DATA TYPE: {kind}", "# MODIFICATION TYPE: original",
+                 f"# RECOUNT: python -m voting.tally FILE --method {vote.method} "
+                 f"--seats {vote.seats} --seed {vote.tie_seed}",
+                 f"# NUMBER ALTERNATIVES: {m}"]
+        for i, item in sorted(enumerate(vote.items), key=lambda pair: number_of[pair[0]]):
+            lines.append(f"# ALTERNATIVE NAME {number_of[i]}: {item.title} "
+                         f"(agenda {item.agenda_item_id})")
+        lines += [f"# NUMBER VOTERS: {voters}", f"# NUMBER UNIQUE ORDERS: {orders}"]
+        out.write(("\n".join(lines) + "\n").encode())
+        body.seek(0)
+        shutil.copyfileobj(body, out)
     return kind
 
 
@@ -228,37 +221,38 @@ def write_pabulib(ctx: ExportContext, out, progress=None) -> str:
     if vote.type == BallotType.RANKED:
         raise DomainError(_l("Pabulib 형식은 찬반·예산·점수 투표를 내보냅니다. "
                              "순위 투표는 PrefLib 형식으로 내보내세요."), status=400)
-    matrix, counts = _distinct(vote)
     ids = _candidates(vote)
     costs = [int(item.cost or 0) for item in vote.items]
     budget = vote.budget_limit if vote.budget_limit else sum(costs)
     vote_type = "cumulative" if vote.type == BallotType.POINTS else "approval"
-    voters = sum(counts)
-    meta = [("description", vote.title), ("country", "South Korea"), ("unit", "madang"),
-            ("instance", str(vote.id)), ("num_projects", str(len(ids))),
-            ("num_votes", str(voters)), ("budget", str(budget)), ("vote_type", vote_type),
-            ("rule", vote.method), ("currency", "KRW"), ("seed", vote.tie_seed),
-            ("comment", f"python -m voting.tally FILE --method {vote.method} "
-                        f"--seats {vote.seats} --seed {vote.tie_seed}")]
-    lines = ["META", "key;value", *[f"{key};{value}" for key, value in meta],
-             "PROJECTS", "project_id;cost;name"]
-    lines += [f"{pid};{cost};{item.title.replace(';', ',')}"
-              for pid, cost, item in zip(ids, costs, vote.items, strict=True)]
-    lines += ["VOTES", "voter_id;vote" + (";points" if vote_type == "cumulative" else "")]
-    out.write(("\n".join(lines) + "\n").encode())
     voter = 0
-    for row, count in zip(matrix, counts, strict=True):
-        chosen = [i for i, value in enumerate(row) if value]
-        text = ",".join(ids[i] for i in chosen)
-        if vote_type == "cumulative":
-            text += ";" + ",".join(str(row[i]) for i in chosen)
-        chunk = []
-        for _ in range(count):
-            voter += 1
-            chunk.append(f"{voter};{text}\n")
-        out.write("".join(chunk).encode())
-        if progress is not None:
-            progress(count)
+    with _spooled() as body:
+        for row, count in distinct_ballots(vote):
+            chosen = [i for i, value in enumerate(row) if value]
+            text = ",".join(ids[i] for i in chosen)
+            if vote_type == "cumulative":
+                text += ";" + ",".join(str(row[i]) for i in chosen)
+            chunk = []
+            for _ in range(count):
+                voter += 1
+                chunk.append(f"{voter};{text}\n")
+            body.write("".join(chunk).encode())
+            if progress is not None:
+                progress(count)
+        meta = [("description", vote.title), ("country", "South Korea"), ("unit", "madang"),
+                ("instance", str(vote.id)), ("num_projects", str(len(ids))),
+                ("num_votes", str(voter)), ("budget", str(budget)), ("vote_type", vote_type),
+                ("rule", vote.method), ("currency", "KRW"), ("seed", vote.tie_seed),
+                ("comment", f"python -m voting.tally FILE --method {vote.method} "
+                            f"--seats {vote.seats} --seed {vote.tie_seed}")]
+        lines = ["META", "key;value", *[f"{key};{value}" for key, value in meta],
+                 "PROJECTS", "project_id;cost;name"]
+        lines += [f"{pid};{cost};{item.title.replace(';', ',')}"
+                  for pid, cost, item in zip(ids, costs, vote.items, strict=True)]
+        lines += ["VOTES", "voter_id;vote" + (";points" if vote_type == "cumulative" else "")]
+        out.write(("\n".join(lines) + "\n").encode())
+        body.seek(0)
+        shutil.copyfileobj(body, out)
     return "pb"
 
 

@@ -99,3 +99,27 @@ def test_wrong_research_format_for_the_ballot_type_is_refused(demo):
     ranked = next(v for v in _counted_votes(demo) if v.type == BallotType.RANKED)
     with pytest.raises(DomainError, match="PrefLib"):
         export_bytes("ballots", "pabulib", demo.district.id, ranked.id)
+
+
+def test_the_database_folds_ballots_exactly_as_each_ballot_reads(demo):
+    """``distinct_ballots`` (folded by the database, streamed) gives each ballot as its stored
+    choices say, with how many people cast it, for every ballot type."""
+    from voting.counting import FoldedBallots
+    from voting.models import BallotChoice
+    from voting.results import distinct_ballot_count, distinct_ballots
+
+    votes = _counted_votes(demo)
+    assert len({v.type for v in votes}) == 4
+    for vote in votes:
+        position = {item.id: index for index, item in enumerate(vote.items)}
+        stored = db.session.execute(select(BallotChoice.ballot_id, BallotChoice.vote_item_id,
+                                           BallotChoice.value)
+                                    .where(BallotChoice.vote_id == vote.id)).all()
+        expected = FoldedBallots.from_choices(vote.type, len(position), [
+            (ballot, position[item], value) for ballot, item, value in stored])
+        folded = list(distinct_ballots(vote))
+        assert dict(folded) == {tuple(int(v) for v in row): int(n) for row, n in
+                                zip(expected.matrix, expected.counts, strict=True)}
+        assert len(folded) == len(expected.counts) == distinct_ballot_count(vote) >= 2
+        by_count = [n for _, n in distinct_ballots(vote, most_cast_first=True)]
+        assert by_count == sorted(by_count, reverse=True) and sum(by_count) == expected.total

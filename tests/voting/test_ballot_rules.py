@@ -20,7 +20,7 @@ from voting.ballots import (
     validate,
     voter_key,
 )
-from voting.counting import ChoiceRows, combined, count, support
+from voting.counting import FoldedBallots, combined, count, support
 
 ITEMS = (11, 12, 13, 14, 15)
 RANKED = BallotRules(BallotType.RANKED, ITEMS, max_choices=3)
@@ -120,16 +120,19 @@ def test_identity_rule_and_receipts():
 
 def test_counting_from_rows_matches_the_ballots():
     # three ballots: A>B, A>C, B
-    rows = ChoiceRows.from_tuples([(1, 0, 1), (1, 1, 2), (2, 0, 1), (2, 2, 2), (3, 1, 1)])
+    rows = FoldedBallots.from_choices(BallotType.RANKED, 3, [
+        (1, 0, 1), (1, 1, 2), (2, 0, 1), (2, 2, 2), (3, 1, 1)])
     result = count(BallotType.RANKED, "borda", ["a", "b", "c"], rows)
     assert result["ballots"] == 3 and result["winners"] == ["a"]
     assert support(BallotType.RANKED, 3, rows, max_ranks=2).tolist() == [4.0, 3.0, 1.0]
-    empty = count(BallotType.APPROVAL, "approval", ["a"], ChoiceRows.from_tuples([]))
+    empty = count(BallotType.APPROVAL, "approval", ["a"],
+                  FoldedBallots.from_choices(BallotType.APPROVAL, 1, []))
     assert empty["ballots"] == 0 and empty["winners"] == []
 
 
 def test_budget_rows_count_with_costs():
-    rows = ChoiceRows.from_tuples([(1, 0, 1), (2, 0, 1), (2, 1, 1), (3, 1, 1), (3, 2, 1)])
+    rows = FoldedBallots.from_choices(BallotType.BUDGET, 3, [
+        (1, 0, 1), (2, 0, 1), (2, 1, 1), (3, 1, 1), (3, 2, 1)])
     result = count(BallotType.BUDGET, "greedy", ["a", "b", "c"], rows, costs=[60, 50, 30],
                    budget=100)
     assert result["winners"] == ["b", "c"] or result["winners"] == ["a", "c"]

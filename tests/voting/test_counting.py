@@ -1,17 +1,17 @@
 """Budget ballots are counted in won: MES gives the engine's own outcome, not a coarser one."""
 
 from voting.ballots import BallotType
-from voting.counting import ChoiceRows, build_profile, count
+from voting.counting import FoldedBallots, build_profile, count
 from voting.tally import tally
 
 COSTS = [6_000_000, 20_000_000, 14_000_000, 17_000_000, 19_000_000, 40_000_000, 15_000_000]
 BUDGET = 60_000_000
 
 
-def _rows() -> ChoiceRows:
+def _rows() -> FoldedBallots:
     ballots = [[0, 3], [0, 6], [3, 6], [2, 3], [0, 2, 6], [1, 4], [5], [3], [0, 3, 6], [2]]
-    return ChoiceRows.from_tuples([(n, item, 1) for n, chosen in enumerate(ballots)
-                                   for item in chosen])
+    return FoldedBallots.from_choices(BallotType.BUDGET, len(COSTS), [
+        (n, item, 1) for n, chosen in enumerate(ballots) for item in chosen])
 
 
 def test_mes_in_won_matches_the_engine_and_stays_within_budget():
