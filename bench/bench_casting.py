@@ -229,7 +229,7 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def server_pids(gunicorn: int) -> list[int]:
+def server_pids(gunicorn: int) -> tuple[list[int], list[int]]:
     """The gunicorn master and workers, and the PostgreSQL backends serving this database."""
     pids = [gunicorn]
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -240,16 +240,19 @@ def server_pids(gunicorn: int) -> list[int]:
             continue
     backends = _administer("SELECT array_agg(pid) FROM pg_stat_activity WHERE datname = %s",
                            DATABASE_URL.rsplit("/", 1)[1])[0]
-    return pids + list(backends or [])
+    return pids, list(backends or [])
 
 
-def measured(gunicorn: int, phase) -> tuple[float, list[float], list[int], float]:
-    """Run a phase; also the server-side CPU (app and database) it took, per request."""
-    before = _cpu_seconds(server_pids(gunicorn))
+def measured(gunicorn: int, phase) -> tuple[float, list[float], list[int], float, float]:
+    """Run a phase; also the server-side CPU it took per request: all of it (app and
+    database), and the database's share."""
+    app_before, database_before = (_cpu_seconds(pids) for pids in server_pids(gunicorn))
     rate, latencies, failures = phase()
     # Backends opened during the phase count from zero, so read the set again afterwards.
-    used = _cpu_seconds(server_pids(gunicorn)) - before
-    return rate, latencies, failures, used / max(len(latencies), 1)
+    app, database = (_cpu_seconds(pids) for pids in server_pids(gunicorn))
+    requests = max(len(latencies), 1)
+    return (rate, latencies, failures, (app - app_before + database - database_before) / requests,
+            (database - database_before) / requests)
 
 
 def failed(statuses: list[int]) -> str:
@@ -300,9 +303,9 @@ def main() -> int:
             for n in range(MAX_REQUESTS_PER_VOTER)] for index, client in enumerate(clients)]
 
         began, client_cpu = time.perf_counter(), time.process_time()
-        health_rate, health_lat, health_failed, health_cpu = measured(
+        health_rate, health_lat, health_failed, health_cpu, _ = measured(
             server.pid, lambda: run_phase(port, health, {200}))
-        cast_rate, cast_lat, cast_failed, cast_cpu = measured(
+        cast_rate, cast_lat, cast_failed, cast_cpu, cast_database_cpu = measured(
             server.pid, lambda: run_phase(port, casts, {200, 201}))
         client_cpu = (time.process_time() - client_cpu) / (time.perf_counter() - began)
     finally:
@@ -317,7 +320,8 @@ def main() -> int:
     if created:
         _administer(f'DROP DATABASE "{DATABASE_URL.rsplit("/", 1)[1]}" WITH (FORCE)')
     print(f"casting: {cast_rate:.0f} ballots/s sustained, p95 {p95(cast_lat):.0f} ms, "
-          f"server CPU {cast_cpu * 1000:.1f} ms/ballot ({len(cast_lat)} casts, "
+          f"server CPU {cast_cpu * 1000:.1f} ms/ballot of which PostgreSQL "
+          f"{cast_database_cpu * 1000:.1f} ms ({len(cast_lat)} casts, "
           f"{failed(cast_failed)}, {stored} ballots stored for {VOTERS} voters); "
           f"/healthz: {health_rate:.0f} req/s, p95 {p95(health_lat):.0f} ms, server CPU "
           f"{health_cpu * 1000:.1f} ms/req ({failed(health_failed)}); casting/healthz "

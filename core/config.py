@@ -26,11 +26,11 @@ def from_environment(instance_path: str) -> dict:
             secret_key = secrets.token_hex(32)
             key_file.write_text(secret_key)
             key_file.chmod(0o600)
+    database_url = _database_url(os.environ.get("DATABASE_URL") or f"sqlite:///{sqlite_path}")
     return {
         "SECRET_KEY": secret_key,
-        "SQLALCHEMY_DATABASE_URI": _database_url(
-            os.environ.get("DATABASE_URL") or f"sqlite:///{sqlite_path}"
-        ),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "console"),
@@ -48,6 +48,21 @@ def from_environment(instance_path: str) -> dict:
     }
 
 
+def _engine_options(database_url: str) -> dict:
+    # Pre-ping finds connections the server closed (a restart, an idle timeout) before a
+    # request uses them.
+    options = {"pool_pre_ping": _bool("DATABASE_PRE_PING", True)}
+    if database_url.startswith("postgresql"):
+        # A gunicorn worker serves many requests at once on its threads. Past the pool, each
+        # would open a connection of its own and close it after the request: a new PostgreSQL
+        # backend per request, which costs more than the request. Threads beyond the pool
+        # wait for a connection instead (PostgreSQL does best with a few busy connections);
+        # workers x pool size must stay under the server's max_connections.
+        options.update(pool_size=int(os.environ.get("DATABASE_POOL_SIZE", "10")),
+                       max_overflow=int(os.environ.get("DATABASE_MAX_OVERFLOW", "0")))
+    return options
+
+
 def _database_url(url: str) -> str:
     # Managed PostgreSQL services hand out postgres:// URLs; SQLAlchemy needs the psycopg 3 driver.
     for prefix in ("postgres://", "postgresql://"):
@@ -57,7 +72,6 @@ def _database_url(url: str) -> str:
 
 
 DEFAULTS = {
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,

@@ -1,0 +1,38 @@
+"""Configuration from the environment: the database pool a gunicorn worker runs on."""
+
+import threading
+
+from sqlalchemy import text
+
+from tests.conftest import require_service
+
+
+def test_a_burst_beyond_the_pool_waits_for_pooled_connections(monkeypatch, tmp_path):
+    """Threads past the pool size wait for a pooled connection instead of each opening (and
+    closing) a PostgreSQL connection of its own for one request."""
+    url = require_service("TEST_DATABASE_URL", "PostgreSQL")
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "3")
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    from app import create_app
+    from core.db import db
+
+    app = create_app()
+    backends, start = [], threading.Barrier(12)
+
+    def request_like():
+        start.wait()
+        for _ in range(5):
+            with app.app_context():
+                backends.append(db.session.execute(text(
+                    "SELECT pg_backend_pid() FROM pg_sleep(0.01)")).scalar())
+
+    threads = [threading.Thread(target=request_like) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with app.app_context():
+        db.engine.dispose()
+    assert len(backends) == 60
+    assert len(set(backends)) <= 3
