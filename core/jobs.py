@@ -58,10 +58,11 @@ def _enqueue_rq(redis_url: str, path: str, ids: tuple, job_id: str | None) -> No
 
 
 def rq_queue(redis_url: str):
-    from redis import Redis
     from rq import Queue
 
-    return Queue(QUEUE_NAME, connection=Redis.from_url(redis_url))
+    from core.connections import redis_client
+
+    return Queue(QUEUE_NAME, connection=redis_client(redis_url))
 
 
 def work(app, burst: bool = False) -> None:

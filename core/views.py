@@ -61,10 +61,10 @@ def _check_redis() -> str:
     url = current_app.config.get("REDIS_URL")
     if not url:
         return "not configured"
-    from redis import Redis
+    from core.connections import redis_client
 
     try:
-        Redis.from_url(url, socket_timeout=2).ping()
+        redis_client(url).ping()
         return "ok"
     except Exception:
         current_app.logger.exception("health check: redis")
