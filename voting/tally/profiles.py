@@ -71,8 +71,40 @@ def _digest(*parts: object) -> str:
     return digest.hexdigest()
 
 
+def _matrix(name: str, values, ids: tuple[str, ...], *, dtype=None,
+            integers: bool = False) -> np.ndarray:
+    """Ballot rows as a matrix with one column per candidate."""
+    matrix = np.asarray(values, dtype=dtype)
+    if matrix.ndim != 2 or matrix.shape[1] != len(ids):
+        raise ProfileError(f"{name} must be a matrix with {len(ids)} columns")
+    if integers and not np.issubdtype(matrix.dtype, np.integer):
+        raise ProfileError(f"{name} must be integers")
+    return matrix
+
+
+class _Ballots:
+    """What every profile holds besides its ballot matrix: candidates, how many voters cast
+    each row, and the optional costs and budget."""
+
+    counts: np.ndarray
+
+    def _keep(self, ids: tuple[str, ...], name: str, matrix: np.ndarray, counts,
+              costs, budget) -> None:
+        # The profiles are frozen dataclasses with their own constructors.
+        object.__setattr__(self, "candidates", ids)
+        object.__setattr__(self, name, matrix)
+        object.__setattr__(self, "counts", _counts(counts, matrix.shape[0]))
+        object.__setattr__(self, "costs", _budget_fields(ids, costs, budget))
+        object.__setattr__(self, "budget", budget)
+
+    @property
+    def voters(self) -> int:
+        """Number of voters (sum of the ballot multiplicities)."""
+        return int(self.counts.sum())
+
+
 @dataclass(frozen=True, eq=False)
-class RankedProfile:
+class RankedProfile(_Ballots):
     """Ranked ballots as a rank matrix.
 
     ``ranks[i, c]`` is the position of candidate ``c`` on ballot row ``i``: 0 is the top, equal
@@ -102,11 +134,7 @@ class RankedProfile:
         budget: int | None = None,
     ) -> None:
         ids = _candidates(candidates)
-        matrix = np.asarray(ranks)
-        if matrix.ndim != 2 or matrix.shape[1] != len(ids):
-            raise ProfileError(f"ranks must be a matrix with {len(ids)} columns")
-        if not np.issubdtype(matrix.dtype, np.integer):
-            raise ProfileError("ranks must be integers")
+        matrix = _matrix("ranks", ranks, ids, integers=True)
         m = len(ids)
         if matrix.size and int(matrix.max()) >= m:
             raise ProfileError(f"a rank must be below the number of candidates ({m})")
@@ -116,11 +144,7 @@ class RankedProfile:
             normalised = matrix.astype(dtype, copy=False)
         else:
             normalised = np.where(matrix < 0, m, matrix).astype(dtype, copy=False)
-        object.__setattr__(self, "candidates", ids)
-        object.__setattr__(self, "ranks", normalised)
-        object.__setattr__(self, "counts", _counts(counts, matrix.shape[0]))
-        object.__setattr__(self, "costs", _budget_fields(ids, costs, budget))
-        object.__setattr__(self, "budget", budget)
+        self._keep(ids, "ranks", normalised, counts, costs, budget)
         object.__setattr__(self, "_strict", None)
         object.__setattr__(self, "_orders", None)
         object.__setattr__(self, "_columns", None)
@@ -149,11 +173,6 @@ class RankedProfile:
                         raise ProfileError(f"candidate {candidate!r} is ranked twice")
                     ranks[row, index[candidate]] = position
         return cls(candidates, ranks, counts)
-
-    @property
-    def voters(self) -> int:
-        """Number of voters (sum of the ballot multiplicities)."""
-        return int(self.counts.sum())
 
     @property
     def unranked(self) -> int:
@@ -241,7 +260,7 @@ class RankedProfile:
 
 
 @dataclass(frozen=True, eq=False)
-class ApprovalProfile:
+class ApprovalProfile(_Ballots):
     """Approval ballots: ``approvals[i, c]`` is True when ballot row ``i`` approves ``c``.
 
     ``costs`` (one per project) and ``budget`` are needed by the budgeting methods.
@@ -262,19 +281,8 @@ class ApprovalProfile:
         budget: int | None = None,
     ) -> None:
         ids = _candidates(candidates)
-        matrix = np.asarray(approvals, dtype=bool)
-        if matrix.ndim != 2 or matrix.shape[1] != len(ids):
-            raise ProfileError(f"approvals must be a matrix with {len(ids)} columns")
-        object.__setattr__(self, "candidates", ids)
-        object.__setattr__(self, "approvals", matrix)
-        object.__setattr__(self, "counts", _counts(counts, matrix.shape[0]))
-        object.__setattr__(self, "costs", _budget_fields(ids, costs, budget))
-        object.__setattr__(self, "budget", budget)
-
-    @property
-    def voters(self) -> int:
-        """Number of voters (sum of the ballot multiplicities)."""
-        return int(self.counts.sum())
+        self._keep(ids, "approvals", _matrix("approvals", approvals, ids, dtype=bool), counts,
+                   costs, budget)
 
     def digest(self) -> str:
         """Fingerprint of the ballots, the default seed for the published lot."""
@@ -282,7 +290,7 @@ class ApprovalProfile:
 
 
 @dataclass(frozen=True, eq=False)
-class PointsProfile:
+class PointsProfile(_Ballots):
     """Points ballots (cumulative or scoring votes): ``points[i, c]`` points from row ``i``."""
 
     candidates: tuple[str, ...]
@@ -300,21 +308,8 @@ class PointsProfile:
         budget: int | None = None,
     ) -> None:
         ids = _candidates(candidates)
-        matrix = np.asarray(points)
-        if matrix.ndim != 2 or matrix.shape[1] != len(ids):
-            raise ProfileError(f"points must be a matrix with {len(ids)} columns")
-        if not np.issubdtype(matrix.dtype, np.integer):
-            raise ProfileError("points must be integers")
-        object.__setattr__(self, "candidates", ids)
-        object.__setattr__(self, "points", matrix.astype(np.int64, copy=False))
-        object.__setattr__(self, "counts", _counts(counts, matrix.shape[0]))
-        object.__setattr__(self, "costs", _budget_fields(ids, costs, budget))
-        object.__setattr__(self, "budget", budget)
-
-    @property
-    def voters(self) -> int:
-        """Number of voters (sum of the ballot multiplicities)."""
-        return int(self.counts.sum())
+        matrix = _matrix("points", points, ids, integers=True)
+        self._keep(ids, "points", matrix.astype(np.int64, copy=False), counts, costs, budget)
 
     def digest(self) -> str:
         """Fingerprint of the ballots, the default seed for the published lot."""
