@@ -5,7 +5,9 @@ Services only flush; the request (or CLI command, or job) commits once through
 (jobs, realtime messages, mail).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from flask_migrate import Migrate
@@ -111,4 +113,30 @@ def _configure_sqlite(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        # In WAL mode a transaction that has read cannot start writing once another writer
+        # has committed since: SQLite refuses at once, whatever the busy timeout. A request
+        # that may change data therefore takes the write lock when its transaction begins and
+        # waits its turn; pages that only read keep deferred transactions and never wait.
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
+
+
+_BACKGROUND = ContextVar("madang_background", default=False)
+
+
+@contextmanager
+def background() -> Iterator[None]:
+    """Work run inside a request but not part of it (a job run inline in embedded mode):
+    its transactions are its own, and it may write progress on other connections while a
+    long read is open, so it must not hold the write lock from the start."""
+    token = _BACKGROUND.set(True)
+    try:
+        yield
+    finally:
+        _BACKGROUND.reset(token)
+
+
+def _may_write() -> bool:
+    from flask import has_request_context, request
+
+    return (has_request_context() and not _BACKGROUND.get()
+            and request.method not in ("GET", "HEAD", "OPTIONS"))

@@ -9,7 +9,7 @@ import logging
 
 from flask import current_app
 
-from core.db import after_commit, db
+from core.db import after_commit, background, db
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def enqueue(fn, *ids, job_id: str | None = None) -> None:
         app = current_app._get_current_object()
 
         def run_inline():
-            with app.app_context():
+            with app.app_context(), background():
                 run_job(path, *ids)
 
         after_commit(run_inline)
