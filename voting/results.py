@@ -77,9 +77,9 @@ def distinct_ballots(vote: Vote, *, most_cast_first: bool = False,
                      ) -> Iterator[tuple[tuple[int, ...], int]]:
     """The vote's distinct ballots with how many people cast each, folded and ordered by the
     database and read in batches, so the memory used stays flat however many ballots there
-    are. Each ballot is in ``ballot_matrix``'s encoding: ranks from 0 with -1 for unranked,
-    1 for chosen and 0 for not, or points. Ordered by content, or by count and then content:
-    never by anything that tells when or how a ballot was cast."""
+    are. Each ballot is in the engine's encoding (``FoldedBallots``): ranks from 0 with -1
+    for unranked, 1 for chosen and 0 for not, or points. Ordered by content, or by count and
+    then content: never by anything that tells when or how a ballot was cast."""
     signatures = _ballot_signatures(vote, channels)
     people = func.count().label("people")
     content = _signature_order(signatures.c.sig)

@@ -111,8 +111,9 @@ def _dialect() -> str:
 
 
 def _run(statement, parameters=None):
-    """A Core statement on the session's connection, in its transaction: the hot casting path
-    skips the ORM's statement handling, which costs more than the statements themselves."""
+    """A Core statement on the session's connection, in its transaction. The casting path's
+    statements load no objects, so they skip the ORM's execution layer (about a tenth of a
+    cast's CPU time, measured single-threaded)."""
     return db.session.connection().execute(statement, parameters)
 
 
