@@ -45,9 +45,12 @@ class ForumForm(FlaskForm):
                           choices=[SelectChoice(s.value, SEATING_LABELS[s]) for s in Seating])
 
 
-class TopicForm(FlaskForm):
+class TopicEditForm(FlaskForm):
     title = StringField(_l("주제"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("설명"), validators=[Optional(), Length(max=2000)])
+
+
+class TopicForm(TopicEditForm):
     agenda_item = SelectField(_l("다루는 의제 (선택)"), choices=[], validate_choice=False)
 
 
@@ -56,9 +59,9 @@ class AgendaRankingForm(FlaskForm):
                        default=_l("우선 실행해야 할 의제의 순위를 매겨 주세요."))
 
 
-class QuestionForm(FlaskForm):
-    kind = SelectField(_l("질문 유형"),
-                       choices=[SelectChoice(k.value, KIND_LABELS[k]) for k in QuestionKind])
+class QuestionEditForm(FlaskForm):
+    """A question's wording and options; its kind is chosen once, when it is added."""
+
     text = StringField(_l("질문"), validators=[DataRequired(), Length(max=300)])
     options = TextAreaField(_l("선택지 (한 줄에 하나)"),
                             description=_l("척도 질문은 비워 두면 5점 척도가 들어갑니다."),
@@ -68,6 +71,11 @@ class QuestionForm(FlaskForm):
 
     def labels(self) -> list[str]:
         return _lines(self.options.data)
+
+
+class QuestionForm(QuestionEditForm):
+    kind = SelectField(_l("질문 유형"),
+                       choices=[SelectChoice(k.value, KIND_LABELS[k]) for k in QuestionKind])
 
 
 class LivePollForm(QuestionForm):

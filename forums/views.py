@@ -33,9 +33,11 @@ from forums.forms import (
     ForumForm,
     JoinForm,
     LivePollForm,
+    QuestionEditForm,
     QuestionForm,
     StepForm,
     TableOutputsForm,
+    TopicEditForm,
     TopicForm,
     answers_from_form,
     population_form,
@@ -409,6 +411,103 @@ def add_agenda_ranking(forum_id: int, topic_id: int):
         return _error(error, url_for("forums.manage", forum_id=forum.id))
     flash(_l("공론장 후보 의제로 순위 질문을 만들었습니다."), "success")
     return redirect(url_for("forums.manage", forum_id=forum.id))
+
+
+def _edit_page(forum, form, heading, action, status=200, **extra):
+    return render_template("forums/edit.html", forum=forum, form=form, heading=heading,
+                           action=action, **extra), status
+
+
+def _saved(forum, message):
+    flash(message, "success")
+    return redirect(url_for("forums.manage", forum_id=forum.id))
+
+
+@bp.route("/forums/<int:forum_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ORGANIZER)
+def edit_forum(forum_id: int):
+    forum = _forum(forum_id)
+    form = ForumForm(obj=forum, table_count=len(forum.tables))
+    heading, action = _l("공론장 정보 고치기"), url_for("forums.edit_forum", forum_id=forum.id)
+    if not form.validate_on_submit():
+        return _edit_page(forum, form, heading, action, 422 if form.is_submitted() else 200)
+    try:
+        services.update_forum(forum, form.title.data, form.held_on.data, form.venue.data or "",
+                              form.expected_participants.data, form.seating.data,
+                              form.table_count.data)
+        commit()
+    except DomainError as error:
+        db.session.rollback()
+        form.table_count.errors.append(error.message)
+        return _edit_page(forum, form, heading, action, error.status)
+    return _saved(forum, _l("공론장 정보를 고쳤습니다."))
+
+
+@bp.route("/forums/<int:forum_id>/topics/<int:topic_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ORGANIZER)
+def edit_topic(forum_id: int, topic_id: int):
+    forum = _forum(forum_id)
+    try:
+        topic = services.topic_of_forum(forum, topic_id)
+    except NotFound:
+        abort(404)
+    form = TopicEditForm(obj=topic)
+    heading = _l("제%(n)d토론 주제 고치기", n=topic.position)
+    action = url_for("forums.edit_topic", forum_id=forum.id, topic_id=topic.id)
+    if not form.validate_on_submit():
+        return _edit_page(forum, form, heading, action, 422 if form.is_submitted() else 200)
+    try:
+        services.update_topic(topic, form.title.data, form.description.data or "")
+        commit()
+    except DomainError as error:
+        db.session.rollback()
+        form.title.errors.append(error.message)
+        return _edit_page(forum, form, heading, action, error.status)
+    return _saved(forum, _l("주제를 고쳤습니다."))
+
+
+def _question(forum, question_id: int):
+    try:
+        return services.question_of_forum(forum, question_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/forums/<int:forum_id>/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ORGANIZER)
+def edit_question(forum_id: int, question_id: int):
+    forum = _forum(forum_id)
+    question = _question(forum, question_id)
+    form = QuestionEditForm(data={
+        "text": question.text, "max_choices": question.max_choices,
+        "options": "\n".join(option.label for option in question.options)})
+    heading = _l("질문 고치기 (%(kind)s)", kind=KIND_LABELS[question.kind])
+    action = url_for("forums.edit_question", forum_id=forum.id, question_id=question.id)
+    if not form.validate_on_submit():
+        return _edit_page(forum, form, heading, action, 422 if form.is_submitted() else 200,
+                          question=question)
+    try:
+        services.update_question(question, form.text.data, form.labels(), form.max_choices.data)
+        commit()
+    except DomainError as error:
+        db.session.rollback()
+        form.options.errors.append(error.message)
+        return _edit_page(forum, form, heading, action, error.status, question=question)
+    return _saved(forum, _l("질문을 고쳤습니다. 사전·사후 설문에 같은 질문이 들어갑니다."))
+
+
+@bp.route("/forums/<int:forum_id>/questions/<int:question_id>/delete", methods=["POST"])
+@role_required(Role.ORGANIZER)
+def delete_question(forum_id: int, question_id: int):
+    forum = _forum(forum_id)
+    question = _question(forum, question_id)
+    try:
+        services.remove_question(question)
+        commit()
+    except DomainError as error:
+        db.session.rollback()
+        return _error(error, url_for("forums.manage", forum_id=forum.id))
+    return _saved(forum, _l("질문을 지웠습니다."))
 
 
 @bp.route("/forums/<int:forum_id>/tables/<int:table_id>/facilitator", methods=["POST"])

@@ -85,3 +85,19 @@ def test_facilitator_opens_their_table_console_with_a_timer(phone, live_server):
         timeout=3000)
     assert phone.get_by_label("걸림돌 키워드").input_value() == "협치 인식 부족"
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_organizer_corrects_the_forum_on_a_phone(phone, live_server):
+    sign_in_as(phone, live_server, ORGANIZER, PASSWORDS[ORGANIZER])
+    phone.get_by_role("link", name="원탁토론회").first.click()
+    phone.get_by_role("link", name=re.compile("협치강동 100인")).click()
+    phone.get_by_role("link", name="공론장 정보 고치기").click()
+    phone.get_by_label("장소").fill("강동구청 5층 대강당")
+    phone.get_by_role("button", name="저장").click()
+    assert "공론장 정보를 고쳤습니다" in phone.get_by_role("status").inner_text()
+    assert "강동구청 5층 대강당" in phone.locator("dl.facts").inner_text()
+    # The seed forum's topics have answers: its questions are fixed, and the page says why.
+    phone.get_by_role("link", name=re.compile("^고치기")).first.click()
+    phone.get_by_role("button", name="저장").click()
+    assert "답을 받기 전에만" in phone.get_by_role("alert").inner_text()
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
