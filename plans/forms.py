@@ -179,6 +179,29 @@ class SettingsForm(FlaskForm):
                                      validators=[Length(max=2000)])
 
 
+class BudgetLimitForm(FlaskForm):
+    """A floor and/or cap for one field or dong; the target's choices come from the view
+    (the fields, and the district's dongs)."""
+
+    target = SelectField(_l("분야 또는 동"), choices=[])
+    floor = IntegerField(_l("최소 금액 (원)"), validators=[
+        Optional(), NumberRange(0, MAX_BUDGET, NOT_NEGATIVE)])
+    cap = IntegerField(_l("최대 금액 (원)"), validators=[
+        Optional(), NumberRange(0, MAX_BUDGET, NOT_NEGATIVE)])
+
+    def scoped(self) -> tuple[str, str]:
+        scope, _, name = (self.target.data or "").partition(":")
+        return scope, name
+
+
+def limit_targets(dong_names: list[str]) -> list[SelectChoice]:
+    """Every field, then every dong, grouped, as ``scope:name`` values."""
+    fields = [SelectChoice(f"field:{key.value}", label, optgroup=_l("분야"))
+              for key, label in FIELD_LABELS.items()]
+    return fields + [SelectChoice(f"dong:{name}", name, optgroup=_l("동"))
+                     for name in dong_names]
+
+
 class CriterionForm(FlaskForm):
     name = StringField(_l("평가 항목"), validators=[DataRequired(REQUIRED), Length(max=100)])
     max_score = IntegerField(_l("배점"), validators=[InputRequired(REQUIRED),

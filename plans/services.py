@@ -154,6 +154,14 @@ def set_budget_limit(district_id: int, scope: str, name: str, floor: int | None,
     return limit
 
 
+def remove_budget_limit(district_id: int, limit_id: int) -> None:
+    limit = db.session.get(BudgetLimit, limit_id)
+    if limit is None or limit.district_id != district_id:
+        raise NotFound(_l("그런 예산 한도가 없습니다."))
+    db.session.delete(limit)
+    db.session.flush()
+
+
 def budget_rules(district_id: int, total_budget: int) -> rules.BudgetRules:
     settings = settings_for(district_id)
     limits = budget_limits(district_id)

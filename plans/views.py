@@ -11,13 +11,14 @@ from wtforms import SelectChoice
 from agenda.models import FIELD_LABELS, AgendaItem, Status
 from core.auth import Role, public, role_required
 from core.db import commit, db
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from core.models import Cycle
 from core.tenancy import current_cycle, district_or_404
 from plans import bp, services
 from plans.forms import (
     VOTE_CHOICES,
     AttendanceForm,
+    BudgetLimitForm,
     BuildForm,
     CarryForm,
     CommentForm,
@@ -35,6 +36,7 @@ from plans.forms import (
     ResultsForm,
     SettingsForm,
     VoteBuildForm,
+    limit_targets,
 )
 from plans.models import PERIOD_LABELS, PlanStatus
 
@@ -703,14 +705,31 @@ def published_minutes():
 # --- settings: published rules and the rubric ------------------------------------------
 
 
+def _settings_page(district, status=200, error=None, **forms):
+    settings = services.settings_for(district.id)
+    form = forms.get("form")
+    if form is None:
+        form = SettingsForm(formdata=None, obj=settings)
+        form.mandatory_titles.data = "\n".join(settings.mandatory_titles or [])
+    limit_form = forms.get("limit_form") or BudgetLimitForm(formdata=None)
+    dong_names = [dong.name for dong in district.dongs]
+    limit_form.target.choices = limit_targets(dong_names)
+    targets = {choice.value: choice.label for choice in limit_form.target.choices}
+    return render_template(
+        "plans/settings.html", form=form,
+        error=error, criterion_form=forms.get("criterion_form") or CriterionForm(formdata=None),
+        criteria=services.rubric(district.id), limit_form=limit_form,
+        limits=[(limit, targets.get(f"{limit.scope}:{limit.name}", limit.name))
+                for limit in services.budget_limits(district.id)]), status
+
+
 @bp.route("/plans/settings", methods=["GET", "POST"])
 @role_required(*STAFF)
 def settings_page():
     district = district_or_404()
-    settings = services.settings_for(district.id)
-    form = SettingsForm(obj=settings if request.method == "GET" else None)
+    form = SettingsForm()
     if request.method == "GET":
-        form.mandatory_titles.data = "\n".join(settings.mandatory_titles or [])
+        return _settings_page(district)
     status, error = 200, None
     if form.validate_on_submit():
         try:
@@ -730,9 +749,41 @@ def settings_page():
             return redirect(url_for("plans.settings_page"))
     elif form.is_submitted():
         status, error = 422, _l("입력을 확인하세요.")
-    return render_template("plans/settings.html", form=form, error=error,
-                           criterion_form=CriterionForm(formdata=None),
-                           criteria=services.rubric(district.id)), status
+    return _settings_page(district, status, error, form=form)
+
+
+@bp.route("/plans/settings/limits", methods=["POST"])
+@role_required(*STAFF)
+def set_budget_limit():
+    district = district_or_404()
+    form = BudgetLimitForm()
+    form.target.choices = limit_targets([dong.name for dong in district.dongs])
+    error, status = _l("입력을 확인하세요."), 422
+    if form.validate_on_submit():
+        scope, name = form.scoped()
+        try:
+            services.set_budget_limit(district.id, scope, name, form.floor.data, form.cap.data)
+            commit()
+        except DomainError as exc:
+            db.session.rollback()
+            error, status = exc.message, exc.status
+        else:
+            flash(_l("예산 한도를 저장했습니다. 계획의 규칙 점검에 바로 쓰입니다."), "success")
+            return redirect(url_for("plans.settings_page") + "#limits-title")
+    return _settings_page(district, status, error, limit_form=form)
+
+
+@bp.route("/plans/settings/limits/<int:limit_id>/delete", methods=["POST"])
+@role_required(*STAFF)
+def remove_budget_limit(limit_id: int):
+    district = district_or_404()
+    try:
+        services.remove_budget_limit(district.id, limit_id)
+        commit()
+    except NotFound:
+        abort(404)
+    flash(_l("예산 한도를 지웠습니다."), "success")
+    return redirect(url_for("plans.settings_page") + "#limits-title")
 
 
 @bp.route("/plans/settings/rubric", methods=["POST"])
@@ -751,8 +802,5 @@ def add_criterion():
         else:
             flash(_l("평가 항목을 추가했습니다."), "success")
             return redirect(url_for("plans.settings_page"))
-    settings = services.settings_for(district.id)
-    return render_template("plans/settings.html", form=SettingsForm(obj=settings),
-                           criterion_form=form, criteria=services.rubric(district.id),
-                           error=error), status
+    return _settings_page(district, status, error, criterion_form=form)
 

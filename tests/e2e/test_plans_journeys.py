@@ -27,3 +27,23 @@ def test_organizer_sees_the_console_and_the_diff(live_server, phone):
     phone.goto(f"{live_server}/plan")
     phone.get_by_role("link", name="제2판").click()
     assert phone.get_by_text("협치적 맥락 내용 보완").first.is_visible()
+
+
+def test_organizer_sets_a_dong_floor_on_a_phone_and_the_public_page_shows_it(live_server,
+                                                                            phone):
+    sign_in_as(phone, live_server, "organizer@demo.madang.kr", "demo-organizer-2027")
+    phone.goto(f"{live_server}/plans/manage")
+    phone.get_by_role("link", name="규칙과 평가 기준").click()
+    phone.get_by_label("분야 또는 동").select_option(label="길동")
+    phone.get_by_label("최소 금액 (원)").fill("5000000")
+    phone.get_by_role("button", name="한도 저장").click()
+    assert "예산 한도를 저장했습니다" in phone.get_by_role("status").inner_text()
+    row = phone.locator("tr", has_text="길동")
+    assert "500만 원" in row.inner_text()
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    phone.goto(f"{live_server}/plan")
+    assert phone.get_by_text("길동: 최소").is_visible()
+    phone.goto(f"{live_server}/plans/settings")
+    phone.get_by_role("button", name="지우기 길동").click()
+    assert "예산 한도를 지웠습니다" in phone.get_by_role("status").inner_text()
+    assert phone.locator("tr", has_text="길동").count() == 0
