@@ -230,6 +230,16 @@ def propose(district, author, data: Proposal, today: date, draft: bool = False) 
 
 
 def check_editable(item: AgendaItem, user, today: date) -> None:
+    """Authors edit their proposals until coordination starts; coordinators edit the fused
+    items they made until the item enters a vote or is merged again or dissolved."""
+    if item.is_fused:
+        if user is None or not is_coordinator(user, item.district_id):
+            raise Forbidden(_l("통합 의제는 의제 조정 담당자만 고칠 수 있습니다."))
+        if item.status in VOTE_STATUSES or item.status in (Status.MERGED.value,
+                                                           Status.DISSOLVED.value):
+            raise Conflict(_l("주민투표에 올랐거나, 다시 통합되었거나, 통합이 취소된 통합 "
+                              "의제는 고칠 수 없습니다."))
+        return
     if user is None or item.author_id != user.id:
         raise Forbidden(_l("다른 사람의 의제는 고칠 수 없습니다."))
     if item.status != Status.PROPOSED.value or coordination_started(item.cycle, today):

@@ -207,7 +207,7 @@ def _item_page(district, item: AgendaItem, status: int = 200, error=None, **form
         "comments": services.comments_of(item.id) if services.is_public(item) else [],
         "merge": merge, "sources": services.sources_of(item),
         "log": log, "log_labels": LOG_LABELS, "status_labels": STATUS_LABELS,
-        "editable": owner and _editable(item),
+        "editable": (owner or (coordinator and item.is_fused)) and _editable(item),
         "comment_form": forms.get("comment_form") or CommentForm(formdata=None),
         "report_form": forms.get("report_form") or ReportForm(formdata=None),
         "reason_form": forms.get("reason_form") or ReasonForm(formdata=None),

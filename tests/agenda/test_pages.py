@@ -182,3 +182,40 @@ def test_browse_filters_search_sort_and_pages(app, district, make_item, make_use
     ranked = anonymous.get("/agenda?sort=supported").get_data(as_text=True)
     assert ranked.index("공동육아 나눔터") < ranked.index("마을축제 활성화")
     assert anonymous.get("/agenda?page=999&field=nonsense").status_code == 200
+
+
+def test_coordinator_edits_a_fused_item_until_it_enters_a_vote(client, make_item, make_user,
+                                                                organizer, district):
+    from agenda import services
+    from agenda.models import LogAction
+    from core.db import commit
+    from tests.agenda.conftest import fused_proposal
+
+    a, b = make_item("공동육아 모임"), make_item("공동육아 공간")
+    fused = services.merge(district.id, [a.id, b.id], organizer, fused_proposal(), "비슷함")
+    commit()
+    resident = make_user("resident")
+    sign_in(client, resident.email)
+    refused = post_form(client, f"/agenda/{fused.id}/edit", _proposal(title="바꿈"))
+    assert refused.status_code == 403
+    sign_in(client, organizer.email)
+    assert "고치기" in client.get(f"/agenda/{fused.id}").get_data(as_text=True)
+    page = client.get(f"/agenda/{fused.id}/edit").get_data(as_text=True)
+    assert "통합 의제" in page
+    saved = post_form(client, f"/agenda/{fused.id}/edit",
+                      _proposal(title="공동육아 공간과 모임 지원", estimated_cost="30000000"))
+    assert saved.status_code == 302
+    db.session.expire_all()
+    item = db.session.get(AgendaItem, fused.id)
+    assert (item.title, item.estimated_cost) == ("공동육아 공간과 모임 지원", 30_000_000)
+    assert item.log[-1].action == LogAction.EDITED and item.log[-1].actor_id == organizer.id
+    assert post_form(client, f"/agenda/{fused.id}/edit",
+                     _proposal(title="")).status_code == 422
+    services.shortlist(district.id, fused.id, organizer, False, True, "주민투표 후보")
+    services.set_status(fused.id, "in_vote", organizer)
+    commit()
+    frozen = post_form(client, f"/agenda/{fused.id}/edit", _proposal(title="투표 중에 바꿈"))
+    assert frozen.status_code == 409
+    assert "고칠 수 없습니다" in frozen.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(AgendaItem, fused.id).title == "공동육아 공간과 모임 지원"
