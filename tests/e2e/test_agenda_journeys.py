@@ -63,6 +63,12 @@ def test_organizer_merges_three_undoes_merges_again_and_shortlists(browser, phon
     assert "통합을 취소했습니다" in phone.get_by_role("status").inner_text()
     _merge(phone, live_server, "조정회의에서 다시 하나로")
     fused_url = phone.url
+    # The coordinator words the fused item better before shortlisting it.
+    phone.get_by_role("link", name="고치기").click()
+    phone.get_by_label("제목").fill("생활안전 주민 모니터링단과 정보 공유")
+    phone.get_by_role("button", name="저장", exact=True).click()
+    assert phone.get_by_role("status").inner_text() == "의제를 저장했습니다."
+    assert phone.url == fused_url
     phone.get_by_label("주민투표 후보로").check()
     phone.get_by_label("선정 사유 (공개)").fill("안전 분야에서 공감이 많음")
     phone.get_by_role("button", name="최종 후보로 정하기").click()
@@ -72,7 +78,8 @@ def test_organizer_merges_three_undoes_merges_again_and_shortlists(browser, phon
     public = browser.new_context(viewport={"width": 390, "height": 844}, locale="ko-KR")
     page = public.new_page()
     page.goto(fused_url)
-    assert page.get_by_role("heading", level=1).inner_text() == "생활안전 주민 모니터링과 공유"
+    heading = page.get_by_role("heading", level=1).inner_text()
+    assert heading == "생활안전 주민 모니터링단과 정보 공유"
     sources = page.locator(".agenda-sources li")
     assert sources.count() == 3
     for title in SOURCES:
