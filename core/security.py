@@ -42,7 +42,29 @@ def add_security_headers(response):
     return response
 
 
+def accepts_uploads(limit: int):
+    """Let a view take request bodies of up to ``limit`` bytes (a photo from a phone) where
+    every other route keeps ``MAX_CONTENT_LENGTH``."""
+
+    def mark(view):
+        view.upload_limit = limit
+        return view
+
+    return mark
+
+
+def _body_limit() -> None:
+    # Before the CSRF check, which is the first to read the form.
+    from flask import current_app, request
+
+    view = current_app.view_functions.get(request.endpoint)
+    limit = getattr(view, "upload_limit", None)
+    if limit is not None:
+        request.max_content_length = limit
+
+
 def init_app(app) -> None:
+    app.before_request(_body_limit)
     csrf.init_app(app)
     limiter.init_app(app)
     app.after_request(add_security_headers)

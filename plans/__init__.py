@@ -4,12 +4,16 @@ bp = Blueprint("plans", __name__)
 
 
 def setup(app) -> None:
-    """Labels the plan templates share."""
+    """Labels the plan templates share; where progress photos live (``PHOTOS_DIR``, by
+    default inside the instance folder)."""
+    from pathlib import Path
+
     from plans.models import CATEGORY_LABELS, FUNDING_LABELS, PLAN_STATUS_LABELS
 
     app.jinja_env.globals.update(plan_category_labels=CATEGORY_LABELS,
                                  plan_funding_labels=FUNDING_LABELS,
                                  plan_status_labels=PLAN_STATUS_LABELS)
+    app.config.setdefault("PHOTOS_DIR", str(Path(app.instance_path) / "photos"))
 
 
 # Tables join the metadata and routes attach to bp on import.

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -131,6 +132,12 @@ class ProgressForm(FlaskForm):
     spent = _won(_l("집행액 (원)"))
     reporter = StringField(_l("보고 부서"), validators=[Length(max=100)])
     notes = TextAreaField(_l("추진 실적"), validators=[Length(max=5000)])
+    photo = FileField(_l("사진 (선택)"),
+                      description=_l("JPEG, PNG, WebP, 10MB까지. 위치 정보 등 사진 속 부가 정보는 "
+                                     "지우고 공개 계획 페이지에 싣습니다."))
+    photo_alt = StringField(_l("사진 설명"), validators=[Length(max=200)],
+                            description=_l("사진에 무엇이 보이는지 한 문장으로 (사진을 올릴 때 "
+                                           "꼭 적으세요)"))
 
 
 class EvaluationForm(FlaskForm):

@@ -530,6 +530,8 @@ class ProgressReport(db.Model):
         CheckConstraint(f"status IN {_values(ProgressStatus)}", name="known_status"),
         CheckConstraint("percent BETWEEN 0 AND 100", name="percent_range"),
         CheckConstraint("spent >= 0", name="spent_not_negative"),
+        # A photo is shown to people who cannot see it too: it always comes with its text.
+        CheckConstraint("photo IS NULL OR photo_alt <> ''", name="photo_has_text"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -541,6 +543,9 @@ class ProgressReport(db.Model):
     spent: Mapped[int] = mapped_column(BigInteger)
     notes: Mapped[str] = mapped_column(Text, default="")
     reporter: Mapped[str] = mapped_column(String(100), default="")
+    # The stored file (see ``plans.photos``) and what it shows, in words.
+    photo: Mapped[str | None] = mapped_column(String(40), unique=True)
+    photo_alt: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     project: Mapped[PlanProject] = relationship(back_populates="reports")

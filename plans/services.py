@@ -19,7 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
+from pathlib import Path
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +32,7 @@ from core.auth import Role
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.models import Cycle
-from plans import rules
+from plans import photos, rules
 from plans.models import (
     Attendance,
     BudgetLimit,
@@ -767,10 +769,18 @@ def _approved(project: PlanProject) -> None:
         raise Conflict(_l("승인된 계획의 사업만 실적과 평가를 기록할 수 있습니다."))
 
 
+PHOTO_PROBLEMS = {
+    "too_large": _l("사진이 너무 큽니다. 10MB 이하의 사진을 올리세요."),
+    "not_a_photo": _l("사진 파일이 아닙니다. JPEG, PNG, WebP 사진을 올리세요."),
+}
+
+
 def report_progress(district_id: int, project_id: int, *, reported_on: date | None,
                     status: str, percent: int | None, spent: int | None, notes: str,
-                    reporter: str) -> ProgressReport:
-    """A department's progress report: status, percent done, money spent, notes."""
+                    reporter: str, photo: bytes | None = None,
+                    photo_alt: str = "") -> ProgressReport:
+    """A department's progress report: status, percent done, money spent, notes, and
+    optionally a photo with a description of what it shows."""
     project = get_project(district_id, project_id)
     _approved(project)
     if status not in set(ProgressStatus):
@@ -786,8 +796,34 @@ def report_progress(district_id: int, project_id: int, *, reported_on: date | No
                              "있습니다."))
     report = ProgressReport(reported_on=reported_on, status=status, percent=percent,
                             spent=spent, notes=_clean(notes), reporter=_clean(reporter, 100))
+    if photo is not None:
+        report.photo_alt = _clean(photo_alt, 200)
+        if not report.photo_alt:
+            raise DomainError(_l("사진에 무엇이 보이는지 적으세요. 화면 읽기 프로그램을 쓰는 "
+                                 "분께는 이 글이 사진을 대신합니다."))
+        try:
+            cleaned = photos.cleaned(photo)
+        except photos.PhotoError as error:
+            raise DomainError(PHOTO_PROBLEMS[error.reason]) from None
+        # Stored before the commit, so a committed report always has its file; a commit that
+        # fails after this leaves an unreferenced file, never a reference without one.
+        report.photo = photos.store(photos_dir(), cleaned)
     project.reports.append(report)
     db.session.flush()
+    return report
+
+
+def photos_dir() -> Path:
+    return Path(current_app.config["PHOTOS_DIR"])
+
+
+def photo_report(district_id: int, name: str) -> ProgressReport:
+    """The progress report a stored photo belongs to, in this district."""
+    report = db.session.scalars(
+        select(ProgressReport).join(PlanProject).join(Plan)
+        .where(ProgressReport.photo == name, Plan.district_id == district_id)).first()
+    if report is None:
+        raise NotFound(_l("그런 사진이 없습니다."))
     return report
 
 

@@ -2,7 +2,16 @@
 what-if comparison, the organizers' console (build, review, council, progress, evaluation,
 feedback) and the public JSON."""
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,8 +22,9 @@ from core.auth import Role, public, role_required
 from core.db import commit, db
 from core.errors import DomainError, NotFound
 from core.models import Cycle
+from core.security import accepts_uploads
 from core.tenancy import current_cycle, district_or_404
-from plans import bp, services
+from plans import bp, photos, services
 from plans.forms import (
     VOTE_CHOICES,
     AttendanceForm,
@@ -517,14 +527,27 @@ def _project_action(project_id: int, form, form_name: str, action, done):
 
 
 @bp.route("/plans/projects/<int:project_id>/progress", methods=["POST"])
+@accepts_uploads(photos.MAX_BYTES + 64 * 1024)
 @role_required(*STAFF)
 def report_progress(project_id: int):
     form = ProgressForm()
+    upload = form.photo.data
+    photo = upload.read() if upload and upload.filename else None
     return _project_action(project_id, form, "progress_form", lambda d, p: (
         services.report_progress(
             d.id, p.id, reported_on=form.reported_on.data, status=form.status.data,
             percent=form.percent.data, spent=form.spent.data, notes=form.notes.data or "",
-            reporter=form.reporter.data or "")), _l("추진 실적을 기록했습니다."))
+            reporter=form.reporter.data or "", photo=photo,
+            photo_alt=form.photo_alt.data or "")), _l("추진 실적을 기록했습니다."))
+
+
+@bp.route("/plans/photos/<name>")
+@public
+def progress_photo(name: str):
+    district = district_or_404()
+    report = _or_404(lambda: services.photo_report(district.id, name))
+    return send_from_directory(services.photos_dir(), report.photo, mimetype="image/jpeg",
+                               max_age=7 * 24 * 3600)
 
 
 def _scores(criteria) -> dict:

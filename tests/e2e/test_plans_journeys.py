@@ -47,3 +47,28 @@ def test_organizer_sets_a_dong_floor_on_a_phone_and_the_public_page_shows_it(liv
     phone.get_by_role("button", name="지우기 길동").click()
     assert "예산 한도를 지웠습니다" in phone.get_by_role("status").inner_text()
     assert phone.locator("tr", has_text="길동").count() == 0
+
+
+def test_organizer_reports_progress_with_a_photo_and_residents_see_it(live_server, phone,
+                                                                      tmp_path):
+    from PIL import Image
+
+    picture = tmp_path / "현장.jpg"
+    Image.new("RGB", (1200, 900), (40, 140, 90)).save(picture, "JPEG")
+    sign_in_as(phone, live_server, "organizer@demo.madang.kr", "demo-organizer-2027")
+    phone.goto(f"{live_server}/plans/manage")
+    phone.get_by_role("link", name="실적·평가").first.click()
+    phone.get_by_label("보고일").fill("2027-09-30")
+    phone.get_by_label("추진율 (%)").fill("70")
+    phone.get_by_label("집행액 (원)").fill("5000000")
+    phone.get_by_label("사진 (선택)").set_input_files(str(picture))
+    phone.get_by_label("사진 설명").fill("주민들이 마을 텃밭에서 모종을 심는 모습")
+    phone.get_by_role("button", name="실적 보고").click()
+    assert "추진 실적을 기록했습니다" in phone.get_by_role("status").inner_text()
+    photo = phone.get_by_alt_text("주민들이 마을 텃밭에서 모종을 심는 모습")
+    assert photo.evaluate("img => img.complete && img.naturalWidth === 1200")
+    phone.goto(f"{live_server}/plan")
+    public = phone.get_by_alt_text("주민들이 마을 텃밭에서 모종을 심는 모습")
+    public.scroll_into_view_if_needed()
+    assert public.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
