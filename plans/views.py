@@ -68,6 +68,21 @@ def _or_404(load):
         abort(404)
 
 
+def _attempt(form, action, done, target):
+    """Run ``action`` for a valid form and commit: a redirect to ``target`` with ``done``
+    flashed, or the ``(error, status)`` to show on the page again, nothing changed."""
+    if not form.validate_on_submit():
+        return None, (_l("입력을 확인하세요."), 422)
+    try:
+        action()
+        commit()
+    except DomainError as exc:
+        db.session.rollback()
+        return None, (exc.message, exc.status)
+    flash(done, "success")
+    return redirect(target), (None, None)
+
+
 def _rule_rows(checks):
     return [{"check": c, "label": services.RULE_LABELS[c.code]} for c in checks]
 
@@ -375,18 +390,11 @@ def add_milestone(project_id: int):
     district = district_or_404()
     project = _or_404(lambda: services.get_project(district.id, project_id))
     form = MilestoneForm()
-    error, status = _l("입력을 확인하세요."), 422
-    if form.validate_on_submit():
-        try:
-            services.add_milestone(district.id, project.id, form.title.data, form.due_on.data,
-                                   current_user)
-            commit()
-        except DomainError as exc:
-            db.session.rollback()
-            error, status = exc.message, exc.status
-        else:
-            flash(_l("추진 일정을 추가했습니다."), "success")
-            return redirect(url_for("plans.edit_project", project_id=project_id))
+    done, (error, status) = _attempt(form, lambda: services.add_milestone(
+        district.id, project.id, form.title.data, form.due_on.data, current_user),
+        _l("추진 일정을 추가했습니다."), url_for("plans.edit_project", project_id=project_id))
+    if done is not None:
+        return done
     project = services.get_project(district.id, project_id)
     return render_template("plans/project_edit.html", project=project,
                            form=ProjectForm(obj=project), milestone_form=form,
@@ -781,18 +789,12 @@ def set_budget_limit():
     district = district_or_404()
     form = BudgetLimitForm()
     form.target.choices = limit_targets([dong.name for dong in district.dongs])
-    error, status = _l("입력을 확인하세요."), 422
-    if form.validate_on_submit():
-        scope, name = form.scoped()
-        try:
-            services.set_budget_limit(district.id, scope, name, form.floor.data, form.cap.data)
-            commit()
-        except DomainError as exc:
-            db.session.rollback()
-            error, status = exc.message, exc.status
-        else:
-            flash(_l("예산 한도를 저장했습니다. 계획의 규칙 점검에 바로 쓰입니다."), "success")
-            return redirect(url_for("plans.settings_page") + "#limits-title")
+    done, (error, status) = _attempt(form, lambda: services.set_budget_limit(
+        district.id, *form.scoped(), form.floor.data, form.cap.data),
+        _l("예산 한도를 저장했습니다. 계획의 규칙 점검에 바로 쓰입니다."),
+        url_for("plans.settings_page") + "#limits-title")
+    if done is not None:
+        return done
     return _settings_page(district, status, error, limit_form=form)
 
 
@@ -814,16 +816,10 @@ def remove_budget_limit(limit_id: int):
 def add_criterion():
     district = district_or_404()
     form = CriterionForm()
-    error, status = _l("입력을 확인하세요."), 422
-    if form.validate_on_submit():
-        try:
-            services.add_criterion(district.id, form.name.data, form.max_score.data)
-            commit()
-        except DomainError as exc:
-            db.session.rollback()
-            error, status = exc.message, exc.status
-        else:
-            flash(_l("평가 항목을 추가했습니다."), "success")
-            return redirect(url_for("plans.settings_page"))
+    done, (error, status) = _attempt(form, lambda: services.add_criterion(
+        district.id, form.name.data, form.max_score.data), _l("평가 항목을 추가했습니다."),
+        url_for("plans.settings_page"))
+    if done is not None:
+        return done
     return _settings_page(district, status, error, criterion_form=form)
 
