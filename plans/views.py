@@ -69,9 +69,10 @@ def _or_404(load):
 
 
 def _attempt(form, action, done, target):
-    """Run ``action`` for a valid form and commit: a redirect to ``target`` with ``done``
-    flashed, or the ``(error, status)`` to show on the page again, nothing changed."""
-    if not form.validate_on_submit():
+    """Run ``action`` for a valid form (or none, for a bare button) and commit: a redirect
+    to ``target`` with ``done`` flashed, or the ``(error, status)`` to show on the page
+    again, nothing changed."""
+    if form is not None and not form.validate_on_submit():
         return None, (_l("입력을 확인하세요."), 422)
     try:
         action()
@@ -280,20 +281,14 @@ def _plan_action(plan_id: int, action, done, form=None, form_name: str | None = 
     district = district_or_404()
     plan = _or_404(lambda: services.get_plan(district.id, plan_id))
     cycle = plan.cycle
+    response, (error, status) = _attempt(form, lambda: action(district, plan), done,
+                                         url_for("plans.manage", cycle=cycle.id))
+    if response is not None:
+        return response
+    if status == 404:
+        abort(404)
     extra = {form_name: form} if form_name else {}
-    if form is not None and not form.validate_on_submit():
-        return _manage_page(district, cycle, 422, _l("입력을 확인하세요."), **extra)
-    try:
-        action(district, plan)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        if error.status == 404:
-            abort(404)
-        return _manage_page(district, _cycle_or_404(district, cycle.id), error.status,
-                            error.message, **extra)
-    flash(done, "success")
-    return redirect(url_for("plans.manage", cycle=cycle.id))
+    return _manage_page(district, _cycle_or_404(district, cycle.id), status, error, **extra)
 
 
 @bp.route("/plans/build", methods=["POST"])
@@ -520,18 +515,13 @@ def project_report(project_id: int):
 def _project_action(project_id: int, form, form_name: str, action, done):
     district = district_or_404()
     project = _or_404(lambda: services.get_project(district.id, project_id))
-    if not form.validate_on_submit():
-        return _project_page(district, project, 422, _l("입력을 확인하세요."),
-                             **{form_name: form})
-    try:
-        action(district, project)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        return _project_page(district, services.get_project(district.id, project_id),
-                             error.status, error.message, **{form_name: form})
-    flash(done, "success")
-    return redirect(url_for("plans.project_report", project_id=project_id))
+    response, (error, status) = _attempt(
+        form, lambda: action(district, project), done,
+        url_for("plans.project_report", project_id=project_id))
+    if response is not None:
+        return response
+    return _project_page(district, services.get_project(district.id, project_id), status,
+                         error, **{form_name: form})
 
 
 @bp.route("/plans/projects/<int:project_id>/progress", methods=["POST"])
@@ -660,20 +650,15 @@ def meeting_page(meeting_id: int):
 def _meeting_action(meeting_id: int, action, done, form=None, form_name=None):
     district = district_or_404()
     meeting = _or_404(lambda: services.get_meeting(district.id, meeting_id))
+    response, (error, status) = _attempt(form, lambda: action(district, meeting), done,
+                                         url_for("plans.meeting_page", meeting_id=meeting_id))
+    if response is not None:
+        return response
+    if status == 404:
+        abort(404)
     extra = {form_name: form} if form_name else {}
-    if form is not None and not form.validate_on_submit():
-        return _meeting_page(district, meeting, 422, _l("입력을 확인하세요."), **extra)
-    try:
-        action(district, meeting)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        if error.status == 404:
-            abort(404)
-        return _meeting_page(district, services.get_meeting(district.id, meeting_id),
-                             error.status, error.message, **extra)
-    flash(done, "success")
-    return redirect(url_for("plans.meeting_page", meeting_id=meeting_id))
+    return _meeting_page(district, services.get_meeting(district.id, meeting_id), status,
+                         error, **extra)
 
 
 def _int_list(name: str) -> list[int]:
