@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from accounts.models import User
 from core.db import db
-from core.errors import NotFound
 from exports import charts, pdf
 from exports.kinds.common import label, seoul
 from exports.registry import ExportContext, Kind, register, register_scope
@@ -30,15 +29,9 @@ from forums.models import (
     Poll,
     Question,
 )
+from forums.services import forum_of_district
 
 T = ColumnType
-
-
-def find_forum(district_id: int, forum_id: int) -> Forum:
-    forum = db.session.get(Forum, forum_id)
-    if forum is None or forum.district_id != district_id:
-        raise NotFound(_l("이 자치구에 그런 공론장이 없습니다."))
-    return forum
 
 
 def pseudonyms(forum: Forum) -> dict[int, str]:
@@ -188,11 +181,11 @@ def forum_tables(ctx: ExportContext, forum: Forum, prefix: str = "") -> list[Tab
 
 
 def tables(ctx: ExportContext) -> list[Table]:
-    return forum_tables(ctx, find_forum(ctx.district_id, ctx.scope_id))
+    return forum_tables(ctx, forum_of_district(ctx.district_id, ctx.scope_id))
 
 
 def write_report(ctx: ExportContext, out) -> str:
-    forum = find_forum(ctx.district_id, ctx.scope_id)
+    forum = forum_of_district(ctx.district_id, ctx.scope_id)
     built = report.build(forum)
     figures = []
     for topic in built["topics"]:
@@ -209,6 +202,6 @@ def write_report(ctx: ExportContext, out) -> str:
 
 KIND = register(Kind(
     name="forum", label=_l("공론장"), scope="forum", formats=("csv", "xlsx", "pdf", "json"),
-    find=find_forum, tables=tables, report=write_report, public_formats=("csv", "json"),
+    find=forum_of_district, tables=tables, report=write_report, public_formats=("csv", "json"),
     has_personal=True,
 ))

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from core.db import db
-from core.errors import DomainError, NotFound
+from core.errors import DomainError
 from exports import charts, pdf
 from exports.kinds.common import seoul
 from exports.registry import ExportContext, Kind, register, register_scope
@@ -29,17 +29,10 @@ from voting.tally.ties import Lot
 T = ColumnType
 
 
-def find_vote(district_id: int, vote_id: int) -> Vote:
-    vote = db.session.get(Vote, vote_id)
-    if vote is None or vote.district_id != district_id:
-        raise NotFound(_l("이 자치구에 그런 주민투표가 없습니다."))
-    return vote
-
-
 def _vote(ctx: ExportContext) -> Vote:
     """The vote; for the public only once its results are published (organizers may export
     a vote at any time, as they may see its live count)."""
-    vote = find_vote(ctx.district_id, ctx.scope_id)
+    vote = vote_services.get_vote(ctx.district_id, ctx.scope_id)
     if ctx.public and not vote_services.results_visible(vote):
         raise DomainError(_l("이 투표의 결과는 아직 공개되지 않았습니다."), status=409)
     return vote
@@ -273,7 +266,7 @@ def cycle_tables(ctx: ExportContext) -> list[Table]:
 
 BALLOTS = register(Kind(
     name="ballots", label=_l("투표지 (익명)"), scope="vote",
-    formats=("csv", "xlsx", "json", "preflib", "pabulib"), find=find_vote,
+    formats=("csv", "xlsx", "json", "preflib", "pabulib"), find=vote_services.get_vote,
     tables=ballot_tables, special={"preflib": write_preflib, "pabulib": write_pabulib},
     public_formats=("csv", "json", "preflib", "pabulib"),
 ))
@@ -304,6 +297,6 @@ def write_results_report(ctx: ExportContext, out) -> str:
 
 RESULTS = register(Kind(
     name="results", label=_l("투표 결과와 설명"), scope="vote",
-    formats=("csv", "xlsx", "pdf", "json"), find=find_vote, tables=result_tables,
+    formats=("csv", "xlsx", "pdf", "json"), find=vote_services.get_vote, tables=result_tables,
     report=write_results_report, public_formats=("csv", "json"),
 ))
