@@ -45,7 +45,7 @@ from agenda.models import (
     Support,
 )
 from core.auth import Role
-from core.db import db, utcnow
+from core.db import db, on_postgresql, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.mail import send_mail
 from core.models import Cycle, Dong, Phase
@@ -843,7 +843,7 @@ def mark_duplicate(district_id: int, item_id: int, actor, project: str,
 
 def _has_pg_trgm() -> bool:
     """Whether the trigram extension is installed (the migration adds it where permitted)."""
-    if db.session.get_bind().dialect.name != "postgresql":
+    if not on_postgresql():
         return False
     found = db.session.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'"))
     return found.first() is not None

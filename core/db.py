@@ -37,6 +37,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def on_postgresql() -> bool:
+    """Whether the session runs on PostgreSQL (else SQLite), for the few statements that
+    must be written per database."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
 class UTCDateTime(TypeDecorator):
     """A timestamp stored in UTC that always comes back timezone-aware.
 

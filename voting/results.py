@@ -14,7 +14,7 @@ import numpy as np
 from flask import current_app
 from sqlalchemy import String, cast, func, literal, select
 
-from core.db import db, utcnow
+from core.db import db, on_postgresql, utcnow
 from forums.services import agenda_ranking, forums_of_district
 from voting.ballots import BallotType
 from voting.counting import FoldedBallots, combined, count, support
@@ -51,7 +51,7 @@ def _ballot_signatures(vote: Vote, channels: tuple[str, ...] | None):
     choice = BallotChoice.__table__
     pair = cast(choice.c.vote_item_id, String) + literal(":") + cast(choice.c.value, String)
     joined = func.aggregate_strings(pair, ",")
-    if db.session.get_bind().dialect.name == "postgresql":
+    if on_postgresql():
         per_ballot = select(joined.aggregate_order_by(choice.c.vote_item_id).label("sig")) \
             .group_by(choice.c.ballot_id)
     else:
@@ -69,7 +69,7 @@ def _ballot_signatures(vote: Vote, channels: tuple[str, ...] | None):
 
 def _signature_order(column):
     # Byte order, the same on both databases whatever the server's locale.
-    return column.collate("C") if db.session.get_bind().dialect.name == "postgresql" else column
+    return column.collate("C") if on_postgresql() else column
 
 
 def distinct_ballots(vote: Vote, *, most_cast_first: bool = False,
@@ -147,7 +147,7 @@ def approval_rows(vote: Vote) -> tuple[list[int], np.ndarray, np.ndarray]:
 def _seoul_day(column):
     """The calendar day in Seoul of a UTC timestamp column, computed by the database (Seoul
     keeps +9 hours all year)."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if on_postgresql():
         return func.to_char(func.timezone("Asia/Seoul", column), "YYYY-MM-DD")
     return func.date(column, "+9 hours")
 

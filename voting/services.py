@@ -37,7 +37,7 @@ from sqlalchemy.orm import joinedload
 
 from accounts.models import Demographics, User, user_by_email
 from core.auth import Role
-from core.db import db, utcnow
+from core.db import db, on_postgresql, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.models import Cycle, Dong
 from core.tenancy import seoul_today
@@ -106,10 +106,6 @@ def _bad_ballot(error: BallotError) -> DomainError:
     return DomainError(ballot_message(error), status=422)
 
 
-def _dialect() -> str:
-    return db.session.get_bind().dialect.name
-
-
 def _run(statement, parameters=None):
     """A Core statement on the session's connection, in its transaction. The casting path's
     statements load no objects, so they skip the ORM's execution layer (about a tenth of a
@@ -118,7 +114,7 @@ def _run(statement, parameters=None):
 
 
 def _insert(table):
-    if _dialect() == "postgresql":
+    if on_postgresql():
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
