@@ -4,7 +4,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, g
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from core.db import db
 from core.models import Cycle, District
@@ -24,10 +24,14 @@ def current_district() -> District | None:
     """The district this deployment serves: ``MADANG_DISTRICT`` (a slug) or the first one."""
     if "district" not in g:
         slug = current_app.config.get("MADANG_DISTRICT")
-        query = select(District)
-        query = query.where(District.slug == slug) if slug else query.order_by(District.id)
-        g.district = db.session.scalars(query.limit(1)).first()
+        g.district = (db.session.scalars(_DISTRICT_BY_SLUG, {"slug": slug}) if slug
+                      else db.session.scalars(_FIRST_DISTRICT)).first()
     return g.district
+
+
+# Every request asks; built once (see ``accounts.services.user_for_session``).
+_DISTRICT_BY_SLUG = select(District).where(District.slug == bindparam("slug"))
+_FIRST_DISTRICT = select(District).order_by(District.id).limit(1)
 
 
 def district_or_404() -> District:

@@ -25,13 +25,14 @@ cannot know to be one person.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -121,6 +122,47 @@ def _insert(table):
     return insert(table)
 
 
+@dataclass(frozen=True)
+class _CastingStatements:
+    """The casting path's writes, built once per database with their values bound at run
+    time: building a statement and computing its cache key cost more of a cast's CPU time
+    than running it."""
+
+    claim: object
+    upsert: object
+    store_answer: object
+
+
+_BALLOT = Ballot.__table__
+_CHOICE = BallotChoice.__table__
+_CAST_REQUEST = CastRequest.__table__
+# The row an upsert proposed (``excluded`` in PostgreSQL and SQLite).
+_PROPOSED = _BALLOT.alias("excluded")
+# What a change of an online ballot rewrites; the first cast's time stays.
+_CHANGED_ON_CAST = ("receipt_lookup", "receipt_seal", "updated_at", "age_band", "gender", "dong")
+_CLEAR_CHOICES = delete(_CHOICE).where(_CHOICE.c.ballot_id == bindparam("ballot"))
+_ADD_CHOICES = _CHOICE.insert()
+_FREEZE = (update(Vote.__table__)
+           .where(Vote.__table__.c.id == bindparam("vote"), Vote.__table__.c.frozen_at.is_(None))
+           .values(frozen_at=bindparam("now")))
+_casting_statements: dict[str, _CastingStatements] = {}
+
+
+def _casting() -> _CastingStatements:
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in _casting_statements:
+        claim = _insert(_CAST_REQUEST).on_conflict_do_nothing().returning(_CAST_REQUEST.c.id)
+        upsert = _insert(_BALLOT).on_conflict_do_update(
+            index_elements=[_BALLOT.c.vote_id, _BALLOT.c.voter_key],
+            set_={name: _PROPOSED.c[name] for name in _CHANGED_ON_CAST},
+            where=_BALLOT.c.channel == Channel.ONLINE.value,
+        ).returning(_BALLOT.c.id, _BALLOT.c.cast_at)
+        store_answer = (update(_CAST_REQUEST).where(_CAST_REQUEST.c.id == bindparam("claim"))
+                        .values(response=bindparam("answer", type_=_CAST_REQUEST.c.response.type)))
+        _casting_statements[dialect] = _CastingStatements(claim, upsert, store_answer)
+    return _casting_statements[dialect]
+
+
 # --- Reading votes -------------------------------------------------------------------------
 
 def get_vote(district_id: int, vote_id: int) -> Vote:
@@ -130,17 +172,24 @@ def get_vote(district_id: int, vote_id: int) -> Vote:
     return vote
 
 
+@functools.cache
+def _vote_under_lock(exclusive: bool):
+    """Built once (see ``_CastingStatements``), on first use: the loader options need every
+    model mapped."""
+    query = (select(Vote).where(Vote.id == bindparam("vote"))
+             .options(joinedload(Vote.items), joinedload(Vote.dongs))
+             .execution_options(populate_existing=True))
+    return (query.with_for_update(of=Vote) if exclusive
+            else query.with_for_update(read=True, key_share=True, of=Vote))
+
+
 def _locked_vote(district_id: int, vote_id: int, *, exclusive: bool) -> Vote:
     """The vote under a row lock: shared by casts (many at once), exclusive for a definition
     change, so a change waits for casts in flight and casts wait for the change.
 
     Its items and dongs come in the same query, read under the same lock, so a ballot is
     checked against one consistent definition in one round trip."""
-    query = (select(Vote).where(Vote.id == vote_id)
-             .options(joinedload(Vote.items), joinedload(Vote.dongs)))
-    query = (query.with_for_update(of=Vote) if exclusive
-             else query.with_for_update(read=True, key_share=True, of=Vote))
-    vote = db.session.scalars(query.execution_options(populate_existing=True)).unique().first()
+    vote = db.session.scalars(_vote_under_lock(exclusive), {"vote": vote_id}).unique().first()
     if vote is None or vote.district_id != district_id:
         raise NotFound(VOTE_NOT_FOUND)
     return vote
@@ -421,19 +470,22 @@ class Voter:
     consented: bool = False
 
 
+# A person's roll entry (with its dong) and consented profile, both optional, in one round trip.
+_VOTER_FACTS = (
+    select(VoterRoll.id.label("roll"), VoterRoll.birth_date, Dong.name.label("roll_dong"),
+           Demographics.user_id.label("profile"), Demographics.birth_year, Demographics.dong,
+           Demographics.gender)
+    .select_from(User)
+    .outerjoin(VoterRoll, (VoterRoll.user_id == User.id)
+               & (VoterRoll.district_id == bindparam("district")))
+    .outerjoin(Dong, Dong.id == VoterRoll.dong_id)
+    .outerjoin(Demographics, Demographics.user_id == User.id)
+    .where(User.id == bindparam("user"))
+)
+
+
 def account_voter(district_id: int, user: User) -> Voter:
-    # Roll entry (with its dong) and consented profile in one round trip: both are optional.
-    facts = _run(
-        select(VoterRoll.id.label("roll"), VoterRoll.birth_date, Dong.name.label("roll_dong"),
-               Demographics.user_id.label("profile"), Demographics.birth_year,
-               Demographics.dong, Demographics.gender)
-        .select_from(User)
-        .outerjoin(VoterRoll, (VoterRoll.user_id == User.id)
-                   & (VoterRoll.district_id == district_id))
-        .outerjoin(Dong, Dong.id == VoterRoll.dong_id)
-        .outerjoin(Demographics, Demographics.user_id == User.id)
-        .where(User.id == user.id)
-    ).one()
+    facts = _run(_VOTER_FACTS, {"district": district_id, "user": user.id}).one()
     rolled = facts.roll is not None
     consented = facts.profile is not None
     return Voter(identity=account_identity(user.id), registered=bool(user.roles_in(district_id)),
@@ -496,12 +548,8 @@ def _claim_request(vote_id: int, key: str, idempotency_key: str) -> int | None:
     """Take the idempotency key: the claim's id, or None when another request holding it has
     committed (PostgreSQL makes a concurrent holder's twin wait here until the holder
     finishes; if the holder rolls back, the twin takes the key)."""
-    claimed = _run(
-        _insert(CastRequest.__table__)
-        .values(vote_id=vote_id, voter_key=key, key=idempotency_key, created_at=utcnow())
-        .on_conflict_do_nothing()
-        .returning(CastRequest.__table__.c.id)
-    ).first()
+    claimed = _run(_casting().claim, {"vote_id": vote_id, "voter_key": key,
+                                      "key": idempotency_key, "created_at": utcnow()}).first()
     return None if claimed is None else claimed[0]
 
 
@@ -513,7 +561,7 @@ def _snapshot(voter: Voter) -> dict:
 
 
 def _store_choices(ballot_id: int, vote_id: int, entries: Entries) -> None:
-    _run(BallotChoice.__table__.insert(), [
+    _run(_ADD_CHOICES, [
         {"ballot_id": ballot_id, "vote_item_id": item, "vote_id": vote_id, "value": value}
         for item, value in entries
     ])
@@ -536,9 +584,7 @@ def _insert_ballot(vote: Vote, key: str, channel: Channel, entries: Entries, cod
 
 def _first_ballot(vote: Vote, now: datetime) -> None:
     if vote.frozen_at is None:
-        _run(update(Vote.__table__).where(Vote.__table__.c.id == vote.id,
-                                          Vote.__table__.c.frozen_at.is_(None))
-             .values(frozen_at=now))
+        _run(_FREEZE, {"vote": vote.id, "now": now})
 
 
 ALREADY_OTHER_CHANNEL = _l("이미 종이 투표나 공론장 현장 투표로 참여한 기록이 있어 온라인으로 "
@@ -588,20 +634,14 @@ def cast_ballot(vote: Vote, user: User, entries, *, idempotency_key: str | None 
     code = new_receipt_code()
     ballot_id, created = _upsert_online(vote, key, canonical, code, now, _snapshot(voter))
     # Whatever ``created`` says, the choices are replaced whole under the ballot's row lock.
-    _run(delete(BallotChoice.__table__).where(BallotChoice.__table__.c.ballot_id == ballot_id))
+    _run(_CLEAR_CHOICES, {"ballot": ballot_id})
     _store_choices(ballot_id, vote.id, canonical)
     _first_ballot(vote, now)
     answer = {"vote": vote.id, "receipt": code, "choices": [list(e) for e in canonical],
               "status": "created" if created else "changed"}
     if claim is not None:
-        _run(update(CastRequest.__table__).where(CastRequest.__table__.c.id == claim)
-             .values(response=answer))
+        _run(_casting().store_answer, {"claim": claim, "answer": answer})
     return answer
-
-
-# The row an upsert proposed (``excluded`` in PostgreSQL and SQLite), built once rather than
-# by ``insert().excluded`` on every cast.
-_PROPOSED = Ballot.__table__.alias("excluded")
 
 
 def _upsert_online(vote: Vote, key: str, entries: Entries, code: str, now: datetime,
@@ -613,17 +653,11 @@ def _upsert_online(vote: Vote, key: str, entries: Entries, code: str, now: datet
     into one ballot (which could break the choice count or the budget). A ballot from
     another channel is left alone and refused.
     """
-    table = Ballot.__table__
-    statement = _insert(table).values(
-        vote_id=vote.id, voter_key=key, channel=Channel.ONLINE.value,
-        receipt_lookup=receipt_lookup(code), receipt_seal=receipt_seal(vote.salt, code, entries),
-        cast_at=now, updated_at=now, **extra)
-    changed = {name: _PROPOSED.c[name]
-               for name in ("receipt_lookup", "receipt_seal", "updated_at", *extra)}
-    row = _run(statement.on_conflict_do_update(
-        index_elements=[table.c.vote_id, table.c.voter_key], set_=changed,
-        where=table.c.channel == Channel.ONLINE.value,
-    ).returning(table.c.id, table.c.cast_at)).first()
+    row = _run(_casting().upsert, {
+        "vote_id": vote.id, "voter_key": key, "channel": Channel.ONLINE.value,
+        "receipt_lookup": receipt_lookup(code),
+        "receipt_seal": receipt_seal(vote.salt, code, entries), "cast_at": now,
+        "updated_at": now, **extra}).first()
     if row is None:
         raise Conflict(ALREADY_OTHER_CHANNEL)
     # A change keeps the first cast's time, so only a new ballot carries this request's (this
