@@ -22,7 +22,7 @@ import secrets
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 
@@ -275,6 +275,16 @@ def receipt_seal(salt: str, code: str, entries: Entries) -> str:
     ballot that no longer matches what was cast is detected."""
     content = json.dumps([list(e) for e in entries], separators=(",", ":"))
     return hashlib.sha256(f"{salt}\x1f{code}\x1f{content}".encode()).hexdigest()
+
+
+def window_status(opens_at: datetime, closes_at: datetime, now: datetime) -> str:
+    """Where ``now`` falls in a vote's window: upcoming, open (opening instant included) or
+    closed (closing instant included)."""
+    if now < opens_at:
+        return "upcoming"
+    if now < closes_at:
+        return "open"
+    return "closed"
 
 
 def age_in_year(birth_year: int, year: int) -> int:

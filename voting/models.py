@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, db, utcnow
-from voting.ballots import BallotRules, BallotType
+from voting.ballots import BallotRules, BallotType, window_status
 
 
 class Channel(StrEnum):
@@ -146,12 +146,13 @@ class Vote(db.Model):
             points_total=self.points_total,
         )
 
+    @property
+    def dong_names(self) -> frozenset[str]:
+        """The dongs whose residents may vote; empty when the vote is open to all."""
+        return frozenset(d.name for d in self.dongs)
+
     def status_at(self, now: datetime) -> str:
-        if now < self.opens_at:
-            return "upcoming"
-        if now < self.closes_at:
-            return "open"
-        return "closed"
+        return window_status(self.opens_at, self.closes_at, now)
 
 
 class VoteItem(db.Model):

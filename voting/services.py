@@ -58,6 +58,7 @@ from voting.ballots import (
     receipt_lookup,
     receipt_seal,
     voter_key,
+    window_status,
 )
 from voting.models import (
     Ballot,
@@ -68,6 +69,7 @@ from voting.models import (
     VoteItem,
     VoteLog,
     VoterRoll,
+    vote_dong,
 )
 from voting.results import approval_rows, ballot_count, current_result
 
@@ -128,6 +130,7 @@ class _CastingStatements:
     time: building a statement and computing its cache key cost more of a cast's CPU time
     than running it."""
 
+    vote: object
     claim: object
     upsert: object
     store_answer: object
@@ -145,12 +148,28 @@ _ADD_CHOICES = _CHOICE.insert()
 _FREEZE = (update(Vote.__table__)
            .where(Vote.__table__.c.id == bindparam("vote"), Vote.__table__.c.frozen_at.is_(None))
            .values(frozen_at=bindparam("now")))
+_CASTING_VOTE_COLUMNS = ("id", "district_id", "salt", "ballot_type", "min_choices", "max_choices",
+                         "budget_limit", "points_total", "opens_at", "closes_at", "frozen_at",
+                         "verified_only", "min_age")
+_NAME_SEPARATOR = "\x1f"
 _casting_statements: dict[str, _CastingStatements] = {}
 
 
 def _casting() -> _CastingStatements:
     dialect = db.session.get_bind().dialect.name
     if dialect not in _casting_statements:
+        vote_table, item_table, dong_table = Vote.__table__, VoteItem.__table__, Dong.__table__
+        joined = (func.string_agg if dialect == "postgresql" else func.group_concat)(
+            dong_table.c.name, _NAME_SEPARATOR)
+        dongs = (select(joined).select_from(vote_dong.join(dong_table))
+                 .where(vote_dong.c.vote_id == vote_table.c.id).scalar_subquery())
+        vote = (
+            select(*(vote_table.c[name] for name in _CASTING_VOTE_COLUMNS),
+                   dongs.label("dongs"), item_table.c.id.label("item"), item_table.c.cost)
+            .select_from(vote_table.outerjoin(item_table, item_table.c.vote_id == vote_table.c.id))
+            .where(vote_table.c.id == bindparam("vote"))
+            .order_by(item_table.c.position)
+            .with_for_update(read=True, key_share=True, of=vote_table))
         claim = _insert(_CAST_REQUEST).on_conflict_do_nothing().returning(_CAST_REQUEST.c.id)
         upsert = _insert(_BALLOT).on_conflict_do_update(
             index_elements=[_BALLOT.c.vote_id, _BALLOT.c.voter_key],
@@ -159,7 +178,7 @@ def _casting() -> _CastingStatements:
         ).returning(_BALLOT.c.id, _BALLOT.c.cast_at)
         store_answer = (update(_CAST_REQUEST).where(_CAST_REQUEST.c.id == bindparam("claim"))
                         .values(response=bindparam("answer", type_=_CAST_REQUEST.c.response.type)))
-        _casting_statements[dialect] = _CastingStatements(claim, upsert, store_answer)
+        _casting_statements[dialect] = _CastingStatements(vote, claim, upsert, store_answer)
     return _casting_statements[dialect]
 
 
@@ -495,7 +514,7 @@ def account_voter(district_id: int, user: User) -> Voter:
                  gender=facts.gender, consented=consented)
 
 
-def eligibility_problem(vote: Vote, voter: Voter):
+def eligibility_problem(vote: Vote | CastingVote, voter: Voter):
     """Why ``voter`` may not vote in ``vote``, or None. Age is the age reached this year
     (연 나이), from the roll's birth date or the consented birth year."""
     if not voter.registered:
@@ -510,18 +529,17 @@ def eligibility_problem(vote: Vote, voter: Voter):
         if age_in_year(voter.birth_year, seoul_today().year) < vote.min_age:
             return _l("이 투표는 %(age)d세 이상(연 나이 기준)만 참여할 수 있습니다.",
                       age=vote.min_age)
-    if vote.dongs:
-        allowed = {d.name for d in vote.dongs}
+    if vote.dong_names:
         if voter.dong is None:
             return _l("이 투표는 일부 동 주민만 참여할 수 있습니다. 내 마당에서 사는 동을 "
                       "등록하세요.")
-        if voter.dong not in allowed:
+        if voter.dong not in vote.dong_names:
             return _l("이 투표는 %(dongs)s 주민만 참여할 수 있습니다.",
-                      dongs=", ".join(sorted(allowed)))
+                      dongs=", ".join(sorted(vote.dong_names)))
     return None
 
 
-def _check_open(vote: Vote, now: datetime) -> None:
+def _check_open(vote: Vote | CastingVote, now: datetime) -> None:
     status = vote.status_at(now)
     if status == "upcoming":
         raise DomainError(_l("아직 투표 기간이 아닙니다."), status=403)
@@ -591,9 +609,50 @@ ALREADY_OTHER_CHANNEL = _l("이미 종이 투표나 공론장 현장 투표로 �
                            "투표할 수 없습니다.")
 
 
-def vote_for_casting(district_id: int, vote_id: int) -> Vote:
+@dataclass(frozen=True)
+class CastingVote:
+    """A vote as a cast reads it: what a ballot is checked against, read in one Core query
+    under the shared row lock (building the ORM objects cost a cast more than the query)."""
+
+    id: int
+    district_id: int
+    salt: str
+    opens_at: datetime
+    closes_at: datetime
+    frozen_at: datetime | None
+    verified_only: bool
+    min_age: int | None
+    dong_names: frozenset[str]
+    ballot_rules: BallotRules
+
+    @property
+    def type(self) -> BallotType:
+        return self.ballot_rules.ballot_type
+
+    def rules(self) -> BallotRules:
+        return self.ballot_rules
+
+    def status_at(self, now: datetime) -> str:
+        return window_status(self.opens_at, self.closes_at, now)
+
+
+def vote_for_casting(district_id: int, vote_id: int) -> CastingVote:
     """The vote under the shared lock casts hold until they commit, for ``cast_ballot``."""
-    return _locked_vote(district_id, vote_id, exclusive=False)
+    rows = _run(_casting().vote, {"vote": vote_id}).all()
+    if not rows or rows[0].district_id != district_id:
+        raise NotFound(VOTE_NOT_FOUND)
+    first = rows[0]
+    items = [row for row in rows if row.item is not None]
+    return CastingVote(
+        id=first.id, district_id=first.district_id, salt=first.salt, opens_at=first.opens_at,
+        closes_at=first.closes_at, frozen_at=first.frozen_at,
+        verified_only=first.verified_only, min_age=first.min_age,
+        dong_names=frozenset(first.dongs.split(_NAME_SEPARATOR) if first.dongs else ()),
+        ballot_rules=BallotRules(
+            ballot_type=BallotType(first.ballot_type), items=tuple(row.item for row in items),
+            min_choices=first.min_choices, max_choices=first.max_choices,
+            costs={row.item: row.cost for row in items if row.cost is not None},
+            budget_limit=first.budget_limit, points_total=first.points_total))
 
 
 def cast_online(district_id: int, vote_id: int, user: User, entries, *,
@@ -608,7 +667,7 @@ def cast_online(district_id: int, vote_id: int, user: User, entries, *,
                        idempotency_key=idempotency_key, definition=definition)
 
 
-def cast_ballot(vote: Vote, user: User, entries, *, idempotency_key: str | None = None,
+def cast_ballot(vote: CastingVote, user: User, entries, *, idempotency_key: str | None = None,
                 definition: str | None = None) -> dict:
     """``cast_online`` for a vote already taken with ``vote_for_casting`` in this transaction
     (the cast view reads the posted ballot against it, so the vote is read once)."""

@@ -50,6 +50,7 @@ RECEIPTS = "voting_receipts"
 
 
 def _vote_or_404(vote_id: int, *, for_casting: bool = False):
+    """The vote of this district; for a cast, the ``CastingVote`` under its shared lock."""
     load = services.vote_for_casting if for_casting else services.get_vote
     try:
         return load(district_or_404().id, vote_id)
@@ -106,8 +107,8 @@ def _posted_entries(vote, form) -> list[tuple[int, int]]:
     if kind == BallotType.RANKED:
         if "ranking" in form:
             return parse_ranking(form.get("ranking"))
-        return [(item.id, parse_int(form.get(f"rank-{item.id}")))
-                for item in vote.items if (form.get(f"rank-{item.id}") or "").strip()]
+        return [(item, parse_int(form.get(f"rank-{item}")))
+                for item in vote.rules().items if (form.get(f"rank-{item}") or "").strip()]
     if kind == BallotType.POINTS:
         entries = []
         for name, value in form.items():
@@ -177,9 +178,10 @@ def ballot(vote_id: int):
 
 
 def _refuse(vote, draft, message, status):
+    """Answer a refused cast of ``vote`` (a ``CastingVote``); the page shows the whole vote."""
     if _wants_json():
         return jsonify(error=str(message), status=status), status
-    return _render_ballot(vote, draft, status, message)
+    return _render_ballot(services.get_vote(vote.district_id, vote.id), draft, status, message)
 
 
 @bp.route("/votes/<int:vote_id>/ballot/withdraw", methods=["POST"])
