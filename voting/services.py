@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import Integer, bindparam, delete, func, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -126,14 +127,13 @@ def _insert(table):
 
 @dataclass(frozen=True)
 class _CastingStatements:
-    """The casting path's writes, built once per database with their values bound at run
-    time: building a statement and computing its cache key cost more of a cast's CPU time
-    than running it."""
+    """The casting path's statements that differ by database, built once per database with
+    their values bound at run time: building a statement and computing its cache key cost
+    more of a cast's CPU time than running it."""
 
     vote: object
     claim: object
     upsert: object
-    store_answer: object
 
 
 _BALLOT = Ballot.__table__
@@ -145,6 +145,24 @@ _PROPOSED = _BALLOT.alias("excluded")
 _CHANGED_ON_CAST = ("receipt_lookup", "receipt_seal", "updated_at", "age_band", "gender", "dong")
 _CLEAR_CHOICES = delete(_CHOICE).where(_CHOICE.c.ballot_id == bindparam("ballot"))
 _ADD_CHOICES = _CHOICE.insert()
+_STORE_ANSWER = (update(_CAST_REQUEST).where(_CAST_REQUEST.c.id == bindparam("claim"))
+                 .values(response=bindparam("answer", type_=_CAST_REQUEST.c.response.type)))
+# PostgreSQL does the three in one round trip. The choices that stay are updated in place and
+# the others deleted, so no row is both deleted and inserted by the one statement.
+_REPLACE_CHOICES_AND_ANSWER = text("""
+    WITH cleared AS (
+        DELETE FROM ballot_choice WHERE ballot_id = :ballot AND vote_item_id <> ALL(:items)
+    ), answered AS (
+        UPDATE cast_request SET response = :answer WHERE id = :claim
+    )
+    INSERT INTO ballot_choice (ballot_id, vote_item_id, vote_id, value)
+    SELECT :ballot, chosen.item, :vote, chosen.value
+    FROM unnest(:items, :values) AS chosen (item, value)
+    ON CONFLICT (ballot_id, vote_item_id) DO UPDATE SET value = excluded.value
+""").bindparams(bindparam("ballot", type_=Integer), bindparam("vote", type_=Integer),
+                bindparam("claim", type_=Integer), bindparam("items", type_=ARRAY(Integer)),
+                bindparam("values", type_=ARRAY(Integer)),
+                bindparam("answer", type_=_CAST_REQUEST.c.response.type))
 _FREEZE = (update(Vote.__table__)
            .where(Vote.__table__.c.id == bindparam("vote"), Vote.__table__.c.frozen_at.is_(None))
            .values(frozen_at=bindparam("now")))
@@ -176,9 +194,7 @@ def _casting() -> _CastingStatements:
             set_={name: _PROPOSED.c[name] for name in _CHANGED_ON_CAST},
             where=_BALLOT.c.channel == Channel.ONLINE.value,
         ).returning(_BALLOT.c.id, _BALLOT.c.cast_at)
-        store_answer = (update(_CAST_REQUEST).where(_CAST_REQUEST.c.id == bindparam("claim"))
-                        .values(response=bindparam("answer", type_=_CAST_REQUEST.c.response.type)))
-        _casting_statements[dialect] = _CastingStatements(vote, claim, upsert, store_answer)
+        _casting_statements[dialect] = _CastingStatements(vote, claim, upsert)
     return _casting_statements[dialect]
 
 
@@ -693,14 +709,27 @@ def cast_ballot(vote: CastingVote, user: User, entries, *, idempotency_key: str 
     code = new_receipt_code()
     ballot_id, created = _upsert_online(vote, key, canonical, code, now, _snapshot(voter))
     # Whatever ``created`` says, the choices are replaced whole under the ballot's row lock.
-    _run(_CLEAR_CHOICES, {"ballot": ballot_id})
-    _store_choices(ballot_id, vote.id, canonical)
-    _first_ballot(vote, now)
     answer = {"vote": vote.id, "receipt": code, "choices": [list(e) for e in canonical],
               "status": "created" if created else "changed"}
-    if claim is not None:
-        _run(_casting().store_answer, {"claim": claim, "answer": answer})
+    _replace_choices(ballot_id, vote.id, canonical, claim, answer)
+    _first_ballot(vote, now)
     return answer
+
+
+def _replace_choices(ballot_id: int, vote_id: int, entries: Entries, claim: int | None,
+                     answer: dict) -> None:
+    """Make the ballot's choices ``entries`` and store the answer for the request's
+    ``Idempotency-Key``, if it had one."""
+    if on_postgresql():
+        _run(_REPLACE_CHOICES_AND_ANSWER, {
+            "ballot": ballot_id, "vote": vote_id, "claim": claim, "answer": answer,
+            "items": [item for item, _value in entries],
+            "values": [value for _item, value in entries]})
+        return
+    _run(_CLEAR_CHOICES, {"ballot": ballot_id})
+    _store_choices(ballot_id, vote_id, entries)
+    if claim is not None:
+        _run(_STORE_ANSWER, {"claim": claim, "answer": answer})
 
 
 def _upsert_online(vote: Vote, key: str, entries: Entries, code: str, now: datetime,

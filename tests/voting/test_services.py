@@ -42,6 +42,26 @@ def test_cast_change_and_withdraw(make_vote, make_user, district):
     assert ballots(vote.id) == 0
 
 
+@pytest.mark.parametrize("changes", [
+    # Ranks swapped (every choice kept, values changed); one item kept, one dropped, one new;
+    # fewer items; all new items.
+    [[(0, 1), (1, 2)], [(1, 1), (0, 2)]],
+    [[(0, 1), (1, 2)], [(1, 1), (2, 2)], [(2, 1)]],
+    [[(0, 1), (1, 2), (2, 3)], [(3, 1), (4, 2)]],
+])
+def test_a_change_stores_exactly_the_new_choices(make_vote, make_user, district, changes):
+    vote = make_vote("ranked")
+    voter = make_user()
+    ids = item_ids(vote)
+    for change in changes:
+        entries = [(ids[index], rank) for index, rank in change]
+        services.cast_online(district.id, vote.id, voter, entries)
+        commit()
+        stored = db.session.execute(select(BallotChoice.vote_item_id, BallotChoice.value).where(
+            BallotChoice.vote_id == vote.id)).all()
+        assert sorted(stored) == sorted(entries)
+
+
 @pytest.mark.parametrize(("ballot_type", "entries", "message"), [
     ("ranked", lambda ids: [(ids[0], 1), (ids[1], 1)], "같은 순위"),
     ("ranked", lambda ids: [(ids[0], 1), (ids[0], 2)], "두 번"),
