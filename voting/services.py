@@ -125,6 +125,8 @@ def _insert(table):
     return insert(table)
 
 
+# --- The casting path's statements ----------------------------------------------------------
+
 @dataclass(frozen=True)
 class _CastingStatements:
     """The casting path's statements that differ by database, built once per database with
@@ -616,7 +618,7 @@ def _insert_ballot(vote: Vote, key: str, channel: Channel, entries: Entries, cod
     return None if row is None else row[0]
 
 
-def _first_ballot(vote: Vote, now: datetime) -> None:
+def _first_ballot(vote: Vote | CastingVote, now: datetime) -> None:
     if vote.frozen_at is None:
         _run(_FREEZE, {"vote": vote.id, "now": now})
 
@@ -732,7 +734,7 @@ def _replace_choices(ballot_id: int, vote_id: int, entries: Entries, claim: int 
         _run(_STORE_ANSWER, {"claim": claim, "answer": answer})
 
 
-def _upsert_online(vote: Vote, key: str, entries: Entries, code: str, now: datetime,
+def _upsert_online(vote: CastingVote, key: str, entries: Entries, code: str, now: datetime,
                    extra: dict) -> tuple[int, bool]:
     """Insert the voter's online ballot, or change the one they have: ``(id, created)``.
 
