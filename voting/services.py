@@ -184,10 +184,13 @@ def _casting() -> _CastingStatements:
         dongs = (select(joined).select_from(vote_dong.join(dong_table))
                  .where(vote_dong.c.vote_id == vote_table.c.id).scalar_subquery())
         vote = (
-            select(*(vote_table.c[name] for name in _CASTING_VOTE_COLUMNS),
-                   dongs.label("dongs"), item_table.c.id.label("item"), item_table.c.cost)
-            .select_from(vote_table.outerjoin(item_table, item_table.c.vote_id == vote_table.c.id))
-            .where(vote_table.c.id == bindparam("vote"))
+            _with_voter_facts(
+                select(*(vote_table.c[name] for name in _CASTING_VOTE_COLUMNS),
+                       dongs.label("dongs"), item_table.c.id.label("item"), item_table.c.cost)
+                .select_from(vote_table.outerjoin(item_table,
+                                                  item_table.c.vote_id == vote_table.c.id))
+                .where(vote_table.c.id == bindparam("vote")),
+                vote_table.c.district_id)
             .order_by(item_table.c.position)
             .with_for_update(read=True, key_share=True, of=vote_table))
         claim = _insert(_CAST_REQUEST).on_conflict_do_nothing().returning(_CAST_REQUEST.c.id)
@@ -507,29 +510,39 @@ class Voter:
     consented: bool = False
 
 
-# A person's roll entry (with its dong) and consented profile, both optional, in one round trip.
-_VOTER_FACTS = (
-    select(VoterRoll.id.label("roll"), VoterRoll.birth_date, Dong.name.label("roll_dong"),
-           Demographics.user_id.label("profile"), Demographics.birth_year, Demographics.dong,
-           Demographics.gender)
-    .select_from(User)
-    .outerjoin(VoterRoll, (VoterRoll.user_id == User.id)
-               & (VoterRoll.district_id == bindparam("district")))
-    .outerjoin(Dong, Dong.id == VoterRoll.dong_id)
-    .outerjoin(Demographics, Demographics.user_id == User.id)
-    .where(User.id == bindparam("user"))
-)
+def _with_voter_facts(query, district_id):
+    """``query`` (over a FROM that names the person as ``:user``) with the person's roll entry
+    in ``district_id`` (with its dong) and consented profile, both optional, as columns."""
+    roll, roll_dong, profile = VoterRoll.__table__, _ROLL_DONG, Demographics.__table__
+    return (query.add_columns(roll.c.id.label("roll"), roll.c.birth_date,
+                              roll_dong.c.name.label("roll_dong"),
+                              profile.c.user_id.label("profile"), profile.c.birth_year,
+                              profile.c.dong, profile.c.gender)
+            .outerjoin(roll, (roll.c.user_id == bindparam("user"))
+                       & (roll.c.district_id == district_id))
+            .outerjoin(roll_dong, roll_dong.c.id == roll.c.dong_id)
+            .outerjoin(profile, profile.c.user_id == bindparam("user")))
 
 
-def account_voter(district_id: int, user: User) -> Voter:
-    facts = _run(_VOTER_FACTS, {"district": district_id, "user": user.id}).one()
+# The roll entry's dong, apart from any other use of the dong table in the same query.
+_ROLL_DONG = Dong.__table__.alias("roll_dong")
+_VOTER_FACTS = _with_voter_facts(
+    select().select_from(User.__table__).where(User.__table__.c.id == bindparam("user")),
+    bindparam("district"))
+
+
+def _voter(user: User, district_id: int, facts) -> Voter:
     rolled = facts.roll is not None
-    consented = facts.profile is not None
     return Voter(identity=account_identity(user.id), registered=bool(user.roles_in(district_id)),
                  verified=rolled,
                  birth_year=facts.birth_date.year if rolled else facts.birth_year,
                  dong=facts.roll_dong if rolled else facts.dong,
-                 gender=facts.gender, consented=consented)
+                 gender=facts.gender, consented=facts.profile is not None)
+
+
+def account_voter(district_id: int, user: User) -> Voter:
+    return _voter(user, district_id,
+                  _run(_VOTER_FACTS, {"district": district_id, "user": user.id}).one())
 
 
 def eligibility_problem(vote: Vote | CastingVote, voter: Voter):
@@ -629,8 +642,9 @@ ALREADY_OTHER_CHANNEL = _l("이미 종이 투표나 공론장 현장 투표로 �
 
 @dataclass(frozen=True)
 class CastingVote:
-    """A vote as a cast reads it: what a ballot is checked against, read in one Core query
-    under the shared row lock (building the ORM objects cost a cast more than the query)."""
+    """A vote as one person's cast reads it: what the ballot is checked against and what
+    eligibility needs to know of the person, read in one Core query under the vote's shared
+    row lock (building the ORM objects cost a cast more than the query)."""
 
     id: int
     district_id: int
@@ -642,6 +656,7 @@ class CastingVote:
     min_age: int | None
     dong_names: frozenset[str]
     ballot_rules: BallotRules
+    voter: Voter
 
     @property
     def type(self) -> BallotType:
@@ -654,9 +669,10 @@ class CastingVote:
         return window_status(self.opens_at, self.closes_at, now)
 
 
-def vote_for_casting(district_id: int, vote_id: int) -> CastingVote:
-    """The vote under the shared lock casts hold until they commit, for ``cast_ballot``."""
-    rows = _run(_casting().vote, {"vote": vote_id}).all()
+def vote_for_casting(district_id: int, vote_id: int, user: User) -> CastingVote:
+    """The vote, for ``user`` to cast in with ``cast_ballot``, under the shared lock casts
+    hold until they commit."""
+    rows = _run(_casting().vote, {"vote": vote_id, "user": user.id}).all()
     if not rows or rows[0].district_id != district_id:
         raise NotFound(VOTE_NOT_FOUND)
     first = rows[0]
@@ -670,7 +686,8 @@ def vote_for_casting(district_id: int, vote_id: int) -> CastingVote:
             ballot_type=BallotType(first.ballot_type), items=tuple(row.item for row in items),
             min_choices=first.min_choices, max_choices=first.max_choices,
             costs={row.item: row.cost for row in items if row.cost is not None},
-            budget_limit=first.budget_limit, points_total=first.points_total))
+            budget_limit=first.budget_limit, points_total=first.points_total),
+        voter=_voter(user, district_id, first))
 
 
 def cast_online(district_id: int, vote_id: int, user: User, entries, *,
@@ -681,15 +698,15 @@ def cast_online(district_id: int, vote_id: int, user: User, entries, *,
     "vote", "choices"}``. With an ``idempotency_key`` the same answer is returned for every
     retry and the ballot is stored once.
     """
-    return cast_ballot(vote_for_casting(district_id, vote_id), user, entries,
+    return cast_ballot(vote_for_casting(district_id, vote_id, user), entries,
                        idempotency_key=idempotency_key, definition=definition)
 
 
-def cast_ballot(vote: CastingVote, user: User, entries, *, idempotency_key: str | None = None,
+def cast_ballot(vote: CastingVote, entries, *, idempotency_key: str | None = None,
                 definition: str | None = None) -> dict:
     """``cast_online`` for a vote already taken with ``vote_for_casting`` in this transaction
     (the cast view reads the posted ballot against it, so the vote is read once)."""
-    voter = account_voter(vote.district_id, user)
+    voter = vote.voter
     key = voter_key(vote.salt, voter.identity)
     claim = None
     if idempotency_key:

@@ -51,9 +51,10 @@ RECEIPTS = "voting_receipts"
 
 def _vote_or_404(vote_id: int, *, for_casting: bool = False):
     """The vote of this district; for a cast, the ``CastingVote`` under its shared lock."""
-    load = services.vote_for_casting if for_casting else services.get_vote
     try:
-        return load(district_or_404().id, vote_id)
+        if for_casting:
+            return services.vote_for_casting(district_or_404().id, vote_id, current_user)
+        return services.get_vote(district_or_404().id, vote_id)
     except DomainError:
         abort(404)
 
@@ -162,7 +163,7 @@ def ballot(vote_id: int):
     except BallotError as error:
         return _refuse(vote, {"order": []}, services.ballot_message(error), 422)
     try:
-        answer = services.cast_ballot(vote, current_user, entries, idempotency_key=key,
+        answer = services.cast_ballot(vote, entries, idempotency_key=key,
                                       definition=request.form.get("definition"))
         commit()
     except DomainError as error:
