@@ -8,17 +8,16 @@ machine: two free cores give at most 2000 / (ms per ballot) ballots/s. Loopback 
 by request count and time.
 
 Environment: BENCH_DATABASE_URL (default: a ``madang_bench`` database on the local
-PostgreSQL, emptied each run; created if missing, and then dropped at the end),
-BENCH_REDIS_URL (default: local db 15).
+PostgreSQL), BENCH_REDIS_URL (default: local db 15). The run creates that database through
+the ``postgres`` database of the same server, replacing one of the same name, and drops it
+at the end, also when the run fails.
 """
 
 import asyncio
 import http.client
-import logging
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,61 +25,47 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import SERVER_URL, free_port, migrated_app, throwaway_database  # noqa: E402
 
 VOTERS = 50
 SECONDS = 10.0
 MAX_REQUESTS_PER_VOTER = 400
 PASSWORD = "bench voter password"  # noqa: S105 (throwaway accounts in a throwaway database)
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/madang_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
-def _administer(statement: str, *params) -> tuple | None:
-    import psycopg
+def database_and_server() -> tuple[str, str]:
+    """The benchmark database's name, and the URL of the server database it is created and
+    dropped from: the ``postgres`` database next to the one BENCH_DATABASE_URL names."""
+    given = os.environ.get("BENCH_DATABASE_URL")
+    if not given:
+        return "madang_bench", SERVER_URL
+    url = make_url(given)
+    return url.database, url.set(database="postgres").render_as_string(hide_password=False)
 
-    admin = DATABASE_URL.rsplit("/", 1)[0].replace("postgresql+psycopg", "postgresql") + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        cursor = connection.execute(statement, params or None)
-        return cursor.fetchone() if cursor.description else None
+
+DATABASE, DATABASE_SERVER_URL = database_and_server()
 
 
-def prepare_database() -> tuple[int, list[int], bool]:
-    """A fresh schema with the demo district, a shortlist, one open approval vote and voters;
-    also whether the database was created for this run."""
-    from flask_migrate import upgrade
-    from sqlalchemy import create_engine, text
-
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    created = _administer("SELECT 1 FROM pg_database WHERE datname = %s", name) is None
-    if created:
-        _administer(f'CREATE DATABASE "{name}"')
-    engine = create_engine(DATABASE_URL)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
+def prepare_database(database_url: str) -> tuple[int, list[int]]:
+    """The schema with the demo district, a shortlist, one open approval vote and voters."""
     from accounts.demo import seed_cycle, seed_district
     from accounts.services import create_user
     from agenda.models import AgendaItem
-    from app import create_app
     from core.auth import Role
     from core.db import commit, db, utcnow
     from voting import services
     from voting.ballots import BallotType
 
-    os.environ.setdefault("INSTANCE_PATH", "/tmp/madang-bench")  # noqa: S108
-    Path(os.environ["INSTANCE_PATH"]).mkdir(exist_ok=True)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URL, "REDIS_URL": None,
-                      "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024})
+    instance = Path(os.environ.get("INSTANCE_PATH", "/tmp/madang-bench"))  # noqa: S108
+    app = migrated_app(database_url, instance)
     with app.app_context(), app.test_request_context():
-        # Alembic logs each migration at INFO; the benchmark prints only its result line.
-        logging.disable(logging.INFO)
-        upgrade(directory=str(ROOT / "migrations"))
-        logging.disable(logging.NOTSET)
         district = seed_district()
         cycle = seed_cycle(district)
         items = []
@@ -102,13 +87,7 @@ def prepare_database() -> tuple[int, list[int], bool]:
         commit()
         ids = vote.id, [item.id for item in vote.items]
         db.engine.dispose()
-    return *ids, created
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return ids
 
 
 class Client:
@@ -238,9 +217,13 @@ def server_pids(gunicorn: int) -> tuple[list[int], list[int]]:
                 pids.append(int(stat.parent.name))
         except (FileNotFoundError, ProcessLookupError):
             continue
-    backends = _administer("SELECT array_agg(pid) FROM pg_stat_activity WHERE datname = %s",
-                           DATABASE_URL.rsplit("/", 1)[1])[0]
-    return pids, list(backends or [])
+    # Through the server database: a connection to the benchmark's own would count itself.
+    engine = create_engine(DATABASE_SERVER_URL)
+    with engine.connect() as connection:
+        backends = connection.scalars(text("SELECT pid FROM pg_stat_activity"
+                                           " WHERE datname = :name"), {"name": DATABASE}).all()
+    engine.dispose()
+    return pids, list(backends)
 
 
 def measured(gunicorn: int, phase) -> tuple[float, list[float], list[int], float, float]:
@@ -263,10 +246,10 @@ def failed(statuses: list[int]) -> str:
     return f"{len(statuses)} failed: {counts}"
 
 
-def main() -> int:
-    vote_id, item_ids, created = prepare_database()
+def run(database_url: str) -> int:
+    vote_id, item_ids = prepare_database(database_url)
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL,
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL,
            "SECRET_KEY": "bench-secret", "SIGNIN_RATE_LIMIT": "100000 per minute",
            "INSTANCE_PATH": os.environ["INSTANCE_PATH"]}
     server = subprocess.Popen(
@@ -311,14 +294,10 @@ def main() -> int:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(DATABASE_URL)
+    engine = create_engine(database_url)
     with engine.connect() as connection:
         stored = connection.execute(text("SELECT count(*) FROM ballot")).scalar()
     engine.dispose()
-    if created:
-        _administer(f'DROP DATABASE "{DATABASE_URL.rsplit("/", 1)[1]}" WITH (FORCE)')
     print(f"casting: {cast_rate:.0f} ballots/s sustained, p95 {p95(cast_lat):.0f} ms, "
           f"server CPU {cast_cpu * 1000:.1f} ms/ballot of which PostgreSQL "
           f"{cast_database_cpu * 1000:.1f} ms ({len(cast_lat)} casts, "
@@ -329,6 +308,11 @@ def main() -> int:
           f"{cast_cpu / health_cpu:.1f}; load generator used {client_cpu:.0%} of a core; "
           f"target >= 300 ballots/s and p95 < 200 ms")
     return 0 if stored == VOTERS and not cast_failed else 1
+
+
+def main() -> int:
+    with throwaway_database(DATABASE, DATABASE_SERVER_URL) as database_url:
+        return run(database_url)
 
 
 if __name__ == "__main__":

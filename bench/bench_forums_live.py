@@ -31,7 +31,6 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,12 +40,17 @@ from datetime import date
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import (  # noqa: E402 (needs the root on the path)
+    SERVER_URL,
+    free_port,
+    migrated_app,
+    throwaway_database,
+)
 from core.realtime import KEEPALIVE_SECONDS  # noqa: E402 (needs the root on the path)
 
 DATABASE = "madang_bench_live"
@@ -74,44 +78,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 # --- the throwaway database ------------------------------------------------------------------
-
-def create_database(server_url: str) -> str:
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{DATABASE}"'))
-    admin.dispose()
-    return make_url(server_url).set(database=DATABASE).render_as_string(hide_password=False)
-
-
-def drop_database(server_url: str) -> None:
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def build_app(database_url: str, redis_url: str, instance: Path):
-    from flask_migrate import upgrade
-
-    from app import create_app
-
-    os.environ["INSTANCE_PATH"] = str(instance)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url,
-                      "SECRET_KEY": SECRET_KEY, "MAIL_BACKEND": "memory",
-                      "REALTIME_NAMESPACE": NAMESPACE,
-                      "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024})
-    with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
-    return app
-
 
 def seed_forum(app) -> tuple[int, str]:
     """The district, an organizer and a forum; returns the forum's id and join code."""
@@ -507,32 +474,29 @@ def main() -> int:
     parser.add_argument("--answers", type=int, default=300)
     parser.add_argument("--seconds", type=float, default=10.0)
     options = parser.parse_args()
-    server_url = os.environ.get("BENCH_POSTGRES_URL",
-                                "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    server_url = os.environ.get("BENCH_POSTGRES_URL", SERVER_URL)
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
     print(f"forums live: {options.streams} streams, {options.answers} answers within "
           f"{options.seconds:.0f} s, gunicorn.conf.py settings, {os.cpu_count()} cores")
-    database_url = create_database(server_url)
-    server = None
-    try:
-        with tempfile.TemporaryDirectory(prefix="madang-bench-") as folder:
-            app = build_app(database_url, redis_url, Path(folder))
-            forum_id, code = seed_forum(app)
-            server = Server(database_url, redis_url, Path(folder))
-            try:
-                server.wait_until_ready()
-                met = asyncio.run(load(server, app, forum_id, code, options))
-                if not met:
-                    print(f"server errors, if any:\n{server.log_tail()}")
-            except BaseException:
-                print(server.log_tail())
-                raise
-            finally:
-                server.stop()
-                with app.app_context():
-                    app.extensions["sqlalchemy"].engine.dispose()
-    finally:
-        drop_database(server_url)
+    with throwaway_database(DATABASE, server_url) as database_url, \
+            tempfile.TemporaryDirectory(prefix="madang-bench-") as folder:
+        app = migrated_app(database_url, Path(folder), REDIS_URL=redis_url,
+                           SECRET_KEY=SECRET_KEY, MAIL_BACKEND="memory",
+                           REALTIME_NAMESPACE=NAMESPACE)
+        forum_id, code = seed_forum(app)
+        server = Server(database_url, redis_url, Path(folder))
+        try:
+            server.wait_until_ready()
+            met = asyncio.run(load(server, app, forum_id, code, options))
+            if not met:
+                print(f"server errors, if any:\n{server.log_tail()}")
+        except BaseException:
+            print(server.log_tail())
+            raise
+        finally:
+            server.stop()
+            with app.app_context():
+                app.extensions["sqlalchemy"].engine.dispose()
     if not met:
         print("forums live: a target was missed")
     return 0 if met else 1

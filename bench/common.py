@@ -1,11 +1,12 @@
-"""What the benchmarks share: a throwaway PostgreSQL database with the schema migrated, and
-an app on it."""
+"""What the benchmarks share: a throwaway PostgreSQL database with the schema migrated, an
+app on it, and a free loopback port to serve it on."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,3 +50,10 @@ def migrated_app(database_url: str, instance: Path, **config):
         upgrade(directory=str(ROOT / "migrations"))
         logging.disable(logging.NOTSET)
     return app
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on just now, for a server the benchmark starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
