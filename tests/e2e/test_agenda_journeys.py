@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from accounts.demo import DEMO_ACCOUNTS
 from tests.e2e.conftest import sign_in_as
@@ -16,7 +17,7 @@ def test_resident_proposes_sees_similar_supports_and_comments(phone, live_server
     email = "resident@demo.madang.kr"
     sign_in_as(phone, live_server, email, PASSWORDS[email])
     phone.get_by_role("link", name="의제", exact=True).click()
-    assert phone.get_by_role("heading", name="의제", exact=True).is_visible()
+    expect(phone.get_by_role("heading", name="의제", exact=True)).to_be_visible()
     assert no_horizontal_scroll(phone)
     phone.get_by_role("link", name="의제 제안하기").click()
     phone.get_by_label("제목").fill("폐지 줍는 어르신 안전 조끼")
@@ -57,7 +58,7 @@ def test_organizer_merges_three_undoes_merges_again_and_shortlists(browser, phon
     email = "organizer@demo.madang.kr"
     sign_in_as(phone, live_server, email, PASSWORDS[email])
     _merge(phone, live_server, "생활 안전을 주민이 함께 살피는 제안")
-    assert phone.get_by_role("heading", name="원 제안 3건").is_visible()
+    expect(phone.get_by_role("heading", name="원 제안 3건")).to_be_visible()
     phone.get_by_label("취소 사유").fill("모니터링단은 따로 검토")
     phone.get_by_role("button", name="통합 취소").click()
     assert "통합을 취소했습니다" in phone.get_by_role("status").inner_text()
@@ -81,9 +82,9 @@ def test_organizer_merges_three_undoes_merges_again_and_shortlists(browser, phon
     heading = page.get_by_role("heading", level=1).inner_text()
     assert heading == "생활안전 주민 모니터링단과 정보 공유"
     sources = page.locator(".agenda-sources li")
-    assert sources.count() == 3
+    expect(sources).to_have_count(3)
     for title in SOURCES:
-        assert page.locator(".agenda-sources").get_by_role("link", name=title).is_visible()
+        expect(page.locator(".agenda-sources").get_by_role("link", name=title)).to_be_visible()
     log = page.locator(".agenda-log").inner_text()
     assert "통합 의제로 만들어짐" in log and "최종 후보 선정" in log
     assert "안전 분야에서 공감이 많음" in page.locator(".facts").inner_text()

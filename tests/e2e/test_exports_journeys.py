@@ -4,6 +4,8 @@ progress bar reach the end and downloads the files."""
 import io
 import zipfile
 
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import sign_in_as
 
 
@@ -13,7 +15,7 @@ def _export(page, base_url: str, target_label: str, format_label: str):
     page.get_by_label("형식", exact=True).select_option(label=format_label)
     page.get_by_role("button", name="내보내기 시작").click()
     progress = page.locator("progress")
-    assert progress.is_visible()
+    expect(progress).to_be_visible()
     page.wait_for_function("document.querySelector('progress').value === 100")
     link = page.get_by_role("link", name="내려받기")
     link.wait_for(state="visible")
@@ -48,5 +50,5 @@ def test_organizer_downloads_exports_with_a_progress_bar(live_server, phone, tmp
 
 def test_open_data_needs_no_sign_in(live_server, phone):
     phone.goto(f"{live_server}/open-data")
-    assert phone.get_by_role("heading", name="공개 자료").is_visible()
+    expect(phone.get_by_role("heading", name="공개 자료")).to_be_visible()
     assert phone.locator(".open-data a").count() >= 4

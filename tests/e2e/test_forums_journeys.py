@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.demo import DEMO_ACCOUNTS
 from tests.e2e.conftest import sign_in_as
@@ -40,7 +41,7 @@ def test_phone_answer_reaches_the_big_screen_live(desk, phone, live_server):
     assert desk.locator(".screen__code strong").inner_text() == code
     assert desk.locator("img.screen__qr").evaluate("img => img.naturalWidth > 0")
     pause = desk.get_by_role("button", name="결과 움직임 멈춤")
-    assert pause.is_visible()
+    expect(pause).to_be_visible()
     lively = desk.locator(".bar", has_text="활발하다").locator(".bar__count")
     assert lively.inner_text() == "0"
 

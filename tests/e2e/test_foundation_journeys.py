@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from accounts.demo import DEMO_ACCOUNTS
 from tests.e2e.conftest import sign_in_as
@@ -16,7 +17,7 @@ def test_home_in_korean_with_skip_link_and_timeline(phone, live_server):
     phone.goto(live_server)
     assert phone.locator("html").get_attribute("lang") == "ko"
     assert phone.get_by_role("heading", level=1).inner_text() == "강동구 마당"
-    assert phone.locator(".timeline__step").count() == 6
+    expect(phone.locator(".timeline__step")).to_have_count(6)
     phone.keyboard.press("Tab")
     focused = phone.evaluate("document.activeElement.textContent.trim()")
     assert focused == "본문 바로가기"
@@ -45,8 +46,8 @@ def test_organizer_console_reflows_at_320px(browser, live_server):
     email = "organizer@demo.madang.kr"
     sign_in_as(page, live_server, email, PASSWORDS[email])
     page.get_by_role("link", name="운영", exact=True).click()
-    assert page.get_by_role("heading", name="운영 콘솔").is_visible()
-    assert page.get_by_role("heading", name="역할 부여").is_visible()
+    expect(page.get_by_role("heading", name="운영 콘솔")).to_be_visible()
+    expect(page.get_by_role("heading", name="역할 부여")).to_be_visible()
     assert no_horizontal_scroll(page)
     page.screenshot(path=str(_shot("organizer")), full_page=True)
     context.close()
@@ -56,12 +57,12 @@ def test_facilitator_page_and_english_switch(phone, live_server):
     email = "facilitator@demo.madang.kr"
     sign_in_as(phone, live_server, email, PASSWORDS[email])
     phone.get_by_role("link", name="진행자", exact=True).click()
-    assert phone.get_by_role("heading", name="테이블 진행 순서").is_visible()
+    expect(phone.get_by_role("heading", name="테이블 진행 순서")).to_be_visible()
     phone.get_by_role("button", name="English").click()
-    assert phone.get_by_role("heading", name="Running a table").is_visible()
+    expect(phone.get_by_role("heading", name="Running a table")).to_be_visible()
     assert phone.locator("html").get_attribute("lang") == "en"
     phone.get_by_role("button", name="한국어").click()
-    assert phone.get_by_role("heading", name="테이블 진행 순서").is_visible()
+    expect(phone.get_by_role("heading", name="테이블 진행 순서")).to_be_visible()
 
 
 def _shot(name: str):

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.demo import DEMO_ACCOUNTS
 from tests.e2e.conftest import sign_in_as
@@ -29,7 +30,7 @@ def test_resident_ranks_by_tapping_changes_and_verifies(phone, live_server):
     pool.nth(0).get_by_role("button", name="순위에 넣기").click()
     phone.locator("[data-pool-list] > li").nth(0).get_by_role("button", name="순위에 넣기").click()
     ranked = phone.locator("[data-ranked-list] > li")
-    assert ranked.count() == 2
+    expect(ranked).to_have_count(2)
     ranked.nth(1).get_by_role("button", name="위로").click()
     titles = phone.locator("[data-ranked-list] .ranking__title").all_inner_texts()
     assert titles == [second, first]
@@ -62,15 +63,15 @@ def test_budget_ballot_shows_running_total_and_closed_results(phone, live_server
     phone.goto(f"{live_server}/votes")
     phone.get_by_role("link", name="2027 주민참여예산 배분 투표").click()
     phone.get_by_role("link", name="결과 보기").click()
-    assert phone.get_by_role("heading", name="순위와 의제별 수치").is_visible()
-    assert phone.locator("text=득표순 예산 채우기").first.is_visible()
+    expect(phone.get_by_role("heading", name="순위와 의제별 수치")).to_be_visible()
+    expect(phone.locator("text=득표순 예산 채우기").first).to_be_visible()
     assert phone.locator(".result-table tbody tr").count() >= 2
     assert no_horizontal_scroll(phone)
     phone.screenshot(path=str(_shot("voting-results")), full_page=True)
     phone.get_by_role("link", name="투표", exact=True).click()
     phone.get_by_role("link", name="2027 마을의제 점수 배분 투표(종합 점수)").click()
     phone.get_by_role("link", name="결과 보기").click()
-    assert phone.get_by_role("heading", name="종합 점수").is_visible()
+    expect(phone.get_by_role("heading", name="종합 점수")).to_be_visible()
 
 
 def test_approval_ballot_counts_live(phone, live_server):
