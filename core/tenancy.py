@@ -23,15 +23,33 @@ def seoul_today() -> date:
 def current_district() -> District | None:
     """The district this deployment serves: ``MADANG_DISTRICT`` (a slug) or the first one."""
     if "district" not in g:
-        slug = current_app.config.get("MADANG_DISTRICT")
-        g.district = (db.session.scalars(_DISTRICT_BY_SLUG, {"slug": slug}) if slug
-                      else db.session.scalars(_FIRST_DISTRICT)).first()
+        district_id = current_district_id()
+        g.district = None if district_id is None else db.session.get(District, district_id)
     return g.district
 
 
-# Every request asks; built once (see ``accounts.services.user_for_session``).
-_DISTRICT_BY_SLUG = select(District).where(District.slug == bindparam("slug"))
-_FIRST_DISTRICT = select(District).order_by(District.id).limit(1)
+_SERVED_DISTRICT = "madang_district_id"
+_DISTRICT_BY_SLUG = select(District.id).where(District.slug == bindparam("slug"))
+_FIRST_DISTRICT = select(District.id).order_by(District.id).limit(1)
+
+
+def current_district_id() -> int | None:
+    """The id of the district this deployment serves, looked up once per app: every request
+    asks, a deployment serves one district, and a district's id never changes. Until the
+    district exists every request looks again."""
+    district_id = current_app.extensions.get(_SERVED_DISTRICT)
+    if district_id is None:
+        slug = current_app.config.get("MADANG_DISTRICT")
+        district_id = (db.session.scalar(_DISTRICT_BY_SLUG, {"slug": slug}) if slug
+                       else db.session.scalar(_FIRST_DISTRICT))
+        if district_id is not None:
+            current_app.extensions[_SERVED_DISTRICT] = district_id
+    return district_id
+
+
+def forget_district(app) -> None:
+    """Look the district up again on the next request (after its tables were emptied)."""
+    app.extensions.pop(_SERVED_DISTRICT, None)
 
 
 def district_or_404() -> District:
@@ -40,6 +58,14 @@ def district_or_404() -> District:
     if district is None:
         abort(404)
     return district
+
+
+def district_id_or_404() -> int:
+    """The current district's id, for a view that needs no more of it (no query once known)."""
+    district_id = current_district_id()
+    if district_id is None:
+        abort(404)
+    return district_id
 
 
 def current_cycle(district: District | None = None) -> Cycle | None:

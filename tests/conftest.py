@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 
 from app import create_app
 from core.db import db
+from core.tenancy import forget_district
 
 IN_CI = os.environ.get("CI") == "true"
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -132,6 +133,7 @@ def _clean_tables(request):
                     raise
                 time.sleep(0.2)
         application.extensions.pop("madang_outbox", None)
+        forget_district(application)
 
 
 def _empty_tables(tables: list[str]) -> None:

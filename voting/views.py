@@ -22,7 +22,7 @@ from core.auth import Role, public, role_required, signed_in
 from core.db import commit, db, utcnow
 from core.errors import DomainError
 from core.security import limiter
-from core.tenancy import SEOUL, current_cycle, district_or_404
+from core.tenancy import SEOUL, current_cycle, district_id_or_404, district_or_404
 from voting import bp, results, services
 from voting.ballots import (
     METHODS_BY_TYPE,
@@ -53,8 +53,8 @@ def _vote_or_404(vote_id: int, *, for_casting: bool = False):
     """The vote of this district; for a cast, the ``CastingVote`` under its shared lock."""
     try:
         if for_casting:
-            return services.vote_for_casting(district_or_404().id, vote_id, current_user)
-        return services.get_vote(district_or_404().id, vote_id)
+            return services.vote_for_casting(district_id_or_404(), vote_id, current_user)
+        return services.get_vote(district_id_or_404(), vote_id)
     except DomainError:
         abort(404)
 
