@@ -32,14 +32,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, bindparam, delete, func, select, text, update
+from sqlalchemy import Integer, String, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from accounts.models import Demographics, User, user_by_email
 from core.auth import Role
-from core.db import db, on_postgresql, utcnow
+from core.db import UTCDateTime, db, on_postgresql, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.models import Cycle, Dong
 from core.tenancy import seoul_today
@@ -149,8 +149,38 @@ _CLEAR_CHOICES = delete(_CHOICE).where(_CHOICE.c.ballot_id == bindparam("ballot"
 _ADD_CHOICES = _CHOICE.insert()
 _STORE_ANSWER = (update(_CAST_REQUEST).where(_CAST_REQUEST.c.id == bindparam("claim"))
                  .values(response=bindparam("answer", type_=_CAST_REQUEST.c.response.type)))
-# PostgreSQL does the three in one round trip. The choices that stay are updated in place and
-# the others deleted, so no row is both deleted and inserted by the one statement.
+# PostgreSQL takes a cast's Idempotency-Key (if any) and, only with the key taken or without
+# one, inserts or changes the ballot, in one round trip. A request still holding the key
+# makes it wait, as the unique constraint decides.
+_CLAIM_AND_UPSERT = text("""
+    WITH claim AS (
+        INSERT INTO cast_request (vote_id, voter_key, key, created_at)
+        SELECT :vote_id, :voter_key, :key, :cast_at WHERE :key IS NOT NULL
+        ON CONFLICT (vote_id, voter_key, key) DO NOTHING
+        RETURNING id
+    ), cast_ballot AS (
+        INSERT INTO ballot (vote_id, voter_key, channel, receipt_lookup, receipt_seal, age_band,
+                            gender, dong, cast_at, updated_at)
+        SELECT :vote_id, :voter_key, :channel, :receipt_lookup, :receipt_seal, :age_band,
+               :gender, :dong, :cast_at, :updated_at
+        WHERE :key IS NULL OR EXISTS (SELECT FROM claim)
+        ON CONFLICT (vote_id, voter_key) DO UPDATE SET
+            receipt_lookup = excluded.receipt_lookup, receipt_seal = excluded.receipt_seal,
+            updated_at = excluded.updated_at, age_band = excluded.age_band,
+            gender = excluded.gender, dong = excluded.dong
+        WHERE ballot.channel = :channel
+        RETURNING id, cast_at
+    )
+    SELECT (SELECT id FROM claim) AS claim, cast_ballot.id, cast_ballot.cast_at
+    FROM (SELECT) AS answer LEFT JOIN cast_ballot ON true
+""").bindparams(bindparam("vote_id", type_=Integer), bindparam("key", type_=String),
+                bindparam("voter_key", type_=String), bindparam("channel", type_=String),
+                bindparam("cast_at", type_=UTCDateTime), bindparam("updated_at", type_=UTCDateTime))
+# Then PostgreSQL replaces the choices and stores the answer in one round trip. It must be a
+# statement of its own: its snapshot is taken after the ballot's row lock, so it sees the
+# choices of a change that held the lock before (within the upsert's statement it would not,
+# and two ballots would mix). The choices that stay are updated in place and the others
+# deleted, so no row is both deleted and inserted by the one statement.
 _REPLACE_CHOICES_AND_ANSWER = text("""
     WITH cleared AS (
         DELETE FROM ballot_choice WHERE ballot_id = :ballot AND vote_item_id <> ALL(:items)
@@ -708,31 +738,42 @@ def cast_ballot(vote: CastingVote, entries, *, idempotency_key: str | None = Non
     (the cast view reads the posted ballot against it, so the vote is read once)."""
     voter = vote.voter
     key = voter_key(vote.salt, voter.identity)
-    claim = None
-    if idempotency_key:
-        if len(idempotency_key) > 100:
-            raise DomainError(_l("Idempotency-Key가 너무 깁니다."), status=400)
-        # Claimed before any check: a retry gets the stored answer even after the window
-        # closed, and a refused request rolls its claim back with everything else.
-        claim = _claim_request(vote.id, key, idempotency_key)
-        if claim is None:
-            return _stored_answer(vote.id, key, idempotency_key)
+    if idempotency_key and len(idempotency_key) > 100:
+        raise DomainError(_l("Idempotency-Key가 너무 깁니다."), status=400)
     now = utcnow()
+    try:
+        canonical = _accepted(vote, voter, entries, definition, now)
+    except DomainError:
+        # A retry gets the stored answer even after the window closed or the rules changed.
+        # Claiming the key waits for a request still holding it; a refused request rolls its
+        # claim back with everything else.
+        if idempotency_key and _claim_request(vote.id, key, idempotency_key) is None:
+            return _stored_answer(vote.id, key, idempotency_key)
+        raise
+    code = new_receipt_code()
+    upserted = _upsert_online(vote, key, idempotency_key or None, canonical, code, now,
+                              _snapshot(voter))
+    if upserted is None:
+        return _stored_answer(vote.id, key, idempotency_key)
+    claim, ballot_id, created = upserted
+    answer = {"vote": vote.id, "receipt": code, "choices": [list(e) for e in canonical],
+              "status": "created" if created else "changed"}
+    # Whatever ``created`` says, the choices are replaced whole under the ballot's row lock.
+    _replace_choices(ballot_id, vote.id, canonical, claim, answer)
+    _first_ballot(vote, now)
+    return answer
+
+
+def _accepted(vote: CastingVote, voter: Voter, entries, definition: str | None,
+              now: datetime) -> Entries:
+    """The ballot in canonical form, if ``voter`` may cast it in ``vote`` now."""
     _check_open(vote, now)
     problem = eligibility_problem(vote, voter)
     if problem is not None:
         raise Forbidden(problem)
     if definition is not None and definition != definition_tag(vote):
         raise Conflict(_l("투표 설정이 바뀌었습니다. 화면을 새로 고친 뒤 다시 투표하세요."))
-    canonical = _validated(vote, entries)
-    code = new_receipt_code()
-    ballot_id, created = _upsert_online(vote, key, canonical, code, now, _snapshot(voter))
-    # Whatever ``created`` says, the choices are replaced whole under the ballot's row lock.
-    answer = {"vote": vote.id, "receipt": code, "choices": [list(e) for e in canonical],
-              "status": "created" if created else "changed"}
-    _replace_choices(ballot_id, vote.id, canonical, claim, answer)
-    _first_ballot(vote, now)
-    return answer
+    return _validated(vote, entries)
 
 
 def _replace_choices(ballot_id: int, vote_id: int, entries: Entries, claim: int | None,
@@ -751,25 +792,38 @@ def _replace_choices(ballot_id: int, vote_id: int, entries: Entries, claim: int 
         _run(_STORE_ANSWER, {"claim": claim, "answer": answer})
 
 
-def _upsert_online(vote: CastingVote, key: str, entries: Entries, code: str, now: datetime,
-                   extra: dict) -> tuple[int, bool]:
-    """Insert the voter's online ballot, or change the one they have: ``(id, created)``.
+def _upsert_online(vote: CastingVote, key: str, idempotency_key: str | None, entries: Entries,
+                   code: str, now: datetime, extra: dict) -> tuple[int | None, int, bool] | None:
+    """Take the Idempotency-Key (if any), then insert the voter's online ballot or change the
+    one they have: ``(claim, ballot id, created)``, or None when another request holding the
+    key has committed.
 
-    One statement decided by the unique constraint on (vote, voter_key). A change takes the
-    ballot's row lock, so two changes by one voter run one after the other and never mix
-    into one ballot (which could break the choice count or the budget). A ballot from
-    another channel is left alone and refused.
+    Decided by unique constraints, never by reading first. A change takes the ballot's row
+    lock, so two changes by one voter run one after the other and never mix into one ballot
+    (which could break the choice count or the budget). A ballot from another channel is left
+    alone and refused.
     """
-    row = _run(_casting().upsert, {
-        "vote_id": vote.id, "voter_key": key, "channel": Channel.ONLINE.value,
-        "receipt_lookup": receipt_lookup(code),
-        "receipt_seal": receipt_seal(vote.salt, code, entries), "cast_at": now,
-        "updated_at": now, **extra}).first()
-    if row is None:
+    ballot = {"vote_id": vote.id, "voter_key": key, "channel": Channel.ONLINE.value,
+              "receipt_lookup": receipt_lookup(code),
+              "receipt_seal": receipt_seal(vote.salt, code, entries), "cast_at": now,
+              "updated_at": now, **extra}
+    if on_postgresql():
+        claim, ballot_id, cast_at = _run(_CLAIM_AND_UPSERT,
+                                         {**ballot, "key": idempotency_key}).one()
+        if idempotency_key and claim is None:
+            return None
+    else:
+        claim = None
+        if idempotency_key:
+            claim = _claim_request(vote.id, key, idempotency_key)
+            if claim is None:
+                return None
+        ballot_id, cast_at = _run(_casting().upsert, ballot).first() or (None, None)
+    if ballot_id is None:
         raise Conflict(ALREADY_OTHER_CHANNEL)
     # A change keeps the first cast's time, so only a new ballot carries this request's (this
     # only labels the answer; nothing stored depends on it).
-    return row.id, row.cast_at == now
+    return claim, ballot_id, cast_at == now
 
 
 def withdraw(district_id: int, vote_id: int, user: User) -> None:

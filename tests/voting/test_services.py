@@ -9,7 +9,7 @@ from core.db import commit, db, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from tests.voting.conftest import definition, item_ids
 from voting import services
-from voting.models import Ballot, BallotChoice, Channel, VoteLog
+from voting.models import Ballot, BallotChoice, CastRequest, Channel, VoteLog
 
 
 def ballots(vote_id):
@@ -182,6 +182,38 @@ def test_idempotency_key_returns_the_same_answer(make_vote, make_user, district)
     assert again == first
     check = services.check_receipt(first["receipt"])
     assert [(i.id, v) for i, v in check.choices] == [(ids[0], 1)]
+
+
+def test_a_retry_after_the_close_gets_the_stored_answer(make_vote, make_user, district):
+    vote = make_vote("approval")
+    voter = make_user()
+    ids = item_ids(vote)
+    first = services.cast_online(district.id, vote.id, voter, [(ids[0], 1)],
+                                 idempotency_key="sent-before-close")
+    commit()
+    vote.closes_at = utcnow() - timedelta(seconds=1)
+    commit()
+    again = services.cast_online(district.id, vote.id, voter, [(ids[0], 1)],
+                                 idempotency_key="sent-before-close")
+    assert again == first
+    with pytest.raises(DomainError, match="마감"):
+        services.cast_online(district.id, vote.id, voter, [(ids[1], 1)],
+                             idempotency_key="a-new-request")
+
+
+def test_a_refused_cast_keeps_no_claim_on_its_key(make_vote, make_user, district):
+    vote = make_vote("approval")
+    voter = make_user()
+    ids = item_ids(vote)
+    with pytest.raises(DomainError, match="최대"):
+        services.cast_online(district.id, vote.id, voter, [(i, 1) for i in ids[:4]],
+                             idempotency_key="fixed-and-sent-again")
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(CastRequest)) == 0
+    answer = services.cast_online(district.id, vote.id, voter, [(ids[0], 1)],
+                                  idempotency_key="fixed-and-sent-again")
+    commit()
+    assert answer["status"] == "created" and ballots(vote.id) == 1
 
 
 def test_paper_serial_and_cross_channel_identity(make_vote, make_user, district, organizer):
