@@ -45,13 +45,14 @@ def from_environment(instance_path: str) -> dict:
         "SIGNIN_RATE_LIMIT": os.environ.get("SIGNIN_RATE_LIMIT", "10 per minute"),
         "RESET_RATE_LIMIT": os.environ.get("RESET_RATE_LIMIT", "5 per minute"),
         "REALTIME_NAMESPACE": os.environ.get("REALTIME_NAMESPACE", "madang"),
+        "DATABASE_PING_AFTER_IDLE": float(os.environ.get("DATABASE_PING_AFTER_IDLE", "1")),
     }
 
 
 def _engine_options(database_url: str) -> dict:
-    # Pre-ping finds connections the server closed (a restart, an idle timeout) before a
-    # request uses them.
-    options = {"pool_pre_ping": _bool("DATABASE_PRE_PING", True)}
+    # Connections the server closed (a restart, an idle timeout) are found before a request
+    # uses them by ``core.db``'s ping after idle, not SQLAlchemy's ping on every checkout.
+    options = {"pool_pre_ping": False}
     if database_url.startswith("postgresql"):
         # A gunicorn worker serves many requests at once on its threads. Past the pool, each
         # would open a connection of its own and close it after the request: a new PostgreSQL
