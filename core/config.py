@@ -46,6 +46,7 @@ def from_environment(instance_path: str) -> dict:
         "RESET_RATE_LIMIT": os.environ.get("RESET_RATE_LIMIT", "5 per minute"),
         "REALTIME_NAMESPACE": os.environ.get("REALTIME_NAMESPACE", "madang"),
         "DATABASE_PING_AFTER_IDLE": float(os.environ.get("DATABASE_PING_AFTER_IDLE", "1")),
+        "REQUESTS_AT_ONCE": int(os.environ.get("REQUESTS_AT_ONCE", "2")),
     }
 
 

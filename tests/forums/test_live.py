@@ -182,6 +182,31 @@ def test_event_stream_sends_a_versioned_snapshot_then_updates(broker, interval, 
         reader.stop()
 
 
+def test_an_open_stream_leaves_the_app_to_other_requests(broker, app, client, organizer, forum):
+    """A screen following a poll holds no turn at the app while it waits for updates: with a
+    single slot, other requests are still answered."""
+    from core.gate import TakeTurns
+
+    poll = _open_pre(forum)
+    commit()
+    sign_in(client, organizer.email)
+    gate = app.wsgi_app
+    turns, gate.turns = gate.turns, TakeTurns(1)
+    reader = StreamReader(client, f"/forums/{forum.id}/polls/{poll.id}/stream",
+                          live.channel(poll.id))
+    try:
+        reader.next_event()
+        answered = []
+        page = threading.Thread(target=lambda: answered.append(
+            app.test_client().get("/healthz").status_code))
+        page.start()
+        page.join(timeout=5)
+        assert answered == [200]
+    finally:
+        reader.stop()
+        gate.turns = turns
+
+
 def test_stream_of_another_tables_poll_is_refused(client, forum, facilitators):
     first, second = facilitators
     poll = services.launch_live_poll(forum, second, forum.tables[1].id, "single", "질문?",
