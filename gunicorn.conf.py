@@ -1,25 +1,31 @@
-"""gunicorn settings. Threads let one worker hold many long-lived event streams
-(live results on the big screen) while still answering ordinary requests."""
+"""gunicorn settings: one gevent worker per core.
 
+A worker serves each connection in a greenlet, so an event stream (a big screen, a phone
+following a poll) costs a little memory and no thread while it waits for updates. Requests
+take turns at the app a few at a time (``core.gate``, ``REQUESTS_AT_ONCE``): Python runs one
+greenlet at a time anyway, and the others wait in the order they came instead of all holding
+database transactions at once. The database driver (psycopg 3) and Redis client yield to
+other greenlets while they wait for their servers.
+
+Heavy work (counting large votes, exports) runs in the job worker, not here: a greenlet
+computing for a long time holds up every other request of its worker.
+"""
+
+import gc
 import multiprocessing
 import os
 import signal
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
-worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-# Each open event stream holds a thread for its whole life (a big screen or a phone following
-# a poll), and answers need threads of their own meanwhile: 300 streams plus a room answering
-# at once fit in five workers of 128 threads with room to spare. Waiting threads cost little
-# memory and no database connection (streams return theirs after the first snapshot).
-threads = int(os.environ.get("GUNICORN_THREADS", "128"))
-# A worker takes a new connection only while it has a free thread for it: with gunicorn's
-# default of 1,000, a worker whose threads all hold streams keeps accepting (bursts of
-# connections land mostly on one worker), and what it took waits behind the streams while
-# other workers sit idle. Idle keep-alive connections count too; they still work (gunicorn's
-# start-up warning that none can be kept predates its event loop), they only make a busy
-# worker leave the next connection to another.
-worker_connections = threads
+worker_class = "gevent"
+# More processes than cores only take turns on the cores (the database needs some too).
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
+# Open connections per worker: event streams plus phones between requests (keep-alive).
+worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "1000"))
+# Each worker listens on a socket of its own (SO_REUSEPORT), and the kernel spreads new
+# connections over them; on one shared socket the worker that wakes first takes most of a
+# burst of connections (a room joining a forum), and keeps them, while the others idle.
+reuse_port = True
 # Event streams stay open; keep-alives are sent every few seconds, so a long timeout is safe.
 timeout = 120
 graceful_timeout = 30
@@ -41,7 +47,13 @@ def worker_int(worker):
 
 def post_worker_init(worker):
     """Graceful shutdown (SIGTERM) waits for open requests; event streams never finish on
-    their own, so end them too, and browsers reconnect to a worker that stays."""
+    their own, so end them too, and browsers reconnect to a worker that stays.
+
+    The app is loaded by now: what the imports built lives as long as the worker, so the
+    cyclic garbage collector is told to leave it alone instead of walking its 200,000
+    objects again on every full collection during requests."""
+    gc.collect()
+    gc.freeze()
     previous = signal.getsignal(signal.SIGTERM)
 
     def graceful(signum, frame):

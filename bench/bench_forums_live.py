@@ -364,7 +364,7 @@ async def run_round(server: Server, screen: httpx.AsyncClient, phones: list[Phon
         follower.cancel()
     await asyncio.gather(*followers, return_exceptions=True)
 
-    # Closed screens free their server threads when the next keep-alive write fails; wait
+    # Closed screens free their server greenlets when the next keep-alive write fails; wait
     # for that (Redis counts the subscriptions left), so rounds do not overlap.
     released = await wait_for_release(server.redis_url, poll_id)
 
@@ -412,7 +412,7 @@ async def load(server: Server, app, forum_id: int, code: str, options) -> bool:
             rss.append(server.rss_mb())
             met &= print_round(round_number, outcome, answers_stored(app, outcome["poll_id"]))
         report("memory after round 1 / before", f"{rss[1]:.0f} MB", f"{rss[0]:.0f} MB",
-               rss[1] / rss[0], "(threads and caches warm up)")
+               rss[1] / rss[0], "(connections and caches warm up)")
         growth = rss[2] / rss[1]
         report("memory after round 2 / round 1", f"{rss[2]:.0f} MB", f"{rss[1]:.0f} MB", growth,
                verdict(growth <= MEMORY_GROWTH_LIMIT, f"target <= {MEMORY_GROWTH_LIMIT:.2f}"))

@@ -36,7 +36,7 @@ def _free_port() -> int:
 
 
 class AppServer:
-    """One gunicorn master (the project's gunicorn.conf.py, gthread workers) on a loopback
+    """One gunicorn master (the project's gunicorn.conf.py, gevent workers) on a loopback
     port, its output kept in a log file to explain a failure."""
 
     def __init__(self, name: str, folder: Path, environment: dict) -> None:
@@ -106,7 +106,6 @@ def two_servers(app, tmp_path):
         "REALTIME_NAMESPACE": app.config["REALTIME_NAMESPACE"],
         "SECRET_KEY": "two-servers-share-this-key",
         "WEB_CONCURRENCY": "2",
-        "GUNICORN_THREADS": "8",
         "MAIL_BACKEND": "memory",
     }
     servers = [AppServer(name, tmp_path, environment) for name in ("server-a", "server-b")]
