@@ -1,4 +1,4 @@
-"""Casting throughput: gunicorn (gthread, gunicorn.conf.py) on PostgreSQL and Redis, 50
+"""Casting throughput: gunicorn (gunicorn.conf.py) on PostgreSQL and Redis, 50
 simulated voters changing their ballots as fast as the server answers.
 
 Prints one line: ballots/s sustained and p95 latency for casting, the same for /healthz
@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
@@ -166,15 +167,30 @@ async def _exchange(port: int, connection: list, request: bytes) -> int:
     raise AssertionError("unreachable")
 
 
-def run_phase(port: int, requests: list[list[bytes]],
-              ok: set[int]) -> tuple[float, list[float], list[int]]:
+@dataclass
+class Phase:
+    """What one phase measured: requests answered per second, each request's latency, the
+    statuses that were not expected, and how many answers each voter got (a server that
+    leaves some voters waiting while it serves others would look fast by the rest)."""
+
+    rate: float
+    latencies: list[float]
+    failures: list[int]
+    served: list[int]
+
+    def fairness(self) -> str:
+        return f"answers per voter {min(self.served)} to {max(self.served)}"
+
+
+def run_phase(port: int, requests: list[list[bytes]], ok: set[int]) -> Phase:
     """Each voter sends its prepared requests one after another on one keep-alive connection
     until the time or its request budget is spent; all voters run at once in one event loop,
     so the load generator takes little of the CPU the server needs."""
     latencies: list[float] = []
     failures: list[int] = []
+    served = [0] * len(requests)
 
-    async def voter(queue: list[bytes], deadline: float) -> None:
+    async def voter(index: int, queue: list[bytes], deadline: float) -> None:
         connection = [None]
         for request in queue:
             began = time.perf_counter()
@@ -184,16 +200,18 @@ def run_phase(port: int, requests: list[list[bytes]],
             if status not in ok:
                 failures.append(status)
             latencies.append(time.perf_counter() - began)
+            served[index] += 1
         if connection[0] is not None:
             connection[0][1].close()
 
     async def everyone() -> float:
         began = time.perf_counter()
-        await asyncio.gather(*(voter(queue, began + SECONDS) for queue in requests))
+        await asyncio.gather(*(voter(index, queue, began + SECONDS)
+                               for index, queue in enumerate(requests)))
         return time.perf_counter() - began
 
     elapsed = asyncio.run(everyone())
-    return len(latencies) / elapsed, latencies, failures
+    return Phase(len(latencies) / elapsed, latencies, failures, served)
 
 
 def _cpu_seconds(pids: list[int]) -> float:
@@ -226,15 +244,15 @@ def server_pids(gunicorn: int) -> tuple[list[int], list[int]]:
     return pids, list(backends)
 
 
-def measured(gunicorn: int, phase) -> tuple[float, list[float], list[int], float, float]:
+def measured(gunicorn: int, phase) -> tuple[Phase, float, float]:
     """Run a phase; also the server-side CPU it took per request: all of it (app and
     database), and the database's share."""
     app_before, database_before = (_cpu_seconds(pids) for pids in server_pids(gunicorn))
-    rate, latencies, failures = phase()
+    result = phase()
     # Backends opened during the phase count from zero, so read the set again afterwards.
     app, database = (_cpu_seconds(pids) for pids in server_pids(gunicorn))
-    requests = max(len(latencies), 1)
-    return (rate, latencies, failures, (app - app_before + database - database_before) / requests,
+    requests = max(len(result.latencies), 1)
+    return (result, (app - app_before + database - database_before) / requests,
             (database - database_before) / requests)
 
 
@@ -286,9 +304,8 @@ def run(database_url: str) -> int:
             for n in range(MAX_REQUESTS_PER_VOTER)] for index, client in enumerate(clients)]
 
         began, client_cpu = time.perf_counter(), time.process_time()
-        health_rate, health_lat, health_failed, health_cpu, _ = measured(
-            server.pid, lambda: run_phase(port, health, {200}))
-        cast_rate, cast_lat, cast_failed, cast_cpu, cast_database_cpu = measured(
+        health, health_cpu, _ = measured(server.pid, lambda: run_phase(port, health, {200}))
+        cast, cast_cpu, cast_database_cpu = measured(
             server.pid, lambda: run_phase(port, casts, {200, 201}))
         client_cpu = (time.process_time() - client_cpu) / (time.perf_counter() - began)
     finally:
@@ -298,16 +315,16 @@ def run(database_url: str) -> int:
     with engine.connect() as connection:
         stored = connection.execute(text("SELECT count(*) FROM ballot")).scalar()
     engine.dispose()
-    print(f"casting: {cast_rate:.0f} ballots/s sustained, p95 {p95(cast_lat):.0f} ms, "
+    print(f"casting: {cast.rate:.0f} ballots/s sustained, p95 {p95(cast.latencies):.0f} ms, "
           f"server CPU {cast_cpu * 1000:.1f} ms/ballot of which PostgreSQL "
-          f"{cast_database_cpu * 1000:.1f} ms ({len(cast_lat)} casts, "
-          f"{failed(cast_failed)}, {stored} ballots stored for {VOTERS} voters); "
-          f"/healthz: {health_rate:.0f} req/s, p95 {p95(health_lat):.0f} ms, server CPU "
-          f"{health_cpu * 1000:.1f} ms/req ({failed(health_failed)}); casting/healthz "
-          f"throughput ratio {cast_rate / health_rate:.2f}, CPU ratio "
-          f"{cast_cpu / health_cpu:.1f}; load generator used {client_cpu:.0%} of a core; "
-          f"target >= 300 ballots/s and p95 < 200 ms")
-    return 0 if stored == VOTERS and not cast_failed else 1
+          f"{cast_database_cpu * 1000:.1f} ms ({len(cast.latencies)} casts, "
+          f"{failed(cast.failures)}, {cast.fairness()}, {stored} ballots stored for {VOTERS} "
+          f"voters); /healthz: {health.rate:.0f} req/s, p95 {p95(health.latencies):.0f} ms, "
+          f"server CPU {health_cpu * 1000:.1f} ms/req ({failed(health.failures)}, "
+          f"{health.fairness()}); casting/healthz throughput ratio "
+          f"{cast.rate / health.rate:.2f}, CPU ratio {cast_cpu / health_cpu:.1f}; load "
+          f"generator used {client_cpu:.0%} of a core; target >= 300 ballots/s and p95 < 200 ms")
+    return 0 if stored == VOTERS and not cast.failures else 1
 
 
 def main() -> int:
