@@ -20,7 +20,8 @@ bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
 worker_class = "gevent"
 # More processes than cores only take turns on the cores (the database needs some too).
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
-# Open connections per worker: event streams plus phones between requests (keep-alive).
+# Open connections per worker: event streams plus phones between requests (keep-alive). The
+# app reads the same variable to allow a Redis subscription for each (core.realtime).
 worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "1000"))
 # Each worker listens on a socket of its own (SO_REUSEPORT), and the kernel spreads new
 # connections over them; on one shared socket the worker that wakes first takes most of a

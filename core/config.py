@@ -47,6 +47,9 @@ def from_environment(instance_path: str) -> dict:
         "REALTIME_NAMESPACE": os.environ.get("REALTIME_NAMESPACE", "madang"),
         "DATABASE_PING_AFTER_IDLE": float(os.environ.get("DATABASE_PING_AFTER_IDLE", "1")),
         "REQUESTS_AT_ONCE": int(os.environ.get("REQUESTS_AT_ONCE", "2")),
+        # gunicorn's open connections per process (gunicorn.conf.py reads the same variable):
+        # each may be an event stream holding a Redis subscription.
+        "WORKER_CONNECTIONS": int(os.environ.get("WORKER_CONNECTIONS", "1000")),
     }
 
 

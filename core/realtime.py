@@ -85,14 +85,23 @@ class LocalBroker(Broker):
         return messages()
 
 
-class RedisBroker(Broker):
-    """Redis pub/sub: every process subscribed to a channel receives each message."""
+# Connections a process's broker may open besides one per subscription: publishing borrows one.
+PUBLISHING_CONNECTIONS = 50
 
-    def __init__(self, url: str) -> None:
+
+class RedisBroker(Broker):
+    """Redis pub/sub: every process subscribed to a channel receives each message.
+
+    Each subscription (an open event stream) holds a connection of its own, so the pool
+    allows as many as the process may have streams (``subscriptions``), and then some to
+    publish with; redis-py's default of 100 would refuse the 101st screen."""
+
+    def __init__(self, url: str, subscriptions: int = 1000) -> None:
         from redis import Redis
 
         super().__init__()
-        self._redis = Redis.from_url(url, decode_responses=True)
+        self._redis = Redis.from_url(url, decode_responses=True,
+                                     max_connections=subscriptions + PUBLISHING_CONNECTIONS)
 
     def publish(self, channel: str, message: str) -> int:
         return self._redis.publish(channel, message)
@@ -119,7 +128,8 @@ def init_app(app) -> None:
     # Redis pub/sub channels are shared by every database number on a server, so each
     # deployment (and each test run) names its channels under its own namespace.
     app.config.setdefault("REALTIME_NAMESPACE", "madang")
-    app.extensions["madang_broker"] = RedisBroker(url) if url else LocalBroker()
+    app.extensions["madang_broker"] = (RedisBroker(url, app.config.get("WORKER_CONNECTIONS", 1000))
+                                       if url else LocalBroker())
 
 
 def broker():

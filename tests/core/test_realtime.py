@@ -76,3 +76,32 @@ def _next_message(messages, tries: int = 20):
         if message is not None:
             return message
     return None
+
+
+def test_a_process_follows_more_screens_than_a_default_redis_pool_allows(app):
+    """Each open stream holds a Redis subscription; one gevent worker may hold hundreds."""
+    url = require_service("TEST_REDIS_URL", "Redis")
+    app.extensions["madang_broker"] = realtime.RedisBroker(url, subscriptions=150)
+    try:
+        with app.app_context():
+            screens = [realtime.subscribe("poll:many", timeout=0.5) for _ in range(150)]
+            time.sleep(0.2)
+            realtime.publish("poll:many", {"version": 1})
+            assert all(_next_message(screen) == {"version": 1} for screen in screens)
+            for screen in screens:
+                screen.close()
+    finally:
+        realtime.init_app(app)
+
+
+def test_the_broker_allows_a_subscription_per_open_connection(app, monkeypatch):
+    url = require_service("TEST_REDIS_URL", "Redis")
+    monkeypatch.setitem(app.config, "REDIS_URL", url)
+    monkeypatch.setitem(app.config, "WORKER_CONNECTIONS", 700)
+    realtime.init_app(app)
+    try:
+        pool = app.extensions["madang_broker"]._redis.connection_pool
+        assert pool.max_connections == 700 + realtime.PUBLISHING_CONNECTIONS
+    finally:
+        monkeypatch.undo()
+        realtime.init_app(app)
