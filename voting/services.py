@@ -32,7 +32,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, String, bindparam, delete, func, select, text, update
+from sqlalchemy import (
+    Integer,
+    String,
+    bindparam,
+    cast,
+    delete,
+    func,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -149,13 +160,26 @@ _CLEAR_CHOICES = delete(_CHOICE).where(_CHOICE.c.ballot_id == bindparam("ballot"
 _ADD_CHOICES = _CHOICE.insert()
 _STORE_ANSWER = (update(_CAST_REQUEST).where(_CAST_REQUEST.c.id == bindparam("claim"))
                  .values(response=bindparam("answer", type_=_CAST_REQUEST.c.response.type)))
-# PostgreSQL takes a cast's Idempotency-Key (if any) and, only with the key taken or without
-# one, inserts or changes the ballot, in one round trip. A request still holding the key
-# makes it wait, as the unique constraint decides.
-_CLAIM_AND_UPSERT = text("""
-    WITH claim AS (
-        INSERT INTO cast_request (vote_id, voter_key, key, created_at)
-        SELECT :vote_id, :voter_key, :key, :cast_at WHERE :key IS NOT NULL
+# PostgreSQL records an online cast in one statement: it takes the request's Idempotency-Key
+# (if any; a request still holding the key makes it wait, as the unique constraint decides)
+# with the answer the key will replay, and only with the key taken (or without one) inserts
+# or changes the ballot and makes its choices the new ones. The choices that stay are updated
+# in place and the others deleted, so no row is both deleted and inserted by the statement.
+#
+# The statement's sub-statements share one snapshot, taken when it starts. That is safe only
+# because ``vote_for_casting`` made this voter's earlier casts finish first (the advisory
+# lock on vote and account): otherwise the choices of a change committed while this one
+# waited for the ballot's row lock would be invisible here, and two ballots could mix. For
+# the same reason ``prior`` tells exactly whether the cast creates the ballot or changes it.
+_RECORD_CAST = text("""
+    WITH prior AS (
+        SELECT id FROM ballot WHERE vote_id = :vote_id AND voter_key = :voter_key
+    ), claim AS (
+        INSERT INTO cast_request (vote_id, voter_key, key, created_at, response)
+        SELECT :vote_id, :voter_key, :key, :cast_at, json_build_object(
+            'vote', :vote_id, 'receipt', :receipt, 'choices', CAST(:choices AS json),
+            'status', CASE WHEN EXISTS (SELECT FROM prior) THEN 'changed' ELSE 'created' END)
+        WHERE :key IS NOT NULL
         ON CONFLICT (vote_id, voter_key, key) DO NOTHING
         RETURNING id
     ), cast_ballot AS (
@@ -169,32 +193,24 @@ _CLAIM_AND_UPSERT = text("""
             updated_at = excluded.updated_at, age_band = excluded.age_band,
             gender = excluded.gender, dong = excluded.dong
         WHERE ballot.channel = :channel
-        RETURNING id, cast_at
+        RETURNING id
+    ), cleared AS (
+        DELETE FROM ballot_choice USING cast_ballot
+        WHERE ballot_choice.ballot_id = cast_ballot.id AND ballot_choice.vote_item_id <> ALL(:items)
+    ), chosen AS (
+        INSERT INTO ballot_choice (ballot_id, vote_item_id, vote_id, value)
+        SELECT cast_ballot.id, chosen.item, :vote_id, chosen.value
+        FROM cast_ballot, unnest(:items, :values) AS chosen (item, value)
+        ON CONFLICT (ballot_id, vote_item_id) DO UPDATE SET value = excluded.value
     )
-    SELECT (SELECT id FROM claim) AS claim, cast_ballot.id, cast_ballot.cast_at
+    SELECT (SELECT id FROM claim) AS claim, cast_ballot.id AS ballot,
+           NOT EXISTS (SELECT FROM prior) AS created
     FROM (SELECT) AS answer LEFT JOIN cast_ballot ON true
 """).bindparams(bindparam("vote_id", type_=Integer), bindparam("key", type_=String),
                 bindparam("voter_key", type_=String), bindparam("channel", type_=String),
-                bindparam("cast_at", type_=UTCDateTime), bindparam("updated_at", type_=UTCDateTime))
-# Then PostgreSQL replaces the choices and stores the answer in one round trip. It must be a
-# statement of its own: its snapshot is taken after the ballot's row lock, so it sees the
-# choices of a change that held the lock before (within the upsert's statement it would not,
-# and two ballots would mix). The choices that stay are updated in place and the others
-# deleted, so no row is both deleted and inserted by the one statement.
-_REPLACE_CHOICES_AND_ANSWER = text("""
-    WITH cleared AS (
-        DELETE FROM ballot_choice WHERE ballot_id = :ballot AND vote_item_id <> ALL(:items)
-    ), answered AS (
-        UPDATE cast_request SET response = :answer WHERE id = :claim
-    )
-    INSERT INTO ballot_choice (ballot_id, vote_item_id, vote_id, value)
-    SELECT :ballot, chosen.item, :vote, chosen.value
-    FROM unnest(:items, :values) AS chosen (item, value)
-    ON CONFLICT (ballot_id, vote_item_id) DO UPDATE SET value = excluded.value
-""").bindparams(bindparam("ballot", type_=Integer), bindparam("vote", type_=Integer),
-                bindparam("claim", type_=Integer), bindparam("items", type_=ARRAY(Integer)),
-                bindparam("values", type_=ARRAY(Integer)),
-                bindparam("answer", type_=_CAST_REQUEST.c.response.type))
+                bindparam("receipt", type_=String), bindparam("choices", type_=String),
+                bindparam("cast_at", type_=UTCDateTime), bindparam("updated_at", type_=UTCDateTime),
+                bindparam("items", type_=ARRAY(Integer)), bindparam("values", type_=ARRAY(Integer)))
 _FREEZE = (update(Vote.__table__)
            .where(Vote.__table__.c.id == bindparam("vote"), Vote.__table__.c.frozen_at.is_(None))
            .values(frozen_at=bindparam("now")))
@@ -213,12 +229,19 @@ def _casting() -> _CastingStatements:
             dong_table.c.name, _NAME_SEPARATOR)
         dongs = (select(joined).select_from(vote_dong.join(dong_table))
                  .where(vote_dong.c.vote_id == vote_table.c.id).scalar_subquery())
+        voting = vote_table.outerjoin(item_table, item_table.c.vote_id == vote_table.c.id)
+        if dialect == "postgresql":
+            # One voter's casts in one vote run one after another (see _RECORD_CAST). A CTE
+            # with a volatile function is evaluated once, whatever the join order.
+            serialized = select(func.pg_advisory_xact_lock(
+                cast(bindparam("vote"), Integer), cast(bindparam("user"), Integer)
+            ).label("held")).cte("serialized")
+            voting = serialized.join(voting, true())
         vote = (
             _with_voter_facts(
                 select(*(vote_table.c[name] for name in _CASTING_VOTE_COLUMNS),
                        dongs.label("dongs"), item_table.c.id.label("item"), item_table.c.cost)
-                .select_from(vote_table.outerjoin(item_table,
-                                                  item_table.c.vote_id == vote_table.c.id))
+                .select_from(voting)
                 .where(vote_table.c.id == bindparam("vote")),
                 vote_table.c.district_id)
             .order_by(item_table.c.position)
@@ -701,7 +724,8 @@ class CastingVote:
 
 def vote_for_casting(district_id: int, vote_id: int, user: User) -> CastingVote:
     """The vote, for ``user`` to cast in with ``cast_ballot``, under the shared lock casts
-    hold until they commit."""
+    hold until they commit. On PostgreSQL it also waits for ``user``'s earlier casts in this
+    vote to finish, so theirs are committed before this cast writes (see _RECORD_CAST)."""
     rows = _run(_casting().vote, {"vote": vote_id, "user": user.id}).all()
     if not rows or rows[0].district_id != district_id:
         raise NotFound(VOTE_NOT_FOUND)
@@ -751,15 +775,12 @@ def cast_ballot(vote: CastingVote, entries, *, idempotency_key: str | None = Non
             return _stored_answer(vote.id, key, idempotency_key)
         raise
     code = new_receipt_code()
-    upserted = _upsert_online(vote, key, idempotency_key or None, canonical, code, now,
-                              _snapshot(voter))
-    if upserted is None:
+    answer = {"vote": vote.id, "receipt": code, "choices": [list(e) for e in canonical]}
+    status = _record_online(vote, key, idempotency_key or None, canonical, answer, now,
+                            _snapshot(voter))
+    if status is None:
         return _stored_answer(vote.id, key, idempotency_key)
-    claim, ballot_id, created = upserted
-    answer = {"vote": vote.id, "receipt": code, "choices": [list(e) for e in canonical],
-              "status": "created" if created else "changed"}
-    # Whatever ``created`` says, the choices are replaced whole under the ballot's row lock.
-    _replace_choices(ballot_id, vote.id, canonical, claim, answer)
+    answer["status"] = status
     _first_ballot(vote, now)
     return answer
 
@@ -776,54 +797,47 @@ def _accepted(vote: CastingVote, voter: Voter, entries, definition: str | None,
     return _validated(vote, entries)
 
 
-def _replace_choices(ballot_id: int, vote_id: int, entries: Entries, claim: int | None,
-                     answer: dict) -> None:
-    """Make the ballot's choices ``entries`` and store the answer for the request's
-    ``Idempotency-Key``, if it had one."""
-    if on_postgresql():
-        _run(_REPLACE_CHOICES_AND_ANSWER, {
-            "ballot": ballot_id, "vote": vote_id, "claim": claim, "answer": answer,
-            "items": [item for item, _value in entries],
-            "values": [value for _item, value in entries]})
-        return
-    _run(_CLEAR_CHOICES, {"ballot": ballot_id})
-    _store_choices(ballot_id, vote_id, entries)
-    if claim is not None:
-        _run(_STORE_ANSWER, {"claim": claim, "answer": answer})
-
-
-def _upsert_online(vote: CastingVote, key: str, idempotency_key: str | None, entries: Entries,
-                   code: str, now: datetime, extra: dict) -> tuple[int | None, int, bool] | None:
-    """Take the Idempotency-Key (if any), then insert the voter's online ballot or change the
-    one they have: ``(claim, ballot id, created)``, or None when another request holding the
-    key has committed.
+def _record_online(vote: CastingVote, key: str, idempotency_key: str | None, entries: Entries,
+                   answer: dict, now: datetime, extra: dict) -> str | None:
+    """Take the Idempotency-Key (if any), insert the voter's online ballot or change the one
+    they have, make its choices ``entries`` and store ``answer`` (with its status) for the
+    key: the status, ``"created"`` or ``"changed"``, or None when another request holding
+    the key has committed.
 
     Decided by unique constraints, never by reading first. A change takes the ballot's row
-    lock, so two changes by one voter run one after the other and never mix into one ballot
-    (which could break the choice count or the budget). A ballot from another channel is left
-    alone and refused.
+    lock, so two changes by one voter never mix into one ballot (which could break the
+    choice count or the budget). A ballot from another channel is left alone and refused.
     """
     ballot = {"vote_id": vote.id, "voter_key": key, "channel": Channel.ONLINE.value,
-              "receipt_lookup": receipt_lookup(code),
-              "receipt_seal": receipt_seal(vote.salt, code, entries), "cast_at": now,
-              "updated_at": now, **extra}
+              "receipt_lookup": receipt_lookup(answer["receipt"]),
+              "receipt_seal": receipt_seal(vote.salt, answer["receipt"], entries),
+              "cast_at": now, "updated_at": now, **extra}
     if on_postgresql():
-        claim, ballot_id, cast_at = _run(_CLAIM_AND_UPSERT,
-                                         {**ballot, "key": idempotency_key}).one()
-        if idempotency_key and claim is None:
+        recorded = _run(_RECORD_CAST, {
+            **ballot, "key": idempotency_key, "receipt": answer["receipt"],
+            "choices": json.dumps(answer["choices"]),
+            "items": [item for item, _value in entries],
+            "values": [value for _item, value in entries]}).one()
+        if idempotency_key and recorded.claim is None:
             return None
-    else:
-        claim = None
-        if idempotency_key:
-            claim = _claim_request(vote.id, key, idempotency_key)
-            if claim is None:
-                return None
-        ballot_id, cast_at = _run(_casting().upsert, ballot).first() or (None, None)
-    if ballot_id is None:
+        if recorded.ballot is None:
+            raise Conflict(ALREADY_OTHER_CHANNEL)
+        return "created" if recorded.created else "changed"
+    claim = None
+    if idempotency_key:
+        claim = _claim_request(vote.id, key, idempotency_key)
+        if claim is None:
+            return None
+    upserted = _run(_casting().upsert, ballot).first()
+    if upserted is None:
         raise Conflict(ALREADY_OTHER_CHANNEL)
-    # A change keeps the first cast's time, so only a new ballot carries this request's (this
-    # only labels the answer; nothing stored depends on it).
-    return claim, ballot_id, cast_at == now
+    _run(_CLEAR_CHOICES, {"ballot": upserted.id})
+    _store_choices(upserted.id, vote.id, entries)
+    # A change keeps the first cast's time, so only a new ballot carries this request's.
+    status = "created" if upserted.cast_at == now else "changed"
+    if claim is not None:
+        _run(_STORE_ANSWER, {"claim": claim, "answer": {**answer, "status": status}})
+    return status
 
 
 def withdraw(district_id: int, vote_id: int, user: User) -> None:
