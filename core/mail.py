@@ -1,13 +1,17 @@
 """Outgoing mail, sent after commit: printed to the console by default, SMTP when
 configured, or kept in memory (``MAIL_BACKEND=memory``) for tests."""
 
+import logging
 import smtplib
 import sys
+import threading
 from email.message import EmailMessage
 
 from flask import current_app
 
 from core.db import after_commit
+
+log = logging.getLogger(__name__)
 
 
 def send_mail(to: str, subject: str, body: str) -> None:
@@ -25,13 +29,27 @@ def send_mail(to: str, subject: str, body: str) -> None:
         if backend == "memory":
             app.extensions.setdefault("madang_outbox", []).append(message)
         elif backend == "smtp":
-            with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
-                if config["MAIL_USE_TLS"]:
-                    smtp.starttls()
-                if config["MAIL_USERNAME"]:
-                    smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-                smtp.send_message(message)
+            # The data is committed; the request does not wait for the mail server (a slow
+            # one would hold its turn at the app, see core.gate). A message still on its way
+            # when the process stops is lost, like one the server refuses: both are logged.
+            server = {name: config[name] for name in _SMTP_SETTINGS}
+            threading.Thread(target=_send_smtp, args=(server, message), daemon=True).start()
         else:
             print(f"--- mail to {to}: {subject}\n{body}\n---", file=sys.stderr)
 
     after_commit(deliver)
+
+
+_SMTP_SETTINGS = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME", "MAIL_PASSWORD")
+
+
+def _send_smtp(server: dict, message: EmailMessage) -> None:
+    try:
+        with smtplib.SMTP(server["MAIL_SERVER"], server["MAIL_PORT"], timeout=10) as smtp:
+            if server["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if server["MAIL_USERNAME"]:
+                smtp.login(server["MAIL_USERNAME"], server["MAIL_PASSWORD"])
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException):
+        log.exception("mail to %s not sent", message["To"])

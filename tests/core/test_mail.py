@@ -1,0 +1,101 @@
+"""Mail over SMTP leaves after commit without making the request wait for the mail server."""
+
+import email
+import logging
+import socket
+import socketserver
+import threading
+import time
+
+import pytest
+
+from core.db import commit
+from core.mail import send_mail
+
+
+class SlowMailServer(socketserver.ThreadingTCPServer):
+    """Just enough SMTP to take one message, after a slow greeting."""
+
+    allow_reuse_address = True
+    daemon_threads = True
+
+    def __init__(self, greeting_delay: float) -> None:
+        self.greeting_delay = greeting_delay
+        self.received: list[bytes] = []
+        self.delivered = threading.Event()
+        super().__init__(("127.0.0.1", 0), _Session)
+
+
+class _Session(socketserver.StreamRequestHandler):
+    def handle(self) -> None:
+        time.sleep(self.server.greeting_delay)
+        self._say(b"220 mail.test ESMTP")
+        while line := self.rfile.readline():
+            command = line.strip().upper()
+            if command.startswith(b"DATA"):
+                self._say(b"354 go ahead")
+                self.server.received.append(self._message())
+                self._say(b"250 queued")
+                self.server.delivered.set()
+            elif command.startswith(b"QUIT"):
+                self._say(b"221 bye")
+                return
+            else:
+                self._say(b"250 ok")
+
+    def _message(self) -> bytes:
+        lines = []
+        while (line := self.rfile.readline()) not in (b".\r\n", b""):
+            lines.append(line)
+        return b"".join(lines)
+
+    def _say(self, reply: bytes) -> None:
+        self.wfile.write(reply + b"\r\n")
+
+
+@pytest.fixture
+def mail_server():
+    server = SlowMailServer(greeting_delay=1.0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def smtp_config(app, monkeypatch):
+    def use(port: int) -> None:
+        for name, value in {"MAIL_BACKEND": "smtp", "MAIL_SERVER": "127.0.0.1",
+                            "MAIL_PORT": port, "MAIL_USE_TLS": False,
+                            "MAIL_USERNAME": None}.items():
+            monkeypatch.setitem(app.config, name, value)
+
+    return use
+
+
+def test_a_slow_mail_server_does_not_hold_the_request(ctx, mail_server, smtp_config):
+    smtp_config(mail_server.server_address[1])
+    started = time.monotonic()
+    send_mail("resident@example.kr", "[마당] 비밀번호 재설정", "링크를 눌러 주세요.")
+    commit()
+    assert time.monotonic() - started < mail_server.greeting_delay / 2
+    assert mail_server.delivered.wait(10)
+    message = email.message_from_bytes(mail_server.received[0])
+    assert message["To"] == "resident@example.kr"
+    assert str(email.header.make_header(email.header.decode_header(message["Subject"]))) \
+        == "[마당] 비밀번호 재설정"
+
+
+def test_a_mail_server_that_cannot_be_reached_fails_no_request(ctx, smtp_config, caplog):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    smtp_config(closed_port)
+    with caplog.at_level(logging.ERROR, logger="core.mail"):
+        send_mail("resident@example.kr", "제목", "본문")
+        commit()
+        deadline = time.monotonic() + 10
+        while "not sent" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert "mail to resident@example.kr not sent" in caplog.text
