@@ -229,7 +229,15 @@ def _casting() -> _CastingStatements:
             dong_table.c.name, _NAME_SEPARATOR)
         dongs = (select(joined).select_from(vote_dong.join(dong_table))
                  .where(vote_dong.c.vote_id == vote_table.c.id).scalar_subquery())
-        voting = vote_table.outerjoin(item_table, item_table.c.vote_id == vote_table.c.id)
+        # The items as one JSON array of [position, id, cost], so the vote is one row however
+        # many items it has; sorted by position in Python (SQLite before 3.44 cannot order an
+        # aggregate).
+        aggregate, triple = ((func.json_agg, func.json_build_array) if dialect == "postgresql"
+                             else (func.json_group_array, func.json_array))
+        items = (select(aggregate(triple(item_table.c.position, item_table.c.id,
+                                         item_table.c.cost)))
+                 .where(item_table.c.vote_id == vote_table.c.id).scalar_subquery())
+        voting = vote_table
         if dialect == "postgresql":
             # One voter's casts in one vote run one after another (see _RECORD_CAST). A CTE
             # with a volatile function is evaluated once, whatever the join order.
@@ -240,11 +248,10 @@ def _casting() -> _CastingStatements:
         vote = (
             _with_voter_facts(
                 select(*(vote_table.c[name] for name in _CASTING_VOTE_COLUMNS),
-                       dongs.label("dongs"), item_table.c.id.label("item"), item_table.c.cost)
+                       dongs.label("dongs"), items.label("items"))
                 .select_from(voting)
                 .where(vote_table.c.id == bindparam("vote")),
                 vote_table.c.district_id)
-            .order_by(item_table.c.position)
             .with_for_update(read=True, key_share=True, of=vote_table))
         claim = _insert(_CAST_REQUEST).on_conflict_do_nothing().returning(_CAST_REQUEST.c.id)
         upsert = _insert(_BALLOT).on_conflict_do_update(
@@ -726,20 +733,21 @@ def vote_for_casting(district_id: int, vote_id: int, user: User) -> CastingVote:
     """The vote, for ``user`` to cast in with ``cast_ballot``, under the shared lock casts
     hold until they commit. On PostgreSQL it also waits for ``user``'s earlier casts in this
     vote to finish, so theirs are committed before this cast writes (see _RECORD_CAST)."""
-    rows = _run(_casting().vote, {"vote": vote_id, "user": user.id}).all()
-    if not rows or rows[0].district_id != district_id:
+    first = _run(_casting().vote, {"vote": vote_id, "user": user.id}).first()
+    if first is None or first.district_id != district_id:
         raise NotFound(VOTE_NOT_FOUND)
-    first = rows[0]
-    items = [row for row in rows if row.item is not None]
+    # PostgreSQL hands JSON over parsed, SQLite as text; no items is NULL or an empty array.
+    listed = json.loads(first.items) if isinstance(first.items, str) else first.items or []
+    items = sorted(listed)
     return CastingVote(
         id=first.id, district_id=first.district_id, salt=first.salt, opens_at=first.opens_at,
         closes_at=first.closes_at, frozen_at=first.frozen_at,
         verified_only=first.verified_only, min_age=first.min_age,
         dong_names=frozenset(first.dongs.split(_NAME_SEPARATOR) if first.dongs else ()),
         ballot_rules=BallotRules(
-            ballot_type=BallotType(first.ballot_type), items=tuple(row.item for row in items),
+            ballot_type=BallotType(first.ballot_type), items=tuple(item for _p, item, _c in items),
             min_choices=first.min_choices, max_choices=first.max_choices,
-            costs={row.item: row.cost for row in items if row.cost is not None},
+            costs={item: cost for _position, item, cost in items if cost is not None},
             budget_limit=first.budget_limit, points_total=first.points_total),
         voter=_voter(user, district_id, first))
 
