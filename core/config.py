@@ -58,11 +58,12 @@ def _engine_options(database_url: str) -> dict:
     # uses them by ``core.db``'s ping after idle, not SQLAlchemy's ping on every checkout.
     options = {"pool_pre_ping": False}
     if database_url.startswith("postgresql"):
-        # A gunicorn worker serves many requests at once on its threads. Past the pool, each
-        # would open a connection of its own and close it after the request: a new PostgreSQL
-        # backend per request, which costs more than the request. Threads beyond the pool
-        # wait for a connection instead (PostgreSQL does best with a few busy connections);
-        # workers x pool size must stay under the server's max_connections.
+        # A process may run several requests at once (REQUESTS_AT_ONCE, plus event streams
+        # reading their first snapshot). Past the pool, each would open a connection of its
+        # own and close it after the request: a new PostgreSQL backend per request, which
+        # costs more than the request. Requests beyond the pool wait for a connection instead
+        # (PostgreSQL does best with a few busy connections); workers x pool size must stay
+        # under the server's max_connections.
         options.update(pool_size=int(os.environ.get("DATABASE_POOL_SIZE", "10")),
                        max_overflow=int(os.environ.get("DATABASE_MAX_OVERFLOW", "0")))
     return options
