@@ -171,7 +171,8 @@ _STORE_ANSWER = (update(_CAST_REQUEST).where(_CAST_REQUEST.c.id == bindparam("cl
 # lock on vote and account): otherwise the choices of a change committed while this one
 # waited for the ballot's row lock would be invisible here, and two ballots could mix. For
 # the same reason ``prior`` tells exactly whether the cast creates the ballot or changes it.
-_RECORD_CAST = text("""
+_CHANGED_FROM_PROPOSED = ", ".join(f"{name} = excluded.{name}" for name in _CHANGED_ON_CAST)
+_RECORD_CAST = text(f"""
     WITH prior AS (
         SELECT id FROM ballot WHERE vote_id = :vote_id AND voter_key = :voter_key
     ), claim AS (
@@ -188,10 +189,7 @@ _RECORD_CAST = text("""
         SELECT :vote_id, :voter_key, :channel, :receipt_lookup, :receipt_seal, :age_band,
                :gender, :dong, :cast_at, :updated_at
         WHERE :key IS NULL OR EXISTS (SELECT FROM claim)
-        ON CONFLICT (vote_id, voter_key) DO UPDATE SET
-            receipt_lookup = excluded.receipt_lookup, receipt_seal = excluded.receipt_seal,
-            updated_at = excluded.updated_at, age_band = excluded.age_band,
-            gender = excluded.gender, dong = excluded.dong
+        ON CONFLICT (vote_id, voter_key) DO UPDATE SET {_CHANGED_FROM_PROPOSED}
         WHERE ballot.channel = :channel
         RETURNING id
     ), cleared AS (
@@ -206,11 +204,12 @@ _RECORD_CAST = text("""
     SELECT (SELECT id FROM claim) AS claim, cast_ballot.id AS ballot,
            NOT EXISTS (SELECT FROM prior) AS created
     FROM (SELECT) AS answer LEFT JOIN cast_ballot ON true
-""").bindparams(bindparam("vote_id", type_=Integer), bindparam("key", type_=String),
-                bindparam("voter_key", type_=String), bindparam("channel", type_=String),
-                bindparam("receipt", type_=String), bindparam("choices", type_=String),
-                bindparam("cast_at", type_=UTCDateTime), bindparam("updated_at", type_=UTCDateTime),
-                bindparam("items", type_=ARRAY(Integer)), bindparam("values", type_=ARRAY(Integer)))
+""").bindparams(  # noqa: S608 (column names from _CHANGED_ON_CAST; values are bound)
+    bindparam("vote_id", type_=Integer), bindparam("key", type_=String),
+    bindparam("voter_key", type_=String), bindparam("channel", type_=String),
+    bindparam("receipt", type_=String), bindparam("choices", type_=String),
+    bindparam("cast_at", type_=UTCDateTime), bindparam("updated_at", type_=UTCDateTime),
+    bindparam("items", type_=ARRAY(Integer)), bindparam("values", type_=ARRAY(Integer)))
 _FREEZE = (update(Vote.__table__)
            .where(Vote.__table__.c.id == bindparam("vote"), Vote.__table__.c.frozen_at.is_(None))
            .values(frozen_at=bindparam("now")))
