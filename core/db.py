@@ -104,7 +104,7 @@ def init_app(app) -> None:
         if engine.dialect.name == "sqlite":
             _configure_sqlite(engine)
         else:
-            _ping_after_idle(engine, app.config.get("DATABASE_PING_AFTER_IDLE", 1.0))
+            _ping_after_idle(engine, app.config["DATABASE_PING_AFTER_IDLE"])
 
 
 def _ping_after_idle(engine, idle_seconds: float) -> None:

@@ -128,7 +128,7 @@ def init_app(app) -> None:
     # Redis pub/sub channels are shared by every database number on a server, so each
     # deployment (and each test run) names its channels under its own namespace.
     app.config.setdefault("REALTIME_NAMESPACE", "madang")
-    app.extensions["madang_broker"] = (RedisBroker(url, app.config.get("WORKER_CONNECTIONS", 1000))
+    app.extensions["madang_broker"] = (RedisBroker(url, app.config["WORKER_CONNECTIONS"])
                                        if url else LocalBroker())
 
 
