@@ -1,0 +1,1 @@
+"""Attacks tried against the platform, kept as tests so the defences keep holding."""
