@@ -18,6 +18,7 @@ from agenda import services as agenda_services
 from core.auth import Role
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.identity import fold_identity
 from core.models import Cycle
 from forums import live
 from forums.analysis import percent
@@ -601,8 +602,9 @@ def _new_ticket_code() -> str:
 
 
 def normalise_ticket(text: str | None) -> str | None:
-    """A ticket code as typed (any case, spaces or dashes) in its printed form, or None."""
-    raw = "".join(ch for ch in (text or "").upper() if ch.isalnum())
+    """A ticket code as typed (any case, spaces or dashes, full-width letters) in its
+    printed form, or None."""
+    raw = "".join(ch for ch in fold_identity(text or "").upper() if ch.isalnum())
     if len(raw) != TICKET_LENGTH or any(ch not in JOIN_CODE_ALPHABET for ch in raw):
         return None
     return f"{raw[:4]}-{raw[4:]}"

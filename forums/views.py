@@ -919,6 +919,7 @@ def paper_answers(forum_id: int, table_id: int, participant_id: int):
     return render_template(
         "forums/paper.html", forum=forum, table=table, participant=participant, polls=polls,
         mine={p.id: services.answers_of(p, participant) for p in polls}, errors=errors,
+        ticket=services.ticket_of(participant),
     ), status
 
 
