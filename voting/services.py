@@ -838,10 +838,10 @@ def _record_online(vote: CastingVote, key: str, idempotency_key: str | None,
                    digest: str | None, entries: Entries, answer: dict, now: datetime,
                    extra: dict) -> str | None:
     """Take the Idempotency-Key (if any) with the ``digest`` of the ballot it came with,
-    insert the voter's online ballot or change the one
-    they have, make its choices ``entries`` and store ``answer`` (with its status) for the
-    key: the status, ``"created"`` or ``"changed"``, or None when another request holding
-    the key has committed.
+    insert the voter's online ballot or change the one they have, make its choices
+    ``entries`` and store ``answer`` (with its status) for the key: the status,
+    ``"created"`` or ``"changed"``, or None when another request holding the key has
+    committed.
 
     Decided by unique constraints, never by reading first. A change takes the ballot's row
     lock, so two changes by one voter never mix into one ballot (which could break the
@@ -1017,7 +1017,10 @@ def _channel_label(channel: str):
 
 def verify_resident(district_id: int, actor: User, name: str, birth_date: date, dong_id: int,
                     email: str | None = None) -> VoterRoll:
-    """Put a resident whose identity staff checked on the roll, linked to their account."""
+    """Put a resident whose identity staff checked on the roll, linked to their account.
+
+    A resident already on the roll without an account gets it linked (the ballots cast under
+    their name move to it); anyone else already on the roll is refused (409)."""
     dong = db.session.get(Dong, dong_id)
     if dong is None or dong.district_id != district_id:
         raise DomainError(_l("이 자치구의 동만 고를 수 있습니다."))

@@ -49,8 +49,9 @@ def upgrade():
 
 def _fold_emails():
     """Respell stored emails as sign-in now looks them up. An address whose folded spelling
-    another account already has keeps its old spelling (two accounts are never merged here);
-    its owner signs in by typing it exactly as stored."""
+    another account already has keeps its old spelling: it is a look-alike of that account
+    (what the folding exists to refuse), sign-in finds the other account, and an admin
+    decides what becomes of it; two accounts are never merged here."""
     connection = op.get_bind()
     users = sa.table('user_account', sa.column('id', sa.Integer), sa.column('email', sa.String))
     rows = connection.execute(sa.select(users.c.id, users.c.email)).all()
