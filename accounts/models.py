@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.auth import Role
 from core.db import UTCDateTime, db, utcnow
+from core.identity import fold_email
 
 ROLE_VALUES = "('resident', 'facilitator', 'organizer', 'admin')"
 
@@ -14,7 +15,8 @@ class User(UserMixin, db.Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Stored lower-cased, so the unique index also rejects case variants.
+    # Stored as ``fold_email`` spells it, so the unique index also rejects case, Unicode and
+    # invisible-character variants of one address.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(60))
@@ -104,4 +106,4 @@ class LoginSession(db.Model):
 
 
 def user_by_email(email: str) -> User | None:
-    return db.session.scalars(select(User).where(User.email == email.strip().lower())).first()
+    return db.session.scalars(select(User).where(User.email == fold_email(email))).first()

@@ -20,6 +20,7 @@ from accounts.models import Demographics, LoginSession, Membership, User, user_b
 from core.auth import Role
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.identity import fold_email
 from core.mail import send_mail
 from core.models import Cycle, CyclePhase, District
 
@@ -48,7 +49,7 @@ def check_password_strength(password: str) -> None:
 def register(email: str, password: str, display_name: str, district_id: int) -> User:
     """A new resident of ``district_id``. Duplicate emails are refused."""
     check_password_strength(password)
-    email = email.strip().lower()
+    email = fold_email(email)
     if user_by_email(email) is not None:
         raise Conflict(EMAIL_TAKEN)
     user = User(email=email, password_hash=hash_password(password),

@@ -123,7 +123,9 @@ def seed(district: District, cycle: Cycle) -> Forum:
     dongs = [d.name for d in district.dongs]
     people = {}
     for number in range(1, RESIDENTS + 1):
-        participant, _token = services.join_forum(forum)
+        # Each table's facilitator hands out the seat tickets of the table.
+        ticket = services.issue_tickets(forum, facilitators[(number - 1) % TABLES], 1)[0]
+        participant, _token = services.enter_with_ticket(forum, ticket.code)
         consent = rng.random() < 0.85
         services.record_demographics(
             participant, consent,

@@ -85,6 +85,19 @@ class LivePollForm(QuestionForm):
 class JoinForm(FlaskForm):
     code = StringField(_l("참가 코드"), validators=[DataRequired(), Length(max=20)],
                        description=_l("화면이나 테이블 카드에 있는 여섯 글자"))
+    ticket = StringField(_l("좌석표 코드 (받았으면)"), validators=[Optional(), Length(max=20)],
+                         description=_l("좌석표에 적힌 여덟 글자(XXXX-XXXX). 사전·사후 설문에 "
+                                        "답하려면 필요합니다."))
+
+
+class TicketForm(FlaskForm):
+    ticket = StringField(_l("좌석표 코드"), validators=[DataRequired(), Length(max=20)],
+                         description=_l("좌석표에 적힌 여덟 글자(XXXX-XXXX)"))
+
+
+class IssueTicketsForm(FlaskForm):
+    count = IntegerField(_l("발급할 좌석표 수"), validators=[InputRequired(),
+                                                        NumberRange(1, 300)])
 
 
 class DemographicsForm(FlaskForm):

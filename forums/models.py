@@ -1,7 +1,9 @@
-"""Round-table forums (원탁토론회): topics, tables, participants, polls and their answers.
+"""Round-table forums (원탁토론회): topics, tables, participants, seat tickets, polls and
+their answers.
 
 The database holds the invariants: one answer per participant, question and poll; a
-number appears once per forum; demographics exist only next to a recorded consent.
+number appears once per forum; one participant per seat ticket; demographics exist only
+next to a recorded consent.
 """
 
 from datetime import date, datetime
@@ -211,6 +213,32 @@ class Participant(db.Model):
     table: Mapped[ForumTable | None] = relationship(back_populates="members")
 
 
+class SeatTicket(db.Model):
+    """A seat ticket (좌석표): a short code printed on a card or shown by a facilitator and
+    handed to one person, who enters or scans it when joining. The ticket, not the browser,
+    is the participant: joining again with it (another phone, cleared cookies) returns the
+    same participant, and counted polls (``Poll.counted``) take answers only from
+    participants holding a ticket, so one seat answers once."""
+
+    __tablename__ = "forum_ticket"
+    __table_args__ = (UniqueConstraint("forum_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forum.id", ondelete="CASCADE"), index=True)
+    # XXXX-XXXX from an alphabet without look-alikes; kept in the clear so organizers can
+    # print the list again.
+    code: Mapped[str] = mapped_column(String(12))
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("forum_participant.id", ondelete="SET NULL"), unique=True
+    )
+    issued_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    participant: Mapped["Participant | None"] = relationship()
+
+
 class Poll(db.Model):
     """Questions asked in one phase: a topic's pre or post poll, or a live poll for the
     room (no table) or one table. ``version`` grows with every answer, so a screen can
@@ -248,6 +276,14 @@ class Poll(db.Model):
         order_by="Question.position", cascade="all, delete-orphan",
         foreign_keys="Question.live_poll_id",
     )
+
+    @property
+    def counted(self) -> bool:
+        """Whether the answers count towards a result: a topic's pre and post polls feed the
+        opinion-shift report and (post rankings) the vote's forum score, so they take one
+        answer per seat ticket. Live polls are a show of hands for the room or a table and
+        stay open to every participant."""
+        return self.phase != PollPhase.LIVE
 
     @property
     def questions(self) -> list["Question"]:

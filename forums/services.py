@@ -18,6 +18,7 @@ from agenda import services as agenda_services
 from core.auth import Role
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.identity import fold_identity
 from core.models import Cycle
 from forums import live
 from forums.analysis import percent
@@ -38,11 +39,14 @@ from forums.models import (
     Question,
     QuestionKind,
     Seating,
+    SeatTicket,
     Topic,
 )
 
 JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 JOIN_CODE_LENGTH = 6
+TICKET_LENGTH = 8
+MAX_TICKETS_AT_ONCE = 300
 MAX_TABLES = 60
 MAX_OPTIONS = 12
 LIKERT_DEFAULT = ("전혀 그렇지 않다", "그렇지 않다", "보통이다", "그렇다", "매우 그렇다")
@@ -572,9 +576,120 @@ def balance_seats(forum: Forum) -> int:
 
 
 def add_paper_participant(forum: Forum, table_id: int, user) -> Participant:
-    """Someone without a phone: their facilitator enters their answers from paper."""
+    """Someone without a phone: their facilitator enters their answers from paper. They get
+    a seat ticket like everyone else (the facilitator hands it over), so their answers to
+    counted polls count once, and a phone joined with it later is the same person."""
     table = table_for_staff(forum, table_id, user)
-    return _add_participant(forum, table_id=table.id)
+    participant = _add_participant(forum, table_id=table.id)
+    seat = issue_tickets(forum, user, 1)[0]
+    seat.participant_id = participant.id
+    db.session.flush()
+    return participant
+
+
+# --- seat tickets --------------------------------------------------------------------------
+
+BAD_TICKET = _l("좌석표 코드가 맞지 않습니다. 받은 좌석표의 코드(XXXX-XXXX)를 다시 확인하세요.")
+TICKET_TAKEN = _l("이 좌석표는 다른 계정의 참가자가 쓰고 있습니다. 좌석표를 나눠 준 진행자에게 "
+                  "문의하세요.")
+TICKET_NEEDED = _l("이 설문은 결과에 반영되므로 좌석표를 받은 참가자만 답할 수 있습니다. 받은 "
+                   "좌석표의 코드를 입력하세요.")
+
+
+def _new_ticket_code() -> str:
+    raw = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(TICKET_LENGTH))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def normalise_ticket(text: str | None) -> str | None:
+    """A ticket code as typed (any case, spaces or dashes, full-width letters) in its
+    printed form, or None."""
+    raw = "".join(ch for ch in fold_identity(text or "").upper() if ch.isalnum())
+    if len(raw) != TICKET_LENGTH or any(ch not in JOIN_CODE_ALPHABET for ch in raw):
+        return None
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def may_issue_tickets(forum: Forum, user) -> bool:
+    """Organizers of the district and the forum's table facilitators hand out tickets."""
+    return is_organizer(user, forum.district_id) or any(
+        table.facilitator_id == user.id for table in forum.tables)
+
+
+def issue_tickets(forum: Forum, user, count: int) -> list[SeatTicket]:
+    """``count`` new seat tickets for the forum, each with a fresh code."""
+    if not may_issue_tickets(forum, user):
+        raise Forbidden(_l("좌석표는 운영자와 이 공론장의 퍼실리테이터만 발급할 수 있습니다."))
+    if not 1 <= count <= MAX_TICKETS_AT_ONCE:
+        raise DomainError(_l("좌석표는 한 번에 1장에서 %(n)d장까지 발급할 수 있습니다.",
+                             n=MAX_TICKETS_AT_ONCE))
+    issued = []
+    for _ticket in range(count):
+        for _attempt in range(5):
+            seat = SeatTicket(forum_id=forum.id, code=_new_ticket_code(), issued_by_id=user.id)
+            try:
+                with db.session.begin_nested():
+                    db.session.add(seat)
+                    db.session.flush()
+                break
+            except IntegrityError:
+                continue  # the code was taken in this forum: the unique index decided
+        else:
+            raise Conflict(_l("좌석표 코드를 만들지 못했습니다. 다시 시도하세요."))
+        issued.append(seat)
+    return issued
+
+
+def tickets_of(forum: Forum, issued_by: int | None = None) -> list[SeatTicket]:
+    query = select(SeatTicket).where(SeatTicket.forum_id == forum.id)
+    if issued_by is not None:
+        query = query.where(SeatTicket.issued_by_id == issued_by)
+    return list(db.session.scalars(query.order_by(SeatTicket.id)))
+
+
+def ticket_of(participant: Participant) -> SeatTicket | None:
+    return db.session.scalars(select(SeatTicket).where(
+        SeatTicket.participant_id == participant.id)).first()
+
+
+def enter_with_ticket(forum: Forum, code: str, current: Participant | None = None,
+                      user_id: int | None = None) -> tuple[Participant, str | None]:
+    """Who a browser presenting a seat ticket is: the ticket's participant when it has one,
+    else ``current`` (this browser's participant, still without a ticket) or a new
+    participant, who now holds the ticket. Returns the participant and, when the browser
+    needs a new cookie, its token.
+
+    Joining again with a ticket (cleared cookies, another phone) gives a fresh token to the
+    same participant, so its answers are replaced, never added; the old cookie stops
+    working. The ticket row is locked, so two phones presenting one new ticket at once get
+    one participant."""
+    normalised = normalise_ticket(code)
+    seat = None if normalised is None else db.session.scalars(
+        select(SeatTicket).where(SeatTicket.forum_id == forum.id,
+                                 SeatTicket.code == normalised).with_for_update()).first()
+    if seat is None:
+        raise NotFound(BAD_TICKET)
+    holder = seat.participant
+    if current is not None and holder is not None and current.id == holder.id:
+        return holder, None
+    if current is not None and ticket_of(current) is not None:
+        raise Conflict(_l("이미 다른 좌석표로 참가했습니다. 한 사람은 좌석표 한 장으로 "
+                          "참가합니다."))
+    if holder is None:
+        token = None
+        if current is None:
+            current, token = join_forum(forum, user_id)
+        seat.participant_id = current.id
+        db.session.flush()
+        return current, token
+    owner = user_id if user_id is not None else (current.user_id if current else None)
+    if owner is not None and holder.user_id not in (None, owner):
+        raise Conflict(TICKET_TAKEN)
+    if owner is not None and holder.user_id is None:
+        if participant_for_user(forum, owner) is not None:
+            raise Conflict(TICKET_TAKEN)
+        holder.user_id = owner
+    return holder, rejoin(holder)
 
 
 # --- answers -----------------------------------------------------------------------------
@@ -603,6 +718,8 @@ def submit_answers(forum: Forum, poll_id: int, participant: Participant,
         raise NotFound(_l("이 공론장에 그런 참가자가 없습니다."))
     if poll.table_id is not None and poll.table_id != participant.table_id:
         raise Forbidden(_l("다른 테이블의 투표에는 답할 수 없습니다."))
+    if poll.counted and ticket_of(participant) is None:
+        raise Forbidden(TICKET_NEEDED)
     if entered_by is not None:
         if participant.table_id is None:
             raise Forbidden(NOT_YOUR_TABLE)

@@ -31,12 +31,14 @@ from forums.forms import (
     ChooseTableForm,
     DemographicsForm,
     ForumForm,
+    IssueTicketsForm,
     JoinForm,
     LivePollForm,
     QuestionEditForm,
     QuestionForm,
     StepForm,
     TableOutputsForm,
+    TicketForm,
     TopicEditForm,
     TopicForm,
     answers_from_form,
@@ -131,6 +133,18 @@ def join_url(forum) -> str:
     return url_for("forums.join_by_code", code=forum.join_code, _external=True)
 
 
+def ticket_url(forum, ticket) -> str:
+    """What a ticket's QR code opens: the join page with the ticket filled in."""
+    return url_for("forums.join_by_code", code=forum.join_code, t=ticket.code, _external=True)
+
+
+def _ticket_cards(forum, tickets) -> list[dict]:
+    return [{"ticket": ticket, "url": ticket_url(forum, ticket),
+             "qr": segno.make(ticket_url(forum, ticket), error="m").svg_data_uri(scale=3,
+                                                                                 border=2)}
+            for ticket in tickets]
+
+
 # --- joining -----------------------------------------------------------------------------
 
 @bp.route("/forums/join", methods=["GET", "POST"])
@@ -144,7 +158,7 @@ def join():
         except DomainError as error:
             form.code.errors.append(error.message)
             return render_template("forums/join.html", form=form, forum=None), error.status
-        return _enter(forum)
+        return _enter(forum, form.ticket.data)
     status = 422 if form.is_submitted() else 200
     return render_template("forums/join.html", form=form, forum=None), status
 
@@ -159,34 +173,40 @@ def join_by_code(code: str):
         form = JoinForm()
         form.code.errors = [error.message]
         return render_template("forums/join.html", form=form, forum=None), error.status
-    form = JoinForm(code=forum.join_code)
+    form = JoinForm(code=forum.join_code, ticket=request.args.get("t", ""))
     if request.method == "POST" and form.validate_on_submit():
-        return _enter(forum)
+        return _enter(forum, form.ticket.data)
     try:
-        if _participant(forum) is not None:
+        if _participant(forum) is not None and not form.ticket.data:
             return redirect(url_for("forums.participant_home", forum_id=forum.id))
     except DomainError:
         pass  # a broken cookie: joining again replaces it
     return render_template("forums/join.html", form=form, forum=forum)
 
 
-def _enter(forum):
+def _enter(forum, ticket: str | None = None):
+    """Join ``forum`` from this browser: with a seat ticket, as the ticket's participant
+    (the same one however often it is presented); without one, as this browser's
+    participant or a new one."""
     try:
         existing = _participant(forum)
     except DomainError:
         existing = None
-    if existing is not None:
+    if existing is not None and not ticket:
         return redirect(url_for("forums.participant_home", forum_id=forum.id))
     user_id = current_user.id if current_user.is_authenticated else None
     try:
-        participant, token = services.join_forum(forum, user_id)
+        if ticket:
+            participant, token = services.enter_with_ticket(forum, ticket, existing, user_id)
+        else:
+            participant, token = services.join_forum(forum, user_id)
         commit()
     except DomainError as error:
         db.session.rollback()
         return _error(error, url_for("forums.join_by_code", code=forum.join_code))
     flash(_l("참가했습니다. 참가 번호는 %(n)d번입니다.", n=participant.number), "success")
     response = redirect(url_for("forums.participant_home", forum_id=forum.id))
-    return _set_participant_cookie(response, forum, token)
+    return response if token is None else _set_participant_cookie(response, forum, token)
 
 
 # --- participant pages -------------------------------------------------------------------
@@ -208,7 +228,7 @@ def _participant_or_refuse(forum):
 
 
 def _participant_page(forum, participant, status=200, demographics_form=None, table_form=None,
-                      errors=None):
+                      errors=None, ticket_form=None):
     district = district_or_404()
     polls = services.polls_for_participant(forum, participant)
     mine = {poll.id: services.answers_of(poll, participant) for poll in polls}
@@ -216,6 +236,7 @@ def _participant_page(forum, participant, status=200, demographics_form=None, ta
         "forums/participant.html", forum=forum, participant=participant, polls=polls,
         mine=mine, demographics_form=demographics_form or _demographics_form(district),
         table_form=table_form or ChooseTableForm(), errors=errors or {},
+        ticket=services.ticket_of(participant), ticket_form=ticket_form or TicketForm(),
     ), status
 
 
@@ -272,6 +293,30 @@ def participant_table(forum_id: int):
         return _participant_page(forum, participant, error.status, table_form=form)
     flash(_l("%(n)d번 테이블에 앉았습니다.", n=table.number), "success")
     return redirect(url_for("forums.participant_home", forum_id=forum.id))
+
+
+@bp.route("/forums/<int:forum_id>/me/ticket", methods=["POST"])
+@public
+def participant_ticket(forum_id: int):
+    """A participant who joined without a ticket enters the one they were handed."""
+    forum = _forum(forum_id)
+    participant, refusal = _participant_or_refuse(forum)
+    if refusal:
+        return refusal
+    form = TicketForm()
+    if not form.validate_on_submit():
+        return _participant_page(forum, participant, 422, ticket_form=form)
+    user_id = current_user.id if current_user.is_authenticated else None
+    try:
+        holder, token = services.enter_with_ticket(forum, form.ticket.data, participant, user_id)
+        commit()
+    except DomainError as error:
+        db.session.rollback()
+        form.ticket.errors.append(error.message)
+        return _participant_page(forum, participant, error.status, ticket_form=form)
+    flash(_l("좌석표를 확인했습니다. 참가 번호는 %(n)d번입니다.", n=holder.number), "success")
+    response = redirect(url_for("forums.participant_home", forum_id=forum.id))
+    return response if token is None else _set_participant_cookie(response, forum, token)
 
 
 @bp.route("/forums/<int:forum_id>/me/polls/<int:poll_id>", methods=["POST"])
@@ -710,6 +755,9 @@ def _console(forum, table, status=200, outputs_form=None, live_form=None):
         live_snapshots=[services.poll_snapshot(p.id) for p in live_polls],
         table_results=report.table_results(forum, table), topic_polls=topic_polls,
         steps=services.TABLE_STEPS,
+        ticket_cards=_ticket_cards(forum, [
+            ticket for ticket in services.tickets_of(forum, issued_by=current_user.id)
+            if ticket.participant_id is None]),
     ), status
 
 
@@ -794,6 +842,39 @@ def close_live_poll(forum_id: int, poll_id: int):
     return redirect(target)
 
 
+@bp.route("/forums/<int:forum_id>/tickets", methods=["GET", "POST"])
+@role_required(Role.ORGANIZER)
+def tickets(forum_id: int):
+    """The forum's seat tickets as printable cards, and more of them on request."""
+    forum = _forum(forum_id)
+    form = IssueTicketsForm(count=max(forum.expected_participants, 1))
+    status = 200
+    if form.validate_on_submit():
+        issued = services.issue_tickets(forum, current_user, form.count.data)
+        commit()
+        flash(_l("좌석표 %(n)d장을 발급했습니다.", n=len(issued)), "success")
+        return redirect(url_for("forums.tickets", forum_id=forum.id))
+    if form.is_submitted():
+        status = 422
+    return render_template("forums/tickets.html", forum=forum, form=form,
+                           cards=_ticket_cards(forum, services.tickets_of(forum)),
+                           join_url=join_url(forum)), status
+
+
+@bp.route("/forums/<int:forum_id>/tables/<int:table_id>/tickets", methods=["POST"])
+@role_required(Role.FACILITATOR, Role.ORGANIZER)
+def table_ticket(forum_id: int, table_id: int):
+    """A facilitator hands a ticket to someone at the table: shown on the console to scan
+    or read out."""
+    forum = _forum(forum_id)
+    table = _staff_table(forum, table_id)
+    issued = services.issue_tickets(forum, current_user, 1)[0]
+    commit()
+    flash(_l("좌석표 %(code)s를 발급했습니다.", code=issued.code), "success")
+    return redirect(url_for("forums.console", forum_id=forum.id, table_id=table.id)
+                    + "#tickets")
+
+
 @bp.route("/forums/<int:forum_id>/tables/<int:table_id>/paper", methods=["POST"])
 @role_required(Role.FACILITATOR, Role.ORGANIZER)
 def add_paper_participant(forum_id: int, table_id: int):
@@ -838,6 +919,7 @@ def paper_answers(forum_id: int, table_id: int, participant_id: int):
     return render_template(
         "forums/paper.html", forum=forum, table=table, participant=participant, polls=polls,
         mine={p.id: services.answers_of(p, participant) for p in polls}, errors=errors,
+        ticket=services.ticket_of(participant),
     ), status
 
 

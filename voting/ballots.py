@@ -19,11 +19,12 @@ import hmac
 import json
 import re
 import secrets
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+
+from core.identity import fold_name
 
 
 class BallotType(StrEnum):
@@ -222,10 +223,6 @@ def new_salt() -> str:
     return secrets.token_hex(16)
 
 
-def _normalise_name(name: str) -> str:
-    return "".join(unicodedata.normalize("NFC", name).split()).casefold()
-
-
 def account_identity(user_id: int) -> str:
     """The identity of a person known by their account."""
     return f"account:{user_id}"
@@ -234,10 +231,11 @@ def account_identity(user_id: int) -> str:
 def person_identity(name: str, birth_date: date, dong_id: int) -> str:
     """The identity of a person known by name, birth date and dong (checked in person).
 
-    Spaces and letter case in the name do not matter, so the same person typed twice at two
-    tables gives the same identity.
+    The name is compared as ``core.identity.fold_name`` spells it (spaces, letter case,
+    invisible characters and Unicode variants do not matter), so the same person typed
+    twice at two tables gives the same identity.
     """
-    return f"person:{_normalise_name(name)}|{birth_date.isoformat()}|{dong_id}"
+    return f"person:{fold_name(name)}|{birth_date.isoformat()}|{dong_id}"
 
 
 def voter_key(salt: str, identity: str) -> str:
@@ -246,6 +244,14 @@ def voter_key(salt: str, identity: str) -> str:
     Keyed with the vote's own salt, so the same person has unrelated keys in different votes.
     """
     return hmac.new(salt.encode(), identity.encode(), hashlib.sha256).hexdigest()
+
+
+def request_digest(entries: Sequence[tuple[int, int]]) -> str:
+    """A digest of a cast's ballot as submitted, kept with its ``Idempotency-Key``: a retry
+    must carry the same choices (in any order) to be answered from the stored answer."""
+    content = json.dumps(sorted([int(item), int(value)] for item, value in entries),
+                         separators=(",", ":"))
+    return hashlib.sha256(f"cast\x1f{content}".encode()).hexdigest()
 
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread

@@ -271,7 +271,8 @@ class BallotChoice(db.Model):
 
 
 class CastRequest(db.Model):
-    """The stored answer to a cast sent with an ``Idempotency-Key``: a retry gets it again."""
+    """The stored answer to a cast sent with an ``Idempotency-Key``: a retry of the same
+    ballot gets it again; the key sent with another ballot is refused."""
 
     __tablename__ = "cast_request"
     __table_args__ = (UniqueConstraint("vote_id", "voter_key", "key"),)
@@ -280,6 +281,10 @@ class CastRequest(db.Model):
     vote_id: Mapped[int] = mapped_column(ForeignKey("vote.id", ondelete="CASCADE"))
     voter_key: Mapped[str] = mapped_column(String(64))
     key: Mapped[str] = mapped_column(String(100))
+    # SHA-256 of the ballot the key was first sent with (``voting.ballots.request_digest``):
+    # the key replays its answer only to that ballot. Empty for requests stored before it was
+    # kept.
+    request_digest: Mapped[str | None] = mapped_column(String(64))
     response: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

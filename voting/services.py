@@ -8,10 +8,17 @@ Identity rule (one person, one counted ballot, across channels):
 
 - A person is known either by their account (``account:<user id>``) or, on paper and at a
   forum, by name + birth date + dong as checked in person (``person:...``).
+- Names are compared as ``core.identity.fold_name`` spells them, on the roll and at every
+  desk, so spacing, case, invisible characters and Unicode variants cannot make two people.
 - The voter roll links the two: when staff verify a resident they record the person digest
-  and, if the resident has an account, the account. A paper or forum ballot for a person on
-  the roll with an account is stored under that account's identity, so the account cannot
-  also vote online, and a person who voted online cannot be entered on paper.
+  and, if the resident has an account, the account (also later, on an entry made without
+  one). A paper or forum ballot for a person on the roll with an account is stored under
+  that account's identity, so the account cannot also vote online, and a person who voted
+  online cannot be entered on paper. Linking moves the ballots already cast under the name
+  to the account's identity (``_adopt_ballots``), so the rule holds for ballots cast before
+  the link too. A rolled person's identity is thus the account's when there is one: it is
+  what online ballots cast before the roll existed are stored under, and it needs no roll
+  read on the casting path.
 - Staff may also identify a person by their account's email, which uses the account identity.
 - The identity is turned into a per-vote pseudonym (``voter_key``) with the vote's salt; the
   unique constraint on (vote, voter_key) is what counts each person once.
@@ -52,6 +59,7 @@ from accounts.models import Demographics, User, user_by_email
 from core.auth import Role
 from core.db import UTCDateTime, db, on_postgresql, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.identity import fold_name
 from core.models import Cycle, Dong
 from core.tenancy import seoul_today
 from voting import ballots as rules_module
@@ -69,6 +77,7 @@ from voting.ballots import (
     person_identity,
     receipt_lookup,
     receipt_seal,
+    request_digest,
     voter_key,
     window_status,
 )
@@ -176,8 +185,8 @@ _RECORD_CAST = text(f"""
     WITH prior AS (
         SELECT id FROM ballot WHERE vote_id = :vote_id AND voter_key = :voter_key
     ), claim AS (
-        INSERT INTO cast_request (vote_id, voter_key, key, created_at, response)
-        SELECT :vote_id, :voter_key, :key, :cast_at, json_build_object(
+        INSERT INTO cast_request (vote_id, voter_key, key, request_digest, created_at, response)
+        SELECT :vote_id, :voter_key, :key, :request_digest, :cast_at, json_build_object(
             'vote', :vote_id, 'receipt', :receipt, 'choices', CAST(:choices AS json),
             'status', CASE WHEN EXISTS (SELECT FROM prior) THEN 'changed' ELSE 'created' END)
         WHERE :key IS NOT NULL
@@ -206,7 +215,8 @@ _RECORD_CAST = text(f"""
     FROM (SELECT) AS answer LEFT JOIN cast_ballot ON true
 """).bindparams(  # noqa: S608 (column names from _CHANGED_ON_CAST; values are bound)
     bindparam("vote_id", type_=Integer), bindparam("key", type_=String),
-    bindparam("voter_key", type_=String), bindparam("channel", type_=String),
+    bindparam("request_digest", type_=String), bindparam("voter_key", type_=String),
+    bindparam("channel", type_=String),
     bindparam("receipt", type_=String), bindparam("choices", type_=String),
     bindparam("cast_at", type_=UTCDateTime), bindparam("updated_at", type_=UTCDateTime),
     bindparam("items", type_=ARRAY(Integer)), bindparam("values", type_=ARRAY(Integer)))
@@ -646,18 +656,31 @@ def _validated(vote: Vote, entries) -> Entries:
 
 # --- Casting ----------------------------------------------------------------------------------
 
-def _stored_answer(vote_id: int, key: str, idempotency_key: str) -> dict | None:
-    return db.session.scalar(select(CastRequest.response).where(
+KEY_REUSED = _l("이 Idempotency-Key는 다른 투표 내용으로 이미 쓰였습니다. 투표 내용을 바꿔 "
+                "다시 낼 때는 새 키를 쓰세요. 아무것도 바뀌지 않았습니다.")
+
+
+def _stored_answer(vote_id: int, key: str, idempotency_key: str, digest: str) -> dict | None:
+    """The answer stored for the key, if it was sent with the same ballot; a key reused with
+    another ballot is refused (422), so a client's mix-up never passes the old answer off
+    as the new ballot's."""
+    stored = db.session.execute(select(CastRequest.response, CastRequest.request_digest).where(
         CastRequest.vote_id == vote_id, CastRequest.voter_key == key,
-        CastRequest.key == idempotency_key))
+        CastRequest.key == idempotency_key)).first()
+    if stored is None:
+        return None
+    if stored.request_digest is not None and stored.request_digest != digest:
+        raise DomainError(KEY_REUSED, status=422)
+    return stored.response
 
 
-def _claim_request(vote_id: int, key: str, idempotency_key: str) -> int | None:
+def _claim_request(vote_id: int, key: str, idempotency_key: str, digest: str) -> int | None:
     """Take the idempotency key: the claim's id, or None when another request holding it has
     committed (PostgreSQL makes a concurrent holder's twin wait here until the holder
     finishes; if the holder rolls back, the twin takes the key)."""
     claimed = _run(_casting().claim, {"vote_id": vote_id, "voter_key": key,
-                                      "key": idempotency_key, "created_at": utcnow()}).first()
+                                      "key": idempotency_key, "request_digest": digest,
+                                      "created_at": utcnow()}).first()
     return None if claimed is None else claimed[0]
 
 
@@ -695,8 +718,14 @@ def _first_ballot(vote: Vote | CastingVote, now: datetime) -> None:
         _run(_FREEZE, {"vote": vote.id, "now": now})
 
 
-ALREADY_OTHER_CHANNEL = _l("이미 종이 투표나 공론장 현장 투표로 참여한 기록이 있어 온라인으로 "
-                           "투표할 수 없습니다.")
+def _already_other_channel(vote_id: int, key: str) -> Conflict:
+    """The refusal of an online cast by someone whose counted ballot came by another channel,
+    naming that channel (read only on this refusal, off the casting path's round trips)."""
+    channel = db.session.scalar(select(Ballot.channel).where(Ballot.vote_id == vote_id,
+                                                             Ballot.voter_key == key))
+    return Conflict(_l("이미 %(channel)s(으)로 참여한 기록이 있어 온라인으로 투표할 수 "
+                       "없습니다. 한 사람은 한 번만 집계됩니다.",
+                       channel=_channel_label(channel or Channel.PAPER.value)))
 
 
 @dataclass(frozen=True)
@@ -772,21 +801,22 @@ def cast_ballot(vote: CastingVote, entries, *, idempotency_key: str | None = Non
     if idempotency_key and len(idempotency_key) > 100:
         raise DomainError(_l("Idempotency-Key가 너무 깁니다."), status=400)
     now = utcnow()
+    digest = request_digest(entries) if idempotency_key else None
     try:
         canonical = _accepted(vote, voter, entries, definition, now)
     except DomainError:
         # A retry gets the stored answer even after the window closed or the rules changed.
         # Claiming the key waits for a request still holding it; a refused request rolls its
         # claim back with everything else.
-        if idempotency_key and _claim_request(vote.id, key, idempotency_key) is None:
-            return _stored_answer(vote.id, key, idempotency_key)
+        if idempotency_key and _claim_request(vote.id, key, idempotency_key, digest) is None:
+            return _stored_answer(vote.id, key, idempotency_key, digest)
         raise
     code = new_receipt_code()
     answer = {"vote": vote.id, "receipt": code, "choices": [list(e) for e in canonical]}
-    status = _record_online(vote, key, idempotency_key or None, canonical, answer, now,
+    status = _record_online(vote, key, idempotency_key or None, digest, canonical, answer, now,
                             _snapshot(voter))
     if status is None:
-        return _stored_answer(vote.id, key, idempotency_key)
+        return _stored_answer(vote.id, key, idempotency_key, digest)
     answer["status"] = status
     _first_ballot(vote, now)
     return answer
@@ -804,12 +834,14 @@ def _accepted(vote: CastingVote, voter: Voter, entries, definition: str | None,
     return _validated(vote, entries)
 
 
-def _record_online(vote: CastingVote, key: str, idempotency_key: str | None, entries: Entries,
-                   answer: dict, now: datetime, extra: dict) -> str | None:
-    """Take the Idempotency-Key (if any), insert the voter's online ballot or change the one
-    they have, make its choices ``entries`` and store ``answer`` (with its status) for the
-    key: the status, ``"created"`` or ``"changed"``, or None when another request holding
-    the key has committed.
+def _record_online(vote: CastingVote, key: str, idempotency_key: str | None,
+                   digest: str | None, entries: Entries, answer: dict, now: datetime,
+                   extra: dict) -> str | None:
+    """Take the Idempotency-Key (if any) with the ``digest`` of the ballot it came with,
+    insert the voter's online ballot or change the one they have, make its choices
+    ``entries`` and store ``answer`` (with its status) for the key: the status,
+    ``"created"`` or ``"changed"``, or None when another request holding the key has
+    committed.
 
     Decided by unique constraints, never by reading first. A change takes the ballot's row
     lock, so two changes by one voter never mix into one ballot (which could break the
@@ -821,23 +853,24 @@ def _record_online(vote: CastingVote, key: str, idempotency_key: str | None, ent
               "cast_at": now, "updated_at": now, **extra}
     if on_postgresql():
         recorded = _run(_RECORD_CAST, {
-            **ballot, "key": idempotency_key, "receipt": answer["receipt"],
+            **ballot, "key": idempotency_key, "request_digest": digest,
+            "receipt": answer["receipt"],
             "choices": json.dumps(answer["choices"]),
             "items": [item for item, _value in entries],
             "values": [value for _item, value in entries]}).one()
         if idempotency_key and recorded.claim is None:
             return None
         if recorded.ballot is None:
-            raise Conflict(ALREADY_OTHER_CHANNEL)
+            raise _already_other_channel(vote.id, key)
         return "created" if recorded.created else "changed"
     claim = None
     if idempotency_key:
-        claim = _claim_request(vote.id, key, idempotency_key)
+        claim = _claim_request(vote.id, key, idempotency_key, digest)
         if claim is None:
             return None
     upserted = _run(_casting().upsert, ballot).first()
     if upserted is None:
-        raise Conflict(ALREADY_OTHER_CHANNEL)
+        raise _already_other_channel(vote.id, key)
     _run(_CLEAR_CHOICES, {"ballot": upserted.id})
     _store_choices(upserted.id, vote.id, entries)
     # A change keeps the first cast's time, so only a new ballot carries this request's.
@@ -900,6 +933,8 @@ class PersonOnPaper:
 
 
 def person_digest(identity: str) -> str:
+    """What the roll stores of a person known by name (``person_identity``, whose name is
+    already folded by ``core.identity``): a digest, never the name."""
     return hashlib.sha256(identity.encode()).hexdigest()
 
 
@@ -914,7 +949,7 @@ def _paper_voter(district_id: int, person: PersonOnPaper) -> Voter:
                      birth_year=found.birth_year, dong=found.dong,
                      gender=found.gender if person.consented else None,
                      consented=person.consented)
-    if not (person.name and person.name.strip() and person.birth_date and person.dong_id):
+    if not (person.name and fold_name(person.name) and person.birth_date and person.dong_id):
         raise DomainError(_l("이메일, 또는 이름·생년월일·동을 모두 입력하세요."))
     dong = db.session.get(Dong, person.dong_id)
     if dong is None or dong.district_id != district_id:
@@ -982,29 +1017,74 @@ def _channel_label(channel: str):
 
 def verify_resident(district_id: int, actor: User, name: str, birth_date: date, dong_id: int,
                     email: str | None = None) -> VoterRoll:
-    """Put a resident whose identity staff checked on the roll, linked to their account."""
+    """Put a resident whose identity staff checked on the roll, linked to their account.
+
+    A resident already on the roll without an account gets it linked (the ballots cast under
+    their name move to it); anyone else already on the roll is refused (409)."""
     dong = db.session.get(Dong, dong_id)
     if dong is None or dong.district_id != district_id:
         raise DomainError(_l("이 자치구의 동만 고를 수 있습니다."))
-    if not name or not name.strip():
+    if not name or not fold_name(name):
         raise DomainError(_l("이름을 입력하세요."))
     user = None
     if email:
         user = user_by_email(email)
         if user is None or not user.roles_in(district_id):
             raise NotFound(_l("그 이메일로 가입한 이 자치구 주민이 없습니다."))
-    entry = VoterRoll(district_id=district_id,
-                      person_key=person_digest(person_identity(name, birth_date, dong.id)),
-                      user_id=user.id if user else None, birth_date=birth_date, dong_id=dong.id,
-                      verified_by_id=actor.id if actor else None)
-    db.session.add(entry)
+    identity = person_identity(name, birth_date, dong.id)
+    entry = db.session.scalars(select(VoterRoll).where(
+        VoterRoll.district_id == district_id,
+        VoterRoll.person_key == person_digest(identity)).with_for_update()).first()
+    if entry is not None and (user is None or entry.user_id is not None):
+        raise Conflict(ALREADY_ROLLED)
+    if entry is None:
+        entry = VoterRoll(district_id=district_id, person_key=person_digest(identity),
+                          birth_date=birth_date, dong_id=dong.id)
+        db.session.add(entry)
+    entry.user_id = user.id if user else None
+    entry.verified_by_id, entry.verified_at = (actor.id if actor else None), utcnow()
     try:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        raise Conflict(_l("이미 명부에 있는 주민이거나, 그 계정이 다른 주민과 연결되어 "
-                          "있습니다.")) from None
+        raise Conflict(ALREADY_ROLLED) from None
+    if user is not None:
+        _adopt_ballots(district_id, identity, account_identity(user.id))
     return entry
+
+
+ALREADY_ROLLED = _l("이미 명부에 있는 주민이거나, 그 계정이 다른 주민과 연결되어 있습니다.")
+
+
+def _adopt_ballots(district_id: int, identity: str, account: str) -> None:
+    """Move the ballots cast under a person's name (paper, forum) to their account's
+    identity, now that the roll links the two: from here on every channel finds one ballot
+    per vote, and the unique (vote, voter_key) constraint keeps it one.
+
+    Refused (409, nothing changed) when the person already has a ballot under each identity
+    in one vote: both came in before anyone could know they were one person, and staff must
+    decide which one stands (an admin reset of that vote) before linking them."""
+    votes = db.session.execute(select(Vote.id, Vote.title, Vote.salt).where(
+        Vote.district_id == district_id)).all()
+    moves = {(vote.id, voter_key(vote.salt, identity)): voter_key(vote.salt, account)
+             for vote in votes}
+    if not moves:
+        return
+    keys = {key for _vote, key in moves} | set(moves.values())
+    found = db.session.execute(select(Ballot.id, Ballot.vote_id, Ballot.voter_key).where(
+        Ballot.vote_id.in_([vote.id for vote in votes]), Ballot.voter_key.in_(keys))
+        .with_for_update()).all()
+    taken = {(row.vote_id, row.voter_key) for row in found}
+    titles = {vote.id: vote.title for vote in votes}
+    for row in found:
+        target = moves.get((row.vote_id, row.voter_key))
+        if target is None:
+            continue
+        if (row.vote_id, target) in taken:
+            raise Conflict(_l("이 주민은 ‘%(title)s’ 투표에 이름으로(종이·현장) 한 번, 계정으로 "
+                              "한 번 참여했습니다. 어느 쪽을 집계할지 정한 뒤(관리자 초기화) "
+                              "계정을 연결하세요.", title=titles[row.vote_id]))
+        db.session.execute(update(Ballot).where(Ballot.id == row.id).values(voter_key=target))
 
 
 def roll_size(district_id: int) -> int:

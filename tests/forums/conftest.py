@@ -38,11 +38,21 @@ def forum(ctx, district, facilitators):
     return created
 
 
-def seat(forum, table_number=1):
-    """A participant at the given table; returns (participant, token)."""
+def ticket_code(forum, issuer=None) -> str:
+    """A new seat ticket's code, issued by ``issuer`` (table 1's facilitator by default)."""
     from forums import services
 
-    participant, token = services.join_forum(forum)
+    code = services.issue_tickets(forum, issuer or forum.tables[0].facilitator, 1)[0].code
+    commit()
+    return code
+
+
+def seat(forum, table_number=1, issuer=None):
+    """A participant holding a seat ticket, at the given table; returns (participant, token)."""
+    from forums import services
+
+    ticket = services.issue_tickets(forum, issuer or forum.tables[0].facilitator, 1)[0]
+    participant, token = services.enter_with_ticket(forum, ticket.code)
     participant.table_id = forum.tables[table_number - 1].id
     commit()
     return participant, token

@@ -6,7 +6,7 @@ from scipy import stats
 from sqlalchemy import func, select
 
 from core.db import db
-from forums.models import Answer, Forum
+from forums.models import Answer, Forum, SeatTicket
 
 
 def _seed(app):
@@ -21,6 +21,9 @@ def test_demo_forum_reproduces_the_published_shifts(app, ctx):
     assert f"join code {forum.join_code}" in output
     assert len(forum.participants) == 91 and len(forum.tables) == 8
     assert all(t.facilitator_id for t in forum.tables)
+    # Every participant answered the counted polls with a seat ticket of their own.
+    holders = db.session.scalars(select(SeatTicket.participant_id)).all()
+    assert sorted(holders) == sorted(p.id for p in forum.participants)
     result = app.test_cli_runner().invoke(args=["forum-report", str(forum.id), "--json"])
     assert result.exit_code == 0, result.output
     built = json.loads(result.output)

@@ -6,6 +6,7 @@ from core.db import commit, db
 from forums import services
 from forums.models import Answer, Forum, ForumTable, Participant, Poll, PollState
 from tests.conftest import csrf_token, post_form, sign_in
+from tests.forums.conftest import ticket_code
 
 INLINE = [r"<script(?![^>]*\bsrc=)[^>]*>", r"\sstyle=\"", r"\son[a-z]+=\""]
 
@@ -27,10 +28,12 @@ def _open_pre(forum):
     return poll
 
 
-def _join(client, forum):
+def _join(client, forum, with_ticket=True):
     page = client.get(f"/j/{forum.join_code}")
     assert page.status_code == 200 and forum.title in page.get_data(as_text=True)
-    response = post_form(client, f"/j/{forum.join_code}", {"code": forum.join_code})
+    ticket = ticket_code(forum) if with_ticket else ""
+    response = post_form(client, f"/j/{forum.join_code}",
+                         {"code": forum.join_code, "ticket": ticket})
     assert response.status_code == 302
     return response
 
@@ -137,7 +140,7 @@ def test_someone_elses_valid_token_for_another_forum_is_refused(client, forum, d
     other = services.create_forum(district.id, district.cycles[0].id, "다른 토론회",
                                   forum.held_on, "", 0, "chosen", 1)
     commit()
-    _join(client, other)
+    _join(client, other, with_ticket=False)
     raw = client.get_cookie(f"forum_participant_{other.id}", domain="madang.test").value
     client.set_cookie(f"forum_participant_{forum.id}", raw, domain="madang.test")
     assert client.get(f"/forums/{forum.id}/me").status_code == 400

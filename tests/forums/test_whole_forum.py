@@ -10,13 +10,16 @@ from forums import live
 from forums.models import ForumTable, Poll
 from forums.report import build
 from tests.conftest import post_form, sign_in
+from tests.forums.conftest import ticket_code
 from tests.forums.test_live import StreamReader, _data
 
 PARTICIPANTS = 20
 
 
 def _join(phone, forum, number: int) -> None:
-    assert post_form(phone, f"/j/{forum.join_code}", {"code": forum.join_code}).status_code == 302
+    joined = post_form(phone, f"/j/{forum.join_code}",
+                       {"code": forum.join_code, "ticket": ticket_code(forum)})
+    assert joined.status_code == 302
     about = {"consent": "y", "age_band": ("20s", "30s", "40s", "60s")[number % 4],
              "gender": ("female", "male")[number % 2], "dong": "길동"}
     assert post_form(phone, f"/forums/{forum.id}/me/about", about).status_code == 302

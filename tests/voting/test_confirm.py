@@ -156,7 +156,7 @@ def test_forum_ranking_feeds_the_combined_score_without_forum_ballots(
     options = {o.agenda_item_id: o.id for o in question.options}
     agenda = [item.agenda_item_id for item in vote.items]
     order = [options[agenda[i]] for i in (4, 3, 2, 1, 0)]
-    participant, _ = seat(forum)
+    participant, _ = seat(forum, issuer=organizer)
     forums.submit_answers(forum, post.id, participant, {question.id: order})
     commit()
     db.session.expire_all()

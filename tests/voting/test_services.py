@@ -176,7 +176,7 @@ def test_idempotency_key_returns_the_same_answer(make_vote, make_user, district)
     first = services.cast_online(district.id, vote.id, voter, [(ids[0], 1)],
                                  idempotency_key="key-1")
     commit()
-    again = services.cast_online(district.id, vote.id, voter, [(ids[1], 1)],
+    again = services.cast_online(district.id, vote.id, voter, [(ids[0], 1)],
                                  idempotency_key="key-1")
     commit()
     assert again == first
