@@ -1,0 +1,344 @@
+"""No injected markup: text people type is shown as text wherever a page, a flash, an error
+page or a translated sentence quotes it, and JSON carries it as written.
+
+The sentences with ``%(name)s`` parameters all go through ``core.i18n.lazy_message``; these
+tests check that rule at its three edges: every catalog sentence rendered with a markup
+payload, a walk over the source that refuses a translation call bypassing the rule, and the
+real pages (on SQLite and PostgreSQL) after people typed the payload into every text field.
+"""
+
+import ast
+import json
+import re
+from itertools import product
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from flask import flash, jsonify, render_template_string, session
+from flask.json.tag import TaggedJSONSerializer
+from flask_babel import force_locale
+from markupsafe import escape
+from sqlalchemy import select, update
+
+from core.catalogs import PACKAGES, catalog_path
+from core.db import commit, db
+from core.i18n import lazy_message
+from tests.conftest import post_form, sign_in
+
+ROOT = Path(__file__).resolve().parents[2]
+
+REFRESH = '<meta http-equiv="refresh" content="0;url=//evil.example">'
+BOLD = "<b>x</b>"
+BREAKOUT = '"><svg onload=alert(1)>'
+PAYLOADS = (REFRESH, BOLD, BREAKOUT)
+PAYLOAD = " ".join(PAYLOADS)
+# Proposal fields refuse closed tags; a tag left open still becomes live markup when a page
+# quotes it, closed by the next ">" of the page itself.
+OPEN_REFRESH = '<meta http-equiv="refresh" content="0;url=//evil.example"'
+# What a browser would act on: the payloads' opening tags, unescaped.
+LIVE = ('<meta http-equiv="refresh" content="0;url=//evil', "<b>x", "<svg onload")
+ESCAPED = {payload: str(escape(payload)) for payload in (*PAYLOADS, OPEN_REFRESH)}
+
+
+def live_markup(body: str) -> list[str]:
+    return [tag for tag in LIVE if tag in body]
+
+
+# --- the rule itself ---------------------------------------------------------------------
+
+def test_a_message_is_escaped_in_html_and_plain_as_text(app):
+    with app.test_request_context():
+        message = lazy_message("‘%(title)s’은(는) 이미 다른 의제에 통합되었습니다.",
+                               title=REFRESH)
+        html = render_template_string('<div role="alert">{{ message }}</div>', message=message)
+        assert live_markup(html) == [] and ESCAPED[REFRESH] in html
+        assert str(message) == f"‘{REFRESH}’은(는) 이미 다른 의제에 통합되었습니다."
+        assert json.loads(jsonify(error=message).get_data())["error"] == str(message)
+        # A number parameter keeps its format; the translator's sentence is not escaped.
+        counted = lazy_message("의제 %(n)d건을 통합했습니다.", n=3)
+        assert str(escape(counted)) == str(counted) == "의제 3건을 통합했습니다."
+
+
+def test_a_flashed_message_stays_escaped_through_the_session_cookie(app):
+    cookie = TaggedJSONSerializer()  # how Flask stores the session, flashes included
+    with app.test_request_context():
+        flash(lazy_message("연중 수시 제안 %(n)d건을 %(cycle)s에 반영했습니다.", n=1,
+                           cycle=PAYLOAD), "success")
+        stored = cookie.loads(cookie.dumps(dict(session)))
+    with app.test_request_context():
+        session.update(stored)
+        html = render_template_string(
+            "{% for category, message in get_flashed_messages(with_categories=true) %}"
+            "<div>{{ message }}</div>{% endfor %}")
+        assert live_markup(html) == [] and all(ESCAPED[p] in html for p in PAYLOADS)
+
+
+# --- every catalog sentence ----------------------------------------------------------------
+
+PARAMETER = re.compile(r"%\((\w+)\)([sd])")
+
+
+def _parameterized_msgids() -> list[tuple[str, str]]:
+    found = []
+    for package in PACKAGES:
+        with catalog_path(package).open("rb") as handle:
+            for entry in read_po(handle):
+                if entry.id and isinstance(entry.id, str) and PARAMETER.search(entry.id):
+                    found.append((package, entry.id))
+    return found
+
+
+MSGIDS = _parameterized_msgids()
+
+
+def test_the_catalogs_have_sentences_with_parameters():
+    assert len(MSGIDS) > 40
+    assert ("agenda", "‘%(title)s’은(는) 이미 다른 의제에 통합되었습니다.") in MSGIDS
+
+
+@pytest.mark.parametrize("locale", ["ko", "en"])
+def test_every_catalog_sentence_quotes_its_parameters_as_text(app, locale):
+    template = '<div class="alert" role="alert">{{ message }}</div><h1>{{ message }}</h1>'
+    failures = []
+    with app.test_request_context(), force_locale(locale):
+        for package, msgid in MSGIDS:
+            params = {name: 7 if kind == "d" else PAYLOAD
+                      for name, kind in PARAMETER.findall(msgid)}
+            message = lazy_message(msgid, **params)
+            html = render_template_string(template, message=message)
+            text_params = [name for name, kind in PARAMETER.findall(msgid) if kind == "s"]
+            if live_markup(html) or (text_params and ESCAPED[REFRESH] not in html):
+                failures.append(f"{package}: {msgid!r} -> {html[:200]!r}")
+            if text_params and REFRESH not in str(message):
+                failures.append(f"{package}: {msgid!r} loses its plain text: {message}")
+    assert failures == []
+
+
+# --- the source never bypasses the rule -----------------------------------------------------
+
+TRANSLATORS = {"_", "_l", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext", "pgettext",
+               "lazy_pgettext", "npgettext", "ugettext"}
+
+
+def _translator(node) -> str | None:
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        if name in TRANSLATORS:
+            return name
+    return None
+
+
+def bypasses(source: str) -> list[tuple[int, str]]:
+    """Translation calls that fill parameters themselves instead of through lazy_message:
+    keyword parameters, ``%`` after translating, or ``.format`` on a translation."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        name = _translator(node)
+        if name and node.keywords:
+            found.append((node.lineno, f"{name}(..., name=value)"))
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and _translator(
+                node.left):
+            found.append((node.lineno, f"{_translator(node.left)}(...) % values"))
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "format" and _translator(node.func.value)):
+            found.append((node.lineno, f"{_translator(node.func.value)}(...).format(...)"))
+    return found
+
+
+def _sources() -> list[Path]:
+    files = [ROOT / "app.py", ROOT / "demo.py"]
+    for package in PACKAGES:
+        files += sorted((ROOT / package).rglob("*.py"))
+    return files
+
+
+def test_the_walk_recognises_every_way_around_the_rule():
+    source = ('_l("‘%(title)s’", title=item.title)\n'
+              'gettext("%(n)d건", **params)\n'
+              '_("%(x)s") % {"x": x}\n'
+              'lazy_gettext("{x}").format(x=x)\n'
+              'lazy_message("‘%(title)s’", title=item.title)\n'
+              '_l("제목은 %(max)d자 이하로 입력하세요.")\n')
+    assert [line for line, _how in bypasses(source)] == [1, 2, 3, 4]
+
+
+def test_no_translation_call_fills_parameters_outside_lazy_message():
+    found = [f"{path.relative_to(ROOT)}:{line}: {how}"
+             for path in _sources() for line, how in bypasses(path.read_text())]
+    assert len(_sources()) > 50
+    assert found == []
+
+
+# --- the real pages ------------------------------------------------------------------------
+
+@pytest.fixture
+def request_ctx(app, district):
+    with app.test_request_context():
+        yield app
+
+
+def _client_as(app, user):
+    client = app.test_client()
+    sign_in(client, user.email)
+    return client
+
+
+def _assert_text_only(response, *payloads):
+    body = response.get_data(as_text=True)
+    assert live_markup(body) == [], (response.request.path, response.status_code)
+    for payload in payloads:
+        assert ESCAPED[payload] in body, (response.request.path, payload)
+
+
+def test_a_proposal_title_quoted_by_a_merge_conflict_stays_text(app, request_ctx, make_user):
+    from agenda.models import AgendaItem
+
+    resident = _client_as(app, make_user("resident"))
+    for title in (OPEN_REFRESH, "공동육아 공간 조성", "어린이 놀이공간 마련"):
+        proposed = post_form(resident, "/agenda/propose", {
+            "title": title, "description": "설명", "field": "welfare",
+            "kind": "problem_solving", "area": "", "estimated_cost": "",
+            "proposing_group": "", "submit_proposal": "1"})
+        assert proposed.status_code == 302, proposed.get_data(as_text=True)
+    a, b, c = db.session.scalars(select(AgendaItem.id).order_by(AgendaItem.id)).all()
+
+    organizer = _client_as(app, make_user("organizer"))
+
+    def merge(ids):
+        return post_form(organizer, "/agenda/coordinate/merge", {
+            "item_ids": [str(i) for i in ids], "title": "공동육아 통합 의제",
+            "description": "묶었습니다.", "field": "welfare", "kind": "problem_solving",
+            "area": "", "estimated_cost": "", "reason": "같은 문제"})
+
+    assert merge([a, b]).status_code == 302
+    conflict = merge([a, c])
+    assert conflict.status_code == 409
+    _assert_text_only(conflict, OPEN_REFRESH)
+    for path in ("/agenda/coordinate", f"/agenda/{a}", "/agenda", f"/agenda/{a + 3}"):
+        _assert_text_only(organizer.get(path))
+    _assert_text_only(organizer.get(f"/agenda/{a}"), OPEN_REFRESH)
+
+
+def test_a_cycle_title_quoted_by_a_flash_stays_text(app, request_ctx, district, make_user):
+    from core.models import Cycle
+
+    organizer = _client_as(app, make_user("organizer"))
+    cycle = district.cycles[0]
+    db.session.execute(update(Cycle).where(Cycle.id == cycle.id).values(title=PAYLOAD))
+    commit()
+    adopted = post_form(organizer, "/agenda/coordinate/adopt-pool", follow_redirects=True)
+    assert adopted.status_code == 200
+    _assert_text_only(adopted, *PAYLOADS)
+    _assert_text_only(organizer.get(f"/organize/cycles/{cycle.id}"), *PAYLOADS)
+
+
+def test_forum_table_facilitator_and_poll_option_names_stay_text(app, request_ctx, make_user):
+    from forums.models import Forum
+
+    facilitator = make_user("facilitator")
+    # A facilitator's own name, written at sign-up, is shown to the organizer's console.
+    facilitator.display_name = "<b>x</b> 님"
+    commit()
+    organizer = _client_as(app, make_user("organizer"))
+    created = post_form(organizer, "/forums/", {
+        "title": PAYLOAD, "held_on": "2027-02-10", "venue": PAYLOAD,
+        "expected_participants": "30", "table_count": "3", "seating": "chosen"})
+    assert created.status_code == 302, created.get_data(as_text=True)
+    forum = db.session.scalars(select(Forum)).one()
+    assert post_form(organizer, f"/forums/{forum.id}/topics",
+                     {"title": PAYLOAD, "description": PAYLOAD}).status_code == 302
+    db.session.rollback()
+    forum = db.session.get(Forum, forum.id)
+    topic, table = forum.topics[0], forum.tables[0]
+    added = post_form(organizer, f"/forums/{forum.id}/topics/{topic.id}/questions", {
+        "kind": "single", "text": PAYLOAD, "options": f"{REFRESH}\n{BOLD}\n{BREAKOUT}"})
+    assert added.status_code == 302, added.get_data(as_text=True)
+    assigned = post_form(organizer, f"/forums/{forum.id}/tables/{table.id}/facilitator",
+                         {"facilitator": str(facilitator.id)}, follow_redirects=True)
+    assert assigned.status_code == 200
+    _assert_text_only(assigned, *PAYLOADS, BOLD)
+
+    for path in ("/forums/", f"/forums/{forum.id}/manage", f"/forums/{forum.id}/screen",
+                 f"/forums/{forum.id}/report", f"/forums/{forum.id}/edit"):
+        _assert_text_only(organizer.get(path), REFRESH)
+    at_the_table = _client_as(app, facilitator)
+    # The facilitator's page lists "<forum title> · 1번 테이블", a translated sentence.
+    _assert_text_only(at_the_table.get("/facilitate"), *PAYLOADS)
+    _assert_text_only(at_the_table.get(f"/forums/{forum.id}/tables/{table.id}"), *PAYLOADS)
+
+
+def _shortlisted_items(district, organizer, count=3):
+    from agenda import services
+    from tests.agenda.conftest import INTAKE_DAY
+
+    items = []
+    for n in range(count):
+        item = services.propose(district, organizer, services.Proposal(
+            title=f"의제 {n} {OPEN_REFRESH}", description="설명", field="welfare",
+            kind="problem_solving"), INTAKE_DAY)
+        services.shortlist(district.id, item.id, organizer, for_forum=False, for_vote=True,
+                           reason="후보")
+        items.append(item)
+    commit()
+    return items
+
+
+def test_a_vote_title_and_its_items_stay_text(app, request_ctx, district, make_user):
+    from voting.models import Vote
+
+    organizer_user = make_user("organizer")
+    items = _shortlisted_items(district, organizer_user)
+    organizer = _client_as(app, organizer_user)
+    created = post_form(organizer, "/organize/votes/new", {
+        "title": PAYLOAD, "description": PAYLOAD, "ballot_type": "approval",
+        "items": [str(i.id) for i in items], "min_choices": "1", "max_choices": "2",
+        "opens_at": "2026-01-01T09:00", "closes_at": "2099-01-01T18:00",
+        "method": "approval", "seats": "2", "weight_vote": "100", "weight_forum": "0",
+        "weight_review": "0"}, follow_redirects=True)
+    assert created.status_code == 200, created.get_data(as_text=True)
+    _assert_text_only(created, *PAYLOADS)
+    vote = db.session.scalars(select(Vote)).one()
+    resident = _client_as(app, make_user("resident"))
+    for client, path in ((organizer, "/organize/votes"), (organizer, f"/votes/{vote.id}"),
+                         (resident, "/votes"), (resident, f"/votes/{vote.id}"),
+                         (resident, f"/votes/{vote.id}/ballot"),
+                         (organizer, f"/organize/votes/{vote.id}/entry")):
+        _assert_text_only(client.get(path), REFRESH)
+    api = resident.get(f"/api/v1/votes/{vote.id}").get_json()
+    assert api["title"] == PAYLOAD
+
+
+def test_a_plan_project_name_stays_text(app, request_ctx, district, make_user):
+    from agenda import services as agenda
+    from plans import services as plans
+    from plans.models import PlanProject
+    from tests.agenda.conftest import INTAKE_DAY
+
+    organizer_user = make_user("organizer")
+    cycle = district.cycles[0]
+    item = agenda.propose(district, organizer_user, agenda.Proposal(
+        "공동육아 공간", "설명", "welfare", "problem_solving", None, 40_000_000), INTAKE_DAY)
+    agenda.shortlist(district.id, item.id, organizer_user, False, True, "후보")
+    agenda.set_status(item.id, "in_vote", organizer_user, notify=False)
+    agenda.set_status(item.id, "selected", organizer_user, notify=False)
+    plan = plans.create_plan_from_selection(district.id, cycle.id, [(item.id, "")], "주민투표",
+                                            100_000_000, organizer_user)
+    commit()
+    organizer = _client_as(app, organizer_user)
+    added = post_form(organizer, f"/plans/{plan.id}/projects", {
+        "title": PAYLOAD, "budget": "10000000", "category": "foundation",
+        "funding_source": "city", "field": "welfare", "summary": PAYLOAD,
+        "department": PAYLOAD[:100],
+        "team": BREAKOUT, "civil_partners": PAYLOAD, "fusion_tags": ""},
+        follow_redirects=True)
+    assert added.status_code == 200, added.get_data(as_text=True)
+    _assert_text_only(added, *PAYLOADS)
+    project = db.session.scalars(select(PlanProject).where(PlanProject.title == PAYLOAD)).one()
+    for path in (f"/plans/manage?cycle={cycle.id}", f"/plans/projects/{project.id}/edit",
+                 f"/plans/projects/{project.id}/report", f"/cycles/{cycle.id}/plan",
+                 f"/cycles/{cycle.id}/plan/what-if"):
+        _assert_text_only(organizer.get(path), REFRESH)
+    # JSON carries text as written, never the HTML-escaped form.
+    assert "&lt;" not in organizer.get(f"/api/v1/cycles/{cycle.id}/plan").get_data(as_text=True)
