@@ -10,6 +10,7 @@ real pages (on SQLite and PostgreSQL) after people typed the payload into every 
 import ast
 import json
 import re
+import secrets
 from itertools import product
 from pathlib import Path
 
@@ -342,3 +343,171 @@ def test_a_plan_project_name_stays_text(app, request_ctx, district, make_user):
         _assert_text_only(organizer.get(path), REFRESH)
     # JSON carries text as written, never the HTML-escaped form.
     assert "&lt;" not in organizer.get(f"/api/v1/cycles/{cycle.id}/plan").get_data(as_text=True)
+
+
+# --- every page, after people typed markup into every text field ---------------------------
+
+# The columns people write in (through a form, an import or another channel), by table.
+# Codes, statuses, choices, hashes and file names are not text anyone types.
+WRITTEN_TEXT = {
+    "user_account": ["display_name"],
+    "cycle": ["title", "description"],
+    "agenda_item": ["title", "description", "proposing_group", "decline_reason",
+                    "shortlist_reason", "department", "civil_partners", "duplicate_of_project",
+                    "hidden_reason", "origin"],
+    "agenda_comment": ["body", "hidden_reason"],
+    "agenda_log_entry": ["reason"],
+    "agenda_merge": ["reason", "undo_reason"],
+    "agenda_notice": ["reason"],
+    "agenda_report": ["reason"],
+    "forum": ["title", "venue"],
+    "forum_topic": ["title", "description"],
+    "forum_question": ["text"],
+    "forum_option": ["label"],
+    "forum_table": ["obstacle_keyword", "stepping_stone_keyword", "summary"],
+    "vote": ["title", "description"],
+    "vote_item": ["title"],
+    "plan": ["title", "source_label", "rules_override_reason", "results_summary"],
+    "plan_project": ["title", "summary", "department", "team", "civil_partners"],
+    "plan_milestone": ["title"],
+    "plan_log": ["note"],
+    "plan_version": ["note"],
+    "plan_finding": ["title", "body"],
+    "review_comment": ["title", "body", "resolution"],
+    "progress_report": ["notes", "reporter", "photo_alt"],
+    "evaluation": ["self_evaluation", "evaluator"],
+    "rubric_criterion": ["name"],
+    "budget_limit": ["name"],
+    "council_member": ["name", "affiliation"],
+    "council_meeting": ["title", "minutes"],
+    "council_motion": ["title"],
+}
+SNAPSHOT_TEXT = {"title", "summary", "department", "team", "civil_partners"}
+# GET routes the sweep does not open, and why.
+NOT_SWEPT = {
+    "static": "files shipped with the code",
+    "forums.screen_stream": "an event stream that stays open",
+    "forums.poll_stream": "an event stream that stays open",
+    "accounts.reset_password": "needs a mailed token",
+    "exports.download": "needs a finished export's token",
+    "plans.progress_photo": "an image file",
+}
+
+
+MARKUP_TYPES = {"text/html", "image/svg+xml"}
+# Text for programs and spreadsheets: people's text as written, never HTML-escaped.
+DATA_TYPES = {"application/json", "text/csv", "text/plain", "text/event-stream"}
+
+
+def _markup_for(length: int | None, row_id: int) -> str:
+    """The most payload a column holds, made unique per row (some titles are unique)."""
+    for candidate in (PAYLOAD, REFRESH, f"{BREAKOUT}{BOLD}", BREAKOUT, BOLD):
+        text = f"{candidate} {row_id}"
+        if length is None or len(text) <= length:
+            return text
+    raise AssertionError(f"no payload fits {length} characters")
+
+
+def _write_markup_everywhere() -> None:
+    tables = db.metadata.tables
+    for table_name, columns in WRITTEN_TEXT.items():
+        table = tables[table_name]
+        for row_id in db.session.scalars(select(table.c.id)).all():
+            db.session.execute(update(table).where(table.c.id == row_id).values({
+                name: _markup_for(table.c[name].type.length, row_id) for name in columns}))
+    versions = tables["plan_version"]
+    for row_id, snapshot in db.session.execute(select(versions.c.id, versions.c.snapshot)).all():
+        for project in snapshot["projects"]:
+            project.update({key: PAYLOAD for key in SNAPSHOT_TEXT if key in project})
+        db.session.execute(update(versions).where(versions.c.id == row_id).values(
+            snapshot={**snapshot, "title": PAYLOAD}))
+    commit()
+
+
+def _add_what_the_demo_lacks(district) -> None:
+    from accounts.services import user_by_email
+    from agenda import services as agenda
+    from agenda.models import AgendaItem
+    from exports.models import ExportJob
+    from plans import services as plans
+
+    item = db.session.scalars(select(AgendaItem).where(
+        AgendaItem.district_id == district.id, AgendaItem.is_draft.is_(False))).first()
+    agenda.report(district.id, user_by_email("resident@demo.madang.kr"), item.id, "신고 사유")
+    plans.set_budget_limit(district.id, "field", "welfare", 1_000_000, None)
+    # A failed export whose error quotes what it was about, for each staff account.
+    for email in ("admin@demo.madang.kr", "organizer@demo.madang.kr"):
+        db.session.add(ExportJob(district_id=district.id, requester_id=user_by_email(email).id,
+                                 kind="plan", format="csv", scope_id=district.cycles[0].id,
+                                 token=secrets.token_hex(16), state="failed", error=PAYLOAD))
+    commit()
+
+
+def _route_values() -> dict[str, list]:
+    tables = db.metadata.tables
+
+    def column(table: str, name: str = "id") -> list:
+        return sorted(set(db.session.scalars(select(tables[table].c[name]))))
+
+    return {
+        "item_id": column("agenda_item"), "cycle_id": column("cycle"), "vote_id": column("vote"),
+        "forum_id": column("forum"), "table_id": column("forum_table"),
+        "topic_id": column("forum_topic"), "question_id": column("forum_question"),
+        "participant_id": column("forum_participant")[:2],
+        "meeting_id": column("council_meeting"), "project_id": column("plan_project"),
+        "number": column("plan_version", "number"), "code": column("forum", "join_code"),
+        "job_id": column("export_job"),
+    }
+
+
+def _sweep_urls(app, district) -> list[str]:
+    from exports.registry import targets
+
+    values = _route_values()
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint in NOT_SWEPT:
+            continue
+        if rule.endpoint == "exports.open_data_file":
+            urls += [f"/api/v1/open-data/{kind.name}/{scope_id}.{fmt}"
+                     for kind, scope_id, _title in targets(district.id, public=True)
+                     for fmt in kind.public_formats]
+            continue
+        names = sorted(rule.arguments)
+        missing = [name for name in names if not values.get(name)]
+        assert missing == [], f"{rule.rule}: no values for {missing}; fill them or say why not"
+        for combination in product(*(values[name] for name in names)):
+            urls.append(rule.build(dict(zip(names, combination, strict=True)))[1])
+    return urls
+
+
+def test_no_page_shows_markup_people_typed(app, district):
+    import demo
+    from accounts.demo import DEMO_ACCOUNTS
+
+    with app.test_request_context():
+        demo.seed()
+        commit()
+        _add_what_the_demo_lacks(district)
+        _write_markup_everywhere()
+        urls = _sweep_urls(app, district)
+    assert len(urls) > 100
+    live, escaped_in_data, pages_quoting = [], [], 0
+    for email, password, role, _name in DEMO_ACCOUNTS:
+        if role not in ("admin", "organizer", "facilitator"):
+            continue
+        client = app.test_client()
+        sign_in(client, email, password)
+        for url in urls:
+            response = client.get(url)
+            body = response.get_data().decode(errors="replace")
+            if response.mimetype in MARKUP_TYPES:
+                if live_markup(body):
+                    live.append(f"{role} {url} {response.status_code}: {live_markup(body)}")
+                pages_quoting += ESCAPED[BOLD] in body
+            elif response.mimetype in DATA_TYPES and ESCAPED[BOLD] in body:
+                escaped_in_data.append(f"{role} {url} ({response.mimetype})")
+    assert live == []
+    assert escaped_in_data == []
+    # The sweep saw the payload: most pages quote something people wrote.
+    assert pages_quoting > len(urls)
