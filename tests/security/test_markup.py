@@ -8,6 +8,8 @@ real pages (on SQLite and PostgreSQL) after people typed the payload into every 
 """
 
 import ast
+import contextlib
+import io
 import json
 import re
 import secrets
@@ -24,6 +26,7 @@ from sqlalchemy import select, update
 
 from core.catalogs import PACKAGES, catalog_path
 from core.db import commit, db
+from core.errors import NotFound
 from core.i18n import lazy_message
 from tests.conftest import post_form, sign_in
 
@@ -481,9 +484,23 @@ def _sweep_urls(app, district) -> list[str]:
     return urls
 
 
-def test_no_page_shows_markup_people_typed(app, district):
+class _CapturedPdf:
+    """Stands in for WeasyPrint: keeps the HTML a report would be printed from."""
+
+    pages: list[str] = []
+
+    def __init__(self, string: str) -> None:
+        self.pages.append(string)
+
+    def write_pdf(self, out) -> None:
+        out.write(b"%PDF-")
+
+
+def test_no_page_or_report_shows_markup_people_typed(app, district, monkeypatch):
     import demo
     from accounts.demo import DEMO_ACCOUNTS
+    from exports import pdf
+    from exports.registry import ExportContext, run_export, targets
 
     with app.test_request_context():
         demo.seed()
@@ -511,3 +528,17 @@ def test_no_page_shows_markup_people_typed(app, district):
     assert escaped_in_data == []
     # The sweep saw the payload: most pages quote something people wrote.
     assert pages_quoting > len(urls)
+
+    # PDF reports are printed from HTML: the same text must reach it as text.
+    monkeypatch.setattr(pdf, "_weasyprint", lambda: type("weasyprint", (), {"HTML": _CapturedPdf}))
+    monkeypatch.setattr(pdf, "fonts", lambda: {"regular": "", "bold": ""})
+    _CapturedPdf.pages = []
+    with app.app_context():
+        for kind, scope_id, _title in targets(district.id):
+            if "pdf" not in kind.formats:
+                continue
+            with contextlib.suppress(NotFound):  # a cycle without a plan has no plan report
+                run_export(kind.name, "pdf", ExportContext(district.id, scope_id), io.BytesIO())
+    assert len(_CapturedPdf.pages) >= 3
+    assert [live_markup(html) for html in _CapturedPdf.pages] == [[]] * len(_CapturedPdf.pages)
+    assert all(ESCAPED[BOLD] in html for html in _CapturedPdf.pages)
