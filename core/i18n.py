@@ -1,4 +1,5 @@
-"""Korean first, English complete: locale choice, Seoul time, won amounts."""
+"""Korean first, English complete: locale choice, messages that quote values, Seoul time, won
+amounts."""
 
 from pathlib import Path
 

@@ -275,6 +275,15 @@ def test_forum_table_facilitator_and_poll_option_names_stay_text(app, request_ct
     _assert_text_only(at_the_table.get(f"/forums/{forum.id}/tables/{table.id}"), *PAYLOADS)
 
 
+def test_a_json_refusal_quotes_the_request_as_written(app, request_ctx):
+    from urllib.parse import quote
+
+    refused = app.test_client().get(f"/api/v1/open-data/{quote(BREAKOUT)}/1.csv")
+    assert refused.status_code == 404 and refused.mimetype == "application/json"
+    error = refused.get_json()["error"]
+    assert BREAKOUT in error and "&lt;" not in error
+
+
 def _shortlisted_items(district, organizer, count=3):
     from agenda import services
     from tests.agenda.conftest import INTAKE_DAY
