@@ -23,6 +23,7 @@ from wtforms.validators import (
 
 from accounts.services import MIN_PASSWORD_LENGTH
 from core.auth import Role
+from core.i18n import lazy_message
 from core.models import PHASE_LABELS, PHASE_ORDER
 
 REQUIRED = _l("이 항목을 입력하세요.")
@@ -70,7 +71,7 @@ def new_password_field():
             Length(min=MIN_PASSWORD_LENGTH, max=200,
                    message=_l("비밀번호는 %(min)d자 이상 %(max)d자 이하로 정하세요.")),
         ],
-        description=_l("%(n)d자 이상", n=MIN_PASSWORD_LENGTH),
+        description=lazy_message("%(n)d자 이상", n=MIN_PASSWORD_LENGTH),
     )
 
 
@@ -178,6 +179,8 @@ class CycleForm(FlaskForm):
 
 for _phase in PHASE_ORDER:
     setattr(CycleForm, f"{_phase.value}_start",
-            DateField(_l("%(phase)s 시작", phase=PHASE_LABELS[_phase]), validators=[Optional()]))
+            DateField(lazy_message("%(phase)s 시작", phase=PHASE_LABELS[_phase]),
+                      validators=[Optional()]))
     setattr(CycleForm, f"{_phase.value}_end",
-            DateField(_l("%(phase)s 종료", phase=PHASE_LABELS[_phase]), validators=[Optional()]))
+            DateField(lazy_message("%(phase)s 종료", phase=PHASE_LABELS[_phase]),
+                      validators=[Optional()]))

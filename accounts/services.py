@@ -20,6 +20,7 @@ from accounts.models import Demographics, LoginSession, Membership, User, user_b
 from core.auth import Role
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.i18n import lazy_message
 from core.identity import fold_email
 from core.mail import send_mail
 from core.models import Cycle, CyclePhase, District
@@ -42,7 +43,7 @@ def hash_password(password: str) -> str:
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(
-            _l("비밀번호는 %(n)d자 이상이어야 합니다.", n=MIN_PASSWORD_LENGTH), status=422
+            lazy_message("비밀번호는 %(n)d자 이상이어야 합니다.", n=MIN_PASSWORD_LENGTH), status=422
         )
 
 
@@ -154,11 +155,12 @@ def request_password_reset(email: str, locale: str) -> None:
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     with force_locale(locale):
         subject = _("[마당] 비밀번호 재설정")
-        body = _(
+        # A mail is plain text, read in the language forced here: str() renders it now.
+        body = str(lazy_message(
             "아래 링크에서 새 비밀번호를 정하세요. 링크는 %(minutes)d분 동안 한 번만 쓸 수 "
             "있습니다.\n\n%(link)s\n\n요청하지 않았다면 이 메일을 무시하세요.",
             minutes=minutes, link=link,
-        )
+        ))
     send_mail(user.email, subject, body)
 
 
@@ -268,7 +270,7 @@ def save_cycle(district_id: int, year: int, title: str, description: str,
         select(Cycle.id).where(Cycle.district_id == district_id, Cycle.year == year)
     ).first()
     if taken is not None and taken != cycle_id:
-        raise Conflict(_l("%(year)d년 주기가 이미 있습니다.", year=year))
+        raise Conflict(lazy_message("%(year)d년 주기가 이미 있습니다.", year=year))
     if cycle is None:
         cycle = Cycle(district_id=district_id)
         db.session.add(cycle)

@@ -25,6 +25,7 @@ from agenda.models import (
     Status,
 )
 from agenda.services import COMMENT_MAX, REASON_MAX
+from core.i18n import lazy_message
 
 REQUIRED = _l("이 항목을 입력하세요.")
 DISTRICT_WIDE = SelectChoice("", _l("구 전체"))
@@ -73,8 +74,9 @@ def cost_field():
         _l("예상 비용(원)"),
         validators=[Optional(),
                     NumberRange(min=0, max=MAX_ESTIMATED_COST,
-                                message=_l("예상 비용은 0원 이상 %(max)s원 이하로 입력하세요.",
-                                           max=f"{MAX_ESTIMATED_COST:,}"))],
+                                message=lazy_message(
+                                    "예상 비용은 0원 이상 %(max)s원 이하로 입력하세요.",
+                                    max=f"{MAX_ESTIMATED_COST:,}"))],
         description=_l("모르면 비워 두세요. 숫자만 입력합니다 (예: 15000000)."),
     )
 

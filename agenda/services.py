@@ -47,6 +47,7 @@ from agenda.models import (
 from core.auth import Role
 from core.db import db, on_postgresql, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.i18n import lazy_message
 from core.mail import send_mail
 from core.models import Cycle, Dong, Phase
 
@@ -170,11 +171,11 @@ def _clean_proposal(district_id: int, data: Proposal) -> Proposal:
     if not title:
         raise DomainError(_l("제목을 입력하세요."))
     if len(title) > TITLE_MAX:
-        raise DomainError(_l("제목은 %(max)d자 이하로 입력하세요.", max=TITLE_MAX))
+        raise DomainError(lazy_message("제목은 %(max)d자 이하로 입력하세요.", max=TITLE_MAX))
     if len(description) > DESCRIPTION_MAX:
-        raise DomainError(_l("설명은 %(max)d자 이하로 입력하세요.", max=DESCRIPTION_MAX))
+        raise DomainError(lazy_message("설명은 %(max)d자 이하로 입력하세요.", max=DESCRIPTION_MAX))
     if len(group) > 100:
-        raise DomainError(_l("제안 단체 이름은 %(max)d자 이하로 입력하세요.", max=100))
+        raise DomainError(lazy_message("제안 단체 이름은 %(max)d자 이하로 입력하세요.", max=100))
     if any(contains_markup(value) for value in (title, description, group)):
         raise DomainError(NO_MARKUP)
     if data.field not in {f.value for f in Field}:
@@ -188,8 +189,8 @@ def _clean_proposal(district_id: int, data: Proposal) -> Proposal:
     cost = data.estimated_cost
     if cost is not None and not 0 <= cost <= MAX_ESTIMATED_COST:
         raise DomainError(
-            _l("예상 비용은 0원 이상 %(max)s원 이하로 입력하세요.",
-               max=f"{MAX_ESTIMATED_COST:,}")
+            lazy_message("예상 비용은 0원 이상 %(max)s원 이하로 입력하세요.",
+                         max=f"{MAX_ESTIMATED_COST:,}")
         )
     return Proposal(title, description, data.field, data.kind, data.dong_id, cost, group)
 
@@ -453,7 +454,7 @@ def _clean_text(text: str | None, empty_message, max_length: int) -> str:
     if not text:
         raise DomainError(empty_message)
     if len(text) > max_length:
-        raise DomainError(_l("%(max)d자 이하로 입력하세요.", max=max_length))
+        raise DomainError(lazy_message("%(max)d자 이하로 입력하세요.", max=max_length))
     if contains_markup(text):
         raise DomainError(NO_MARKUP)
     return text
@@ -607,11 +608,12 @@ def _notify(user, item: AgendaItem, kind: NoticeKind, related: AgendaItem | None
             NoticeKind.STATUS: _("[마당] 제안하신 의제의 상태가 바뀌었습니다"),
             NoticeKind.HIDDEN: _("[마당] 제안하신 의제가 숨김 처리되었습니다"),
         }[kind]
-        body = _("의제: %(title)s", title=item.title)
+        # A mail is plain text, read in the language forced here: str() renders it now.
+        body = str(lazy_message("의제: %(title)s", title=item.title))
         if related is not None:
-            body += "\n" + _("통합 의제: %(title)s", title=related.title)
+            body += "\n" + str(lazy_message("통합 의제: %(title)s", title=related.title))
         if reason:
-            body += "\n" + _("사유: %(reason)s", reason=reason)
+            body += "\n" + str(lazy_message("사유: %(reason)s", reason=reason))
     if has_request_context():
         body += "\n\n" + url_for("agenda.item_page", item_id=item.id, _external=True)
     send_mail(user.email, subject, body)
@@ -652,11 +654,11 @@ def merge(district_id: int, item_ids: list[int], actor, fused: Proposal, reason:
         if source.is_draft:
             raise NotFound(ITEM_NOT_FOUND)
         if source.status == Status.MERGED.value:
-            raise Conflict(_l("‘%(title)s’은(는) 이미 다른 의제에 통합되었습니다.",
-                              title=source.title))
+            raise Conflict(lazy_message("‘%(title)s’은(는) 이미 다른 의제에 통합되었습니다.",
+                                        title=source.title))
         if source.status in VOTE_STATUSES:
-            raise Conflict(_l("‘%(title)s’은(는) 주민투표에 올라 통합할 수 없습니다.",
-                              title=source.title))
+            raise Conflict(lazy_message("‘%(title)s’은(는) 주민투표에 올라 통합할 수 없습니다.",
+                                        title=source.title))
         if source.status == Status.DISSOLVED.value:
             raise Conflict(_l("통합이 취소된 의제는 다시 통합할 수 없습니다. 원 제안을 고르세요."))
     cycles = {source.cycle_id for source in sources}
@@ -747,9 +749,9 @@ def set_status(item_id: int, status: str, actor=None, reason: str = "",
     if item.is_draft:
         raise Conflict(_l("임시 저장된 의제는 상태를 바꿀 수 없습니다."))
     if target not in TRANSITIONS[current]:
-        raise Conflict(_l("‘%(current)s’ 상태에서 ‘%(target)s’(으)로 바꿀 수 없습니다.",
-                          current=item.status_label,
-                          target=STATUS_LABELS[target]))
+        raise Conflict(lazy_message("‘%(current)s’ 상태에서 ‘%(target)s’(으)로 바꿀 수 없습니다.",
+                                    current=item.status_label,
+                                    target=STATUS_LABELS[target]))
     reason = (reason or "").strip()
     if target == Status.DECLINED:
         reason = _reason(reason)
@@ -775,8 +777,8 @@ def shortlist(district_id: int, item_id: int, actor, for_forum: bool, for_vote: 
     if not is_public(item):
         raise Conflict(_l("숨겨졌거나 임시 저장된 의제는 최종 후보가 될 수 없습니다."))
     if item.status not in SHORTLISTABLE:
-        raise Conflict(_l("‘%(status)s’ 상태의 의제는 최종 후보로 정할 수 없습니다.",
-                          status=item.status_label))
+        raise Conflict(lazy_message("‘%(status)s’ 상태의 의제는 최종 후보로 정할 수 없습니다.",
+                                    status=item.status_label))
     _log(item, LogAction.SHORTLISTED, actor, reason=reason, from_status=item.status,
          to_status=Status.SHORTLISTED.value)
     item.status = Status.SHORTLISTED.value

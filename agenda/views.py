@@ -30,6 +30,7 @@ from agenda.models import (
 from core.auth import Role, public, role_required, signed_in
 from core.db import commit, db
 from core.errors import DomainError
+from core.i18n import lazy_message
 from core.tenancy import current_cycle, district_or_404, seoul_today
 
 LOG_LABELS = {
@@ -420,7 +421,7 @@ def merge():
             abort(404)
         flash(error.message, "error")
         return _console(district, cycle, form, error.status)
-    flash(_l("의제 %(n)d건을 통합했습니다.", n=len(form.item_ids.data)), "success")
+    flash(lazy_message("의제 %(n)d건을 통합했습니다.", n=len(form.item_ids.data)), "success")
     return redirect(url_for("agenda.item_page", item_id=fused.id))
 
 
@@ -433,8 +434,8 @@ def adopt_pool():
         abort(404)
     moved = services.adopt_pool(district.id, cycle.id, current_user)
     commit()
-    flash(_l("연중 수시 제안 %(n)d건을 %(cycle)s에 반영했습니다.", n=moved, cycle=cycle.title),
-          "success")
+    flash(lazy_message("연중 수시 제안 %(n)d건을 %(cycle)s에 반영했습니다.",
+                       n=moved, cycle=cycle.title), "success")
     return redirect(url_for("agenda.console"))
 
 

@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("core", "accounts", "agenda", "forums", "voting", "plans", "exports")
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_message": None}
 METHODS = [("**.py", "python"), ("**.html", "jinja2")]
 
 

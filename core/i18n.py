@@ -1,9 +1,12 @@
-"""Korean first, English complete: locale choice, Seoul time, won amounts."""
+"""Korean first, English complete: locale choice, messages that quote values, Seoul time, won
+amounts."""
 
 from pathlib import Path
 
 from flask import current_app, has_request_context, request
-from flask_babel import Babel, format_datetime, format_decimal, get_locale
+from flask.json.provider import DefaultJSONProvider
+from flask_babel import Babel, LazyString, format_datetime, format_decimal, get_locale, gettext
+from markupsafe import Markup
 
 babel = Babel()
 
@@ -21,6 +24,52 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or current_app.config[
         "BABEL_DEFAULT_LOCALE"
     ]
+
+
+class Message(LazyString):
+    """A translated sentence with parameters: plain text as a string, escaped text in HTML.
+
+    ``str(message)`` is the sentence in the reader's language with the parameters as given, for
+    JSON, the command line, mail and spreadsheet cells. ``message.__html__()``, which Jinja,
+    ``markupsafe.escape`` and the flash cookie call, is the same sentence with every parameter
+    escaped, so a title a resident typed stays text on the page that quotes it.
+    """
+
+    def __html__(self) -> Markup:
+        (msgid,) = self._args
+        # The translated sentence is ours and may hold markup; only the parameters are escaped.
+        sentence = Markup(gettext(msgid))  # noqa: S704
+        return sentence % self._kwargs if self._kwargs else sentence
+
+
+def lazy_message(msgid: str, **params) -> Message:
+    """The one way to translate a sentence that has ``%(name)s`` parameters.
+
+    Flask-Babel's lazy strings declare themselves safe HTML, and Jinja trusts them whole: a
+    ``lazy_gettext("‘%(title)s’ ...", title=item.title)`` put a resident's proposal title into
+    an organizer's page as live markup. A translator's sentence is trusted; a parameter never
+    is, so this escapes each parameter when the sentence is rendered as HTML and leaves it as
+    written when the sentence is read as text. It is lazy, like ``lazy_gettext``, so messages
+    built at import time still follow the reader's language. A test walks the source and
+    fails on any translation call that passes parameters without going through here.
+    """
+    return Message(gettext, msgid, **params)
+
+
+def N_(msgid: str) -> str:
+    """Marks a sentence for the catalogs where it is written, for a table of sentences whose
+    parameters come later: the reader passes it to ``lazy_message`` with them."""
+    return msgid
+
+
+class MessageJSONProvider(DefaultJSONProvider):
+    """JSON carries a translated message as plain text, never as the HTML-escaped form."""
+
+    @staticmethod
+    def default(o):
+        if isinstance(o, LazyString):
+            return str(o)
+        return DefaultJSONProvider.default(o)
 
 
 def format_won(amount: int | None) -> str:
@@ -68,6 +117,7 @@ def init_app(app) -> None:
         "BABEL_TRANSLATION_DIRECTORIES", translation_directories(Path(app.root_path))
     )
     babel.init_app(app, locale_selector=select_locale)
+    app.json = MessageJSONProvider(app)
     app.jinja_env.filters["won"] = format_won
     app.jinja_env.filters["won_short"] = format_won_short
     app.jinja_env.filters["seoul"] = format_seoul

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
 from core.errors import DomainError
+from core.i18n import lazy_message
 
 DEFAULT_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 DEFAULT_BOLD_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
@@ -27,7 +27,7 @@ def _weasyprint():
     try:
         import weasyprint
     except (ImportError, OSError) as error:
-        raise PdfUnavailable(_l(
+        raise PdfUnavailable(lazy_message(
             "PDF를 만들 수 없습니다: WeasyPrint 또는 Pango가 없습니다 "
             "(pip install weasyprint; apt-get install libpango-1.0-0 libpangoft2-1.0-0). "
             "%(error)s", error=str(error))) from None
@@ -40,7 +40,7 @@ def fonts() -> dict[str, str]:
     bold = Path(current_app.config.get("EXPORTS_PDF_BOLD_FONT") or DEFAULT_BOLD_FONT)
     for font in (regular, bold):
         if not font.is_file():
-            raise PdfUnavailable(_l(
+            raise PdfUnavailable(lazy_message(
                 "PDF를 만들 수 없습니다: 한글 글꼴 %(path)s이(가) 없습니다 "
                 "(apt-get install fonts-noto-cjk).", path=str(font)))
     return {"regular": regular.as_uri(), "bold": bold.as_uri()}

@@ -15,6 +15,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from core.errors import DomainError, NotFound
+from core.i18n import lazy_message
 
 from . import writers
 from .tables import Table, select_personal
@@ -110,19 +111,20 @@ def targets(district_id: int, public: bool = False) -> list[tuple[Kind, int, str
 def get_kind(name: str) -> Kind:
     kind = KINDS.get(name)
     if kind is None:
-        raise NotFound(_l("알 수 없는 내보내기 종류입니다: %(kind)s. 가능한 종류: %(kinds)s",
-                          kind=name, kinds=", ".join(KINDS)))
+        raise NotFound(lazy_message("알 수 없는 내보내기 종류입니다: %(kind)s. "
+                                    "가능한 종류: %(kinds)s", kind=name, kinds=", ".join(KINDS)))
     return kind
 
 
 def check_format(kind: Kind, fmt: str) -> None:
     if fmt not in FORMATS:
-        raise DomainError(_l("알 수 없는 형식입니다: %(format)s. 가능한 형식: %(formats)s",
-                             format=fmt, formats=", ".join(FORMATS)), status=400)
+        raise DomainError(lazy_message("알 수 없는 형식입니다: %(format)s. "
+                                       "가능한 형식: %(formats)s",
+                                       format=fmt, formats=", ".join(FORMATS)), status=400)
     if fmt not in kind.formats:
-        raise DomainError(_l("%(kind)s 내보내기는 %(format)s 형식을 지원하지 않습니다. "
-                             "가능한 형식: %(formats)s", kind=kind.name, format=fmt,
-                             formats=", ".join(kind.formats)), status=400)
+        raise DomainError(lazy_message("%(kind)s 내보내기는 %(format)s 형식을 지원하지 않습니다. "
+                                       "가능한 형식: %(formats)s", kind=kind.name, format=fmt,
+                                       formats=", ".join(kind.formats)), status=400)
 
 
 def count_rows(kind: Kind, ctx: ExportContext) -> int:

@@ -5,6 +5,7 @@ from sqlalchemy import delete, select
 
 from core.db import db
 from core.errors import DomainError
+from core.i18n import lazy_message
 from core.models import District
 from forums import analysis
 from forums.models import AGE_BANDS, POPULATION_DIMENSIONS, Forum, PopulationCount
@@ -50,7 +51,8 @@ def save(district: District, dimension: str, residents: dict[str, int | None]) -
     if any(value is None for value in values):
         raise DomainError(_l("모든 구분의 인구를 입력하거나 모두 비워 두세요."))
     if any(value < 0 or value > MAX_RESIDENTS for value in values):
-        raise DomainError(_l("인구는 0 이상 %(max)d 이하로 입력하세요.", max=MAX_RESIDENTS))
+        raise DomainError(lazy_message("인구는 0 이상 %(max)d 이하로 입력하세요.",
+                                       max=MAX_RESIDENTS))
     if sum(values) == 0:
         raise DomainError(_l("인구 합계가 0입니다."))
     for category, value in zip(known, values, strict=True):

@@ -18,6 +18,7 @@ from agenda import services as agenda_services
 from core.auth import Role
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.i18n import lazy_message
 from core.identity import fold_identity
 from core.models import Cycle
 from forums import live
@@ -149,7 +150,8 @@ def _check_settings(seating: str, table_count: int, expected_participants: int) 
     if seating not in set(Seating):
         raise DomainError(_l("알 수 없는 좌석 배정 방식입니다."))
     if not 1 <= table_count <= MAX_TABLES:
-        raise DomainError(_l("테이블은 1개에서 %(n)d개까지 만들 수 있습니다.", n=MAX_TABLES))
+        raise DomainError(lazy_message("테이블은 1개에서 %(n)d개까지 만들 수 있습니다.",
+                                       n=MAX_TABLES))
     if expected_participants < 0:
         raise DomainError(_l("예상 참가자 수는 0 이상이어야 합니다."))
 
@@ -189,8 +191,9 @@ def update_forum(forum: Forum, title: str, held_on: date, venue: str,
             or table.outputs_submitted_at is not None
             or any(poll.table_id == table.id for poll in forum.polls)]
     if used:
-        raise Conflict(_l("참가자·퍼실리테이터·결과·투표가 있는 테이블은 없앨 수 없습니다: "
-                          "%(tables)s번 테이블.", tables=", ".join(map(str, used))))
+        raise Conflict(lazy_message("참가자·퍼실리테이터·결과·투표가 있는 테이블은 "
+                                    "없앨 수 없습니다: %(tables)s번 테이블.",
+                                    tables=", ".join(map(str, used))))
     for table in surplus:
         forum.tables.remove(table)
     for number in range(len(forum.tables) + 1, table_count + 1):
@@ -246,7 +249,7 @@ def _check_question(kind: str, text: str, labels: list[str], max_choices: int | 
     if not text.strip():
         raise DomainError(_l("질문을 입력하세요."))
     if not 2 <= len(labels) <= MAX_OPTIONS:
-        raise DomainError(_l("선택지는 2개에서 %(n)d개까지입니다.", n=MAX_OPTIONS))
+        raise DomainError(lazy_message("선택지는 2개에서 %(n)d개까지입니다.", n=MAX_OPTIONS))
     if len(set(labels)) != len(labels):
         raise DomainError(_l("같은 선택지가 두 번 있습니다."))
     if max_choices is not None and not 1 <= max_choices <= len(labels):
@@ -338,8 +341,8 @@ def add_agenda_ranking(topic: Topic, text: str) -> Question:
     its item so the forum's ranking can be read per agenda item."""
     items = forum_candidates(topic.forum)
     if not 2 <= len(items) <= MAX_OPTIONS:
-        raise DomainError(_l("순위를 매길 공론장 후보 의제가 2개에서 %(n)d개 사이여야 합니다.",
-                             n=MAX_OPTIONS))
+        raise DomainError(lazy_message("순위를 매길 공론장 후보 의제가 2개에서 %(n)d개 "
+                                       "사이여야 합니다.", n=MAX_OPTIONS))
     question = add_question(topic, QuestionKind.RANKING, text, [i.title[:200] for i in items])
     for option, item in zip(question.options, items, strict=True):
         option.agenda_item_id = item.id
@@ -621,7 +624,7 @@ def issue_tickets(forum: Forum, user, count: int) -> list[SeatTicket]:
     if not may_issue_tickets(forum, user):
         raise Forbidden(_l("좌석표는 운영자와 이 공론장의 퍼실리테이터만 발급할 수 있습니다."))
     if not 1 <= count <= MAX_TICKETS_AT_ONCE:
-        raise DomainError(_l("좌석표는 한 번에 1장에서 %(n)d장까지 발급할 수 있습니다.",
+        raise DomainError(lazy_message("좌석표는 한 번에 1장에서 %(n)d장까지 발급할 수 있습니다.",
                              n=MAX_TICKETS_AT_ONCE))
     issued = []
     for _ticket in range(count):
@@ -764,7 +767,8 @@ def _validated_choices(question: Question, option_ids: list[int]) -> list[int]:
         raise DomainError(_l("이 질문에는 하나만 고를 수 있습니다."))
     if kind == QuestionKind.MULTIPLE and question.max_choices and \
             len(option_ids) > question.max_choices:
-        raise DomainError(_l("최대 %(n)d개까지 고를 수 있습니다.", n=question.max_choices))
+        raise DomainError(lazy_message("최대 %(n)d개까지 고를 수 있습니다.",
+                                       n=question.max_choices))
     if kind == QuestionKind.RANKING and len(option_ids) != len(known):
         raise DomainError(_l("모든 항목에 서로 다른 순위를 매기세요."))
     return list(option_ids)
@@ -841,9 +845,9 @@ def submit_table_outputs(forum: Forum, table_id: int, user, obstacle: str, stepp
     if not obstacle or not stepping_stone:
         raise DomainError(_l("걸림돌과 디딤돌 키워드를 하나씩 입력하세요."))
     if len(obstacle) > KEYWORD_MAX or len(stepping_stone) > KEYWORD_MAX:
-        raise DomainError(_l("키워드는 %(n)d자 이내로 입력하세요.", n=KEYWORD_MAX))
+        raise DomainError(lazy_message("키워드는 %(n)d자 이내로 입력하세요.", n=KEYWORD_MAX))
     if len(summary) > SUMMARY_MAX:
-        raise DomainError(_l("요약은 %(n)d자 이내로 입력하세요.", n=SUMMARY_MAX))
+        raise DomainError(lazy_message("요약은 %(n)d자 이내로 입력하세요.", n=SUMMARY_MAX))
     table.obstacle_keyword, table.stepping_stone_keyword = obstacle, stepping_stone
     table.summary, table.outputs_submitted_at = summary, utcnow()
     db.session.flush()

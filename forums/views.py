@@ -23,6 +23,7 @@ from core import realtime
 from core.auth import Role, public, role_required
 from core.db import commit, db
 from core.errors import DomainError, Forbidden, NotFound
+from core.i18n import lazy_message
 from core.tenancy import current_cycle, district_or_404
 from forums import bp, live, population, report, services
 from forums.forms import (
@@ -204,7 +205,7 @@ def _enter(forum, ticket: str | None = None):
     except DomainError as error:
         db.session.rollback()
         return _error(error, url_for("forums.join_by_code", code=forum.join_code))
-    flash(_l("참가했습니다. 참가 번호는 %(n)d번입니다.", n=participant.number), "success")
+    flash(lazy_message("참가했습니다. 참가 번호는 %(n)d번입니다.", n=participant.number), "success")
     response = redirect(url_for("forums.participant_home", forum_id=forum.id))
     return response if token is None else _set_participant_cookie(response, forum, token)
 
@@ -291,7 +292,7 @@ def participant_table(forum_id: int):
         db.session.rollback()
         form.number.errors.append(error.message)
         return _participant_page(forum, participant, error.status, table_form=form)
-    flash(_l("%(n)d번 테이블에 앉았습니다.", n=table.number), "success")
+    flash(lazy_message("%(n)d번 테이블에 앉았습니다.", n=table.number), "success")
     return redirect(url_for("forums.participant_home", forum_id=forum.id))
 
 
@@ -314,7 +315,8 @@ def participant_ticket(forum_id: int):
         db.session.rollback()
         form.ticket.errors.append(error.message)
         return _participant_page(forum, participant, error.status, ticket_form=form)
-    flash(_l("좌석표를 확인했습니다. 참가 번호는 %(n)d번입니다.", n=holder.number), "success")
+    flash(lazy_message("좌석표를 확인했습니다. 참가 번호는 %(n)d번입니다.", n=holder.number),
+          "success")
     response = redirect(url_for("forums.participant_home", forum_id=forum.id))
     return response if token is None else _set_participant_cookie(response, forum, token)
 
@@ -334,8 +336,8 @@ def participant_answer(forum_id: int, poll_id: int):
         db.session.rollback()
         return _participant_page(forum, participant, error.status,
                                  errors={poll_id: error.message})
-    flash(_l("답을 저장했습니다 (%(n)d개 질문). 설문이 열려 있는 동안 바꿀 수 있습니다.",
-             n=stored), "success")
+    flash(lazy_message("답을 저장했습니다 (%(n)d개 질문). 설문이 열려 있는 동안 바꿀 수 있습니다.",
+                       n=stored), "success")
     return redirect(url_for("forums.participant_home", forum_id=forum.id) + f"#poll-{poll_id}")
 
 
@@ -372,7 +374,7 @@ def _manage_page(forum, status=200, **forms):
     facilitator_choices = [SelectChoice("", _l("미배정"))] + [
         SelectChoice(str(u.id), u.display_name) for u in services.facilitators_of(district.id)]
     table_choices = [SelectChoice("", _l("미배정"))] + [
-        SelectChoice(str(t.id), _l("%(n)d번 테이블", n=t.number)) for t in forum.tables]
+        SelectChoice(str(t.id), lazy_message("%(n)d번 테이블", n=t.number)) for t in forum.tables]
     topic_form = forms.get("topic_form") or TopicForm()
     candidates = services.forum_candidates(forum)
     topic_form.agenda_item.choices = [SelectChoice("", _l("없음"))] + [
@@ -497,7 +499,7 @@ def edit_topic(forum_id: int, topic_id: int):
     except NotFound:
         abort(404)
     form = TopicEditForm(obj=topic)
-    heading = _l("제%(n)d토론 주제 고치기", n=topic.position)
+    heading = lazy_message("제%(n)d토론 주제 고치기", n=topic.position)
     action = url_for("forums.edit_topic", forum_id=forum.id, topic_id=topic.id)
     if not form.validate_on_submit():
         return _edit_page(forum, form, heading, action, 422 if form.is_submitted() else 200)
@@ -526,7 +528,7 @@ def edit_question(forum_id: int, question_id: int):
     form = QuestionEditForm(data={
         "text": question.text, "max_choices": question.max_choices,
         "options": "\n".join(option.label for option in question.options)})
-    heading = _l("질문 고치기 (%(kind)s)", kind=KIND_LABELS[question.kind])
+    heading = lazy_message("질문 고치기 (%(kind)s)", kind=KIND_LABELS[question.kind])
     action = url_for("forums.edit_question", forum_id=forum.id, question_id=question.id)
     if not form.validate_on_submit():
         return _edit_page(forum, form, heading, action, 422 if form.is_submitted() else 200,
@@ -632,7 +634,7 @@ def balance(forum_id: int):
     forum = _forum(forum_id)
     seated = services.balance_seats(forum)
     commit()
-    flash(_l("%(n)d명을 인구통계 균형에 맞춰 배정했습니다.", n=seated), "success")
+    flash(lazy_message("%(n)d명을 인구통계 균형에 맞춰 배정했습니다.", n=seated), "success")
     return redirect(url_for("forums.manage", forum_id=forum.id) + "#participants")
 
 
@@ -724,7 +726,7 @@ def _event_stream(channel: str, snapshot):
 
 def facilitator_assignments(district_id: int, user_id: int) -> list[dict]:
     """The facilitator page's list of this person's tables, each linking to its console."""
-    return [{"label": _l("%(forum)s · %(n)d번 테이블", forum=t.forum.title, n=t.number),
+    return [{"label": lazy_message("%(forum)s · %(n)d번 테이블", forum=t.forum.title, n=t.number),
              "url": url_for("forums.console", forum_id=t.forum_id, table_id=t.id)}
             for t in services.tables_of_facilitator(district_id, user_id)]
 
@@ -852,7 +854,7 @@ def tickets(forum_id: int):
     if form.validate_on_submit():
         issued = services.issue_tickets(forum, current_user, form.count.data)
         commit()
-        flash(_l("좌석표 %(n)d장을 발급했습니다.", n=len(issued)), "success")
+        flash(lazy_message("좌석표 %(n)d장을 발급했습니다.", n=len(issued)), "success")
         return redirect(url_for("forums.tickets", forum_id=forum.id))
     if form.is_submitted():
         status = 422
@@ -870,7 +872,7 @@ def table_ticket(forum_id: int, table_id: int):
     table = _staff_table(forum, table_id)
     issued = services.issue_tickets(forum, current_user, 1)[0]
     commit()
-    flash(_l("좌석표 %(code)s를 발급했습니다.", code=issued.code), "success")
+    flash(lazy_message("좌석표 %(code)s를 발급했습니다.", code=issued.code), "success")
     return redirect(url_for("forums.console", forum_id=forum.id, table_id=table.id)
                     + "#tickets")
 
@@ -882,7 +884,7 @@ def add_paper_participant(forum_id: int, table_id: int):
     table = _staff_table(forum, table_id)
     participant = services.add_paper_participant(forum, table.id, current_user)
     commit()
-    flash(_l("종이 참가자 %(n)d번을 더했습니다.", n=participant.number), "success")
+    flash(lazy_message("종이 참가자 %(n)d번을 더했습니다.", n=participant.number), "success")
     return redirect(url_for("forums.paper_answers", forum_id=forum.id, table_id=table.id,
                             participant_id=participant.id))
 
@@ -909,7 +911,8 @@ def paper_answers(forum_id: int, table_id: int, participant_id: int):
             services.submit_answers(forum, int(poll_id), participant,
                                     answers_from_form(request.form), entered_by=current_user)
             commit()
-            flash(_l("%(n)d번 참가자의 답을 저장했습니다.", n=participant.number), "success")
+            flash(lazy_message("%(n)d번 참가자의 답을 저장했습니다.", n=participant.number),
+                  "success")
             return redirect(request.path)
         except DomainError as error:
             db.session.rollback()
@@ -958,7 +961,8 @@ def save_population(dimension: str):
         try:
             population.save(district, dimension, population_values(form))
             commit()
-            flash(_l("%(what)s를 저장했습니다.", what=POPULATION_TITLES[dimension]), "success")
+            flash(lazy_message("%(what)s를 저장했습니다.", what=POPULATION_TITLES[dimension]),
+                  "success")
             return redirect(url_for("forums.population_page"))
         except DomainError as error:
             db.session.rollback()

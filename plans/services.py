@@ -31,6 +31,7 @@ from agenda.models import AgendaItem, Kind, Status, Support
 from core.auth import Role
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.i18n import lazy_message
 from core.models import Cycle
 from plans import photos, rules
 from plans.models import (
@@ -238,7 +239,7 @@ def _log(plan: Plan, action: str, actor=None, note: str = "") -> None:
 def _clean(text: str | None, max_length: int = TEXT_MAX) -> str:
     text = (text or "").strip()
     if len(text) > max_length:
-        raise DomainError(_l("%(n)d자 이내로 적으세요.", n=max_length))
+        raise DomainError(lazy_message("%(n)d자 이내로 적으세요.", n=max_length))
     return text
 
 
@@ -295,8 +296,8 @@ def create_plan_from_selection(district_id: int, cycle_id: int,
         if item.cycle_id != plan.cycle_id:
             raise DomainError(_l("다른 주기의 의제는 담을 수 없습니다."))
         if item.status != Status.SELECTED.value:
-            raise Conflict(_l("‘%(title)s’은(는) 주민투표에서 선정된 의제가 아닙니다.",
-                              title=item.title))
+            raise Conflict(lazy_message("‘%(title)s’은(는) 주민투표에서 선정된 의제가 아닙니다.",
+                                        title=item.title))
         items.append(item)
     for rank, (item, (_id, score)) in enumerate(zip(items, ranked, strict=True), start=1):
         plan.projects.append(PlanProject(
@@ -562,7 +563,8 @@ def approval_blockers(plan: Plan) -> list:
         blockers.append(_l("협의조정을 거친 계획만 승인할 수 있습니다."))
     open_required = unresolved_required(plan)
     if open_required:
-        blockers.append(_l("해소되지 않은 필수 의견이 %(n)d건 있습니다.", n=len(open_required)))
+        blockers.append(lazy_message("해소되지 않은 필수 의견이 %(n)d건 있습니다.",
+                                     n=len(open_required)))
     if has_unsaved_changes(plan):
         blockers.append(_l("저장하지 않은 수정 사항이 있습니다. 수정안을 새 판으로 저장하세요."))
     if not rules.all_pass(check_plan(plan)) and not plan.rules_override_reason:
@@ -611,7 +613,7 @@ def add_member(district_id: int, name: str, affiliation: str, member_type: str,
     affiliation = _clean(affiliation, 100)
     limit = settings_for(district_id).council_max_members
     if len(roster(district_id)) >= limit:
-        raise Conflict(_l("조례상 위원은 %(n)d명을 넘을 수 없습니다.", n=limit))
+        raise Conflict(lazy_message("조례상 위원은 %(n)d명을 넘을 수 없습니다.", n=limit))
     member = CouncilMember(district_id=district_id, name=name, affiliation=affiliation,
                            member_type=member_type, gender=gender)
     try:
@@ -649,8 +651,8 @@ def open_meeting(district_id: int, title: str, held_on: date | None) -> CouncilM
         raise DomainError(_l("회의 날짜를 적으세요."))
     failed = [c for c in roster_checks(district_id) if not c.passed]
     if failed:
-        raise Conflict(_l("위원 구성이 조례에 맞지 않습니다: %(rules)s",
-                          rules=", ".join(str(RULE_LABELS[c.code]) for c in failed)))
+        raise Conflict(lazy_message("위원 구성이 조례에 맞지 않습니다: %(rules)s",
+                                    rules=", ".join(str(RULE_LABELS[c.code]) for c in failed)))
     meeting = CouncilMeeting(district_id=district_id,
                              title=_required(title, _l("회의 이름을 적으세요."), 200),
                              held_on=held_on, members=len(roster(district_id)))
@@ -721,9 +723,9 @@ def decide(district_id: int, motion_id: int, votes: Mapping[int, str], actor) ->
     outcome = rules.decide_motion(meeting.members, len(present), counts[Choice.YES],
                                   counts[Choice.NO], counts[Choice.ABSTAIN], motion.kind)
     if not outcome.quorum_met:
-        raise Conflict(_l("의사정족수(재적 %(members)d명의 과반, %(need)d명)에 못 미칩니다. "
-                          "출석 %(present)d명.", members=outcome.members,
-                          need=outcome.quorum_required, present=outcome.present))
+        raise Conflict(lazy_message("의사정족수(재적 %(members)d명의 과반, %(need)d명)에 "
+                                    "못 미칩니다. 출석 %(present)d명.", members=outcome.members,
+                                    need=outcome.quorum_required, present=outcome.present))
     plan = get_plan(district_id, motion.plan_id, lock=True) if motion.plan_id else None
     if plan is not None:
         blockers = approval_blockers(plan)
@@ -879,8 +881,8 @@ def evaluate(district_id: int, project_id: int, *, period: str, self_evaluation:
         with db.session.begin_nested():
             db.session.add(evaluation)
     except IntegrityError:
-        raise Conflict(_l("이 사업의 %(period)s는 이미 기록되었습니다.",
-                          period=evaluation.period_label)) from None
+        raise Conflict(lazy_message("이 사업의 %(period)s는 이미 기록되었습니다.",
+                                    period=evaluation.period_label)) from None
     return evaluation
 
 

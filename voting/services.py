@@ -59,6 +59,7 @@ from accounts.models import Demographics, User, user_by_email
 from core.auth import Role
 from core.db import UTCDateTime, db, on_postgresql, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.i18n import N_, lazy_message
 from core.identity import fold_name
 from core.models import Cycle, Dong
 from core.tenancy import seoul_today
@@ -97,24 +98,24 @@ from voting.results import approval_rows, ballot_count, current_result
 VOTE_NOT_FOUND = _l("그런 투표가 없습니다.")
 
 BALLOT_MESSAGES = {
-    "unknown_item": _l("이 투표에 없는 의제가 들어 있습니다. 화면을 새로 고친 뒤 다시 고르세요."),
-    "duplicate_item": _l("같은 의제를 두 번 고를 수 없습니다."),
-    "duplicate_rank": _l("두 의제에 같은 순위를 줄 수 없습니다."),
-    "rank_gap": _l("순위는 1위부터 빠짐없이 매겨야 합니다."),
-    "too_many": _l("최대 %(k)d개까지 고를 수 있습니다."),
-    "too_few": _l("최소 %(m)d개를 골라야 합니다."),
-    "over_budget": _l("고른 의제의 예산 합계(%(spent)s원)가 한도(%(limit)s원)를 넘습니다."),
-    "points_total": _l("점수 합계가 %(total)d점이어야 합니다. 지금 %(given)d점입니다."),
-    "negative_points": _l("점수는 0 이상이어야 합니다."),
-    "malformed": _l("투표 내용을 읽을 수 없습니다. 화면을 새로 고친 뒤 다시 투표하세요."),
-    "too_few_items": _l("투표 대상 의제를 %(n)d개 이상 고르세요."),
-    "bad_min": _l("최소 선택 수는 0 이상이어야 합니다."),
-    "bad_max": _l("최대 선택(순위) 수는 1 이상 %(n)d 이하여야 합니다."),
-    "min_above_max": _l("최소 선택 수가 최대 선택 수보다 큽니다."),
-    "bad_budget": _l("예산 한도를 0원보다 크게 정하세요."),
-    "missing_cost": _l("예산 배분 투표에는 모든 의제의 예상 비용이 필요합니다(%(n)d개 없음)."),
-    "nothing_fits": _l("예산 한도 안에 들어가는 의제가 하나도 없습니다."),
-    "bad_points_total": _l("배분할 점수를 1점 이상으로 정하세요."),
+    "unknown_item": N_("이 투표에 없는 의제가 들어 있습니다. 화면을 새로 고친 뒤 다시 고르세요."),
+    "duplicate_item": N_("같은 의제를 두 번 고를 수 없습니다."),
+    "duplicate_rank": N_("두 의제에 같은 순위를 줄 수 없습니다."),
+    "rank_gap": N_("순위는 1위부터 빠짐없이 매겨야 합니다."),
+    "too_many": N_("최대 %(k)d개까지 고를 수 있습니다."),
+    "too_few": N_("최소 %(m)d개를 골라야 합니다."),
+    "over_budget": N_("고른 의제의 예산 합계(%(spent)s원)가 한도(%(limit)s원)를 넘습니다."),
+    "points_total": N_("점수 합계가 %(total)d점이어야 합니다. 지금 %(given)d점입니다."),
+    "negative_points": N_("점수는 0 이상이어야 합니다."),
+    "malformed": N_("투표 내용을 읽을 수 없습니다. 화면을 새로 고친 뒤 다시 투표하세요."),
+    "too_few_items": N_("투표 대상 의제를 %(n)d개 이상 고르세요."),
+    "bad_min": N_("최소 선택 수는 0 이상이어야 합니다."),
+    "bad_max": N_("최대 선택(순위) 수는 1 이상 %(n)d 이하여야 합니다."),
+    "min_above_max": N_("최소 선택 수가 최대 선택 수보다 큽니다."),
+    "bad_budget": N_("예산 한도를 0원보다 크게 정하세요."),
+    "missing_cost": N_("예산 배분 투표에는 모든 의제의 예상 비용이 필요합니다(%(n)d개 없음)."),
+    "nothing_fits": N_("예산 한도 안에 들어가는 의제가 하나도 없습니다."),
+    "bad_points_total": N_("배분할 점수를 1점 이상으로 정하세요."),
 }
 
 
@@ -123,7 +124,7 @@ def ballot_message(error: BallotError):
     for name in ("spent", "limit"):
         if name in params:
             params[name] = f"{params[name]:,}"
-    return _l(BALLOT_MESSAGES[error.code], **params) if params else BALLOT_MESSAGES[error.code]
+    return lazy_message(BALLOT_MESSAGES[error.code], **params)
 
 
 def _bad_ballot(error: BallotError) -> DomainError:
@@ -549,7 +550,7 @@ def set_review_scores(district_id: int, vote_id: int, scores: dict[int, float | 
     by_id = {item.id: item for item in vote.items}
     for item_id, score in scores.items():
         if item_id not in by_id:
-            raise DomainError(BALLOT_MESSAGES["unknown_item"])
+            raise DomainError(lazy_message(BALLOT_MESSAGES["unknown_item"]))
         if score is not None and not 0 <= score <= 100:
             raise DomainError(_l("심사 점수는 0점에서 100점 사이로 입력하세요."))
     for item_id, score in scores.items():
@@ -624,18 +625,18 @@ def eligibility_problem(vote: Vote | CastingVote, voter: Voter):
                   "공론장 안내 데스크에서 확인을 받으세요.")
     if vote.min_age is not None:
         if voter.birth_year is None:
-            return _l("이 투표는 만 %(age)d세 이상(연 나이 기준) 참여할 수 있습니다. 내 마당에서 "
-                      "출생 연도를 등록하세요.", age=vote.min_age)
+            return lazy_message("이 투표는 만 %(age)d세 이상(연 나이 기준) 참여할 수 있습니다. "
+                                "내 마당에서 출생 연도를 등록하세요.", age=vote.min_age)
         if age_in_year(voter.birth_year, seoul_today().year) < vote.min_age:
-            return _l("이 투표는 %(age)d세 이상(연 나이 기준)만 참여할 수 있습니다.",
-                      age=vote.min_age)
+            return lazy_message("이 투표는 %(age)d세 이상(연 나이 기준)만 참여할 수 있습니다.",
+                                age=vote.min_age)
     if vote.dong_names:
         if voter.dong is None:
             return _l("이 투표는 일부 동 주민만 참여할 수 있습니다. 내 마당에서 사는 동을 "
                       "등록하세요.")
         if voter.dong not in vote.dong_names:
-            return _l("이 투표는 %(dongs)s 주민만 참여할 수 있습니다.",
-                      dongs=", ".join(sorted(vote.dong_names)))
+            return lazy_message("이 투표는 %(dongs)s 주민만 참여할 수 있습니다.",
+                                dongs=", ".join(sorted(vote.dong_names)))
     return None
 
 
@@ -723,7 +724,7 @@ def _already_other_channel(vote_id: int, key: str) -> Conflict:
     naming that channel (read only on this refusal, off the casting path's round trips)."""
     channel = db.session.scalar(select(Ballot.channel).where(Ballot.vote_id == vote_id,
                                                              Ballot.voter_key == key))
-    return Conflict(_l("이미 %(channel)s(으)로 참여한 기록이 있어 온라인으로 투표할 수 "
+    return Conflict(lazy_message("이미 %(channel)s(으)로 참여한 기록이 있어 온라인으로 투표할 수 "
                        "없습니다. 한 사람은 한 번만 집계됩니다.",
                        channel=_channel_label(channel or Channel.PAPER.value)))
 
@@ -996,10 +997,11 @@ def enter_ballot(district_id: int, vote_id: int, actor: User, channel: Channel,
         taken = db.session.scalar(select(Ballot.channel).where(
             Ballot.vote_id == vote.id, Ballot.voter_key == key))
         if taken is not None:
-            raise Conflict(_l("이 사람은 이미 이 투표에 참여했습니다(%(channel)s). 한 사람은 "
-                              "한 번만 집계됩니다.", channel=_channel_label(taken)))
-        raise Conflict(_l("일련번호 %(serial)s 종이 투표지는 이미 입력되었습니다.",
-                          serial=serial or ""))
+            raise Conflict(lazy_message("이 사람은 이미 이 투표에 참여했습니다(%(channel)s). "
+                                        "한 사람은 한 번만 집계됩니다.",
+                                        channel=_channel_label(taken)))
+        raise Conflict(lazy_message("일련번호 %(serial)s 종이 투표지는 이미 입력되었습니다.",
+                                    serial=serial or ""))
     _store_choices(ballot_id, vote.id, canonical)
     _first_ballot(vote, now)
     _log(vote, actor, f"entered_{channel.value}", serial or "")
@@ -1081,9 +1083,10 @@ def _adopt_ballots(district_id: int, identity: str, account: str) -> None:
         if target is None:
             continue
         if (row.vote_id, target) in taken:
-            raise Conflict(_l("이 주민은 ‘%(title)s’ 투표에 이름으로(종이·현장) 한 번, 계정으로 "
-                              "한 번 참여했습니다. 어느 쪽을 집계할지 정한 뒤(관리자 초기화) "
-                              "계정을 연결하세요.", title=titles[row.vote_id]))
+            raise Conflict(lazy_message(
+                "이 주민은 ‘%(title)s’ 투표에 이름으로(종이·현장) 한 번, 계정으로 한 번 "
+                "참여했습니다. 어느 쪽을 집계할지 정한 뒤(관리자 초기화) 계정을 연결하세요.",
+                title=titles[row.vote_id]))
         db.session.execute(update(Ballot).where(Ballot.id == row.id).values(voter_key=target))
 
 
@@ -1198,9 +1201,10 @@ def confirm_result(district_id: int, vote_id: int, actor, *, notify: bool = True
         AgendaItem.id.in_(agenda_ids)).with_for_update()).all())
     for item in vote.items:
         if statuses.get(item.agenda_item_id) != "in_vote":
-            raise Conflict(_l("‘%(title)s’은(는) 더 이상 투표 중인 의제가 아닙니다(다른 투표나 "
-                              "결정으로 상태가 바뀌었습니다). 결과를 확정할 수 없습니다.",
-                              title=item.title))
+            raise Conflict(lazy_message("‘%(title)s’은(는) 더 이상 투표 중인 의제가 아닙니다"
+                                        "(다른 투표나 결정으로 상태가 바뀌었습니다). "
+                                        "결과를 확정할 수 없습니다.",
+                                        title=item.title))
     result, _record = current_result(vote, allow_job=False)
     selected = selection_of(vote, result)
     chosen = {item for item, _score in selected}

@@ -21,6 +21,7 @@ from wtforms import SelectChoice
 from core.auth import Role, public, role_required, signed_in
 from core.db import commit, db, utcnow
 from core.errors import DomainError
+from core.i18n import lazy_message
 from core.security import limiter
 from core.tenancy import SEOUL, current_cycle, district_id_or_404, district_or_404
 from voting import bp, results, services
@@ -468,7 +469,8 @@ def reset_vote(vote_id: int):
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("voting.edit_vote", vote_id=vote.id)), error.status
-    flash(_("투표를 초기화했습니다(투표지 %(n)d장 삭제). 기록에 남았습니다.", n=removed), "success")
+    flash(lazy_message("투표를 초기화했습니다(투표지 %(n)d장 삭제). 기록에 남았습니다.",
+                       n=removed), "success")
     return redirect(url_for("voting.edit_vote", vote_id=vote.id))
 
 
@@ -502,8 +504,8 @@ def enter_ballot(vote_id: int):
             form.channel.errors.append(error.message)
             status = error.status
         else:
-            flash(_("투표지를 입력했습니다. 영수증 코드: %(code)s", code=answer["receipt"]),
-                  "success")
+            flash(lazy_message("투표지를 입력했습니다. 영수증 코드: %(code)s",
+                               code=answer["receipt"]), "success")
             return redirect(url_for("voting.enter_ballot", vote_id=vote.id))
     elif form.is_submitted():
         status = 422
