@@ -44,6 +44,7 @@ from voting.forms import (
     seoul_datetime,
 )
 from voting.models import BALLOT_TYPE_LABELS, CHANNEL_LABELS, Channel
+from voting.secrecy import RESULTS_HIDDEN
 
 RECEIPTS = "voting_receipts"
 
@@ -238,13 +239,15 @@ def verify():
 @bp.route("/votes/<int:vote_id>/results")
 @public
 def results_page(vote_id: int):
-    vote = _vote_or_404(vote_id)
-    if not services.results_visible(vote):
-        return render_template("voting/results_hidden.html", **_context(vote))
-    return _results(vote)
+    return _results(_vote_or_404(vote_id))
 
 
 def _results(vote, status: int = 200, error=None):
+    """The results page, or while they are hidden the page that says so with the turnout;
+    a refused confirmation comes back here too, so it cannot show what the page hides."""
+    if not services.results_visible(vote):
+        return render_template("voting/results_hidden.html", **_context(
+            vote, ballots=results.ballot_count(vote.id), confirm_error=error)), status
     result, record = results.current_result(vote)
     commit()
     if result is None:
@@ -356,7 +359,8 @@ def api_vote(vote_id: int):
 def api_results(vote_id: int):
     vote = _vote_or_404(vote_id)
     if not services.results_visible(vote):
-        return jsonify(error=_("결과는 투표가 마감된 뒤 공개됩니다."), status=403), 403
+        return jsonify(error=str(RESULTS_HIDDEN), status=403,
+                       ballots=results.ballot_count(vote.id)), 403
     result, record = results.current_result(vote)
     commit()
     if result is None:
