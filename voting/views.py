@@ -162,7 +162,7 @@ def ballot(vote_id: int):
     try:
         entries = _posted_entries(vote, request.form)
     except BallotError as error:
-        return _refuse(vote, {"order": []}, services.ballot_message(error), 422)
+        return _refuse(vote, _draft(vote, []), services.ballot_message(error), 422)
     try:
         answer = services.cast_ballot(vote, entries, idempotency_key=key,
                                       definition=request.form.get("definition"))
@@ -195,7 +195,7 @@ def withdraw(vote_id: int):
         commit()
     except DomainError as error:
         db.session.rollback()
-        return _render_ballot(vote, {"order": []}, error.status, error.message)
+        return _render_ballot(vote, _draft(vote, []), error.status, error.message)
     session.get(RECEIPTS, {}).pop(str(vote.id), None)
     session.modified = True
     flash(_("투표지를 철회했습니다. 마감 전까지 다시 투표할 수 있습니다."), "success")
