@@ -66,8 +66,9 @@ def seed(app, ballots: int) -> dict[str, int]:
                                 Role.ORGANIZER, district)
         db.session.flush()
         now = utcnow()
+        # Open with live results: an open vote that hides them until closing exports nothing.
         window = {"agenda_item_ids": [i.id for i in items], "opens_at": now - timedelta(days=2),
-                  "closes_at": now + timedelta(days=1), "seats": 3}
+                  "closes_at": now + timedelta(days=1), "seats": 3, "results_live": True}
         votes = {
             "ranked": services.create_vote(district.id, cycle.id, services.VoteDefinition(
                 title="순위 투표", ballot_type=BallotType.RANKED, method="schulze",

@@ -2,6 +2,11 @@
 
 The same registry and writers as the web; the file appears under its name only when
 complete.
+
+The command keeps the secrecy rule as the web does: a vote whose results are hidden until
+closing gives no results or ballots before it closes, whoever runs it. An operator at the
+server could read the database directly; the platform still offers no route to the numbers
+that its own rule, published to the residents, says nobody sees.
 """
 
 import os

@@ -61,7 +61,9 @@ Progress = Callable[[int], None]
 class Kind:
     """One kind of export.
 
-    ``find(district_id, scope_id)`` returns the scoped object or raises ``NotFound``;
+    ``find(district_id, scope_id)`` returns the scoped object or raises ``NotFound`` (or, for
+    a vote's results and ballots, ``voting.secrecy.ResultsHidden`` while they are hidden); it
+    is asked when an export is requested, when it runs and when its file is fetched;
     ``tables(ctx)`` lists the tables; ``report(ctx)`` builds the PDF;
     ``special`` writes formats that are not table-shaped (PrefLib, Pabulib).
     """

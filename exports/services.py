@@ -41,7 +41,9 @@ def may_export_personal(user, district_id: int) -> bool:
 
 def request_export(district_id: int, user, kind_name: str, fmt: str, scope_id: int,
                    include_personal: bool = False) -> ExportJob:
-    """Record an export job and schedule its work; checks kind, format, district, rights."""
+    """Record an export job and schedule its work; checks kind, format, district, rights,
+    and (through the kind's ``find``) that a vote's results may be read now. Nothing is
+    recorded when one fails."""
     kind = get_kind(kind_name)
     check_format(kind, fmt)
     kind.find(district_id, scope_id)
@@ -109,6 +111,8 @@ def rerun(district_id: int, user, job_id: int) -> ExportJob:
         raise Conflict(_l("이미 진행 중인 작업입니다."))
     if job.state == JobState.DONE and not is_expired(job):
         raise Conflict(_l("이미 완료된 작업입니다. 내려받기 링크를 쓰세요."))
+    # Asked again as a new request would be: the vote may have hidden its results since.
+    get_kind(job.kind).find(district_id, job.scope_id)
     job.state = JobState.QUEUED.value
     job.progress = 0
     job.rows_done = 0
@@ -137,6 +141,8 @@ def download(district_id: int, user, token: str, remote_addr: str = "") -> tuple
         raise Conflict(_l("파일이 아직 준비되지 않았습니다."))
     if is_expired(job):
         raise DomainError(_l("내려받기 링크가 만료되었습니다. 작업을 다시 실행하세요."), status=410)
+    # A file made while a vote showed live results is not served once it hides them.
+    get_kind(job.kind).find(district_id, job.scope_id)
     path = file_path(job)
     if not path.is_file():
         raise DomainError(_l("파일이 더 이상 없습니다. 작업을 다시 실행하세요."), status=410)

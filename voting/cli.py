@@ -1,13 +1,19 @@
-"""``flask tally <vote_id> [--json]``: a stored vote's result, by the results page's code."""
+"""``flask tally <vote_id> [--json]``: a stored vote's result, by the results page's code.
+
+The operator at the server keeps the secrecy rule like everyone else: a vote whose results are
+hidden until closing is not counted here before it closes (``voting.secrecy``).
+"""
 
 import json
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import force_locale
 
 from core.db import commit, db
 from voting.models import Vote
 from voting.results import current_result
+from voting.secrecy import ResultsHidden
 from voting.services import published
 
 
@@ -20,7 +26,11 @@ def tally_command(vote_id: int, as_json: bool):
     vote = db.session.get(Vote, vote_id)
     if vote is None:
         raise click.ClickException(f"no vote {vote_id}")
-    result, _record = current_result(vote, allow_job=False)
+    try:
+        result, _record = current_result(vote, allow_job=False)
+    except ResultsHidden as refusal:
+        with force_locale("ko"):
+            raise click.ClickException(str(refusal.message)) from None
     commit()
     if as_json:
         click.echo(json.dumps(published(vote, result), ensure_ascii=False, sort_keys=True,

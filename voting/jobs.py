@@ -3,6 +3,7 @@ ballots' fingerprint, and a second run finds it done)."""
 
 from core.db import db
 from voting.models import Vote, VoteResult
+from voting.secrecy import results_visible
 
 
 def count_vote(vote_id: int) -> None:
@@ -14,6 +15,12 @@ def count_vote(vote_id: int) -> None:
     mark = fingerprint(vote)
     record = db.session.get(VoteResult, vote_id)
     if record is not None and record.fingerprint == mark and record.status == "done":
+        return
+    if not results_visible(vote):
+        # The vote hid its results after the count was asked for: nothing is counted, and
+        # the failed mark lets the first reader after closing ask for a new count.
+        _save(vote_id, mark, "failed", 0, None)
+        db.session.commit()
         return
 
     def progress(percent: int) -> None:

@@ -2,6 +2,9 @@
 
 ``compute_result`` is the one function that counts: the results page, the JSON API,
 ``flask tally`` and the background job all go through it, so they cannot disagree.
+
+Every read of ballots (``_ballot_signatures``), every count and every cached result asks the
+secrecy rule (``voting.secrecy``) first: a vote's hidden results cannot leave through here.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from forums.services import agenda_ranking, forums_of_district
 from voting.ballots import BallotType
 from voting.counting import FoldedBallots, combined, count, support
 from voting.models import Ballot, BallotChoice, Channel, Vote, VoteResult
+from voting.secrecy import check_results_readable
 
 DEFAULT_JOB_THRESHOLD = 50_000
 
@@ -47,7 +51,8 @@ def ballot_count(vote_id: int) -> int:
 def _ballot_signatures(vote: Vote, channels: tuple[str, ...] | None):
     """One row per ballot of the vote (from ``channels`` only, if given): its choices as
     text, ``"<vote item id>:<value>"`` in item order joined by commas, so identical ballots
-    have identical text."""
+    have identical text. Refused while the vote's results are hidden."""
+    check_results_readable(vote)
     choice = BallotChoice.__table__
     pair = cast(choice.c.vote_item_id, String) + literal(":") + cast(choice.c.value, String)
     joined = func.aggregate_strings(pair, ",")
@@ -184,9 +189,11 @@ def _participation(vote: Vote) -> dict:
 
 
 def compute_result(vote_id: int, progress: Callable[[int], None] | None = None) -> dict:
-    """Count ``vote_id`` now and return the published result object (JSON-ready)."""
+    """Count ``vote_id`` now and return the published result object (JSON-ready); refused
+    while its results are hidden."""
     report = progress or (lambda percent: None)
     vote = db.session.get(Vote, vote_id)
+    check_results_readable(vote)
     kind = vote.type
     candidates = [str(item.agenda_item_id) for item in vote.items]
     costs = [int(item.cost or 0) for item in vote.items]
@@ -273,10 +280,12 @@ def _save(vote_id: int, mark: str, status: str, progress: int, result: dict | No
 
 def current_result(vote: Vote, *, allow_job: bool = True) -> tuple[dict | None, VoteResult | None]:
     """The vote's result for the ballots as they are now: from the cache, computed here, or
-    (for large votes) handed to a background job whose progress is returned instead."""
+    (for large votes) handed to a background job whose progress is returned instead.
+    Refused while the vote's results are hidden, even when a count is cached."""
     from core.jobs import enqueue
     from voting.jobs import count_vote
 
+    check_results_readable(vote)
     mark = fingerprint(vote)
     cached = db.session.get(VoteResult, vote.id)
     if cached is not None and cached.fingerprint == mark:

@@ -94,6 +94,8 @@ from voting.models import (
     vote_dong,
 )
 from voting.results import approval_rows, ballot_count, current_result
+from voting.secrecy import check_results_readable
+from voting.secrecy import results_visible as results_visible  # readers ask it here too
 
 VOTE_NOT_FOUND = _l("그런 투표가 없습니다.")
 
@@ -314,12 +316,6 @@ def votes_of(district_id: int, cycle_id: int | None = None) -> list[Vote]:
 
 def is_frozen(vote: Vote) -> bool:
     return vote.frozen_at is not None
-
-
-def results_visible(vote: Vote, now: datetime | None = None) -> bool:
-    """Hidden until the vote closes, for organizers too, unless the vote shows live results."""
-    now = now or utcnow()
-    return vote.results_live or vote.status_at(now) == "closed"
 
 
 def definition_tag(vote: Vote) -> str:
@@ -1227,7 +1223,9 @@ def published(vote: Vote, result: dict) -> dict:
 
 def confirmed_selection(district_id: int, vote_id: int) -> list[tuple[int, float]]:
     """For plans: the confirmed vote's selected agenda items with their scores, in priority
-    order. Raises ``Conflict`` when the vote's result is not confirmed."""
+    order. Raises ``Conflict`` when the vote's result is not confirmed. (A result is
+    confirmed only after its vote closes, and a closed vote cannot reopen: what this gives is
+    never secret.)"""
     found = confirmation(get_vote(district_id, vote_id))
     if found is None:
         raise Conflict(_l("결과가 확정되지 않은 투표입니다. 먼저 투표 결과를 확정하세요."))
@@ -1238,8 +1236,11 @@ def approval_ballots(district_id: int, vote_id: int) -> tuple[list[int], list[li
                                                                 list[int]]:
     """For plans' what-if: the vote's ballots as approval ballots over its agenda items,
     identical ballots folded: ``(agenda item ids, rows, counts)``. Nothing links a row to a
-    person."""
-    agenda_ids, rows, counts = approval_rows(get_vote(district_id, vote_id))
+    person. Refused while the vote's results are hidden (plans read confirmed votes only,
+    which have closed)."""
+    vote = get_vote(district_id, vote_id)
+    check_results_readable(vote)
+    agenda_ids, rows, counts = approval_rows(vote)
     return agenda_ids, rows.tolist(), [int(n) for n in counts]
 
 

@@ -45,6 +45,7 @@ from voting.forms import (
     seoul_datetime,
 )
 from voting.models import BALLOT_TYPE_LABELS, CHANNEL_LABELS, Channel
+from voting.secrecy import RESULTS_HIDDEN
 
 RECEIPTS = "voting_receipts"
 
@@ -162,7 +163,7 @@ def ballot(vote_id: int):
     try:
         entries = _posted_entries(vote, request.form)
     except BallotError as error:
-        return _refuse(vote, {"order": []}, services.ballot_message(error), 422)
+        return _refuse(vote, _draft(vote, []), services.ballot_message(error), 422)
     try:
         answer = services.cast_ballot(vote, entries, idempotency_key=key,
                                       definition=request.form.get("definition"))
@@ -195,7 +196,7 @@ def withdraw(vote_id: int):
         commit()
     except DomainError as error:
         db.session.rollback()
-        return _render_ballot(vote, {"order": []}, error.status, error.message)
+        return _render_ballot(vote, _draft(vote, []), error.status, error.message)
     session.get(RECEIPTS, {}).pop(str(vote.id), None)
     session.modified = True
     flash(_("투표지를 철회했습니다. 마감 전까지 다시 투표할 수 있습니다."), "success")
@@ -239,13 +240,15 @@ def verify():
 @bp.route("/votes/<int:vote_id>/results")
 @public
 def results_page(vote_id: int):
-    vote = _vote_or_404(vote_id)
-    if not services.results_visible(vote):
-        return render_template("voting/results_hidden.html", **_context(vote))
-    return _results(vote)
+    return _results(_vote_or_404(vote_id))
 
 
 def _results(vote, status: int = 200, error=None):
+    """The results page, or while they are hidden the page that says so with the turnout;
+    a refused confirmation comes back here too, so it cannot show what the page hides."""
+    if not services.results_visible(vote):
+        return render_template("voting/results_hidden.html", **_context(
+            vote, ballots=results.ballot_count(vote.id), confirm_error=error)), status
     result, record = results.current_result(vote)
     commit()
     if result is None:
@@ -357,7 +360,8 @@ def api_vote(vote_id: int):
 def api_results(vote_id: int):
     vote = _vote_or_404(vote_id)
     if not services.results_visible(vote):
-        return jsonify(error=_("결과는 투표가 마감된 뒤 공개됩니다."), status=403), 403
+        return jsonify(error=str(RESULTS_HIDDEN), status=403,
+                       ballots=results.ballot_count(vote.id)), 403
     result, record = results.current_result(vote)
     commit()
     if result is None:

@@ -4,6 +4,12 @@ that re-count with ``python -m voting.tally`` to exactly the platform's result.
 
 Ballots leave only as distinct ballots with how many people cast each one: no ballot id, no
 time, no channel, no demographics, so no choice can be traced to a voter.
+
+A vote whose results are hidden until closing exports nothing of its results or ballots
+before it closes, to organizers as to the public (``voting.secrecy``): the kinds find their
+vote through ``readable_vote``, which the registry calls when an export is asked for, when
+its job runs and when its file is fetched. In a cycle export such a vote's sheet says when its
+results open and how many ballots are in, and nothing else.
 """
 
 import json
@@ -23,19 +29,22 @@ from voting import services as vote_services
 from voting.ballots import BallotType
 from voting.forms import METHOD_LABELS
 from voting.models import Vote
-from voting.results import compute_result, distinct_ballot_count, distinct_ballots
+from voting.results import ballot_count, compute_result, distinct_ballot_count, distinct_ballots
+from voting.secrecy import RESULTS_HIDDEN, check_results_readable, results_visible
 from voting.tally.ties import Lot
 
 T = ColumnType
 
 
-def _vote(ctx: ExportContext) -> Vote:
-    """The vote; for the public only once its results are published (organizers may export
-    a vote at any time, as they may see its live count)."""
-    vote = vote_services.get_vote(ctx.district_id, ctx.scope_id)
-    if ctx.public and not vote_services.results_visible(vote):
-        raise DomainError(_l("이 투표의 결과는 아직 공개되지 않았습니다."), status=409)
+def readable_vote(district_id: int, vote_id: int) -> Vote:
+    """The district's vote, refused (``ResultsHidden``, 403) while its results are hidden."""
+    vote = vote_services.get_vote(district_id, vote_id)
+    check_results_readable(vote)
     return vote
+
+
+def _vote(ctx: ExportContext) -> Vote:
+    return readable_vote(ctx.district_id, ctx.scope_id)
 
 
 def votes_of(district_id: int) -> list[tuple[int, str]]:
@@ -249,24 +258,41 @@ def write_pabulib(ctx: ExportContext, out, progress=None) -> str:
     return "pb"
 
 
+HIDDEN_COLUMNS = [Column("title", "주민투표"), Column("closes_at", "마감", T.DATETIME),
+                  Column("ballots", "들어온 투표지 수", T.INTEGER), Column("notice", "안내")]
+
+
+def _hidden_results_table(vote: Vote) -> Table:
+    """What a cycle export says of a vote whose results are still hidden: when they open and
+    the turnout, which is not a result (``voting.secrecy``)."""
+
+    def rows():
+        yield (vote.title, seoul(vote.closes_at), ballot_count(vote.id),
+               str(RESULTS_HIDDEN))
+
+    return Table("results", "투표 결과", HIDDEN_COLUMNS, rows, lambda: 1)
+
+
 def cycle_tables(ctx: ExportContext) -> list[Table]:
-    """Each counted vote's results inside a whole-cycle export."""
+    """Each vote's results inside a whole-cycle export; a vote whose results are hidden gets
+    its sheet all the same, saying so, so the workbook keeps its shape as votes close."""
     found = []
     votes = db.session.scalars(select(Vote).where(Vote.district_id == ctx.district_id,
                                                   Vote.cycle_id == ctx.scope_id)
                                .order_by(Vote.id))
     for number, vote in enumerate(votes, start=1):
-        if ctx.public and not vote_services.results_visible(vote):
-            continue
-        for table in result_tables(ExportContext(ctx.district_id, vote.id))[2:3]:
-            found.append(Table(f"v{number}_{table.name}", f"V{number} {table.title}",
-                               table.columns, table.rows, table.count))
+        if results_visible(vote):
+            table = result_tables(ExportContext(ctx.district_id, vote.id))[2]
+        else:
+            table = _hidden_results_table(vote)
+        found.append(Table(f"v{number}_{table.name}", f"V{number} {table.title}",
+                           table.columns, table.rows, table.count))
     return found
 
 
 BALLOTS = register(Kind(
     name="ballots", label=_l("투표지 (익명)"), scope="vote",
-    formats=("csv", "xlsx", "json", "preflib", "pabulib"), find=vote_services.get_vote,
+    formats=("csv", "xlsx", "json", "preflib", "pabulib"), find=readable_vote,
     tables=ballot_tables, special={"preflib": write_preflib, "pabulib": write_pabulib},
     public_formats=("csv", "json", "preflib", "pabulib"),
 ))
@@ -297,6 +323,6 @@ def write_results_report(ctx: ExportContext, out) -> str:
 
 RESULTS = register(Kind(
     name="results", label=_l("투표 결과와 설명"), scope="vote",
-    formats=("csv", "xlsx", "pdf", "json"), find=vote_services.get_vote, tables=result_tables,
+    formats=("csv", "xlsx", "pdf", "json"), find=readable_vote, tables=result_tables,
     report=write_results_report, public_formats=("csv", "json"),
 ))

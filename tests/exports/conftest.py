@@ -66,3 +66,20 @@ def export_bytes(kind: str, fmt: str, district_id: int, scope_id: int, **options
     out = io.BytesIO()
     extension = run_export(kind, fmt, ExportContext(district_id, scope_id, **options), out)
     return extension, out.getvalue()
+
+
+def close_hidden_votes(cycle_id: int) -> None:
+    """Close the cycle's open votes that hide their results until closing: before, nothing of
+    their results or ballots may be exported (tests/security/test_secrecy.py)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from core.db import commit, db, utcnow
+    from voting.models import Vote
+    from voting.secrecy import results_visible
+
+    for vote in db.session.scalars(select(Vote).where(Vote.cycle_id == cycle_id)):
+        if not results_visible(vote):
+            vote.closes_at = utcnow() - timedelta(minutes=1)
+    commit()

@@ -144,7 +144,7 @@ def test_forum_ranking_feeds_the_combined_score_without_forum_ballots(
         item.shortlisted_for_forum = True
     commit()
     vote = _approval_vote(make_vote, make_user, district, weight_vote=50, weight_forum=50,
-                          weight_review=0)
+                          weight_review=0, results_live=True)
     result, _ = current_result(vote, allow_job=False)
     assert result["combined"]["forum_source"] == "none"
     forum = forums.create_forum(district.id, vote.cycle_id, "원탁토론회", date(2027, 2, 10),
