@@ -16,6 +16,7 @@ from agenda.models import AgendaItem, Comment, Report, Support
 from core.db import commit, db, utcnow
 from core.models import Dong
 from forums.models import Answer, Forum, Participant
+from tests.conftest import post_form
 from voting.ballots import account_identity, voter_key
 from voting.models import Ballot, Vote, VoterRoll
 
@@ -133,7 +134,7 @@ def aged_demo(app, ctx):
     return people, active
 
 
-def test_purge_erases_the_inactive_and_leaves_every_count_as_it_was(app, ctx, tmp_path,
+def test_purge_erases_the_inactive_and_leaves_every_count_as_it_was(app, ctx, client, tmp_path,
                                                                       aged_demo):
     people, active = aged_demo
     active_ids = {person.id for person in active.values()}
@@ -157,6 +158,8 @@ def test_purge_erases_the_inactive_and_leaves_every_count_as_it_was(app, ctx, tm
         assert email not in stored
         assert after[uid][0].endswith(".invalid") and after[uid][3] is not None
         assert authenticate(after[uid][0], "anything") is None
+    post_form(client, "/password/forgot", {"email": after[max(purged)][0]})
+    assert not app.extensions.get("madang_outbox")
     purged_ids = list(purged)
     for model, column in ((Demographics, Demographics.user_id),
                           (VoterRoll, VoterRoll.user_id), (Participant, Participant.user_id),
