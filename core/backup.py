@@ -40,7 +40,7 @@ def backup(engine: Engine, out: Path) -> None:
     partial = out.with_name(f".{out.name}.{os.getpid()}.part")
     try:
         if engine.dialect.name == "postgresql":
-            _run("pg_dump", ["--format=custom", "--no-owner", f"--file={partial}"], engine)
+            _run("pg_dump", ["--format=custom", f"--file={partial}"], engine)
         else:
             source = sqlite3.connect(_sqlite_path(engine))
             target = sqlite3.connect(partial)
