@@ -48,14 +48,16 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_commands(app: Flask) -> None:
     import demo
-    from accounts.cli import create_user_command
+    from accounts.cli import create_user_command, purge_personal_data_command
+    from core.backup import backup_command, restore_command
     from core.db import commit
     from core.jobs import work
     from exports.cli import export_command
     from forums.cli import forum_report_command
     from voting.cli import tally_command
 
-    for command in (create_user_command, forum_report_command, tally_command, export_command):
+    for command in (create_user_command, forum_report_command, tally_command, export_command,
+                    backup_command, restore_command, purge_personal_data_command):
         app.cli.add_command(command)
 
     @app.cli.command("seed-demo")

@@ -1,10 +1,14 @@
+from datetime import timedelta
+
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from accounts.retention import purge_personal_data
 from accounts.services import create_user
 from core.auth import Role
-from core.db import commit, db
+from core.db import commit, db, utcnow
 from core.errors import DomainError
 from core.models import District
 
@@ -27,3 +31,21 @@ def create_user_command(email, password, role, district_slug, display_name):
     except DomainError as error:
         raise click.ClickException(str(error.message)) from None
     click.echo(f"{user.email}: {', '.join(sorted(user.roles_in(district.id)))} in {district.slug}")
+
+
+@click.command("purge-personal-data")
+@click.option("--older-than", "days", type=click.IntRange(min=1), default=None,
+              help="Days of inactivity (default: PERSONAL_DATA_RETENTION_DAYS).")
+@click.option("--dry-run", is_flag=True, help="Count the people, change nothing.")
+@with_appcontext
+def purge_personal_data_command(days: int | None, dry_run: bool):
+    """Erase the contact and demographic data of people inactive past the retention period;
+    their anonymous ballots and answers stay."""
+    days = days or current_app.config["PERSONAL_DATA_RETENTION_DAYS"]
+    cutoff = utcnow() - timedelta(days=days)
+    count = purge_personal_data(cutoff, dry_run=dry_run)
+    if dry_run:
+        click.echo(f"{count} people inactive for {days} days would be purged (dry run)")
+        return
+    commit()
+    click.echo(f"{count} people inactive for {days} days purged")

@@ -22,6 +22,8 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the retention purge erased the person's contact and demographic data.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

@@ -146,9 +146,10 @@ def _reset_fingerprint(user: User) -> str:
 
 
 def request_password_reset(email: str, locale: str) -> None:
-    """Mail a reset link if the address has an account; say nothing either way."""
+    """Mail a reset link if the address has an account; say nothing either way. A purged
+    account has no owner any more, so it gets no link that would open it again."""
     user = user_by_email(email)
-    if user is None:
+    if user is None or user.purged_at is not None:
         return
     token = _reset_serializer().dumps({"u": user.id, "f": _reset_fingerprint(user)})
     link = url_for("accounts.reset_password", token=token, _external=True)

@@ -4,9 +4,14 @@ bp = Blueprint("agenda", __name__)
 
 
 def setup(app) -> None:
-    """Template helpers: the one Markdown renderer, and the labels for fields and statuses."""
+    """Template helpers: the one Markdown renderer, and the labels for fields and statuses;
+    agenda's part of the personal-data purge."""
+    from accounts.retention import register
     from agenda.markup import render_markdown
     from agenda.models import FIELD_LABELS, KIND_LABELS, STATUS_LABELS
+    from agenda.retention import PART
+
+    register(PART)
 
     app.jinja_env.filters["agenda_markdown"] = render_markdown
     app.jinja_env.globals.update(agenda_field_labels=FIELD_LABELS,

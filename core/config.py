@@ -50,6 +50,10 @@ def from_environment(instance_path: str) -> dict:
         # gunicorn's open connections per process (gunicorn.conf.py reads the same variable):
         # each may be an event stream holding a Redis subscription.
         "WORKER_CONNECTIONS": int(os.environ.get("WORKER_CONNECTIONS", "1000")),
+        # Personal data of people inactive this long is erased by `flask purge-personal-data`
+        # (개인정보 보호법: kept no longer than its purpose needs).
+        "PERSONAL_DATA_RETENTION_DAYS": int(os.environ.get("PERSONAL_DATA_RETENTION_DAYS",
+                                                           "1095")),
     }
 
 

@@ -74,26 +74,53 @@ _PENDING = "madang_after_commit"
 
 
 def after_commit(callback: Callable[[], None]) -> None:
-    """Run ``callback`` once the current transaction has committed; drop it on rollback."""
+    """Run ``callback`` once the current transaction has committed; drop it on rollback.
+
+    A savepoint (``begin_nested``) that rolls back drops only what was queued inside it:
+    mail, jobs and live messages queued before it still belong to the outer transaction.
+    """
     session = db.session()
     if not session.in_transaction() and not session.new and not session.dirty:
         callback()
         return
-    session.info.setdefault(_PENDING, []).append(callback)
+    queued_in = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append((queued_in, callback))
 
 
 def commit() -> None:
     """Commit the unit of work, then run what waited for it."""
     session = db.session()
     session.commit()
-    callbacks = session.info.pop(_PENDING, [])
-    for callback in callbacks:
+    pending = session.info.pop(_PENDING, [])
+    for _transaction, callback in pending:
         callback()
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_pending(session: Session, previous_transaction) -> None:
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING)
+        return
+    # A failed flush inside a savepoint ends the flush's own inner transaction and takes the
+    # savepoint with it; outside any savepoint the outer transaction's rollback follows.
+    savepoint = previous_transaction
+    while savepoint is not None and not savepoint.nested:
+        savepoint = savepoint.parent
+    if savepoint is not None:
+        pending[:] = [(transaction, callback) for transaction, callback in pending
+                      if not _within(transaction, savepoint)]
+
+
+def _within(transaction, savepoint) -> bool:
+    """Whether ``transaction`` is ``savepoint`` or began inside it."""
+    while transaction is not None:
+        if transaction is savepoint:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 def init_app(app) -> None:

@@ -9,7 +9,7 @@ import logging
 
 from flask import current_app
 
-from core.db import after_commit, background, db
+from core.db import after_commit, background, commit, db
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def run_job(path: str, *ids):
     fn = getattr(importlib.import_module(module_name), name)
     try:
         result = fn(*ids)
-        db.session.commit()
+        commit()
         return result
     except Exception:
         db.session.rollback()

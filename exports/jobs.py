@@ -14,7 +14,7 @@ import time
 from flask import current_app
 from sqlalchemy import update
 
-from core.db import db, utcnow
+from core.db import commit, db, utcnow
 from core.errors import DomainError
 
 from .models import ExportJob, JobState
@@ -66,7 +66,7 @@ def build_export(job_id: int) -> None:
     job.error = ""
     ctx = ExportContext(job.district_id, job.scope_id, include_personal=job.include_personal)
     kind_name, fmt = job.kind, job.format
-    db.session.commit()
+    commit()
     folder = exports_dir() / str(job.district_id)
     folder.mkdir(parents=True, exist_ok=True)
     # Leftovers of an attempt whose worker died: never served, removed now.
@@ -101,7 +101,7 @@ def build_export(job_id: int) -> None:
         else:
             current_app.logger.exception("export %s failed", job_id)
             job.error = "내보내기 중 오류가 났습니다. 다시 실행하세요."
-        db.session.commit()
+        commit()
         return
     job.state = JobState.DONE.value
     job.progress = 100
@@ -110,4 +110,4 @@ def build_export(job_id: int) -> None:
     job.sha256 = _sha256(final)
     job.finished_at = utcnow()
     job.expires_at = job.finished_at + link_lifetime()
-    db.session.commit()
+    commit()

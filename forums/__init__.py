@@ -4,9 +4,12 @@ bp = Blueprint("forums", __name__)
 
 
 def setup(app) -> None:
+    from accounts.retention import register
     from forums import live
+    from forums.retention import PART
     from forums.views import facilitator_assignments
 
+    register(PART)
     live.init_app(app)
     app.extensions["facilitator_assignments"] = facilitator_assignments
 

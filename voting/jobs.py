@@ -1,7 +1,7 @@
 """Background counting for large votes; safe to run twice (the result is keyed by the
 ballots' fingerprint, and a second run finds it done)."""
 
-from core.db import db
+from core.db import commit, db
 from voting.models import Vote, VoteResult
 from voting.secrecy import results_visible
 
@@ -26,13 +26,13 @@ def count_vote(vote_id: int) -> None:
     def progress(percent: int) -> None:
         # Committed at once so the results page, in another process, can show it.
         _save(vote_id, mark, "running", min(percent, 99), None)
-        db.session.commit()
+        commit()
 
     try:
         result = compute_result(vote_id, progress)
     except Exception:
         db.session.rollback()
         _save(vote_id, mark, "failed", 0, None)
-        db.session.commit()
+        commit()
         raise
     _save(vote_id, mark, "done", 100, result)

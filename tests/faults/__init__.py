@@ -1,0 +1,1 @@
+"""Faults the platform must survive without losing data or side effects."""
