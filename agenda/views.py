@@ -30,6 +30,7 @@ from agenda.models import (
 from core.auth import Role, public, role_required, signed_in
 from core.db import commit, db
 from core.errors import DomainError
+from core.security import rate_limited
 from core.tenancy import current_cycle, district_or_404, seoul_today
 
 LOG_LABELS = {
@@ -113,7 +114,13 @@ def _similar(district, cycle_id, form: ProposalForm, exclude_id=None):
                                   form.description.data or "", exclude_id=exclude_id)
 
 
+def _checking_similar() -> bool:
+    # The no-script "similar proposals?" button only reads.
+    return "check_similar" in request.form
+
+
 @bp.route("/agenda/propose", methods=["GET", "POST"])
+@rate_limited("PROPOSE", exempt_when=_checking_similar)
 @signed_in
 def propose():
     district = district_or_404()
@@ -261,6 +268,7 @@ def _act(item_id: int, action, done_message, form_name: str | None = None, form=
 
 
 @bp.route("/agenda/<int:item_id>/support", methods=["POST"])
+@rate_limited("SUPPORT")
 @signed_in
 def support(item_id: int):
     return _act(item_id, lambda d, i: services.support(d.id, i.id, current_user),
@@ -279,6 +287,7 @@ def _optional_id(value) -> int | None:
 
 
 @bp.route("/agenda/<int:item_id>/comments", methods=["POST"])
+@rate_limited("COMMENT")
 @signed_in
 def comment(item_id: int):
     form = CommentForm()
