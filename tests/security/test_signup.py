@@ -3,6 +3,7 @@ accounts: a vote asks for a verified email address unless its organizer chose ot
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -265,3 +266,42 @@ def test_the_vote_page_says_who_may_vote(client, open_vote):
     assert "이메일 인증을 마친 주민" in client.get(f"/votes/{vote.id}").get_data(as_text=True)
     assert client.get(f"/api/v1/votes/{vote.id}").get_json()["eligibility"]["electorate"] \
         == "email"
+
+
+def test_the_migration_keeps_each_existing_vote_open_to_whom_it_was(tmp_path, monkeypatch):
+    """Votes made before 0009 admit exactly whom they admitted (on a database of their own:
+    the shared test schema stays at the newest revision)."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from app import create_app
+    from tests.conftest import base_config
+
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    application = create_app(base_config(tmp_path, f"sqlite:///{tmp_path / 'old.sqlite3'}"))
+    migrations = str(Path(__file__).resolve().parents[2] / "migrations")
+    at = {"at": utcnow(), "closes": utcnow() + timedelta(days=1)}
+    with application.app_context():
+        upgrade(directory=migrations, revision="0008")
+        db.session.execute(text("INSERT INTO district (id, slug, name_ko, name_en, created_at) "
+                                "VALUES (1, 'g', '강동구', 'Gangdong-gu', :at)"), at)
+        db.session.execute(text("INSERT INTO cycle (id, district_id, year, title, description, "
+                                "created_at) VALUES (1, 1, 2027, '2027', '', :at)"), at)
+        for vote_id, verified_only in ((1, True), (2, False)):
+            db.session.execute(text(
+                "INSERT INTO vote (id, district_id, cycle_id, title, description, ballot_type, "
+                "min_choices, opens_at, closes_at, verified_only, results_live, method, "
+                "compare_methods, seats, weight_vote, weight_forum, weight_review, salt, "
+                "tie_seed, created_at, updated_at) VALUES (:id, 1, 1, '투표', '', 'ranked', 1, "
+                ":at, :closes, :verified_only, false, 'borda', '', 1, 100, 0, 0, 'salt', "
+                "'seed', :at, :at)"), {**at, "id": vote_id, "verified_only": verified_only})
+        db.session.commit()
+        upgrade(directory=migrations)
+        assert db.session.execute(text("SELECT id, electorate FROM vote ORDER BY id")).all() \
+            == [(1, "roll"), (2, "account")]
+        db.session.commit()
+        downgrade(directory=migrations, revision="0008")
+        assert db.session.execute(text("SELECT id, verified_only FROM vote ORDER BY id")).all() \
+            == [(1, True), (2, False)]
+        db.session.commit()
+        db.engine.dispose()
