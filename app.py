@@ -9,7 +9,7 @@ from dotenv import load_dotenv
 from flask import Flask
 
 from core import db as database
-from core import gate, i18n, realtime, security
+from core import gate, i18n, mail, realtime, security
 from core import views as core_views
 from core.auth import login_manager
 from core.config import DEFAULTS, from_environment
@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(DEFAULTS)
     app.config.update(from_environment(app.instance_path))
     app.config.update(config or {})
+    mail.check_backend(app.config)
 
     database.init_app(app)
     i18n.init_app(app)

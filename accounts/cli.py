@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import click
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
@@ -22,6 +23,12 @@ from core.models import District
 @with_appcontext
 def create_user_command(email, password, role, district_slug, display_name):
     """Create a person (or add a role to an existing one) in a district."""
+    try:
+        # Staff-made accounts count as verified, so the address must at least be one.
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise click.BadParameter(f"{email!r} is not an email address: {error}",
+                                 param_hint="--email") from None
     district = db.session.scalars(select(District).where(District.slug == district_slug)).first()
     if district is None:
         raise click.UsageError(f"no district with slug {district_slug!r}")

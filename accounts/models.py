@@ -24,6 +24,9 @@ class User(UserMixin, db.Model):
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set when the retention purge erased the person's contact and demographic data.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the person proved the address is theirs (a link mailed to it), or when staff
+    # created the account; votes may admit only verified addresses.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

@@ -47,22 +47,105 @@ def check_password_strength(password: str) -> None:
         )
 
 
-def register(email: str, password: str, display_name: str, district_id: int) -> User:
-    """A new resident of ``district_id``. Duplicate emails are refused."""
+def sign_up(email: str, password: str, display_name: str, district_id: int,
+            locale: str) -> None:
+    """A resident signs themselves up. The answer is the same whether or not the address has
+    an account (the mail tells which), so the form cannot be used to learn who is signed up:
+    a new address gets an unverified account and a verification link, a known one a note
+    that someone tried to sign up with it."""
+    check_password_strength(password)
+    email = email.strip().lower()
+    # Hashed in both cases, so the time taken does not tell them apart either.
+    password_hash = hash_password(password)
+    if user_by_email(email) is None:
+        user = User(email=email, password_hash=password_hash, display_name=display_name.strip())
+        user.memberships.append(Membership(district_id=district_id, role=Role.RESIDENT))
+        try:
+            with db.session.begin_nested():
+                db.session.add(user)
+                db.session.flush()
+        except IntegrityError:
+            # Two sign-ups with one address at the same moment: the unique index decides (the
+            # savepoint's rollback drops this one), and the later is answered as a sign-up
+            # with a known address.
+            pass
+        else:
+            send_verification_mail(user, locale)
+            return
+    with force_locale(locale):
+        subject = _("[마당] 이 주소로 가입 시도가 있었습니다")
+        body = str(lazy_message(
+            "누군가 이 이메일 주소로 마당에 가입하려 했습니다. 이 주소로는 이미 계정이 "
+            "있습니다.\n\n본인이라면 로그인하세요: %(signin)s\n비밀번호가 생각나지 않으면 "
+            "재설정하세요: %(reset)s\n\n본인이 아니라면 이 메일을 무시하세요. 계정은 바뀌지 "
+            "않았습니다.",
+            signin=url_for("accounts.sign_in", _external=True),
+            reset=url_for("accounts.forgot_password", _external=True),
+        ))
+    send_mail(email, subject, body)
+
+
+def create_account(email: str, password: str, display_name: str, district_id: int) -> User:
+    """An account staff create (the ``create-user`` command, the demo): staff vouch for the
+    address, so it counts as verified. Duplicate emails are refused."""
     check_password_strength(password)
     email = fold_email(email)
     if user_by_email(email) is not None:
         raise Conflict(EMAIL_TAKEN)
     user = User(email=email, password_hash=hash_password(password),
-                display_name=display_name.strip())
+                display_name=display_name.strip(), email_verified_at=utcnow())
     user.memberships.append(Membership(district_id=district_id, role=Role.RESIDENT))
     db.session.add(user)
     try:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError as exc:
-        # Two sign-ups with one address at the same moment: the unique index decides.
         raise Conflict(EMAIL_TAKEN) from exc
+    return user
+
+
+def _verification_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="email-verification")
+
+
+def send_verification_mail(user: User, locale: str) -> None:
+    """Mail ``user`` a link that proves the address is theirs."""
+    token = _verification_serializer().dumps({"u": user.id, "e": user.email})
+    link = url_for("accounts.verify_email", token=token, _external=True)
+    days = current_app.config["EMAIL_VERIFICATION_MAX_AGE"] // (24 * 60 * 60)
+    with force_locale(locale):
+        subject = _("[마당] 이메일 주소를 확인해 주세요")
+        body = str(lazy_message(
+            "마당에 가입해 주셔서 고맙습니다. 아래 링크를 누르면 이메일 인증이 끝납니다. "
+            "링크는 %(days)d일 동안 쓸 수 있습니다.\n\n%(link)s\n\n가입한 적이 없다면 이 "
+            "메일을 무시하세요.",
+            days=days, link=link,
+        ))
+    send_mail(user.email, subject, body)
+
+
+def resend_verification_mail(user: User, locale: str) -> None:
+    if user.email_verified_at is not None:
+        raise Conflict(_l("이메일 인증을 이미 마쳤습니다."))
+    send_verification_mail(user, locale)
+
+
+def verify_email(token: str) -> User:
+    """Mark the address in ``token`` verified (again is harmless); refused when the link is
+    expired, forged, or for an address the account no longer has."""
+    invalid = DomainError(
+        _l("인증 링크가 만료되었거나 올바르지 않습니다. 로그인한 뒤 내 마당에서 인증 메일을 "
+           "다시 받으세요."), status=400)
+    try:
+        data = _verification_serializer().loads(
+            token, max_age=current_app.config["EMAIL_VERIFICATION_MAX_AGE"])
+    except (SignatureExpired, BadSignature):
+        raise invalid from None
+    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
+    if user is None or data.get("e") != user.email:
+        raise invalid
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
     return user
 
 
@@ -256,7 +339,7 @@ def create_user(email: str, password: str, role: Role, district: District,
     """The ``flask create-user`` command: a person with ``role`` (and resident) in ``district``."""
     user = user_by_email(email)
     if user is None:
-        user = register(email, password, display_name or email.split("@")[0], district.id)
+        user = create_account(email, password, display_name or email.split("@")[0], district.id)
     if role not in user.roles_in(district.id):
         user.memberships.append(Membership(district_id=district.id, role=role))
     db.session.flush()

@@ -1,3 +1,5 @@
+import hashlib
+
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -18,7 +20,8 @@ from accounts.forms import (
 from core.auth import Role, public, role_required, signed_in
 from core.db import commit
 from core.errors import DomainError
-from core.security import limiter
+from core.i18n import lazy_message
+from core.security import limiter, rate_limited
 from core.tenancy import current_cycle, district_or_404, seoul_today
 from core.views import safe_next_url
 
@@ -29,23 +32,59 @@ def _render_invalid(template: str, form, **context):
     return render_template(template, form=form, **context), status
 
 
+def _email_signing_up() -> str | None:
+    # Keyed on a digest: the rate-limit store need not hold the addresses themselves.
+    email = (request.form.get("email") or "").strip().lower()
+    return "signup:" + hashlib.sha256(email.encode()).hexdigest() if email else None
+
+
 @bp.route("/signup", methods=["GET", "POST"])
+@rate_limited("SIGNUP", person=_email_signing_up, per="EMAIL")
 @public
 def sign_up():
     district = district_or_404()
     form = SignUpForm()
     if form.validate_on_submit():
         try:
-            user = services.register(form.email.data, form.password.data,
-                                     form.display_name.data, district.id)
+            services.sign_up(form.email.data, form.password.data, form.display_name.data,
+                             district.id, str(get_locale()))
             commit()
         except DomainError as error:
-            form.email.errors.append(error.message)
+            form.password.errors.append(error.message)
             return render_template("accounts/sign_up.html", form=form), error.status
-        _start_session(user)
-        flash(_l("가입을 환영합니다. 이제 의제를 제안하고 투표할 수 있습니다."), "success")
-        return redirect(url_for("accounts.my_page"))
+        # The same answer for a new and a known address; the mail tells them apart.
+        flash(lazy_message("%(email)s(으)로 메일을 보냈습니다. 메일의 링크로 이메일 인증을 마친 "
+                           "뒤 로그인하세요.", email=form.email.data.strip().lower()), "info")
+        return redirect(url_for("accounts.sign_in"))
     return _render_invalid("accounts/sign_up.html", form)
+
+
+@bp.route("/verify-email/<token>")
+@public
+def verify_email(token: str):
+    try:
+        services.verify_email(token)
+        commit()
+    except DomainError as error:
+        return render_template("accounts/verify_invalid.html", message=error.message), \
+            error.status
+    flash(_l("이메일 인증을 마쳤습니다."), "success")
+    return redirect(url_for("accounts.my_page" if current_user.is_authenticated
+                            else "accounts.sign_in"))
+
+
+@bp.route("/me/verify-email", methods=["POST"])
+@rate_limited("VERIFICATION_MAIL")
+@signed_in
+def resend_verification():
+    try:
+        services.resend_verification_mail(current_user, str(get_locale()))
+        commit()
+    except DomainError as error:
+        flash(error.message, "info")
+    else:
+        flash(_l("인증 메일을 보냈습니다. 메일의 링크를 누르세요."), "success")
+    return redirect(url_for("accounts.my_page"))
 
 
 def _start_session(user) -> None:

@@ -31,6 +31,7 @@ from core.auth import Role, public, role_required, signed_in
 from core.db import commit, db
 from core.errors import DomainError
 from core.i18n import lazy_message
+from core.security import rate_limited
 from core.tenancy import current_cycle, district_or_404, seoul_today
 
 LOG_LABELS = {
@@ -114,7 +115,13 @@ def _similar(district, cycle_id, form: ProposalForm, exclude_id=None):
                                   form.description.data or "", exclude_id=exclude_id)
 
 
+def _checking_similar() -> bool:
+    # The no-script "similar proposals?" button only reads.
+    return "check_similar" in request.form
+
+
 @bp.route("/agenda/propose", methods=["GET", "POST"])
+@rate_limited("PROPOSE", exempt_when=_checking_similar)
 @signed_in
 def propose():
     district = district_or_404()
@@ -262,6 +269,7 @@ def _act(item_id: int, action, done_message, form_name: str | None = None, form=
 
 
 @bp.route("/agenda/<int:item_id>/support", methods=["POST"])
+@rate_limited("SUPPORT")
 @signed_in
 def support(item_id: int):
     return _act(item_id, lambda d, i: services.support(d.id, i.id, current_user),
@@ -280,6 +288,7 @@ def _optional_id(value) -> int | None:
 
 
 @bp.route("/agenda/<int:item_id>/comments", methods=["POST"])
+@rate_limited("COMMENT")
 @signed_in
 def comment(item_id: int):
     form = CommentForm()

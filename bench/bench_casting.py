@@ -269,6 +269,8 @@ def run(database_url: str) -> int:
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL,
            "SECRET_KEY": "bench-secret", "SIGNIN_RATE_LIMIT": "100000 per minute",
+           "CAST_RATE_LIMIT_PER_ADDRESS": "1000000 per minute",
+           "CAST_RATE_LIMIT_PER_ACCOUNT": "1000000 per minute", "MAIL_BACKEND": "memory",
            "INSTANCE_PATH": os.environ["INSTANCE_PATH"]}
     server = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),

@@ -178,7 +178,8 @@ def main() -> int:
         print(f"stored {args.ballots:,} ballots in each of 2 votes in "
               f"{time.perf_counter() - started:.0f} s")
         env = {**os.environ, "FLASK_APP": "app:create_app", "DATABASE_URL": database_url,
-               "SECRET_KEY": SECRET_KEY, "INSTANCE_PATH": str(folder / "instance")}
+               "SECRET_KEY": SECRET_KEY, "INSTANCE_PATH": str(folder / "instance"),
+               "MAIL_BACKEND": "memory"}
         env.pop("REDIS_URL", None)
         references = {}
         for name, vote_id in votes.items():

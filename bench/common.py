@@ -43,6 +43,7 @@ def migrated_app(database_url: str, instance: Path, **config):
     os.environ["INSTANCE_PATH"] = str(instance)
     instance.mkdir(parents=True, exist_ok=True)
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": None,
+                      "MAIL_BACKEND": "memory",
                       "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, **config})
     with app.app_context():
         # Alembic logs each migration at INFO; benchmarks print only their result lines.

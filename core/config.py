@@ -40,10 +40,17 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS"),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "madang@localhost"),
+        # The console backend shows mail instead of sending it: for a developer's machine.
+        # Elsewhere it would lose every message, so create_app refuses it unless allowed.
+        "MAIL_ALLOW_CONSOLE": _bool("MAIL_ALLOW_CONSOLE"),
+        # Proxies in front of the app that append to X-Forwarded-For (an HTTPS proxy, a load
+        # balancer); 0 trusts no header, so a client cannot pick the address it is limited by.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
         "MADANG_DISTRICT": os.environ.get("MADANG_DISTRICT"),
         "SIGNIN_RATE_LIMIT": os.environ.get("SIGNIN_RATE_LIMIT", "10 per minute"),
         "RESET_RATE_LIMIT": os.environ.get("RESET_RATE_LIMIT", "5 per minute"),
+        **{name: os.environ.get(name, default) for name, default in RATE_LIMITS.items()},
         "REALTIME_NAMESPACE": os.environ.get("REALTIME_NAMESPACE", "madang"),
         "DATABASE_PING_AFTER_IDLE": float(os.environ.get("DATABASE_PING_AFTER_IDLE", "1")),
         "REQUESTS_AT_ONCE": int(os.environ.get("REQUESTS_AT_ONCE", "2")),
@@ -55,6 +62,28 @@ def from_environment(instance_path: str) -> dict:
         "PERSONAL_DATA_RETENTION_DAYS": int(os.environ.get("PERSONAL_DATA_RETENTION_DAYS",
                                                            "1095")),
     }
+
+
+# Limits on what residents post, each per client address and per person (account, or for
+# sign-up the address being signed up). A forum of 91 people shares one venue NAT address, so
+# the per-address limits leave room for the whole room at once; the per-person limits are the
+# tight ones.
+RATE_LIMITS = {
+    "SIGNUP_RATE_LIMIT_PER_ADDRESS": "100 per hour",
+    "SIGNUP_RATE_LIMIT_PER_EMAIL": "3 per hour",
+    "VERIFICATION_MAIL_RATE_LIMIT_PER_ADDRESS": "100 per hour",
+    "VERIFICATION_MAIL_RATE_LIMIT_PER_ACCOUNT": "3 per hour",
+    "CAST_RATE_LIMIT_PER_ADDRESS": "300 per minute",
+    "CAST_RATE_LIMIT_PER_ACCOUNT": "10 per minute",
+    "PROPOSE_RATE_LIMIT_PER_ADDRESS": "200 per hour",
+    "PROPOSE_RATE_LIMIT_PER_ACCOUNT": "20 per hour",
+    "COMMENT_RATE_LIMIT_PER_ADDRESS": "300 per hour",
+    "COMMENT_RATE_LIMIT_PER_ACCOUNT": "30 per hour",
+    "SUPPORT_RATE_LIMIT_PER_ADDRESS": "600 per hour",
+    "SUPPORT_RATE_LIMIT_PER_ACCOUNT": "60 per hour",
+    "FORUM_ANSWER_RATE_LIMIT_PER_ADDRESS": "600 per minute",
+    "FORUM_ANSWER_RATE_LIMIT_PER_PARTICIPANT": "30 per minute",
+}
 
 
 def _engine_options(database_url: str) -> dict:
@@ -91,6 +120,7 @@ DEFAULTS = {
     "BABEL_DEFAULT_TIMEZONE": "Asia/Seoul",
     "LANGUAGES": ("ko", "en"),
     "PASSWORD_RESET_MAX_AGE": 60 * 60,
+    "EMAIL_VERIFICATION_MAX_AGE": 3 * 24 * 60 * 60,
     "ARGON2_TIME_COST": 3,
     "ARGON2_MEMORY_COST": 65536,
     "RATELIMIT_HEADERS_ENABLED": True,

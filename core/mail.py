@@ -1,9 +1,10 @@
-"""Outgoing mail, sent after commit: printed to the console by default, SMTP when
-configured, or kept in memory (``MAIL_BACKEND=memory``) for tests."""
+"""Outgoing mail, sent after commit: over SMTP when configured, kept in memory
+(``MAIL_BACKEND=memory``) for tests, or shown in the log on a developer's machine (the
+default, ``console``), with its links hidden."""
 
 import logging
+import re
 import smtplib
-import sys
 import threading
 from email.message import EmailMessage
 
@@ -35,9 +36,32 @@ def send_mail(to: str, subject: str, body: str) -> None:
             server = {name: config[name] for name in _SMTP_SETTINGS}
             threading.Thread(target=_send_smtp, args=(server, message), daemon=True).start()
         else:
-            print(f"--- mail to {to}: {subject}\n{body}\n---", file=sys.stderr)
+            log.warning("mail to %s not sent (console backend): %s\n%s", to, subject,
+                        without_links(body))
 
     after_commit(deliver)
+
+
+# Links in mail carry password-reset and verification tokens: whoever reads a log with one
+# could take over the account.
+_LINK = re.compile(r"https?://\S+")
+
+
+def without_links(text: str) -> str:
+    return _LINK.sub("[link hidden]", text)
+
+
+def check_backend(config) -> None:
+    """Refuse to start where mail would silently go nowhere: the console backend outside
+    debug and testing, unless ``MAIL_ALLOW_CONSOLE`` says so."""
+    if config["MAIL_BACKEND"] != "console":
+        return
+    if config.get("DEBUG") or config.get("TESTING") or config["MAIL_ALLOW_CONSOLE"]:
+        return
+    raise RuntimeError(
+        "MAIL_BACKEND is console (the default): mail would be logged, not sent, and residents "
+        "would never get their verification or password-reset links. Set MAIL_BACKEND=smtp "
+        "with MAIL_SERVER, or MAIL_ALLOW_CONSOLE=1 on a machine where that is intended.")
 
 
 _SMTP_SETTINGS = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME", "MAIL_PASSWORD")

@@ -1,11 +1,53 @@
-"""CSRF, rate limits and the headers every response carries."""
+"""CSRF, rate limits, the client address behind trusted proxies and the headers every
+response carries."""
 
+from collections.abc import Callable
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+
+TOO_MANY_REQUESTS = _l("요청이 너무 많습니다. 잠시 후 다시 시도하세요.")
+
+
+def signed_in_account() -> str | None:
+    """The rate-limit key of the signed-in person; None (no per-person limit) otherwise."""
+    return f"account:{current_user.id}" if current_user.is_authenticated else None
+
+
+def rate_limited(action: str, person: Callable[[], str | None] = signed_in_account,
+                 per: str = "ACCOUNT", exempt_when: Callable[[], bool] | None = None):
+    """Limit a route's POSTs per client address (``<action>_RATE_LIMIT_PER_ADDRESS``) and per
+    person (``<action>_RATE_LIMIT_PER_<per>``, keyed by ``person()``). A refused request
+    stops before the view runs, so it changes nothing.
+
+    Both are needed: one address may be a whole venue behind a NAT (a loose limit), and one
+    person may come from many addresses (a tight limit)."""
+
+    def exempt() -> bool:
+        return exempt_when is not None and exempt_when()
+
+    def by_address():
+        return current_app.config[f"{action}_RATE_LIMIT_PER_ADDRESS"]
+
+    def by_person():
+        return current_app.config[f"{action}_RATE_LIMIT_PER_{per}"]
+
+    def decorate(view):
+        view = limiter.limit(by_person, key_func=lambda: person() or "", methods=["POST"],
+                             error_message=TOO_MANY_REQUESTS,
+                             exempt_when=lambda: exempt() or person() is None)(view)
+        return limiter.limit(by_address, methods=["POST"], error_message=TOO_MANY_REQUESTS,
+                             exempt_when=exempt)(view)
+
+    return decorate
 
 # No inline scripts or styles anywhere: every script and stylesheet is a file under static/.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -64,6 +106,11 @@ def _body_limit() -> None:
 
 
 def init_app(app) -> None:
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        # The address each trusted proxy appended, so rate limits key on the resident, not on
+        # the proxy every request comes through; and the scheme, so links in mail say https.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.before_request(_body_limit)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -1,5 +1,6 @@
 """Forum pages: organizer set-up, participant phone pages, facilitator console, big screen."""
 
+import hashlib
 import io
 
 import segno
@@ -24,6 +25,7 @@ from core.auth import Role, public, role_required
 from core.db import commit, db
 from core.errors import DomainError, Forbidden, NotFound
 from core.i18n import lazy_message
+from core.security import rate_limited, signed_in_account
 from core.tenancy import current_cycle, district_or_404
 from forums import bp, live, population, report, services
 from forums.forms import (
@@ -321,7 +323,17 @@ def participant_ticket(forum_id: int):
     return response if token is None else _set_participant_cookie(response, forum, token)
 
 
+def _answering_participant() -> str | None:
+    """The rate-limit key of the person answering: their participant cookie for this forum
+    (most take part without an account), else their account."""
+    raw = request.cookies.get(f"{COOKIE_PREFIX}{request.view_args['forum_id']}")
+    if raw:
+        return "participant:" + hashlib.sha256(raw.encode()).hexdigest()
+    return signed_in_account()
+
+
 @bp.route("/forums/<int:forum_id>/me/polls/<int:poll_id>", methods=["POST"])
+@rate_limited("FORUM_ANSWER", person=_answering_participant, per="PARTICIPANT")
 @public
 def participant_answer(forum_id: int, poll_id: int):
     forum = _forum(forum_id)

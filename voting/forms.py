@@ -23,7 +23,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.tenancy import SEOUL
 from voting.ballots import BallotType
-from voting.models import BALLOT_TYPE_LABELS, CHANNEL_LABELS, Channel
+from voting.models import (
+    BALLOT_TYPE_LABELS,
+    CHANNEL_LABELS,
+    ELECTORATE_LABELS,
+    Channel,
+    Electorate,
+)
 
 REQUIRED = _l("이 항목을 입력하세요.")
 
@@ -78,7 +84,11 @@ class VoteForm(FlaskForm):
                                   validators=[InputRequired(REQUIRED)])
     closes_at = DateTimeLocalField(_l("마감(서울 시각)"), format="%Y-%m-%dT%H:%M",
                                    validators=[InputRequired(REQUIRED)])
-    verified_only = BooleanField(_l("주민 확인(명부 등록)을 마친 주민만"))
+    electorate = SelectField(
+        _l("온라인 투표 참여 자격"), default=Electorate.EMAIL.value,
+        choices=[SelectChoice(e.value, ELECTORATE_LABELS[e]) for e in Electorate],
+        description=_l("이메일 인증은 새로 만든 계정으로 표를 늘리는 일을 막습니다. 종이·현장 "
+                       "투표는 직원이 본인을 확인하므로 어느 자격에서나 받습니다."))
     min_age = IntegerField(_l("최소 나이(연 나이)"), validators=[
         Optional(), NumberRange(min=0, max=120)])
     dongs = MultiCheckboxField(_l("참여할 수 있는 동(비우면 구 전체)"), coerce=int)

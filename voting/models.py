@@ -43,6 +43,22 @@ CHANNEL_LABELS = {
     Channel.FORUM: _l("공론장 현장 투표"),
 }
 
+class Electorate(StrEnum):
+    """Who may vote online in a vote, from the loosest to the strictest. Paper and forum
+    ballots are entered by staff who checked the person in the room, so any level admits
+    them."""
+
+    ACCOUNT = "account"  # any resident account of the district
+    EMAIL = "email"  # accounts whose email address is verified (or who are on the roll)
+    ROLL = "roll"  # residents on the voter roll, verified in person
+
+
+ELECTORATE_LABELS = {
+    Electorate.ACCOUNT: _l("가입한 자치구 주민 누구나"),
+    Electorate.EMAIL: _l("이메일 인증을 마친 주민"),
+    Electorate.ROLL: _l("주민 확인(명부 등록)을 마친 주민"),
+}
+
 BALLOT_TYPE_LABELS = {
     BallotType.RANKED: _l("순위 투표"),
     BallotType.APPROVAL: _l("찬성 투표(복수 선택)"),
@@ -75,6 +91,7 @@ class Vote(db.Model):
         CheckConstraint("budget_limit IS NULL OR budget_limit > 0", name="budget_positive"),
         CheckConstraint("points_total IS NULL OR points_total > 0", name="points_positive"),
         CheckConstraint("min_age IS NULL OR min_age BETWEEN 0 AND 120", name="min_age_range"),
+        CheckConstraint(f"electorate IN {_values(Electorate)}", name="known_electorate"),
         CheckConstraint("seats >= 1", name="seats_positive"),
         CheckConstraint(
             "weight_vote BETWEEN 0 AND 100 AND weight_forum BETWEEN 0 AND 100 AND "
@@ -95,7 +112,7 @@ class Vote(db.Model):
     points_total: Mapped[int | None]
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    verified_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    electorate: Mapped[str] = mapped_column(String(10), default=Electorate.EMAIL.value)
     min_age: Mapped[int | None]
     results_live: Mapped[bool] = mapped_column(Boolean, default=False)
     method: Mapped[str] = mapped_column(String(20))
@@ -129,6 +146,10 @@ class Vote(db.Model):
     @property
     def type_label(self):
         return BALLOT_TYPE_LABELS[self.type]
+
+    @property
+    def electorate_label(self):
+        return ELECTORATE_LABELS[Electorate(self.electorate)]
 
     @property
     def methods(self) -> list[str]:

@@ -23,11 +23,11 @@ Identity rule (one person, one counted ballot, across channels):
 - The identity is turned into a per-vote pseudonym (``voter_key``) with the vote's salt; the
   unique constraint on (vote, voter_key) is what counts each person once.
 
-For "verified residents only" votes this closes every gap: online voting needs a roll entry
-linked to the account, and paper entries of rolled people resolve to their account. In
-"all registered residents" votes, staff should look a person up by email before typing a
-name, since an unverified account and a name typed on paper are two identities the platform
-cannot know to be one person.
+For votes open to residents on the roll only this closes every gap: online voting needs a
+roll entry linked to the account, and paper entries of rolled people resolve to their account.
+In votes open to verified email addresses or to every account, staff should look a person up
+by email before typing a name, since an account off the roll and a name typed on paper are two
+identities the platform cannot know to be one person.
 """
 
 from __future__ import annotations
@@ -87,6 +87,7 @@ from voting.models import (
     BallotChoice,
     CastRequest,
     Channel,
+    Electorate,
     Vote,
     VoteItem,
     VoteLog,
@@ -228,7 +229,7 @@ _FREEZE = (update(Vote.__table__)
            .values(frozen_at=bindparam("now")))
 _CASTING_VOTE_COLUMNS = ("id", "district_id", "salt", "ballot_type", "min_choices", "max_choices",
                          "budget_limit", "points_total", "opens_at", "closes_at", "frozen_at",
-                         "verified_only", "min_age")
+                         "electorate", "min_age")
 _NAME_SEPARATOR = "\x1f"
 _casting_statements: dict[str, _CastingStatements] = {}
 
@@ -343,7 +344,7 @@ class VoteDefinition:
     max_choices: int | None = None
     budget_limit: int | None = None
     points_total: int | None = None
-    verified_only: bool = False
+    electorate: Electorate = Electorate.EMAIL
     min_age: int | None = None
     dong_ids: list[int] = field(default_factory=list)
     results_live: bool = False
@@ -356,7 +357,7 @@ class VoteDefinition:
 
 # Fields that a ballot depends on: frozen once the first ballot is in.
 FROZEN_FIELDS = ("ballot_type", "min_choices", "max_choices", "budget_limit", "points_total",
-                 "verified_only", "min_age", "method", "compare_methods", "seats",
+                 "electorate", "min_age", "method", "compare_methods", "seats",
                  "weight_vote", "weight_forum", "weight_review")
 
 
@@ -406,7 +407,7 @@ def _apply_definition(vote: Vote, data: VoteDefinition) -> None:
     vote.budget_limit = data.budget_limit if data.ballot_type == BallotType.BUDGET else None
     vote.points_total = data.points_total if data.ballot_type == BallotType.POINTS else None
     vote.opens_at, vote.closes_at = data.opens_at, data.closes_at
-    vote.verified_only = data.verified_only
+    vote.electorate = data.electorate.value
     vote.min_age = data.min_age
     vote.results_live = data.results_live
     vote.method = data.method
@@ -569,11 +570,12 @@ class Voter:
 
     identity: str
     registered: bool
-    verified: bool
+    verified: bool  # on the voter roll, or checked in person by staff
     birth_year: int | None
     dong: str | None
     gender: str | None = None
     consented: bool = False
+    email_verified: bool = False
 
 
 def _with_voter_facts(query, district_id):
@@ -599,8 +601,10 @@ _VOTER_FACTS = _with_voter_facts(
 
 def _voter(user: User, district_id: int, facts) -> Voter:
     rolled = facts.roll is not None
+    # The account came with the request (its row is read with the session): its verified
+    # address costs the cast no query.
     return Voter(identity=account_identity(user.id), registered=bool(user.roles_in(district_id)),
-                 verified=rolled,
+                 verified=rolled, email_verified=user.email_verified_at is not None,
                  birth_year=facts.birth_date.year if rolled else facts.birth_year,
                  dong=facts.roll_dong if rolled else facts.dong,
                  gender=facts.gender, consented=facts.profile is not None)
@@ -616,9 +620,12 @@ def eligibility_problem(vote: Vote | CastingVote, voter: Voter):
     (연 나이), from the roll's birth date or the consented birth year."""
     if not voter.registered:
         return _l("이 자치구에 가입한 주민만 투표할 수 있습니다.")
-    if vote.verified_only and not voter.verified:
+    if vote.electorate == Electorate.ROLL and not voter.verified:
         return _l("이 투표는 주민 확인(명부 등록)을 마친 분만 참여할 수 있습니다. 동 주민센터나 "
                   "공론장 안내 데스크에서 확인을 받으세요.")
+    if vote.electorate == Electorate.EMAIL and not (voter.email_verified or voter.verified):
+        return _l("이 투표는 이메일 인증을 마친 분만 참여할 수 있습니다. 가입할 때 받은 메일의 "
+                  "링크를 누르거나, 내 마당에서 인증 메일을 다시 받으세요.")
     if vote.min_age is not None:
         if voter.birth_year is None:
             return lazy_message("이 투표는 만 %(age)d세 이상(연 나이 기준) 참여할 수 있습니다. "
@@ -737,7 +744,7 @@ class CastingVote:
     opens_at: datetime
     closes_at: datetime
     frozen_at: datetime | None
-    verified_only: bool
+    electorate: str
     min_age: int | None
     dong_names: frozenset[str]
     ballot_rules: BallotRules
@@ -767,7 +774,7 @@ def vote_for_casting(district_id: int, vote_id: int, user: User) -> CastingVote:
     return CastingVote(
         id=first.id, district_id=first.district_id, salt=first.salt, opens_at=first.opens_at,
         closes_at=first.closes_at, frozen_at=first.frozen_at,
-        verified_only=first.verified_only, min_age=first.min_age,
+        electorate=first.electorate, min_age=first.min_age,
         dong_names=frozenset(first.dongs.split(_NAME_SEPARATOR) if first.dongs else ()),
         ballot_rules=BallotRules(
             ballot_type=BallotType(first.ballot_type), items=tuple(item for _p, item, _c in items),

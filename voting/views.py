@@ -22,7 +22,7 @@ from core.auth import Role, public, role_required, signed_in
 from core.db import commit, db, utcnow
 from core.errors import DomainError
 from core.i18n import lazy_message
-from core.security import limiter
+from core.security import limiter, rate_limited
 from core.tenancy import SEOUL, current_cycle, district_id_or_404, district_or_404
 from voting import bp, results, services
 from voting.ballots import (
@@ -44,7 +44,7 @@ from voting.forms import (
     VoteForm,
     seoul_datetime,
 )
-from voting.models import BALLOT_TYPE_LABELS, CHANNEL_LABELS, Channel
+from voting.models import BALLOT_TYPE_LABELS, CHANNEL_LABELS, Channel, Electorate
 from voting.secrecy import RESULTS_HIDDEN
 
 RECEIPTS = "voting_receipts"
@@ -141,7 +141,13 @@ def _render_ballot(vote, draft, status=200, error=None):
         )), status
 
 
+def _not_a_cast() -> bool:
+    # Moving an item on the ranking screen without JavaScript stores nothing.
+    return request.form.get("action", "cast") != "cast"
+
+
 @bp.route("/votes/<int:vote_id>/ballot", methods=["GET", "POST"])
+@rate_limited("CAST", exempt_when=_not_a_cast)
 @signed_in
 def ballot(vote_id: int):
     action = request.form.get("action", "cast") if request.method == "POST" else None
@@ -337,7 +343,7 @@ def _public_definition(vote) -> dict:
         "opens_at": vote.opens_at.isoformat(), "closes_at": vote.closes_at.isoformat(),
         "min_choices": vote.min_choices, "max_choices": vote.max_choices,
         "budget_limit": vote.budget_limit, "points_total": vote.points_total,
-        "eligibility": {"verified_only": vote.verified_only, "min_age": vote.min_age,
+        "eligibility": {"electorate": vote.electorate, "min_age": vote.min_age,
                         "dongs": [d.name for d in vote.dongs]},
         "results_visibility": "live" if vote.results_live else "after_close",
         "method": vote.method, "compare_methods": vote.methods[1:], "seats": vote.seats,
@@ -418,7 +424,7 @@ def _definition(form: VoteForm) -> services.VoteDefinition:
         opens_at=seoul_datetime(form.opens_at.data), closes_at=seoul_datetime(form.closes_at.data),
         method=form.method.data, min_choices=form.min_choices.data,
         max_choices=form.max_choices.data, budget_limit=form.budget_limit.data,
-        points_total=form.points_total.data, verified_only=form.verified_only.data,
+        points_total=form.points_total.data, electorate=Electorate(form.electorate.data),
         min_age=form.min_age.data, dong_ids=list(form.dongs.data or []),
         results_live=form.results_live.data, compare_methods=list(form.compare_methods.data or []),
         seats=form.seats.data, weight_vote=form.weight_vote.data,

@@ -2,7 +2,7 @@
 account emails in their folded spelling
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-06 23:00:00
 
 Voter roll entries keep their digests. A digest is of the folded name (``core.identity``),
@@ -20,7 +20,7 @@ from core.identity import fold_email
 
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -13,7 +13,8 @@ os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="madang-routes-")
 def _routes():
     from app import create_app
 
-    application = create_app({"SECRET_KEY": "routes", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    application = create_app({"SECRET_KEY": "routes", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                              "MAIL_BACKEND": "memory"})
     found = []
     for rule in application.url_map.iter_rules():
         if rule.endpoint == "static":

@@ -15,6 +15,7 @@ def test_a_burst_beyond_the_pool_waits_for_pooled_connections(monkeypatch, tmp_p
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("DATABASE_POOL_SIZE", "3")
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("MAIL_BACKEND", "memory")
     from app import create_app
     from core.db import db
 
@@ -45,6 +46,7 @@ def _pooled_app(monkeypatch, tmp_path, idle_seconds: str):
     monkeypatch.setenv("DATABASE_POOL_SIZE", "1")
     monkeypatch.setenv("DATABASE_PING_AFTER_IDLE", idle_seconds)
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("MAIL_BACKEND", "memory")
     from app import create_app
 
     return create_app(), url

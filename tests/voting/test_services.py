@@ -9,7 +9,7 @@ from core.db import commit, db, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from tests.voting.conftest import definition, item_ids
 from voting import services
-from voting.models import Ballot, BallotChoice, CastRequest, Channel, VoteLog
+from voting.models import Ballot, BallotChoice, CastRequest, Channel, Electorate, VoteLog
 
 
 def ballots(vote_id):
@@ -105,7 +105,7 @@ def test_eligibility_verified_age_and_dong(make_vote, make_user, district, organ
     from accounts.services import save_demographics
 
     dong = district.dongs[0]
-    vote = make_vote("ranked", verified_only=True, min_age=19, dong_ids=[dong.id])
+    vote = make_vote("ranked", electorate=Electorate.ROLL, min_age=19, dong_ids=[dong.id])
     voter = make_user()
     entries = [(item_ids(vote)[0], 1)]
     with pytest.raises(Forbidden, match="주민 확인"):
@@ -147,7 +147,7 @@ def test_frozen_after_first_ballot_and_admin_reset(make_vote, make_user, distric
     services.cast_online(district.id, vote.id, make_user(), [(item_ids(vote)[0], 1)])
     commit()
     for frozen in (definition("approval", shortlist), definition("ranked", shortlist[:3]),
-                   definition("ranked", shortlist, verified_only=True),
+                   definition("ranked", shortlist, electorate=Electorate.ROLL),
                    definition("ranked", shortlist, method="irv")):
         with pytest.raises(Conflict) as caught:
             services.update_vote(district.id, vote.id, frozen, organizer)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from core.db import commit, db, utcnow
 from tests.conftest import csrf_token, post_form, sign_in
 from tests.voting.conftest import item_ids
-from voting.models import Ballot, Vote
+from voting.models import Ballot, Electorate, Vote
 
 
 def count_ballots(vote_id=None):
@@ -109,7 +109,7 @@ def test_closed_vote_and_ineligible_voter_are_refused(voter_client, make_vote, d
     response = voter_client.post(f"/votes/{closed.id}/ballot",
                                  data={**form, "item": [str(item_ids(closed)[0])]})
     assert response.status_code == 403 and "마감" in response.get_data(as_text=True)
-    verified = make_vote("approval", verified_only=True)
+    verified = make_vote("approval", electorate=Electorate.ROLL)
     form = ballot_form(voter_client, verified)
     response = voter_client.post(f"/votes/{verified.id}/ballot",
                                  data={**form, "item": [str(item_ids(verified)[0])]})
