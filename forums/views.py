@@ -114,7 +114,7 @@ def _participant(forum):
         if participant is not None and participant.user_id not in (None, current_user.id):
             participant = None  # a shared phone: the signed-in person is someone else
         elif participant is not None:
-            services.link_account(participant, current_user.id)
+            services.link_account(participant, current_user)
         if participant is None:
             participant = services.participant_for_user(forum, current_user.id)
     return participant
@@ -177,9 +177,9 @@ def _enter(forum):
         existing = None
     if existing is not None:
         return redirect(url_for("forums.participant_home", forum_id=forum.id))
-    user_id = current_user.id if current_user.is_authenticated else None
+    user = current_user if current_user.is_authenticated else None
     try:
-        participant, token = services.join_forum(forum, user_id)
+        participant, token = services.join_forum(forum, user)
         commit()
     except DomainError as error:
         db.session.rollback()

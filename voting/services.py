@@ -49,7 +49,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from accounts.models import Demographics, User, user_by_email
-from core.auth import Role
+from core.auth import Role, is_member
 from core.db import UTCDateTime, db, on_postgresql, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.models import Cycle, Dong
@@ -592,7 +592,7 @@ _VOTER_FACTS = _with_voter_facts(
 
 def _voter(user: User, district_id: int, facts) -> Voter:
     rolled = facts.roll is not None
-    return Voter(identity=account_identity(user.id), registered=bool(user.roles_in(district_id)),
+    return Voter(identity=account_identity(user.id), registered=is_member(user, district_id),
                  verified=rolled,
                  birth_year=facts.birth_date.year if rolled else facts.birth_year,
                  dong=facts.roll_dong if rolled else facts.dong,
@@ -906,7 +906,7 @@ def person_digest(identity: str) -> str:
 def _paper_voter(district_id: int, person: PersonOnPaper) -> Voter:
     if person.email:
         user = user_by_email(person.email)
-        if user is None or not user.roles_in(district_id):
+        if user is None or not is_member(user, district_id):
             raise NotFound(_l("그 이메일로 가입한 이 자치구 주민이 없습니다."))
         found = account_voter(district_id, user)
         # Staff checked the person's identity in the room: as good as the roll for this ballot.
@@ -991,7 +991,7 @@ def verify_resident(district_id: int, actor: User, name: str, birth_date: date, 
     user = None
     if email:
         user = user_by_email(email)
-        if user is None or not user.roles_in(district_id):
+        if user is None or not is_member(user, district_id):
             raise NotFound(_l("그 이메일로 가입한 이 자치구 주민이 없습니다."))
     entry = VoterRoll(district_id=district_id,
                       person_key=person_digest(person_identity(name, birth_date, dong.id)),
