@@ -20,7 +20,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import SelectChoice
 
 from core import realtime
-from core.auth import Role, public, role_required
+from core.auth import Role, public, require_member, role_required
 from core.db import commit, db
 from core.errors import DomainError, Forbidden, NotFound
 from core.tenancy import current_cycle, district_or_404
@@ -111,6 +111,9 @@ def _participant(forum):
         if participant is None:
             raise DomainError(BAD_TOKEN, status=400)
     if current_user.is_authenticated:
+        # An account takes part only in its own district's forums (a shared phone signed in
+        # elsewhere can sign out and take part anonymously).
+        require_member(current_user, forum.district_id)
         if participant is not None and participant.user_id not in (None, current_user.id):
             participant = None  # a shared phone: the signed-in person is someone else
         elif participant is not None:
