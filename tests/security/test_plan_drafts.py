@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -142,3 +143,59 @@ def test_before_approval_the_public_reads_the_version_sent_to_review(ctx, client
     assert submitted_title in [p["title"] for p in data["projects"]]
     for reader, text in _public_views(client, cycle.id).items():
         assert DRAFT_TITLE not in text, f"{reader} shows the unsubmitted draft"
+
+
+def test_the_migration_marks_the_versions_each_logged_approval_approved(tmp_path):
+    """Plans approved before versions carried their approval: each logged approval marks the
+    last version saved before it, so a plan reopened since keeps its approved version public."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from app import create_app
+    from core.db import db
+    from core.models import Cycle, District
+    from plans.models import Plan
+    from tests.conftest import base_config
+
+    migrations = str(Path(__file__).resolve().parents[2] / "migrations")
+    app = create_app(base_config(tmp_path, f"sqlite:///{tmp_path / 'before.sqlite3'}"))
+    with app.app_context():
+        upgrade(directory=migrations, revision="0008")
+        district = District(slug="gangdong", name_ko="강동구", name_en="Gangdong-gu")
+        db.session.add(district)
+        db.session.flush()
+        plans = {}
+        for year in (2026, 2027):
+            cycle = Cycle(district_id=district.id, year=year, title=f"{year} 계획")
+            plans[year] = Plan(district_id=district.id, cycle=cycle, title=f"{year} 계획",
+                               total_budget=1, status="in_review")
+            db.session.add(plans[year])
+        db.session.commit()
+        # 2026: versions 1 and 2, approved after 2, reopened and version 3 not approved.
+        # 2027: version 1 approved, reopened, version 2 approved.
+        versions = {2026: ["2027-03-01", "2027-03-10", "2027-06-01"],
+                    2027: ["2027-03-01", "2027-06-01"]}
+        approvals = {2026: ["2027-04-20"], 2027: ["2027-04-20", "2027-07-01"]}
+        for year, days in versions.items():
+            for number, day in enumerate(days, start=1):
+                db.session.execute(text(
+                    "INSERT INTO plan_version (plan_id, number, note, snapshot, created_at) "
+                    "VALUES (:plan, :number, '', '{}', :at)"),
+                    {"plan": plans[year].id, "number": number, "at": f"{day} 09:00:00.000000"})
+            for day in approvals[year]:
+                db.session.execute(text(
+                    "INSERT INTO plan_log (plan_id, action, note, created_at) "
+                    "VALUES (:plan, 'approved', '', :at)"),
+                    {"plan": plans[year].id, "at": f"{day} 15:00:00.000000"})
+        db.session.commit()
+        p2026, p2027 = plans[2026].id, plans[2027].id
+        upgrade(directory=migrations, revision="0011")
+        db.session.remove()
+        marked = {(plan_id, number): approved_at for plan_id, number, approved_at in
+                  db.session.execute(text(
+                      "SELECT plan_id, number, approved_at FROM plan_version"))}
+        db.session.remove()
+        db.engine.dispose()
+    assert marked == {(p2026, 1): None, (p2026, 2): "2027-04-20 15:00:00.000000",
+                      (p2026, 3): None, (p2027, 1): "2027-04-20 15:00:00.000000",
+                      (p2027, 2): "2027-07-01 15:00:00.000000"}
