@@ -111,7 +111,7 @@ def home(ctx, district, make_user):
         commit()
     return {"item_id": proposal.id, "forum_id": forum.id, "vote_id": vote.id,
             "code": forum.join_code, "cycle_id": cycle.id,
-            "candidates": [c.id for c in candidates]}
+            "vote_items": [item.id for item in vote.items]}
 
 
 # Fields the resident forms ask for, so a refusal is never just a form error.
@@ -328,7 +328,7 @@ def test_a_cast_one_second_outside_the_window_is_refused(ctx, district, home, ma
     from voting.models import Ballot
 
     voter = make_user()
-    entries = [(home["candidates"][0], 1)]
+    entries = [(home["vote_items"][0], 1)]
 
     def cast():
         with ctx.test_request_context():
@@ -381,7 +381,7 @@ def test_fifty_concurrent_casts_through_separate_clients_leave_one_ballot(app, d
         start.wait(timeout=60)
         response = client.post(path, headers={"Accept": "application/json"}, data={
             "csrf_token": token, "idempotency_key": uuid.uuid4().hex,
-            "item": [str(home["candidates"][n % 3])]})
+            "item": [str(home["vote_items"][n % 3])]})
         statuses.append(response.status_code)
 
     threads = [threading.Thread(target=cast, args=(n,)) for n in range(CASTS)]
