@@ -44,7 +44,7 @@ from agenda.models import (
     Status,
     Support,
 )
-from core.auth import Role
+from core.auth import Role, require_member
 from core.db import db, on_postgresql, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.i18n import lazy_message
@@ -217,6 +217,7 @@ def _log(item: AgendaItem, action: LogAction, actor=None, reason: str = "",
 
 def propose(district, author, data: Proposal, today: date, draft: bool = False) -> AgendaItem:
     """A resident's new proposal (or draft) in the cycle open for intake (see ``intake_cycle``)."""
+    require_member(author, district.id)
     data = _clean_proposal(district.id, data)
     cycle, year_round = intake_cycle(district, today)
     item = AgendaItem(district_id=district.id, cycle_id=cycle.id if cycle else None,
@@ -251,6 +252,7 @@ def edit(district_id: int, item_id: int, user, data: Proposal, today: date,
          draft: bool = False) -> AgendaItem:
     """The author's edit, allowed until coordination starts; a draft is published by passing
     ``draft=False``. A published item cannot go back to being a draft."""
+    require_member(user, district_id)
     item = get_item(district_id, item_id)
     check_editable(item, user, today)
     data = _clean_proposal(district_id, data)
@@ -420,6 +422,7 @@ def _check_supportable(item: AgendaItem) -> None:
 
 def support(district_id: int, item_id: int, user) -> Support:
     """A resident's 공감; a second one is refused (the unique constraint settles races)."""
+    require_member(user, district_id)
     item = get_item(district_id, item_id)
     _check_supportable(item)
     already = _l("이미 공감한 의제입니다.")
@@ -436,6 +439,7 @@ def support(district_id: int, item_id: int, user) -> Support:
 
 
 def withdraw_support(district_id: int, item_id: int, user) -> None:
+    require_member(user, district_id)
     item = get_item(district_id, item_id)
     _check_supportable(item)
     record = db.session.scalars(select(Support).where(
@@ -467,6 +471,7 @@ def _reason(reason: str | None) -> str:
 def add_comment(district_id: int, item_id: int, user, body: str,
                 parent_id: int | None = None) -> Comment:
     """A comment, or a reply to a top-level comment (replies to replies are refused)."""
+    require_member(user, district_id)
     item = get_item(district_id, item_id)
     if not is_public(item):
         raise NotFound(ITEM_NOT_FOUND)
@@ -500,6 +505,7 @@ def _comment_in(district_id: int, comment_id: int) -> Comment:
 def report(district_id: int, user, item_id: int, reason: str,
            comment_id: int | None = None) -> Report:
     """A resident flags abusive content for the organizers; one open report per person."""
+    require_member(user, district_id)
     item = get_item(district_id, item_id)
     if item.is_draft:
         raise NotFound(ITEM_NOT_FOUND)

@@ -27,7 +27,7 @@ from agenda.models import (
     LogAction,
     Status,
 )
-from core.auth import Role, public, role_required, signed_in
+from core.auth import Role, member_required, public, role_required, signed_in
 from core.db import commit, db
 from core.errors import DomainError
 from core.i18n import lazy_message
@@ -122,7 +122,7 @@ def _checking_similar() -> bool:
 
 @bp.route("/agenda/propose", methods=["GET", "POST"])
 @rate_limited("PROPOSE", exempt_when=_checking_similar)
-@signed_in
+@member_required
 def propose():
     district = district_or_404()
     form = _proposal_form(district)
@@ -151,7 +151,7 @@ def propose():
 
 
 @bp.route("/agenda/<int:item_id>/edit", methods=["GET", "POST"])
-@signed_in
+@member_required
 def edit(item_id: int):
     district = district_or_404()
     item = _item_or_404(district, item_id)
@@ -270,14 +270,14 @@ def _act(item_id: int, action, done_message, form_name: str | None = None, form=
 
 @bp.route("/agenda/<int:item_id>/support", methods=["POST"])
 @rate_limited("SUPPORT")
-@signed_in
+@member_required
 def support(item_id: int):
     return _act(item_id, lambda d, i: services.support(d.id, i.id, current_user),
                 _l("공감했습니다."))
 
 
 @bp.route("/agenda/<int:item_id>/support/withdraw", methods=["POST"])
-@signed_in
+@member_required
 def withdraw_support(item_id: int):
     return _act(item_id, lambda d, i: services.withdraw_support(d.id, i.id, current_user),
                 _l("공감을 거뒀습니다."))
@@ -289,7 +289,7 @@ def _optional_id(value) -> int | None:
 
 @bp.route("/agenda/<int:item_id>/comments", methods=["POST"])
 @rate_limited("COMMENT")
-@signed_in
+@member_required
 def comment(item_id: int):
     form = CommentForm()
     return _act(item_id, lambda d, i: services.add_comment(
@@ -298,7 +298,7 @@ def comment(item_id: int):
 
 
 @bp.route("/agenda/<int:item_id>/report", methods=["POST"])
-@signed_in
+@member_required
 def report(item_id: int):
     form = ReportForm()
     return _act(item_id, lambda d, i: services.report(

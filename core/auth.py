@@ -1,4 +1,5 @@
-"""Access rules for views. Every route declares who may use it; a test walks them all."""
+"""Access rules for views and services. Every route declares who may use it; a test walks
+them all."""
 
 from enum import StrEnum
 from functools import wraps
@@ -7,7 +8,8 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 
-from core.tenancy import current_district
+from core.errors import Forbidden
+from core.tenancy import current_district, current_district_id
 
 login_manager = LoginManager()
 
@@ -35,6 +37,40 @@ def signed_in(view):
         return view(*args, **kwargs)
 
     wrapper.access = "signed_in"
+    return wrapper
+
+
+NOT_A_MEMBER = _l("이 자치구의 회원만 할 수 있습니다. 다른 자치구의 계정으로는 제안, 공감, "
+                  "댓글, 공론장 참여를 할 수 없습니다.")
+
+
+def is_member(user, district_id: int | None) -> bool:
+    """Whether ``user`` is a signed-in account holding a role in the district: the one test
+    for every action of an account that writes the district's data (proposals, support,
+    comments, forum participation, eligibility to vote). An account of another district is
+    not a member here, whatever it holds there."""
+    return (district_id is not None and bool(getattr(user, "is_authenticated", False))
+            and bool(user.roles_in(district_id)))
+
+
+def require_member(user, district_id: int | None) -> None:
+    """Refuse (403) an account that is not a member of the district."""
+    if not is_member(user, district_id):
+        raise Forbidden(NOT_A_MEMBER)
+
+
+def member_required(view):
+    """Signed in and a member of the current district (any role): resident actions."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not is_member(current_user, current_district_id()):
+            abort(403)
+        return view(*args, **kwargs)
+
+    wrapper.access = "member"
     return wrapper
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from accounts.models import Membership, User
 from agenda import services as agenda_services
-from core.auth import Role
+from core.auth import Role, require_member
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.i18n import lazy_message
@@ -465,10 +465,15 @@ def _add_participant(forum: Forum, **fields) -> Participant:
     raise Conflict(_l("참가 번호를 만들지 못했습니다. 다시 시도하세요."))
 
 
-def join_forum(forum: Forum, user_id: int | None = None) -> tuple[Participant, str]:
-    """A new participant and the secret token for their cookie (only its hash is stored)."""
+def join_forum(forum: Forum, user=None) -> tuple[Participant, str]:
+    """A new participant and the secret token for their cookie (only its hash is stored).
+    Anyone may join with the forum's code; one who joins with an account must be a member
+    of the forum's district."""
+    if user is not None:
+        require_member(user, forum.district_id)
     token = secrets.token_urlsafe(32)
-    participant = _add_participant(forum, token_hash=hash_token(token), user_id=user_id)
+    participant = _add_participant(forum, token_hash=hash_token(token),
+                                   user_id=user.id if user is not None else None)
     return participant, token
 
 
@@ -496,10 +501,12 @@ def participant_for_user(forum: Forum, user_id: int) -> Participant | None:
     ).first()
 
 
-def link_account(participant: Participant, user_id: int) -> None:
-    """Tie a participant who joined anonymously to the account they have signed in with."""
-    if participant.user_id is None and participant_for_user(participant.forum, user_id) is None:
-        participant.user_id = user_id
+def link_account(participant: Participant, user) -> None:
+    """Tie a participant who joined anonymously to the account they have signed in with, a
+    member of the forum's district."""
+    require_member(user, participant.forum.district_id)
+    if participant.user_id is None and participant_for_user(participant.forum, user.id) is None:
+        participant.user_id = user.id
         db.session.flush()
 
 
@@ -656,7 +663,7 @@ def ticket_of(participant: Participant) -> SeatTicket | None:
 
 
 def enter_with_ticket(forum: Forum, code: str, current: Participant | None = None,
-                      user_id: int | None = None) -> tuple[Participant, str | None]:
+                      user=None) -> tuple[Participant, str | None]:
     """Who a browser presenting a seat ticket is: the ticket's participant when it has one,
     else ``current`` (this browser's participant, still without a ticket) or a new
     participant, who now holds the ticket. Returns the participant and, when the browser
@@ -665,7 +672,11 @@ def enter_with_ticket(forum: Forum, code: str, current: Participant | None = Non
     Joining again with a ticket (cleared cookies, another phone) gives a fresh token to the
     same participant, so its answers are replaced, never added; the old cookie stops
     working. The ticket row is locked, so two phones presenting one new ticket at once get
-    one participant."""
+    one participant. One who presents it signed in must be a member of the forum's
+    district."""
+    if user is not None:
+        require_member(user, forum.district_id)
+    user_id = user.id if user is not None else None
     normalised = normalise_ticket(code)
     seat = None if normalised is None else db.session.scalars(
         select(SeatTicket).where(SeatTicket.forum_id == forum.id,
@@ -681,7 +692,7 @@ def enter_with_ticket(forum: Forum, code: str, current: Participant | None = Non
     if holder is None:
         token = None
         if current is None:
-            current, token = join_forum(forum, user_id)
+            current, token = join_forum(forum, user)
         seat.participant_id = current.id
         db.session.flush()
         return current, token

@@ -21,7 +21,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import SelectChoice
 
 from core import realtime
-from core.auth import Role, public, role_required
+from core.auth import Role, public, require_member, role_required
 from core.db import commit, db
 from core.errors import DomainError, Forbidden, NotFound
 from core.i18n import lazy_message
@@ -116,10 +116,13 @@ def _participant(forum):
         if participant is None:
             raise DomainError(BAD_TOKEN, status=400)
     if current_user.is_authenticated:
+        # An account takes part only in its own district's forums (a shared phone signed in
+        # elsewhere can sign out and take part anonymously).
+        require_member(current_user, forum.district_id)
         if participant is not None and participant.user_id not in (None, current_user.id):
             participant = None  # a shared phone: the signed-in person is someone else
         elif participant is not None:
-            services.link_account(participant, current_user.id)
+            services.link_account(participant, current_user)
         if participant is None:
             participant = services.participant_for_user(forum, current_user.id)
     return participant
@@ -197,12 +200,12 @@ def _enter(forum, ticket: str | None = None):
         existing = None
     if existing is not None and not ticket:
         return redirect(url_for("forums.participant_home", forum_id=forum.id))
-    user_id = current_user.id if current_user.is_authenticated else None
+    user = current_user if current_user.is_authenticated else None
     try:
         if ticket:
-            participant, token = services.enter_with_ticket(forum, ticket, existing, user_id)
+            participant, token = services.enter_with_ticket(forum, ticket, existing, user)
         else:
-            participant, token = services.join_forum(forum, user_id)
+            participant, token = services.join_forum(forum, user)
         commit()
     except DomainError as error:
         db.session.rollback()
@@ -309,9 +312,9 @@ def participant_ticket(forum_id: int):
     form = TicketForm()
     if not form.validate_on_submit():
         return _participant_page(forum, participant, 422, ticket_form=form)
-    user_id = current_user.id if current_user.is_authenticated else None
+    user = current_user if current_user.is_authenticated else None
     try:
-        holder, token = services.enter_with_ticket(forum, form.ticket.data, participant, user_id)
+        holder, token = services.enter_with_ticket(forum, form.ticket.data, participant, user)
         commit()
     except DomainError as error:
         db.session.rollback()

@@ -261,7 +261,37 @@ class Plan(db.Model):
         return sum(p.budget for p in self.projects)
 
 
-class PlanProject(db.Model):
+class ProjectFacts:
+    """What a project page shows beyond its stored fields, for the organizers' draft
+    (``PlanProject``) and the version the public reads (``plans.published``) alike: both
+    have ``fusion_tags``, ``category``, ``funding_source`` and ``reports``."""
+
+    @property
+    def tags(self) -> list[str]:
+        return [t.strip() for t in self.fusion_tags.split(",") if t.strip()]
+
+    @property
+    def category_label(self):
+        return CATEGORY_LABELS[Category(self.category)]
+
+    @property
+    def funding_label(self):
+        return FUNDING_LABELS[FundingSource(self.funding_source)]
+
+    @property
+    def latest_report(self) -> "ProgressReport | None":
+        return self.reports[-1] if self.reports else None
+
+    @property
+    def percent_done(self) -> int:
+        return self.latest_report.percent if self.reports else 0
+
+    @property
+    def spent(self) -> int:
+        return self.latest_report.spent if self.reports else 0
+
+
+class PlanProject(ProjectFacts, db.Model):
     """A funded project of the plan (실행사업), usually grown from a selected agenda item."""
 
     __tablename__ = "plan_project"
@@ -308,30 +338,6 @@ class PlanProject(db.Model):
         back_populates="project", order_by="Evaluation.period.desc()",
         cascade="all, delete-orphan")
 
-    @property
-    def tags(self) -> list[str]:
-        return [t.strip() for t in self.fusion_tags.split(",") if t.strip()]
-
-    @property
-    def category_label(self):
-        return CATEGORY_LABELS[Category(self.category)]
-
-    @property
-    def funding_label(self):
-        return FUNDING_LABELS[FundingSource(self.funding_source)]
-
-    @property
-    def latest_report(self) -> "ProgressReport | None":
-        return self.reports[-1] if self.reports else None
-
-    @property
-    def percent_done(self) -> int:
-        return self.latest_report.percent if self.reports else 0
-
-    @property
-    def spent(self) -> int:
-        return self.latest_report.spent if self.reports else 0
-
 
 class Milestone(db.Model):
     __tablename__ = "plan_milestone"
@@ -357,6 +363,8 @@ class PlanVersion(db.Model):
     number: Mapped[int]
     note: Mapped[str] = mapped_column(Text, default="")
     snapshot: Mapped[dict] = mapped_column(JSON)
+    # When the council approved the plan as this version; the public reads the last such one.
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -740,6 +740,8 @@ def decide(district_id: int, motion_id: int, votes: Mapping[int, str], actor) ->
     if plan is not None and outcome.passed:
         plan.status = PlanStatus.APPROVED.value
         plan.approved_at = motion.decided_at
+        # The approved version is what the public reads from now on (``plans.published``).
+        plan.versions[-1].approved_at = motion.decided_at
         _log(plan, "approved", actor, f"{meeting.title}: {motion.title} "
              f"({outcome.yes}/{outcome.present})")
     db.session.flush()

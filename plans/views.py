@@ -49,6 +49,7 @@ from plans.forms import (
     limit_targets,
 )
 from plans.models import PERIOD_LABELS, PlanStatus
+from plans.published import published_plan
 
 STAFF = (Role.ORGANIZER,)
 
@@ -106,7 +107,7 @@ def current_plan():
 def public_plan(cycle_id: int):
     district = district_or_404()
     cycle = _cycle_or_404(district, cycle_id)
-    plan = services.plan_for_cycle(district.id, cycle.id)
+    plan = published_plan(district.id, cycle.id)
     settings = services.settings_for(district.id)
     context = {"district": district, "cycle": cycle, "plan": plan, "settings": settings,
                "limits": services.budget_limits(district.id), "field_labels": FIELD_LABELS,
@@ -140,7 +141,12 @@ def version_page(cycle_id: int, number: int):
 def what_if(cycle_id: int):
     district = district_or_404()
     cycle = _cycle_or_404(district, cycle_id)
-    plan = services.plan_for_cycle(district.id, cycle.id)
+    # Organizers compare the counting methods on the plan they are drafting; everyone else
+    # on the plan as published.
+    if current_user.is_authenticated and current_user.has_role(district.id, *STAFF):
+        plan = services.plan_for_cycle(district.id, cycle.id)
+    else:
+        plan = published_plan(district.id, cycle.id)
     if plan is None:
         abort(404)
     scenarios = services.what_if(district.id, plan)
@@ -165,13 +171,14 @@ def _check_json(check) -> dict:
 def plan_json(cycle_id: int):
     district = district_or_404()
     cycle = _cycle_or_404(district, cycle_id)
-    plan = services.plan_for_cycle(district.id, cycle.id)
+    plan = published_plan(district.id, cycle.id)
     if plan is None:
         return jsonify(error="no plan for this cycle"), 404
     motion = services.approval_motion(plan)
     return jsonify(
         id=plan.id, cycle={"id": cycle.id, "year": cycle.year, "title": cycle.title},
         title=plan.title, status=plan.status, version=plan.version,
+        amendment_in_review=plan.amendment_in_review,
         total_budget=plan.total_budget, source=plan.source_label,
         approved_at=plan.approved_at.isoformat() if plan.approved_at else None,
         approval=None if motion is None else {

@@ -56,7 +56,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from accounts.models import Demographics, User, user_by_email
-from core.auth import Role
+from core.auth import Role, is_member
 from core.db import UTCDateTime, db, on_postgresql, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.i18n import N_, lazy_message
@@ -603,7 +603,7 @@ def _voter(user: User, district_id: int, facts) -> Voter:
     rolled = facts.roll is not None
     # The account came with the request (its row is read with the session): its verified
     # address costs the cast no query.
-    return Voter(identity=account_identity(user.id), registered=bool(user.roles_in(district_id)),
+    return Voter(identity=account_identity(user.id), registered=is_member(user, district_id),
                  verified=rolled, email_verified=user.email_verified_at is not None,
                  birth_year=facts.birth_date.year if rolled else facts.birth_year,
                  dong=facts.roll_dong if rolled else facts.dong,
@@ -945,7 +945,7 @@ def person_digest(identity: str) -> str:
 def _paper_voter(district_id: int, person: PersonOnPaper) -> Voter:
     if person.email:
         user = user_by_email(person.email)
-        if user is None or not user.roles_in(district_id):
+        if user is None or not is_member(user, district_id):
             raise NotFound(_l("그 이메일로 가입한 이 자치구 주민이 없습니다."))
         found = account_voter(district_id, user)
         # Staff checked the person's identity in the room: as good as the roll for this ballot.
@@ -1034,7 +1034,7 @@ def verify_resident(district_id: int, actor: User, name: str, birth_date: date, 
     user = None
     if email:
         user = user_by_email(email)
-        if user is None or not user.roles_in(district_id):
+        if user is None or not is_member(user, district_id):
             raise NotFound(_l("그 이메일로 가입한 이 자치구 주민이 없습니다."))
     identity = person_identity(name, birth_date, dong.id)
     entry = db.session.scalars(select(VoterRoll).where(

@@ -18,16 +18,31 @@ from plans.models import (
     PROGRESS_LABELS,
     Plan,
 )
+from plans.published import PublishedPlan, published
 
 T = ColumnType
+
+
+NO_PLAN = _l("이 주기에는 아직 실행계획이 없습니다.")
 
 
 def find_plan(district_id: int, cycle_id: int) -> Plan:
     cycle = find_cycle(district_id, cycle_id)
     plan = plan_services.plan_for_cycle(district_id, cycle.id)
     if plan is None:
-        raise NotFound(_l("이 주기에는 아직 실행계획이 없습니다."))
+        raise NotFound(NO_PLAN)
     return plan
+
+
+def plan_for(ctx: ExportContext) -> Plan | PublishedPlan:
+    """The organizers' working plan, or for open data the version the public reads."""
+    plan = find_plan(ctx.district_id, ctx.scope_id)
+    if not ctx.public:
+        return plan
+    shown = published(plan)
+    if shown is None:
+        raise NotFound(NO_PLAN)
+    return shown
 
 
 PLAN_COLUMNS = [
@@ -61,7 +76,7 @@ EVALUATION_COLUMNS = [
 
 
 def tables(ctx: ExportContext) -> list[Table]:
-    plan = find_plan(ctx.district_id, ctx.scope_id)
+    plan = plan_for(ctx)
     projects = list(plan.projects)
 
     def plan_rows():
@@ -101,7 +116,7 @@ def tables(ctx: ExportContext) -> list[Table]:
 
 
 def write_report(ctx: ExportContext, out) -> str:
-    plan = find_plan(ctx.district_id, ctx.scope_id)
+    plan = plan_for(ctx)
     totals = plan_services.summary(plan)
     by_category: dict[str, int] = {}
     for p in plan.projects:

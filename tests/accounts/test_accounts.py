@@ -63,32 +63,7 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(client, make_user)
     assert error_of(wrong) == error_of(unknown) == "이메일 또는 비밀번호가 맞지 않습니다."
 
 
-def test_sign_in_starts_a_fresh_session(client, make_user, ctx):
-    user = make_user()
-    with client.session_transaction() as session:
-        session["planted"] = "by someone else"
-    sign_in(client, user.email)
-    with client.session_transaction() as session:
-        assert "planted" not in session
-        first_token = session["_user_id"]
-    post_form(client, "/signout")
-    sign_in(client, user.email)
-    with client.session_transaction() as session:
-        assert session["_user_id"] != first_token
-    assert db.session.query(LoginSession).count() == 2
-
-
-def test_sign_out_revokes_the_session_so_a_replayed_cookie_is_refused(app, client, make_user):
-    user = make_user()
-    sign_in(client, user.email)
-    stolen = client.get_cookie("session", domain="madang.test").value
-    assert client.get("/me").status_code == 200
-    assert post_form(client, "/signout").status_code == 302
-
-    replay = app.test_client()
-    replay.set_cookie("session", stolen, domain="madang.test")
-    response = replay.get("/me")
-    assert response.status_code == 302 and "/signin" in response.location
+# A fresh session at sign-in and a dead cookie after sign-out: tests/security/test_held_defences.py.
 
 
 def _reset_link(app) -> str:

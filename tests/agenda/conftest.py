@@ -30,6 +30,13 @@ def make_item(ctx, district, make_user):
     def make(title: str | None = None, author=None, field: str = "welfare",
              estimated_cost: int | None = None, district_=None, draft: bool = False,
              **extra):
+        if author is None and district_ is not None:
+            # Only a member proposes in a district: a resident of that other district.
+            from accounts.services import create_user
+            from core.auth import Role
+
+            author = create_user(f"resident-{district_.slug}-{next(counter)}@example.kr",
+                                 "correct horse battery", Role.RESIDENT, district_)
         author = author or make_user("resident")
         data = services.Proposal(
             title=title or f"의제 {next(counter)}", description=extra.pop("description", "설명"),

@@ -1,25 +1,8 @@
 import re
 
-from accounts.models import User
-from core.db import db
 from tests.conftest import csrf_token, post_form, sign_in
 
-
-def test_post_without_csrf_token_is_refused_and_changes_nothing(client, district, ctx):
-    response = client.post("/signup", data={
-        "display_name": "토큰없음", "email": "nocsrf@example.kr",
-        "password": "long enough password", "confirm": "long enough password",
-    })
-    assert response.status_code == 400
-    assert "보안 토큰" in response.get_data(as_text=True)
-    assert db.session.query(User).count() == 0
-
-
-def test_post_with_forged_csrf_token_is_refused(client, district):
-    csrf_token(client)
-    response = client.post("/signin", data={"csrf_token": "forged", "email": "a@b.kr",
-                                            "password": "whatever123"})
-    assert response.status_code == 400
+# CSRF on every POST route: tests/security/test_held_defences.py.
 
 
 def test_security_headers_and_no_inline_scripts(client, district, make_user):

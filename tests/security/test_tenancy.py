@@ -1,0 +1,110 @@
+"""An account of another district is not a member here: it proposes, supports, comments,
+reports, joins forums and votes nowhere but in its own district. The one rule is
+``core.auth.is_member``; these tests sweep every POST route and every resident service."""
+
+
+import pytest
+
+from agenda import services as agenda
+from core.auth import is_member, require_member
+from core.db import db
+from core.errors import Forbidden
+from forums import services as forums
+from tests.agenda.conftest import INTAKE_DAY
+from tests.conftest import csrf_token, sign_in
+from tests.security import test_held_defences as defences
+from tests.security.test_held_defences import (
+    PAYLOAD,
+    POST_ROUTES,
+    make_account,
+    path_for,
+    row_counts,
+)
+from voting import services as voting
+
+# Routes about the account itself or open to anyone without an account; none of them writes
+# a district's data for a signed-in person. Sign-out ends the account's own session.
+ACCOUNT_ROUTES = {"core.set_language", "accounts.sign_up", "accounts.sign_in",
+                  "accounts.sign_out", "accounts.forgot_password", "accounts.reset_password",
+                  "accounts.my_page", "accounts.delete_demographics", "voting.verify"}
+
+# The builders of the defences module, offered to this module's tests as fixtures.
+other_district = defences.other_district
+home = defences.home
+
+
+@pytest.fixture(params=["resident", "organizer"])
+def outsider(request, other_district):
+    """An account whose only role, resident or organizer, is in the other district."""
+    return make_account(f"{request.param}@songpa.example.kr", request.param, other_district)
+
+
+@pytest.mark.parametrize(("endpoint", "method", "path", "access"), POST_ROUTES)
+def test_another_districts_account_writes_nothing_here(app, client, district, home, outsider,
+                                                       endpoint, method, path, access):
+    if endpoint in ACCOUNT_ROUTES:
+        pytest.skip("the account's own business, not the district's data")
+    sign_in(client, outsider.email)
+    db.session.rollback()
+    before = row_counts()
+    response = client.post(path_for(app, endpoint, home),
+                           data={"csrf_token": csrf_token(client), **PAYLOAD,
+                                 "code": home["code"]})
+    assert response.status_code in (403, 404), (endpoint, response.status_code)
+    db.session.rollback()
+    assert row_counts() == before
+
+
+def test_the_same_routes_serve_a_member(app, client, district, home, make_user):
+    """The sweep above refuses the outsider, not every account: a resident of this district
+    supports, comments and joins the forum."""
+    resident = make_user("resident")
+    sign_in(client, resident.email)
+    token = csrf_token(client)
+    item = home["item_id"]
+    assert client.post(f"/agenda/{item}/support", data={"csrf_token": token}).status_code == 302
+    assert client.post(f"/agenda/{item}/comments",
+                       data={"csrf_token": token, "body": "좋아요"}).status_code == 302
+    assert client.post(f"/j/{home['code']}",
+                       data={"csrf_token": token, "code": home["code"]}).status_code == 302
+
+
+def test_every_resident_service_refuses_an_outsider(ctx, district, home, outsider):
+    """The services refuse too, whoever calls them (a view, a job, a command)."""
+    from forums.models import Forum
+
+    item = home["item_id"]
+    proposal = agenda.Proposal("다른 구의 제안", "설명", "welfare", "problem_solving", None, None)
+    forum = db.session.get(Forum, home["forum_id"])
+    before = row_counts()
+    with ctx.test_request_context():
+        for attempt in (
+            lambda: agenda.propose(district, outsider, proposal, INTAKE_DAY),
+            lambda: agenda.edit(district.id, item, outsider, proposal, INTAKE_DAY),
+            lambda: agenda.support(district.id, item, outsider),
+            lambda: agenda.withdraw_support(district.id, item, outsider),
+            lambda: agenda.add_comment(district.id, item, outsider, "댓글"),
+            lambda: agenda.report(district.id, outsider, item, "사유"),
+            lambda: forums.join_forum(forum, outsider),
+        ):
+            with pytest.raises(Forbidden):
+                attempt()
+            db.session.rollback()
+        forum = db.session.get(Forum, home["forum_id"])
+        anonymous, _token = forums.join_forum(forum)
+        with pytest.raises(Forbidden):
+            forums.link_account(anonymous, outsider)
+        db.session.rollback()
+        voter = voting.account_voter(district.id, outsider)
+        assert not voter.registered
+    assert row_counts() == before
+
+
+def test_membership_is_a_role_in_this_district(ctx, district, other_district, outsider,
+                                               make_user):
+    assert not is_member(outsider, district.id)
+    assert is_member(outsider, other_district.id)
+    assert is_member(make_user("facilitator"), district.id)
+    assert not is_member(None, district.id)
+    with pytest.raises(Forbidden):
+        require_member(outsider, district.id)
