@@ -4,6 +4,7 @@ import io
 
 import segno
 from flask import (
+    Blueprint,
     Response,
     abort,
     current_app,
@@ -24,7 +25,7 @@ from core.auth import Role, public, role_required
 from core.db import commit, db
 from core.errors import DomainError, Forbidden, NotFound
 from core.tenancy import current_cycle, district_or_404
-from forums import bp, live, population, report, services
+from forums import live, population, report, services
 from forums.forms import (
     NOT_SAYING,
     AgendaRankingForm,
@@ -54,6 +55,8 @@ from forums.models import (
     PollPhase,
     PollState,
 )
+
+bp = Blueprint("forums", __name__)
 
 COOKIE_PREFIX = "forum_participant_"
 COOKIE_MAX_AGE = 3 * 24 * 3600

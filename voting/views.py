@@ -4,6 +4,7 @@ import secrets
 from datetime import timedelta
 
 from flask import (
+    Blueprint,
     abort,
     flash,
     jsonify,
@@ -23,7 +24,7 @@ from core.db import commit, db, utcnow
 from core.errors import DomainError
 from core.security import limiter
 from core.tenancy import SEOUL, current_cycle, district_id_or_404, district_or_404
-from voting import bp, results, services
+from voting import results, services
 from voting.ballots import (
     METHODS_BY_TYPE,
     BallotError,
@@ -44,6 +45,8 @@ from voting.forms import (
     seoul_datetime,
 )
 from voting.models import BALLOT_TYPE_LABELS, CHANNEL_LABELS, Channel
+
+bp = Blueprint("voting", __name__)
 
 RECEIPTS = "voting_receipts"
 
