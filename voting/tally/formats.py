@@ -36,6 +36,8 @@ _PLAIN[list(_PLAIN_BYTES)] = True
 # Numbers this long fit an int64 exactly; longer ones are left to the line-by-line reader,
 # which names the line.
 _MAX_DIGITS = 15
+# Ranks are stored as int16 at most.
+_MAX_ALTERNATIVES = 32_000
 _COUNTED_HEADERS = {"NUMBER VOTERS": "voters", "NUMBER UNIQUE ORDERS": "ballot lines"}
 
 
@@ -179,8 +181,9 @@ def _preflib_header(
         key, _, value = line[1:].partition(":")
         key, value = key.strip().upper(), value.strip()
         if key == "NUMBER ALTERNATIVES":
-            if not _is_number(value) or int(value) < 1:
-                raise ParseError("NUMBER ALTERNATIVES must be a positive whole number", number)
+            if not _is_number(value) or not 1 <= int(value) <= _MAX_ALTERNATIVES:
+                raise ParseError("NUMBER ALTERNATIVES must be a whole number from 1 to "
+                                 f"{_MAX_ALTERNATIVES:,}", number)
         elif key in _COUNTED_HEADERS:
             if not _is_number(value):
                 raise ParseError(f"{key} must be a whole number, not {value!r}", number)
@@ -257,6 +260,9 @@ def _bulk_ballots(data: np.ndarray, m: int, kind: str) -> tuple[np.ndarray, np.n
         values[longer] = values[longer] * 10 + (data[starts[longer] + place] - ord("0"))
     count_at = np.flatnonzero(is_count)
     lines = count_at.shape[0]
+    width, uneven = divmod(values.shape[0], lines)
+    if not uneven and (count_at == np.arange(0, values.shape[0], width)).all():
+        return _even_ballots(values.reshape(lines, width), m, kind)
     row = np.cumsum(is_count)[~is_count] - 1
     ids = values[~is_count] - 1
     if ((ids < 0) | (ids >= m)).any():
@@ -270,6 +276,21 @@ def _bulk_ballots(data: np.ndarray, m: int, kind: str) -> tuple[np.ndarray, np.n
     if ((ranks >= 0).sum(axis=1) != ranked).any():
         return None  # an alternative appears twice in a ballot
     return ranks, values[is_count]
+
+
+def _even_ballots(table: np.ndarray, m: int, kind: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """Ballot lines that all rank the same number of alternatives (every line of a complete
+    file), as a table of numbers: the count, then the ids; None when a rule is broken."""
+    ids = table[:, 1:] - 1
+    ranked = ids.shape[1]
+    if ranked > m or (kind in ("soc", "toc") and ranked != m) or ((ids < 0) | (ids >= m)).any():
+        return None
+    lines = table.shape[0]
+    ranks = np.full((lines, m), -1, dtype=_rank_dtype(m))
+    ranks.reshape(-1)[ids + (np.arange(lines) * m)[:, None]] = np.arange(ranked)
+    if ((ranks >= 0).sum(axis=1) != ranked).any():
+        return None  # an alternative appears twice in a ballot
+    return ranks, table[:, 0].copy()
 
 
 def _careful_ballots(
