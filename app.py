@@ -16,7 +16,8 @@ from core.config import DEFAULTS, from_environment
 
 ROOT = Path(__file__).resolve().parent
 
-# Blueprints in the order the year flows (see ARCHITECTURE.md); each may have setup(app).
+# In the order the year flows (see ARCHITECTURE.md): each package's blueprint is ``bp`` in its
+# views module, and the package itself may have setup(app).
 DOMAIN_PACKAGES = ("accounts", "agenda", "forums", "voting", "plans", "exports")
 
 
@@ -40,7 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
         package = importlib.import_module(name)
         if hasattr(package, "setup"):
             package.setup(app)
-        app.register_blueprint(package.bp)
+        app.register_blueprint(importlib.import_module(f"{name}.views").bp)
     gate.init_app(app)
 
     register_commands(app)

@@ -1,6 +1,7 @@
-from flask import Blueprint
+"""People, roles, sign-in sessions, password reset and consent-based demographics.
 
-bp = Blueprint("accounts", __name__)
+The blueprint lives in ``accounts.views``; this module imports neither Flask nor the
+views, so the package's pure parts load alone."""
 
 
 def setup(app) -> None:
@@ -15,6 +16,3 @@ def setup(app) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = None  # the server-side login session is the protection
     login_manager.user_loader(user_for_session)
-
-
-from accounts import views  # noqa: E402,F401  (routes attach to bp on import)

@@ -1,12 +1,22 @@
 import hashlib
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from wtforms import SelectChoice
 
-from accounts import bp, services
+from accounts import services
 from accounts.forms import (
     NOT_SAYING,
     CycleForm,
@@ -24,6 +34,8 @@ from core.i18n import lazy_message
 from core.security import limiter, rate_limited
 from core.tenancy import current_cycle, district_or_404, seoul_today
 from core.views import safe_next_url
+
+bp = Blueprint("accounts", __name__)
 
 
 def _render_invalid(template: str, form, **context):

@@ -1,6 +1,7 @@
-from flask import Blueprint
+"""Proposals, support, comments, merging with provenance, the shortlist and moderation.
 
-bp = Blueprint("agenda", __name__)
+The blueprint lives in ``agenda.views``; this module imports neither Flask nor the
+views, so the package's pure parts load alone."""
 
 
 def setup(app) -> None:
@@ -17,7 +18,3 @@ def setup(app) -> None:
     app.jinja_env.globals.update(agenda_field_labels=FIELD_LABELS,
                                  agenda_kind_labels=KIND_LABELS,
                                  agenda_status_labels=STATUS_LABELS)
-
-
-# Tables join the metadata and routes attach to bp on import.
-from agenda import models, views  # noqa: E402,F401

@@ -1,12 +1,12 @@
 """Agenda pages: browse, propose, item page with support and comments, coordination console,
 and the public JSON API."""
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from agenda import bp, services
+from agenda import services
 from agenda.forms import (
     AssignForm,
     CommentForm,
@@ -33,6 +33,8 @@ from core.errors import DomainError
 from core.i18n import lazy_message
 from core.security import rate_limited
 from core.tenancy import current_cycle, district_or_404, seoul_today
+
+bp = Blueprint("agenda", __name__)
 
 LOG_LABELS = {
     LogAction.PROPOSED: _l("제안"),

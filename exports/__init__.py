@@ -1,6 +1,7 @@
-from flask import Blueprint
+"""Exports in every format as jobs with progress, and the open data.
 
-bp = Blueprint("exports", __name__)
+The blueprint lives in ``exports.views``; this module imports neither Flask nor the
+views, so the package's pure parts load alone."""
 
 
 def setup(app) -> None:
@@ -10,7 +11,3 @@ def setup(app) -> None:
     app.config.setdefault("EXPORTS_DIR", str(Path(app.instance_path) / "exports"))
     app.config.setdefault("EXPORT_LINK_HOURS", 24)
     app.config.setdefault("EXPORT_STALE_SECONDS", 300)
-
-
-# Tables join the metadata, kinds register and routes attach to bp on import.
-from exports import kinds, models, views  # noqa: E402,F401

@@ -2,7 +2,16 @@
 
 import io
 
-from flask import Response, jsonify, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 
 from core.auth import Role, public, role_required
@@ -10,9 +19,13 @@ from core.db import commit
 from core.errors import DomainError
 from core.tenancy import district_or_404
 
-from . import bp, services
+# The kinds register themselves on import. The app imports every views module, so the
+# pages, the job worker and the command line all run with every kind known.
+from . import kinds, services  # noqa: F401
 from .forms import ExportForm
 from .registry import FORMAT_LABELS, MEDIA_TYPES, ExportContext, run_export, targets
+
+bp = Blueprint("exports", __name__)
 
 
 def _form(district) -> ExportForm:

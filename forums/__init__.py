@@ -1,6 +1,7 @@
-from flask import Blueprint
+"""Round-table forums, tables, polls, the big screen, and the opinion-shift analysis.
 
-bp = Blueprint("forums", __name__)
+The blueprint lives in ``forums.views``; this module imports neither Flask nor the
+views, so the package's pure parts load alone."""
 
 
 def setup(app) -> None:
@@ -12,6 +13,3 @@ def setup(app) -> None:
     register(PART)
     live.init_app(app)
     app.extensions["facilitator_assignments"] = facilitator_assignments
-
-
-from forums import views  # noqa: E402,F401  (routes attach to bp on import)

@@ -5,6 +5,7 @@ import io
 
 import segno
 from flask import (
+    Blueprint,
     Response,
     abort,
     current_app,
@@ -27,7 +28,7 @@ from core.errors import DomainError, Forbidden, NotFound
 from core.i18n import lazy_message
 from core.security import rate_limited, signed_in_account
 from core.tenancy import current_cycle, district_or_404
-from forums import bp, live, population, report, services
+from forums import live, population, report, services
 from forums.forms import (
     NOT_SAYING,
     AgendaRankingForm,
@@ -59,6 +60,8 @@ from forums.models import (
     PollPhase,
     PollState,
 )
+
+bp = Blueprint("forums", __name__)
 
 COOKIE_PREFIX = "forum_participant_"
 COOKIE_MAX_AGE = 3 * 24 * 3600

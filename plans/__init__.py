@@ -1,6 +1,7 @@
-from flask import Blueprint
+"""The annual plan, its budget and council rules, review, evaluation and progress reports.
 
-bp = Blueprint("plans", __name__)
+The blueprint lives in ``plans.views``; this module imports neither Flask nor the
+views, so the package's pure parts load alone."""
 
 
 def setup(app) -> None:
@@ -14,7 +15,3 @@ def setup(app) -> None:
                                  plan_funding_labels=FUNDING_LABELS,
                                  plan_status_labels=PLAN_STATUS_LABELS)
     app.config.setdefault("PHOTOS_DIR", str(Path(app.instance_path) / "photos"))
-
-
-# Tables join the metadata and routes attach to bp on import.
-from plans import models, views  # noqa: E402,F401

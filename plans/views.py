@@ -3,6 +3,7 @@ what-if comparison, the organizers' console (build, review, council, progress, e
 feedback) and the public JSON."""
 
 from flask import (
+    Blueprint,
     abort,
     flash,
     jsonify,
@@ -24,7 +25,7 @@ from core.errors import DomainError, NotFound
 from core.models import Cycle
 from core.security import accepts_uploads
 from core.tenancy import current_cycle, district_or_404
-from plans import bp, photos, services
+from plans import photos, services
 from plans.forms import (
     VOTE_CHOICES,
     AttendanceForm,
@@ -50,6 +51,8 @@ from plans.forms import (
 )
 from plans.models import PERIOD_LABELS, PlanStatus
 from plans.published import published_plan
+
+bp = Blueprint("plans", __name__)
 
 STAFF = (Role.ORGANIZER,)
 

@@ -1,6 +1,8 @@
-from flask import Blueprint
+"""Priority votes, ballots on every channel, receipts and results; ``voting.tally`` is the
+counting engine.
 
-bp = Blueprint("voting", __name__)
+The blueprint lives in ``voting.views``; this module imports neither Flask nor the views,
+so ``import voting.tally`` loads numpy and nothing of the web app."""
 
 
 def setup(app) -> None:
@@ -9,7 +11,3 @@ def setup(app) -> None:
     from voting.retention import PART
 
     register(PART)
-
-
-# Tables join the metadata and routes attach to bp on import.
-from voting import models, views  # noqa: E402,F401

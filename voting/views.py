@@ -4,6 +4,7 @@ import secrets
 from datetime import timedelta
 
 from flask import (
+    Blueprint,
     abort,
     flash,
     jsonify,
@@ -24,7 +25,7 @@ from core.errors import DomainError
 from core.i18n import lazy_message
 from core.security import limiter, rate_limited
 from core.tenancy import SEOUL, current_cycle, district_id_or_404, district_or_404
-from voting import bp, results, services
+from voting import results, services
 from voting.ballots import (
     METHODS_BY_TYPE,
     BallotError,
@@ -46,6 +47,8 @@ from voting.forms import (
 )
 from voting.models import BALLOT_TYPE_LABELS, CHANNEL_LABELS, Channel, Electorate
 from voting.secrecy import RESULTS_HIDDEN
+
+bp = Blueprint("voting", __name__)
 
 RECEIPTS = "voting_receipts"
 

@@ -48,13 +48,15 @@ def tally(
     seats: int = 1,
     budget: int | None = None,
     seed: str | None = None,
+    completion: bool = True,
 ) -> TallyResult:
     """Count ``profile`` by ``method`` and return the result with its explanation.
 
     ``seats`` is the number of winners for ``stv``, ``approval`` and ``points``; ``budget``
     overrides the profile's own budget for ``greedy`` and ``mes``; ``seed`` is the published
     lot's seed for breaking ties (default: a fingerprint of the ballots, so the same ballots
-    always give the same result).  Raises :class:`MethodError` for an unknown or inapplicable
+    always give the same result); ``completion=False`` gives ``mes`` its raw outcome, without
+    the add1 completion.  Raises :class:`MethodError` for an unknown or inapplicable
     method and :class:`ProfileError` for ballots the method cannot count.
     """
     if method not in METHODS:
@@ -88,7 +90,7 @@ def tally(
         return top_scores(profile, lot, seats)
     if method == "greedy":
         return greedy(profile, lot, budget)
-    return mes(profile, lot, budget)
+    return mes(profile, lot, budget, completion)
 
 
 __all__ = [

@@ -1,7 +1,9 @@
-"""Command line: ``python -m voting.tally FILE --method M [--seats K] [--budget B] [--seed S]``.
+"""Command line: ``python -m voting.tally FILE --method M [--seats K] [--budget B] [--seed S]
+[--completion add1|none]``.
 
 Prints one JSON object.  A malformed file, an unknown method or one that does not apply to
-the file's ballots ends with a message on stderr and exit status 2.
+the file's ballots ends with a one-line message on stderr (the file, the line, the problem),
+nothing on stdout, and exit status 2.
 """
 
 from __future__ import annotations
@@ -24,10 +26,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seats", type=int, default=1, help="winners for stv, approval, points")
     parser.add_argument("--budget", type=int, help="overrides a .pb file's own budget")
     parser.add_argument("--seed", help="seed of the published lot that breaks ties")
+    parser.add_argument("--completion", choices=("add1", "none"), default="add1",
+                        help="how mes completes its outcome: add1 (default) or none (raw MES)")
     args = parser.parse_args(argv)
     try:
         profile = read_file(args.file)
-        result = tally(profile, args.method, seats=args.seats, budget=args.budget, seed=args.seed)
+        result = tally(profile, args.method, seats=args.seats, budget=args.budget, seed=args.seed,
+                       completion=args.completion == "add1")
     except OSError as error:
         print(f"error: cannot read {args.file}: {error.strerror}", file=sys.stderr)
         return 2
