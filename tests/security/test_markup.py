@@ -351,12 +351,17 @@ def test_a_plan_project_name_stays_text(app, request_ctx, district, make_user):
     assert added.status_code == 200, added.get_data(as_text=True)
     _assert_text_only(added, *PAYLOADS)
     project = db.session.scalars(select(PlanProject).where(PlanProject.title == PAYLOAD)).one()
+    # The public reads the plan as submitted, so the project reaches every page once sent.
+    plans.submit_for_review(district.id, plan.id, organizer_user)
+    commit()
     for path in (f"/plans/manage?cycle={cycle.id}", f"/plans/projects/{project.id}/edit",
                  f"/plans/projects/{project.id}/report", f"/cycles/{cycle.id}/plan",
                  f"/cycles/{cycle.id}/plan/what-if"):
         _assert_text_only(organizer.get(path), REFRESH)
     # JSON carries text as written, never the HTML-escaped form.
-    assert "&lt;" not in organizer.get(f"/api/v1/cycles/{cycle.id}/plan").get_data(as_text=True)
+    published = organizer.get(f"/api/v1/cycles/{cycle.id}/plan").get_data(as_text=True)
+    assert PAYLOAD in [p["title"] for p in json.loads(published)["projects"]]
+    assert "&lt;" not in published
 
 
 # --- every page, after people typed markup into every text field ---------------------------
