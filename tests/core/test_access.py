@@ -4,6 +4,7 @@ import os
 import tempfile
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from tests.conftest import post_form, sign_in
 
@@ -19,7 +20,7 @@ def _routes():
         if rule.endpoint == "static":
             continue
         view = application.view_functions[rule.endpoint]
-        values = {arg: 1 if rule._converters[arg].__class__.__name__ == "IntegerConverter"
+        values = {arg: 1 if isinstance(rule._converters[arg], IntegerConverter)
                   else "x" for arg in rule.arguments}
         path = rule.build(values)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
