@@ -47,6 +47,7 @@ from agenda.models import (
 from core.auth import Role
 from core.db import db, on_postgresql, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.inputs import record_id
 from core.mail import send_mail
 from core.models import Cycle, Dong, Phase
 
@@ -354,8 +355,8 @@ def browse(district_id: int, cycle_id: int | None, *, field: str | None = None,
         stmt = stmt.where(AgendaItem.status == status)
     if area == "district":
         stmt = stmt.where(AgendaItem.dong_id.is_(None))
-    elif area and area.isdigit():
-        stmt = stmt.where(AgendaItem.dong_id == int(area))
+    elif (dong_id := record_id(area)) is not None:
+        stmt = stmt.where(AgendaItem.dong_id == dong_id)
     if query and query.strip():
         pattern = "%" + query.strip().replace("\\", "\\\\").replace("%", "\\%").replace(
             "_", "\\_") + "%"

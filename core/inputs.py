@@ -38,6 +38,18 @@ class IdConverter(IntegerConverter):
         super().__init__(map, **kwargs)
 
 
+def record_id(text) -> int | None:
+    """The id a form or query value names: plain digits an id column can hold, else None.
+    Views read ids sent as text through here, so a number past the column never reaches
+    the database (PostgreSQL refuses it) and a digit Python cannot read ("²") never
+    reaches ``int()``."""
+    if isinstance(text, str) and text.isascii() and text.isdigit():
+        number = int(text)
+        if number <= ID_MAX:
+            return number
+    return None
+
+
 def odd_input_message(values):
     """Why these request values cannot be taken (a lazy message), or None when they can."""
     for value in values:
