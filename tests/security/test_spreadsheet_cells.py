@@ -89,6 +89,7 @@ def test_every_csv_and_xlsx_export_writes_formulas_as_text(titled_demo):
 
     assert {"agenda", "cycle", "forum", "participation", "plan", "ballots", "results"} <= set(
         KINDS), "a new kind of export: add it to CARRY_TITLES if it shows titles"
+    demo_cycle = next(c.id for c in titled_demo.cycles if c.year == 2027)
     checked = set()
     for kind, scope_id, _title in targets(titled_demo.id):
         for fmt in {"csv", "xlsx"} & set(kind.formats):
@@ -109,21 +110,12 @@ def test_every_csv_and_xlsx_export_writes_formulas_as_text(titled_demo):
                 shown = {cell.value for cell in cells}
             if kind.name in CARRY_TITLES and shown & set(ESCAPED + ESCAPED_XLSX):
                 checked.add((kind.name, fmt))
+            if kind.name == "agenda" and scope_id == demo_cycle:
+                # Every title there, each still readable after its quote.
+                assert set(ESCAPED if fmt == "csv" else ESCAPED_XLSX) <= shown, where
     expected = {(name, fmt) for name in CARRY_TITLES for fmt in ("csv", "xlsx")
                 if fmt in KINDS[name].formats}
     assert checked == expected, f"no escaped title in {expected - checked}"
-
-
-def test_the_agenda_export_keeps_each_title_readable(titled_demo):
-    from exports.registry import ExportContext, run_export
-
-    cycle = next(c for c in titled_demo.cycles if c.year == 2027)
-    out = io.BytesIO()
-    extension = run_export("agenda", "csv", ExportContext(titled_demo.id, cycle.id), out)
-    assert set(ESCAPED) <= set(_csv_cells(out.getvalue(), extension))
-    out = io.BytesIO()
-    run_export("agenda", "xlsx", ExportContext(titled_demo.id, cycle.id), out)
-    assert set(ESCAPED_XLSX) <= {cell.value for cell in _xlsx_cells(out.getvalue())}
 
 
 def test_public_open_data_csv_writes_formulas_as_text(app, titled_demo):
