@@ -4,7 +4,8 @@ PostgreSQL refuses a NUL character in text, and SQLite and PostgreSQL refuse who
 past 64 bits; such input used to reach the database and end in a server error. Every form
 field, query parameter, JSON value and path part is checked here instead, so a view never
 sees it and a refusal changes nothing. Other control characters are refused with NUL: no
-person types them, and exports and screens would carry them on.
+person types them, and exports and screens would carry them on. A value that is nothing but
+such a number is refused in any field, text ones too: no field of the platform takes one.
 """
 
 import re

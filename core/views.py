@@ -146,14 +146,14 @@ _LAST_RESORT = "요청을 처리하지 못했습니다. / The request could not 
 def _bare_error(code: int, message) -> Response:
     """The error page with nothing that could fail again: no template, no database."""
     try:
-        text, language = str(message), str(get_locale() or "ko")
+        shown, language = str(message), str(get_locale() or "ko")
     except Exception:
-        text, language = _LAST_RESORT, "ko"
+        shown, language = _LAST_RESORT, "ko"
     if _wants_json():
-        body = json.dumps({"error": text, "status": code}, ensure_ascii=False)
+        body = json.dumps({"error": shown, "status": code}, ensure_ascii=False)
         return Response(body, code, mimetype="application/json")
     page = (f'<!doctype html><html lang="{escape(language)}"><meta charset="utf-8">'
-            f"<title>{code}</title><h1>{escape(text)}</h1><p>{code}</p></html>")
+            f"<title>{code}</title><h1>{escape(shown)}</h1><p>{code}</p></html>")
     return Response(page, code, mimetype="text/html")
 
 
