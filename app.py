@@ -9,7 +9,7 @@ from dotenv import load_dotenv
 from flask import Flask
 
 from core import db as database
-from core import gate, i18n, mail, realtime, security
+from core import gate, i18n, inputs, mail, realtime, security
 from core import views as core_views
 from core.auth import login_manager
 from core.config import DEFAULTS, from_environment
@@ -33,6 +33,8 @@ def create_app(config: dict | None = None) -> Flask:
     database.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    # Before the blueprints: their <int:...> routes take the id converter.
+    inputs.init_app(app)
     realtime.init_app(app)
     login_manager.init_app(app)
 

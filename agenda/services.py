@@ -48,6 +48,7 @@ from core.auth import Role, require_member
 from core.db import db, on_postgresql, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.i18n import lazy_message
+from core.inputs import record_id
 from core.mail import send_mail
 from core.models import Cycle, Dong, Phase
 
@@ -357,8 +358,8 @@ def browse(district_id: int, cycle_id: int | None, *, field: str | None = None,
         stmt = stmt.where(AgendaItem.status == status)
     if area == "district":
         stmt = stmt.where(AgendaItem.dong_id.is_(None))
-    elif area and area.isdigit():
-        stmt = stmt.where(AgendaItem.dong_id == int(area))
+    elif (dong_id := record_id(area)) is not None:
+        stmt = stmt.where(AgendaItem.dong_id == dong_id)
     if query and query.strip():
         pattern = "%" + query.strip().replace("\\", "\\\\").replace("%", "\\%").replace(
             "_", "\\_") + "%"

@@ -31,6 +31,7 @@ from core.auth import Role, member_required, public, role_required, signed_in
 from core.db import commit, db
 from core.errors import DomainError
 from core.i18n import lazy_message
+from core.inputs import record_id
 from core.security import rate_limited
 from core.tenancy import current_cycle, district_or_404, seoul_today
 
@@ -77,8 +78,8 @@ def _proposal_from(form: ProposalForm) -> services.Proposal:
 
 
 def _int_arg(name: str, default: int | None = None) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else default
+    number = record_id(request.args.get(name, ""))
+    return default if number is None else number
 
 
 @bp.route("/agenda")
@@ -286,7 +287,7 @@ def withdraw_support(item_id: int):
 
 
 def _optional_id(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
+    return record_id(str(value)) if value else None
 
 
 @bp.route("/agenda/<int:item_id>/comments", methods=["POST"])
@@ -418,8 +419,8 @@ def merge():
     form = FusedForm()
     form.area.choices = area_choices(district)
     # Any id may be posted; the service decides (404 for foreign ids, 4xx for the rules).
-    form.item_ids.choices = [SelectChoice(int(v), v) for v in request.form.getlist("item_ids")
-                             if v.isdigit()]
+    form.item_ids.choices = [SelectChoice(number, v) for v in request.form.getlist("item_ids")
+                             if (number := record_id(v)) is not None]
     if not form.validate_on_submit():
         return _console(district, cycle, form, 422)
     try:

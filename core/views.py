@@ -1,11 +1,23 @@
 """Pages every district has: home with the year's timeline, health, language switch, errors."""
 
+import json
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from sqlalchemy import text
 
 from core.auth import ROLE_LABELS, public
@@ -102,10 +114,47 @@ def _wants_json() -> bool:
 
 
 def render_error(code: int, message=None):
+    """The error page (or JSON) for ``code`` in the reader's language.
+
+    It rolls the request's work back first: a failed flush leaves the session unusable, and
+    the page itself reads the database (the district in the header). It never fails: when
+    the page cannot be rendered, a bare page with the same message goes out instead.
+    """
+    _roll_back()
     message = message or ERROR_MESSAGES.get(code, ERROR_MESSAGES[400])
+    try:
+        if _wants_json():
+            return jsonify(error=str(message), status=code), code
+        return render_template("core/error.html", code=code, message=message), code
+    except Exception:
+        current_app.logger.exception("the error page for %s could not be rendered", code)
+        return _bare_error(code, message)
+
+
+def _roll_back() -> None:
+    try:
+        db.session.rollback()
+    except Exception:
+        current_app.logger.exception("rolling back before an error page")
+        db.session.remove()
+
+
+# Shown when even the bare page cannot be translated; both languages, as the reader's is unknown.
+_LAST_RESORT = "요청을 처리하지 못했습니다. / The request could not be processed."
+
+
+def _bare_error(code: int, message) -> Response:
+    """The error page with nothing that could fail again: no template, no database."""
+    try:
+        shown, language = str(message), str(get_locale() or "ko")
+    except Exception:
+        shown, language = _LAST_RESORT, "ko"
     if _wants_json():
-        return jsonify(error=str(message), status=code), code
-    return render_template("core/error.html", code=code, message=message), code
+        body = json.dumps({"error": shown, "status": code}, ensure_ascii=False)
+        return Response(body, code, mimetype="application/json")
+    page = (f'<!doctype html><html lang="{escape(language)}"><meta charset="utf-8">'
+            f"<title>{code}</title><h1>{escape(shown)}</h1><p>{code}</p></html>")
+    return Response(page, code, mimetype="text/html")
 
 
 def init_app(app) -> None:

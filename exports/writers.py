@@ -46,6 +46,44 @@ _CONVERTED = frozenset({ColumnType.DATE, ColumnType.DATETIME, ColumnType.NUMBER,
                         ColumnType.WON})
 
 
+# OWASP's rule against formula injection: a spreadsheet runs a cell that begins with one of
+# these as a formula (=HYPERLINK to a phishing site, a command through DDE). A quote in front
+# makes it text that still reads the same.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value):
+    """A text cell as a spreadsheet must receive it: text a spreadsheet would take for a
+    formula gets a leading single quote. Numbers (negative ones too) and other values pass
+    unchanged. Every CSV and XLSX cell of text, headers included, goes through here."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+# The control characters XLSX cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE, kept here so
+# importing the writers does not load openpyxl).
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _xlsx_text(value):
+    """A text cell for XLSX: safe from formulas, and without the control characters the
+    XLSX format cannot hold (openpyxl refuses the whole file otherwise)."""
+    value = spreadsheet_text(value)
+    if isinstance(value, str):
+        return _XLSX_ILLEGAL.sub("", value)
+    return value
+
+
+def _csv_cell(column: Column) -> Callable | None:
+    """How a column's values become CSV cells; None when they go as they are."""
+    if column.type is ColumnType.TEXT:
+        return spreadsheet_text
+    if column.type in _CONVERTED:
+        return _plain
+    return None
+
+
 def _plain(value):
     """A value as CSV/JSON carry it: dates in ISO 8601, decimals as numbers."""
     if isinstance(value, datetime | date):
@@ -74,18 +112,19 @@ def write_csv_table(table: Table, out: BinaryIO, progress: Progress | None = Non
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)
     try:
         writer = csv.writer(text)
-        writer.writerow([c.header for c in table.columns])
-        # Only dates and decimals need converting; other values go to csv as they are, which
-        # keeps a million-row export close to a bare csv.writer.
-        convert = [i for i, c in enumerate(table.columns) if c.type in _CONVERTED]
+        writer.writerow([spreadsheet_text(c.header) for c in table.columns])
+        # Only text, dates and decimals need converting; numbers go to csv as they are, which
+        # keeps a million-row export of ballots close to a bare csv.writer.
+        convert = [(i, cell) for i, c in enumerate(table.columns)
+                   if (cell := _csv_cell(c)) is not None]
         rows = _counted(table.rows(), progress)
         if not convert:
             writer.writerows(rows)
         else:
             for row in rows:
                 row = list(row)
-                for i in convert:
-                    row[i] = _plain(row[i])
+                for i, cell in convert:
+                    row[i] = cell(row[i])
                 writer.writerow(row)
         text.flush()
     finally:
@@ -151,6 +190,8 @@ def sheet_name(table: Table, taken: set[str]) -> str:
 
 
 def _xlsx_value(value, column: Column):
+    if isinstance(value, str):
+        return _xlsx_text(value)
     if isinstance(value, datetime) and value.tzinfo is not None:
         # Excel has no time zones; the sources give Seoul time already.
         return value.replace(tzinfo=None)
@@ -181,7 +222,7 @@ def write_xlsx(tables: list[Table], out: BinaryIO, progress: Progress | None = N
                 column.type, 14)
         header = []
         for column in table.columns:
-            cell = WriteOnlyCell(sheet, value=column.header)
+            cell = WriteOnlyCell(sheet, value=_xlsx_text(column.header))
             cell.font = bold
             header.append(cell)
         sheet.append(header)

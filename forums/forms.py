@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from core.errors import DomainError
+from core.inputs import record_id
 from forums.models import (
     AGE_BAND_LABELS,
     AGE_BANDS,
@@ -129,6 +130,14 @@ class StepForm(FlaskForm):
     step = RadioField(_l("현재 단계"), coerce=int)
 
 
+def _number(text: str) -> int:
+    """A question, option or rank number in an answer; ValueError past what a column holds."""
+    number = record_id(text)
+    if number is None:
+        raise ValueError(text)
+    return number
+
+
 ANSWER_FIELD = re.compile(r"^q(\d+)$")
 RANK_FIELD = re.compile(r"^q(\d+)_r(\d+)$")
 
@@ -144,12 +153,12 @@ def answers_from_form(formdata) -> dict[int, list[int]]:
         for key in formdata:
             if match := ANSWER_FIELD.match(key):
                 values = [v for v in formdata.getlist(key) if v != ""]
-                answers[int(match.group(1))] = [int(v) for v in values]
+                answers[_number(match.group(1))] = [_number(v) for v in values]
             elif match := RANK_FIELD.match(key):
                 value = formdata.get(key, "")
                 if value != "":
-                    ranks.setdefault(int(match.group(1)), []).append(
-                        (int(value), int(match.group(2))))
+                    ranks.setdefault(_number(match.group(1)), []).append(
+                        (_number(value), _number(match.group(2))))
     except ValueError:
         raise DomainError(_l("선택지에 없는 답입니다.")) from None
     for question_id, pairs in ranks.items():

@@ -26,6 +26,7 @@ from core.auth import Role, public, require_member, role_required
 from core.db import commit, db
 from core.errors import DomainError, Forbidden, NotFound
 from core.i18n import lazy_message
+from core.inputs import record_id
 from core.security import rate_limited, signed_in_account
 from core.tenancy import current_cycle, district_or_404
 from forums import live, population, report, services
@@ -423,7 +424,7 @@ def add_topic(forum_id: int):
     raw = form.agenda_item.data or ""
     try:
         services.add_topic(forum, form.title.data, form.description.data or "",
-                           int(raw) if raw.isdigit() else None)
+                           record_id(raw))
         commit()
     except DomainError as error:
         db.session.rollback()
@@ -575,14 +576,23 @@ def delete_question(forum_id: int, question_id: int):
     return _saved(forum, _l("질문을 지웠습니다."))
 
 
+def _chosen_id(raw: str) -> int | None:
+    """The id picked in a select, None when none was; ValueError when it names no record."""
+    if not raw:
+        return None
+    number = record_id(raw)
+    if number is None:
+        raise ValueError(raw)
+    return number
+
+
 @bp.route("/forums/<int:forum_id>/tables/<int:table_id>/facilitator", methods=["POST"])
 @role_required(Role.ORGANIZER)
 def set_facilitator(forum_id: int, table_id: int):
     forum = _forum(forum_id)
     raw = request.form.get("facilitator", "")
     try:
-        user_id = int(raw) if raw else None
-        services.set_facilitator(forum, table_id, user_id)
+        services.set_facilitator(forum, table_id, _chosen_id(raw))
         commit()
     except ValueError:
         return _error(DomainError(_l("퍼실리테이터를 고르세요.")),
@@ -634,7 +644,7 @@ def assign_table(forum_id: int, participant_id: int):
     forum = _forum(forum_id)
     raw = request.form.get("table", "")
     try:
-        services.assign_table(forum, participant_id, int(raw) if raw else None)
+        services.assign_table(forum, participant_id, _chosen_id(raw))
         commit()
     except ValueError:
         return _error(DomainError(_l("테이블을 고르세요.")),
@@ -850,8 +860,9 @@ def launch_table_poll(forum_id: int, table_id: int):
 def close_live_poll(forum_id: int, poll_id: int):
     forum = _forum(forum_id)
     back = request.form.get("back_table", "")
-    target = (url_for("forums.console", forum_id=forum.id, table_id=int(back))
-              if back.isdigit() else url_for("forums.manage", forum_id=forum.id))
+    back_table = record_id(back)
+    target = (url_for("forums.console", forum_id=forum.id, table_id=back_table)
+              if back_table is not None else url_for("forums.manage", forum_id=forum.id))
     try:
         services.close_live_poll(forum, poll_id, current_user)
         commit()
@@ -922,11 +933,11 @@ def paper_answers(forum_id: int, table_id: int, participant_id: int):
         abort(403)
     errors, status = {}, 200
     if request.method == "POST":
-        poll_id = request.form.get("poll", "")
+        poll_id = record_id(request.form.get("poll", ""))
         try:
-            if not poll_id.isdigit():
+            if poll_id is None:
                 raise DomainError(_l("설문을 찾을 수 없습니다."), status=404)
-            services.submit_answers(forum, int(poll_id), participant,
+            services.submit_answers(forum, poll_id, participant,
                                     answers_from_form(request.form), entered_by=current_user)
             commit()
             flash(lazy_message("%(n)d번 참가자의 답을 저장했습니다.", n=participant.number),
@@ -934,7 +945,7 @@ def paper_answers(forum_id: int, table_id: int, participant_id: int):
             return redirect(request.path)
         except DomainError as error:
             db.session.rollback()
-            errors[int(poll_id) if poll_id.isdigit() else 0] = error.message
+            errors[poll_id or 0] = error.message
             status = error.status
     polls = services.polls_for_participant(forum, participant)
     return render_template(

@@ -22,6 +22,7 @@ from agenda.models import FIELD_LABELS, AgendaItem, Status
 from core.auth import Role, public, role_required
 from core.db import commit, db
 from core.errors import DomainError, NotFound
+from core.inputs import record_id
 from core.models import Cycle
 from core.security import accepts_uploads
 from core.tenancy import current_cycle, district_or_404
@@ -229,9 +230,9 @@ def _project_json(project) -> dict:
 
 
 def _staff_cycle(district) -> Cycle:
-    cycle_id = request.args.get("cycle", "")
-    if cycle_id.isdigit():
-        return _cycle_or_404(district, int(cycle_id))
+    cycle_id = record_id(request.args.get("cycle", ""))
+    if cycle_id is not None:
+        return _cycle_or_404(district, cycle_id)
     cycle = current_cycle(district)
     if cycle is None:
         abort(404)
@@ -672,7 +673,7 @@ def _meeting_action(meeting_id: int, action, done, form=None, form_name=None):
 
 
 def _int_list(name: str) -> list[int]:
-    return [int(v) for v in request.form.getlist(name) if v.isdigit()]
+    return [number for v in request.form.getlist(name) if (number := record_id(v)) is not None]
 
 
 @bp.route("/plans/council/meetings/<int:meeting_id>/attendance", methods=["POST"])
@@ -688,10 +689,9 @@ def add_motion(meeting_id: int):
     form = MotionForm()
 
     def action(district, meeting):
-        plan_id = request.form.get("plan_id", "")
+        plan_id = record_id(request.form.get("plan_id", ""))
         services.add_motion(district.id, meeting.id, form.title.data, form.kind.data,
-                            int(plan_id) if form.approves_plan.data and plan_id.isdigit()
-                            else None)
+                            plan_id if form.approves_plan.data else None)
 
     return _meeting_action(meeting_id, action, _l("안건을 올렸습니다."), form, "motion_form")
 
@@ -703,8 +703,9 @@ def decide(motion_id: int):
     motion = _or_404(lambda: services.get_motion(district.id, motion_id))
     votes = {}
     for key, value in request.form.items():
-        if key.startswith("vote-") and key[5:].isdigit() and value:
-            votes[int(key[5:])] = value
+        member_id = record_id(key.removeprefix("vote-")) if key.startswith("vote-") else None
+        if member_id is not None and value:
+            votes[member_id] = value
     return _meeting_action(motion.meeting_id, lambda d, m: services.decide(
         d.id, motion_id, votes, current_user), _l("안건을 의결했습니다."))
 

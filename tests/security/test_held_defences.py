@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.routing import IntegerConverter
 
 from accounts.models import LoginSession, Membership, User
 from core.db import commit, db, utcnow
@@ -35,7 +36,7 @@ def _routes():
         if rule.endpoint == "static":
             continue
         view = application.view_functions[rule.endpoint]
-        values = {arg: 1 if rule._converters[arg].__class__.__name__ == "IntegerConverter"
+        values = {arg: 1 if isinstance(rule._converters[arg], IntegerConverter)
                   else "x" for arg in rule.arguments}
         path = rule.build(values)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
