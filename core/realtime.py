@@ -7,6 +7,7 @@ a full snapshot; this module only moves messages.
 """
 
 import json
+import logging
 import queue
 import threading
 import time
@@ -14,7 +15,16 @@ from collections.abc import Callable, Iterator
 
 from flask import current_app
 
+log = logging.getLogger(__name__)
+
 KEEPALIVE_SECONDS = 15
+# Yielded by a subscription whose broker connection was re-established: whatever was
+# published in between is lost, so the stream must send a fresh snapshot.
+MISSED = object()
+
+
+class Unavailable(Exception):
+    """The broker cannot be reached (Redis is down or restarting)."""
 # How often a waiting subscription checks whether the process is shutting down.
 CLOSE_CHECK_SECONDS = 1.0
 
@@ -104,19 +114,51 @@ class RedisBroker(Broker):
                                      max_connections=subscriptions + PUBLISHING_CONNECTIONS)
 
     def publish(self, channel: str, message: str) -> int:
-        return self._redis.publish(channel, message)
+        from redis.exceptions import ConnectionError, TimeoutError
+
+        # Called after the commit: the answer is stored, and a screen that misses this
+        # message reloads the snapshot when its stream comes back, so Redis being away
+        # must not turn the participant's saved answer into an error page.
+        try:
+            return self._redis.publish(channel, message)
+        except (ConnectionError, TimeoutError) as error:
+            log.warning("live message on %s not sent, Redis unavailable: %s", channel, error)
+            return 0
 
     def subscribe(self, channel: str, timeout: float) -> Iterator[str | None]:
-        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-        pubsub.subscribe(channel)
+        from redis.exceptions import RedisError
+
+        # Subscribe confirmations are kept: redis-py reconnects and resubscribes by itself
+        # after Redis restarts, and the confirmation that follows is the only sign that
+        # messages were lost meanwhile.
+        pubsub = self._redis.pubsub()
+        try:
+            pubsub.subscribe(channel)
+        except RedisError as error:
+            pubsub.close()
+            raise Unavailable(str(error)) from error
+        confirmations = 0
 
         def receive(seconds: float) -> str | None:
-            item = pubsub.get_message(timeout=seconds)
-            return item["data"] if item else None
+            nonlocal confirmations
+            try:
+                item = pubsub.get_message(timeout=seconds)
+            except RedisError as error:
+                raise Unavailable(str(error)) from error
+            if item is None:
+                return None
+            if item["type"] == "subscribe":
+                confirmations += 1
+                return MISSED if confirmations > 1 else None
+            return item["data"]
 
         def messages():
             try:
                 yield from self._waiting(receive, timeout)
+            except Unavailable as error:
+                # Ending the subscription ends the stream: the browser reconnects and
+                # reloads the snapshot, instead of listening on a connection that is gone.
+                log.warning("subscription to %s lost: %s", channel, error)
             finally:
                 pubsub.close()
 
@@ -156,21 +198,34 @@ def publish(channel: str, payload: dict) -> int:
 def subscribe(channel: str, timeout: float = KEEPALIVE_SECONDS) -> Iterator[dict | None]:
     """Subscribe now and return an iterator of payloads sent to ``channel`` from here on;
     it yields ``None`` after ``timeout`` seconds of quiet, so a stream can send a
-    keep-alive and notice a closed connection, and ends when the process shuts down."""
+    keep-alive and notice a closed connection, ``MISSED`` when messages may have been
+    lost, and ends when the process shuts down or the broker connection is lost.
+    Raises ``Unavailable`` when the broker cannot be reached."""
     messages = broker().subscribe(_qualified(channel), timeout)
-    return (None if message is None else json.loads(message) for message in messages)
+    return (message if message is None or message is MISSED else json.loads(message)
+            for message in messages)
 
 
-def sse_stream(channel: str, snapshot=None) -> Iterator[str]:
-    """Server-sent events for ``channel``: an optional snapshot first, then updates.
+def sse_stream(channel: str, snapshot: Callable[[], dict]) -> Iterator[str]:
+    """Server-sent events for ``channel``: the snapshot first, then updates, a heartbeat
+    in quiet times (which the browser watches to notice a dead connection), and the
+    snapshot again whenever the broker reconnected and updates may have been lost.
 
-    The subscription starts before the snapshot is read, so no update falls between them.
-    """
+    Subscribes at once (raising ``Unavailable``), before the snapshot is read, so no
+    update falls between them."""
     messages = subscribe(channel)
-    if snapshot is not None:
+
+    def events():
         yield _sse(snapshot())
-    for payload in messages:
-        yield ": keep-alive\n\n" if payload is None else _sse(payload)
+        for payload in messages:
+            if payload is None:
+                yield f": keep-alive\nevent: heartbeat\ndata: {KEEPALIVE_SECONDS}\n\n"
+            elif payload is MISSED:
+                yield _sse(snapshot())
+            else:
+                yield _sse(payload)
+
+    return events()
 
 
 def _sse(payload: dict) -> str:

@@ -53,10 +53,17 @@ class RedisGate:
         self._redis = Redis.from_url(url)
 
     def try_pass(self, key: str, interval: float) -> float:
+        from redis.exceptions import ConnectionError, TimeoutError
+
         milliseconds = max(1, int(interval * 1000))
-        if self._redis.set(f"madang:gate:{key}", 1, px=milliseconds, nx=True):
+        try:
+            if self._redis.set(f"madang:gate:{key}", 1, px=milliseconds, nx=True):
+                return 0.0
+            remaining = self._redis.pttl(f"madang:gate:{key}")
+        except (ConnectionError, TimeoutError):
+            # Without Redis there is nothing to coalesce across processes, and the publish
+            # that follows is skipped (and logged) by the broker: the answer stays saved.
             return 0.0
-        remaining = self._redis.pttl(f"madang:gate:{key}")
         return max(remaining, 1) / 1000
 
 

@@ -10,6 +10,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -709,6 +710,13 @@ def screen_stream(forum_id: int):
     return _event_stream(live.forum_channel(forum_id), snapshot)
 
 
+@bp.route("/forums/<int:forum_id>/screen/state")
+@role_required(Role.ORGANIZER)
+def screen_state_json(forum_id: int):
+    """The screen's state as JSON, read by the screen while its event stream is down."""
+    return _snapshot_response(services.screen_state(_forum(forum_id).id))
+
+
 @bp.route("/forums/<int:forum_id>/report")
 @role_required(Role.ORGANIZER)
 def forum_report(forum_id: int):
@@ -718,11 +726,8 @@ def forum_report(forum_id: int):
                            category_labels={**AGE_BAND_LABELS, **GENDER_LABELS})
 
 
-@bp.route("/forums/<int:forum_id>/polls/<int:poll_id>/stream")
-@role_required(Role.ORGANIZER, Role.FACILITATOR)
-def poll_stream(forum_id: int, poll_id: int):
-    """Server-sent events: a full snapshot first (so a reconnecting screen misses nothing),
-    then each coalesced update."""
+def _live_poll(forum_id: int, poll_id: int):
+    """The poll whose live results the signed-in staff member may follow."""
     forum = _forum(forum_id)
     try:
         poll = services.poll_of_forum(forum, poll_id)
@@ -732,6 +737,15 @@ def poll_stream(forum_id: int, poll_id: int):
         abort(404)
     except Forbidden:
         abort(403)
+    return poll
+
+
+@bp.route("/forums/<int:forum_id>/polls/<int:poll_id>/stream")
+@role_required(Role.ORGANIZER, Role.FACILITATOR)
+def poll_stream(forum_id: int, poll_id: int):
+    """Server-sent events: a full snapshot first (so a reconnecting screen misses nothing),
+    then each coalesced update."""
+    poll_id = _live_poll(forum_id, poll_id).id
 
     def snapshot():
         data = services.poll_snapshot(poll_id)
@@ -742,9 +756,29 @@ def poll_stream(forum_id: int, poll_id: int):
     return _event_stream(live.channel(poll_id), snapshot)
 
 
+@bp.route("/forums/<int:forum_id>/polls/<int:poll_id>/snapshot")
+@role_required(Role.ORGANIZER, Role.FACILITATOR)
+def poll_snapshot_json(forum_id: int, poll_id: int):
+    """The poll's results as JSON, read by a screen while its event stream is down."""
+    return _snapshot_response(services.poll_snapshot(_live_poll(forum_id, poll_id).id))
+
+
+def _snapshot_response(data: dict):
+    response = jsonify(data)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _event_stream(channel: str, snapshot):
-    response = Response(stream_with_context(realtime.sse_stream(channel, snapshot=snapshot)),
-                        mimetype="text/event-stream")
+    try:
+        events = realtime.sse_stream(channel, snapshot=snapshot)
+    except realtime.Unavailable:
+        # The browser keeps its numbers, says it is reconnecting and reads the snapshot
+        # JSON meanwhile; it tries the stream again after its own backoff.
+        response = Response(status=503)
+        response.headers["Retry-After"] = "5"
+        return response
+    response = Response(stream_with_context(events), mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"
     return response

@@ -1,17 +1,117 @@
 // Live results for the big screen and the facilitator console: progressive enhancement.
 // Without JavaScript the pages reload (screen) or are refreshed by hand; with it, results
 // arrive over server-sent events. Every message is a full snapshot with a version, so
-// older or repeated messages are ignored and a reconnect loses nothing.
+// older or repeated messages are ignored and a reconnect loses nothing. A stream that
+// fails (Redis restarting, a server going away, a silent dead connection) is opened again
+// after a growing delay; meanwhile the page says so and reads the snapshot every few
+// seconds, so the numbers on the wall are never silently old.
 (function () {
   "use strict";
+
+  var BACKOFF_MAX_MS = 15000;
+  var SNAPSHOT_EVERY_MS = 5000;
+  // Heartbeats missed before a connection that still looks open is given up as dead.
+  var HEARTBEATS_MISSED = 2.5;
 
   var paused = false;
   var pending = [];
   var reloadWanted = false;
+  var streamsDown = 0;
+  var connection = document.querySelector("[data-live-connection]");
 
-  function apply(box, snapshot) {
+  function showConnection() {
+    if (!connection) { return; }
+    connection.textContent = streamsDown > 0 ?
+      connection.getAttribute("data-reconnecting-label") : "";
+  }
+
+  // Follows the event stream at `url` for as long as the page is open. `receive(data,
+  // fresh)` gets every snapshot; `fresh` marks the first event of a connection, which the
+  // server sends as the whole current state, and the snapshots read from `snapshotUrl`
+  // while the stream is down are not fresh (a live message may be newer).
+  function follow(url, snapshotUrl, receive) {
+    var source = null;
+    var fresh = true;
+    var failures = 0;
+    var lost = false;
+    var heartbeatSeconds = 15;
+    var watchdog = null;
+    var retry = null;
+    var reader = null;
+
+    function readSnapshot() {
+      window.fetch(snapshotUrl, {credentials: "same-origin", cache: "no-store"})
+        .then(function (response) {
+          if (!response.ok) { throw new Error(String(response.status)); }
+          return response.json();
+        })
+        .then(function (data) { if (lost) { receive(data, false); } })
+        .catch(function () { /* still down: the next read or the stream will tell */ });
+    }
+
+    function markLost() {
+      if (lost) { return; }
+      lost = true;
+      streamsDown += 1;
+      showConnection();
+      if (snapshotUrl && window.fetch) {
+        readSnapshot();
+        reader = window.setInterval(readSnapshot, SNAPSHOT_EVERY_MS);
+      }
+    }
+
+    function markFound() {
+      if (!lost) { return; }
+      lost = false;
+      streamsDown -= 1;
+      showConnection();
+      if (reader) { window.clearInterval(reader); reader = null; }
+    }
+
+    function watch() {
+      window.clearTimeout(watchdog);
+      watchdog = window.setTimeout(fail, heartbeatSeconds * HEARTBEATS_MISSED * 1000);
+    }
+
+    function fail() {
+      window.clearTimeout(watchdog);
+      if (source) { source.close(); source = null; }
+      if (retry) { return; }
+      markLost();
+      // 1, 2, 4 … 15 seconds, each somewhere in its upper half so that a room of screens
+      // does not come back at the same instant.
+      var ceiling = Math.min(BACKOFF_MAX_MS, 1000 * Math.pow(2, failures));
+      failures += 1;
+      retry = window.setTimeout(open, ceiling / 2 + Math.random() * ceiling / 2);
+    }
+
+    function open() {
+      retry = null;
+      fresh = true;
+      source = new EventSource(url);
+      source.onmessage = function (event) {
+        var first = fresh;
+        fresh = false;
+        failures = 0;
+        markFound();
+        watch();
+        receive(JSON.parse(event.data), first);
+      };
+      source.addEventListener("heartbeat", function (event) {
+        heartbeatSeconds = Number(event.data) || heartbeatSeconds;
+        watch();
+      });
+      source.onerror = fail;
+      watch();
+    }
+
+    open();
+  }
+
+  function apply(box, snapshot, replace) {
+    if (!snapshot) { return; }
     var current = Number(box.getAttribute("data-version") || "0");
-    if (snapshot.version <= current) { return; }
+    if (!replace && snapshot.version <= current) { return; }
     box.setAttribute("data-version", String(snapshot.version));
     snapshot.questions.forEach(function (question) {
       var block = box.querySelector('[data-question="' + question.id + '"]');
@@ -28,29 +128,26 @@
     });
   }
 
-  function receive(box, snapshot) {
-    if (paused) { pending.push([box, snapshot]); return; }
-    apply(box, snapshot);
-  }
-
   function listen(box) {
     if (!window.EventSource) { return; }
-    var source = new EventSource(box.getAttribute("data-stream"));
-    source.onmessage = function (event) { receive(box, JSON.parse(event.data)); };
+    follow(box.getAttribute("data-stream"), box.getAttribute("data-snapshot"),
+      function (snapshot, fresh) {
+        if (paused) { pending.push([box, snapshot, fresh]); return; }
+        apply(box, snapshot, fresh);
+      });
   }
 
   function watchScreen(screen) {
     if (!window.EventSource) { return; }
     var drawn = JSON.parse(screen.getAttribute("data-screen-state"));
-    var source = new EventSource(screen.getAttribute("data-screen-stream"));
-    source.onmessage = function (event) {
-      var state = JSON.parse(event.data);
-      var same = state.open_polls.join(",") === drawn.open_polls.join(",") &&
-        state.outputs.join(",") === drawn.outputs.join(",");
-      if (same) { return; }
-      if (paused) { reloadWanted = true; return; }
-      window.location.reload();
-    };
+    follow(screen.getAttribute("data-screen-stream"), screen.getAttribute("data-screen-snapshot"),
+      function (state) {
+        var same = state.open_polls.join(",") === drawn.open_polls.join(",") &&
+          state.outputs.join(",") === drawn.outputs.join(",");
+        if (same) { return; }
+        if (paused) { reloadWanted = true; return; }
+        window.location.reload();
+      });
   }
 
   function setUpPause(button) {
@@ -65,7 +162,7 @@
       button.textContent = paused ? stopped : running;
       if (!paused) {
         if (reloadWanted) { window.location.reload(); return; }
-        pending.splice(0).forEach(function (item) { apply(item[0], item[1]); });
+        pending.splice(0).forEach(function (item) { apply(item[0], item[1], item[2]); });
       }
     });
   }

@@ -2,6 +2,7 @@
 
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,19 +16,21 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-component-update", "--disable-sync"]
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+@contextmanager
+def demo_server(folder: Path, **settings):
+    """The demo district served on a loopback port by the threaded development server;
+    yields its base URL and the app (for checks in the database). ``settings`` override
+    the test configuration, e.g. ``REDIS_URL``."""
     from flask_migrate import upgrade
 
     import demo
     from app import create_app
     from core.db import commit
 
-    folder = tmp_path_factory.mktemp("e2e")
     os.environ["INSTANCE_PATH"] = str(folder)
     config = base_config(folder, f"sqlite:///{folder / 'e2e.sqlite3'}")
     del config["SERVER_NAME"]
-    app = create_app(config)
+    app = create_app({**config, **settings})
     with app.app_context():
         upgrade(directory=str(Path(__file__).resolve().parents[2] / "migrations"))
         demo.seed()
@@ -35,8 +38,16 @@ def live_server(tmp_path_factory):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", app
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    with demo_server(tmp_path_factory.mktemp("e2e")) as (url, _app):
+        yield url
 
 
 @pytest.fixture(scope="session")
