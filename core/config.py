@@ -125,4 +125,10 @@ DEFAULTS = {
     "ARGON2_MEMORY_COST": 65536,
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_STRATEGY": "moving-window",
+    # Limits are counted in Redis. While Redis is away they are counted in this process's
+    # memory instead (looser across processes, still a limit), so an outage does not turn
+    # every limited route, sign-in included, into an error; Redis is used again once it
+    # answers. Short timeouts keep a dead Redis from holding requests.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
 }

@@ -11,10 +11,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
+import psycopg
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
@@ -43,6 +44,21 @@ def on_postgresql() -> bool:
     """Whether the session runs on PostgreSQL (else SQLite), for the few statements that
     must be written per database."""
     return db.session.get_bind().dialect.name == "postgresql"
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says PostgreSQL could not be reached or dropped the connection (a
+    restart, a failover, the network), or refused for a moment (a deadlock, a lock or
+    statement timeout), rather than that the request itself was wrong: the same request may
+    succeed once the database answers again. The pool has already discarded the dead
+    connection, so nothing needs restarting."""
+    if isinstance(error, DisconnectionError):
+        return True
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        error = error.orig
+    return isinstance(error, psycopg.OperationalError | psycopg.InterfaceError)
 
 
 class UTCDateTime(TypeDecorator):

@@ -110,8 +110,11 @@ class RedisBroker(Broker):
         from redis import Redis
 
         super().__init__()
+        # Bounded waits: a publish to a Redis that is away fails within seconds (and is
+        # skipped, see ``skipped_on_failure``) instead of holding the request.
         self._redis = Redis.from_url(url, decode_responses=True,
-                                     max_connections=subscriptions + PUBLISHING_CONNECTIONS)
+                                     max_connections=subscriptions + PUBLISHING_CONNECTIONS,
+                                     socket_connect_timeout=2, socket_timeout=5)
 
     def publish(self, channel: str, message: str) -> int:
         from redis.exceptions import ConnectionError, TimeoutError
@@ -193,6 +196,20 @@ def _qualified(channel: str) -> str:
 def publish(channel: str, payload: dict) -> int:
     """Send ``payload`` (JSON-serialisable) to everyone subscribed to ``channel``."""
     return broker().publish(_qualified(channel), json.dumps(payload, ensure_ascii=False))
+
+
+def skipped_on_failure(push: Callable[[], None], what: str) -> Callable[[], None]:
+    """``push`` made harmless for the request that committed: a live message that cannot be
+    sent (Redis away) is logged and skipped, never raised. The data is stored already, and
+    screens catch up from the snapshot they load when they reconnect."""
+
+    def guarded() -> None:
+        try:
+            push()
+        except Exception as error:
+            log.warning("live push of %s skipped: %s", what, error)
+
+    return guarded
 
 
 def subscribe(channel: str, timeout: float = KEEPALIVE_SECONDS) -> Iterator[dict | None]:

@@ -3,6 +3,7 @@
 import json
 from urllib.parse import urlsplit
 
+import psycopg
 from flask import (
     Blueprint,
     Response,
@@ -19,9 +20,10 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 
 from core.auth import ROLE_LABELS, public
-from core.db import db
+from core.db import database_unavailable, db
 from core.i18n import LOCALE_COOKIE
 from core.models import PHASE_GUIDES, PHASE_ORDER
 from core.tenancy import current_cycle, current_district, seoul_today
@@ -157,8 +159,45 @@ def _bare_error(code: int, message) -> Response:
     return Response(page, code, mimetype="text/html")
 
 
+# Seconds a client is asked to wait before trying again while the database is away: about
+# the time PostgreSQL takes to restart or fail over.
+DATABASE_RETRY_AFTER = 30
+DATABASE_UNAVAILABLE = _l("지금은 서비스에 연결할 수 없습니다. 잠시 후 다시 시도하세요.")
+
+
+def database_unavailable_error(error):
+    """503 with ``Retry-After`` while the database cannot be reached, in the reader's language
+    (JSON for the API), instead of a bare 500: the request may be repeated as it is. The
+    page is rendered without the site layout, whose menus read the database."""
+    if not database_unavailable(error):
+        raise error
+    try:
+        db.session.rollback()
+    except Exception:
+        current_app.logger.exception("rollback after losing the database")
+    current_app.logger.error("database unavailable: %s", error)
+    try:
+        message = str(DATABASE_UNAVAILABLE)
+        if _wants_json():
+            response = jsonify(error=message, status=503)
+        else:
+            page = current_app.jinja_env.get_template("core/unavailable.html")
+            response = current_app.response_class(page.render(message=message, code=503,
+                                                           retry_url=request.path),
+                                                 mimetype="text/html")
+    except Exception:
+        current_app.logger.exception("rendering the database-unavailable page")
+        response = current_app.response_class("503 Service Unavailable", mimetype="text/plain")
+    response.status_code = 503
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
+
+
 def init_app(app) -> None:
     app.register_blueprint(bp)
+    for error in (DBAPIError, DisconnectionError, psycopg.OperationalError,
+                  psycopg.InterfaceError):
+        app.register_error_handler(error, database_unavailable_error)
 
     @app.context_processor
     def site_context():

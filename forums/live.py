@@ -50,7 +50,7 @@ class RedisGate:
     def __init__(self, url: str) -> None:
         from redis import Redis
 
-        self._redis = Redis.from_url(url)
+        self._redis = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
 
     def try_pass(self, key: str, interval: float) -> float:
         from redis.exceptions import ConnectionError, TimeoutError
@@ -78,7 +78,7 @@ def init_app(app) -> None:
 def poll_changed(poll_id: int) -> None:
     """Publish the poll's snapshot once the current transaction has committed."""
     app = current_app._get_current_object()
-    after_commit(lambda: _push(app, poll_id))
+    after_commit(realtime.skipped_on_failure(lambda: _push(app, poll_id), f"poll {poll_id}"))
 
 
 def _push(app, poll_id: int) -> None:
@@ -92,7 +92,8 @@ def _push(app, poll_id: int) -> None:
         if poll_id in pending:
             return  # a trailing publish is already due after this commit; it will carry it
         pending.add(poll_id)
-    timer = threading.Timer(wait, _trailing, args=(app, poll_id))
+    timer = threading.Timer(wait, realtime.skipped_on_failure(
+        lambda: _trailing(app, poll_id), f"poll {poll_id}"))
     timer.daemon = True
     timer.start()
 
@@ -129,4 +130,4 @@ def forum_changed(forum_id: int) -> None:
             db.session.remove()
             realtime.publish(forum_channel(forum_id), state)
 
-    after_commit(push)
+    after_commit(realtime.skipped_on_failure(push, f"forum {forum_id}"))

@@ -1,0 +1,410 @@
+"""Outages fail only what they must, against real servers.
+
+Redis away: signing in, casting and answering a forum poll still work and are stored (rate
+limits are counted in memory, live pushes are skipped), the health check names Redis, and
+pushes resume once Redis is back. PostgreSQL away (a proxy between the app and the database
+is cut): pages and the API answer 503 with ``Retry-After`` in the reader's language, never a
+500, and the same app serves again once the database is reachable, without a restart.
+"""
+
+import contextlib
+import re
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from app import create_app
+from core import realtime
+from core.db import db
+from core.i18n import LOCALE_COOKIE
+from core.security import limiter
+from forums import live
+from forums.models import Answer, PollState
+from tests.conftest import (
+    IsolatedClient,
+    base_config,
+    csrf_token,
+    post_form,
+    require_service,
+    sign_in,
+)
+from tests.forums import conftest as forum_fixtures
+from tests.forums.conftest import ticket_code
+from tests.voting import conftest as vote_fixtures
+from tests.voting.conftest import item_ids
+from voting.ballots import account_identity, voter_key
+from voting.models import Ballot
+
+# The forum and vote fixtures those packages' tests use.
+facilitators, forum = forum_fixtures.facilitators, forum_fixtures.forum
+cycle, shortlist, organizer, make_vote = (vote_fixtures.cycle, vote_fixtures.shortlist,
+                                          vote_fixtures.organizer, vote_fixtures.make_vote)
+
+WAIT_SECONDS = 10
+UNAVAILABLE_KO = "지금은 서비스에 연결할 수 없습니다"
+UNAVAILABLE_EN = "The service cannot be reached right now"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _eventually(check, what: str, seconds: float = WAIT_SECONDS):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.05)
+    pytest.fail(f"{what} within {seconds} s")
+
+
+class RedisServer:
+    """A redis-server of the test's own on a fixed port, stopped as an outage would."""
+
+    def __init__(self, folder: Path) -> None:
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.folder = folder
+        self.process: subprocess.Popen | None = None
+
+    def _client(self):
+        from redis import Redis
+
+        return Redis(port=self.port, socket_connect_timeout=1, socket_timeout=1)
+
+    def _answers(self) -> bool:
+        try:
+            return bool(self._client().ping())
+        except Exception:  # redis-py's ConnectionError while the server starts
+            return False
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.folder)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _eventually(self._answers, "redis-server did not answer")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        # The server closes the connection as it goes, which redis-py reports as an error.
+        with contextlib.suppress(Exception):
+            self._client().shutdown(nosave=True)
+        try:
+            self.process.wait(timeout=WAIT_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=WAIT_SECONDS)
+
+
+class Proxy:
+    """A TCP relay between the app and PostgreSQL that can be cut (no new connections, the
+    open ones closed) and restored on the same port, like a database restart."""
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self.upstream = upstream
+        self.port = _free_port()
+        self._lock = threading.Lock()
+        self._sockets: set[socket.socket] = set()
+        self._listener: socket.socket | None = None
+        self._threads: list[threading.Thread] = []
+        self.restore()
+
+    def restore(self) -> None:
+        listener = socket.create_server(("127.0.0.1", self.port))
+        listener.settimeout(0.1)
+        self._listener = listener
+        thread = threading.Thread(target=self._accept, args=(listener,), daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _accept(self, listener: socket.socket) -> None:
+        while self._listener is listener:
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            try:
+                server = socket.create_connection(self.upstream, timeout=WAIT_SECONDS)
+            except OSError:
+                client.close()
+                continue
+            for end in (client, server):
+                end.settimeout(None)
+            with self._lock:
+                self._sockets.update((client, server))
+            for source, target in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
+
+    def _pump(self, source: socket.socket, target: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            self._close(source)
+            self._close(target)
+
+    def _close(self, end: socket.socket) -> None:
+        with self._lock:
+            self._sockets.discard(end)
+        with contextlib.suppress(OSError):
+            end.shutdown(socket.SHUT_RDWR)
+        end.close()
+
+    def cut(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()
+        for thread in self._threads:
+            thread.join(timeout=WAIT_SECONDS)
+        self._threads.clear()
+        with self._lock:
+            open_ends = list(self._sockets)
+        for end in open_ends:
+            self._close(end)
+
+
+@pytest.fixture
+def own_limiter_storage():
+    """Apps built here point the process's one rate limiter at their own storage; give it
+    back its in-memory storage afterwards for the tests that follow."""
+    yield
+    spare = Flask("limiter-reset")
+    spare.config.update(RATELIMIT_STORAGE_URI="memory://", RATELIMIT_STRATEGY="moving-window")
+    limiter.init_app(spare)
+    limiter._storage_dead = False
+
+
+@pytest.fixture
+def app_with(tmp_path):
+    """Build an app of the test's own on the given database, closing its connections after."""
+    built = []
+
+    def build(database_url: str, **config):
+        application = create_app({**base_config(tmp_path, database_url), **config})
+        application.test_client_class = IsolatedClient
+        built.append(application)
+        return application
+
+    yield build
+    for application in built:
+        with application.app_context():
+            db.engine.dispose()
+
+
+def _client(application, language: str = "ko"):
+    client = application.test_client()
+    client.set_cookie(LOCALE_COOKIE, language, domain=application.config["SERVER_NAME"])
+    return client
+
+
+def _ballots(vote_id: int) -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(Ballot)
+                             .where(Ballot.vote_id == vote_id))
+
+
+def _answers() -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count(Answer.id)))
+
+
+def _ballot_form(client, vote) -> dict:
+    page = client.get(f"/votes/{vote.id}/ballot").get_data(as_text=True)
+    form = {"csrf_token": csrf_token(client, f"/votes/{vote.id}/ballot"), "action": "cast"}
+    found = re.search(r'name="definition" value="([^"]+)"', page)
+    if found:
+        form["definition"] = found.group(1)
+    return form
+
+
+def _open_poll(forum):
+    from core.db import commit
+    from forums import services
+
+    poll = next(p for p in forum.polls if p.phase == "pre")
+    services.set_poll_state(forum, poll.id, PollState.OPEN)
+    commit()
+    return poll
+
+
+# --- Redis away --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_redis_outage_keeps_sign_in_casting_and_answers_working(
+        app, ctx, app_with, redis_server, own_limiter_storage, make_user, make_vote,
+        forum):
+    served = app_with(app.config["SQLALCHEMY_DATABASE_URI"],
+                       REDIS_URL=redis_server.url, RATELIMIT_STORAGE_URI=redis_server.url,
+                       FORUMS_PUSH_INTERVAL=0.05)
+    voter = make_user()
+    vote = make_vote("approval")
+    poll = _open_poll(forum)
+    question = poll.questions[0]
+    resident, participant = served.test_client(), served.test_client()
+    assert participant.get(f"/j/{forum.join_code}").status_code == 200
+    joined = post_form(participant, f"/j/{forum.join_code}",
+                       {"code": forum.join_code, "ticket": ticket_code(forum)})
+    assert joined.status_code == 302
+
+    redis_server.stop()
+
+    sign_in(resident, voter.email)
+    form = {**_ballot_form(resident, vote), "item": [str(item_ids(vote)[0])]}
+    cast = resident.post(f"/votes/{vote.id}/ballot", data=form)
+    assert cast.status_code == 302, cast.get_data(as_text=True)
+    assert _ballots(vote.id) == 1
+    answer_path = f"/forums/{forum.id}/me/polls/{poll.id}"
+    answered = post_form(participant, answer_path,
+                         {f"q{question.id}": str(question.options[0].id)})
+    assert answered.status_code == 302, answered.get_data(as_text=True)
+    assert _answers() == 1
+
+    started = time.monotonic()
+    health = resident.get("/healthz")
+    assert time.monotonic() - started < 5
+    assert health.status_code == 503
+    assert health.get_json()["database"] == "ok" and health.get_json()["redis"] == "error"
+
+    redis_server.start()
+    with served.app_context():
+        messages = realtime.subscribe(live.channel(poll.id), timeout=0.05)
+        next(messages)  # subscribed: the first quiet slice
+        again = post_form(participant, answer_path,
+                          {f"q{question.id}": str(question.options[1].id)})
+        assert again.status_code == 302
+        deadline = time.monotonic() + WAIT_SECONDS
+        pushed = None
+        while pushed is None and time.monotonic() < deadline:
+            pushed = next(messages)
+        messages.close()
+    assert pushed is not None, "no push after Redis came back"
+    assert resident.get("/healthz").status_code == 200
+
+
+# --- PostgreSQL away ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def proxy():
+    url = urlsplit(require_service("TEST_DATABASE_URL", "PostgreSQL"))
+    relay = Proxy((url.hostname or "127.0.0.1", url.port or 5432))
+    yield relay
+    relay.cut()
+
+
+def _through(proxy: Proxy) -> str:
+    url = urlsplit(require_service("TEST_DATABASE_URL", "PostgreSQL")
+                   .replace("postgresql://", "postgresql+psycopg://", 1))
+    credentials = url.netloc.rpartition("@")[0]
+    netloc = f"{credentials}@127.0.0.1:{proxy.port}" if credentials else f"127.0.0.1:{proxy.port}"
+    return urlunsplit(url._replace(netloc=netloc))
+
+
+def _unavailable(response, message: str) -> None:
+    assert response.status_code == 503, response.get_data(as_text=True)[:500]
+    assert response.headers["Retry-After"] == "30"
+    shown = response.get_json()["error"] if response.is_json else response.get_data(as_text=True)
+    assert message in shown
+
+
+@pytest.mark.parametrize("app", ["postgres"], indirect=True)
+def test_postgres_outage_answers_503_with_retry_after_and_recovers(
+        app, ctx, app_with, proxy, own_limiter_storage, make_vote):
+    served = app_with(_through(proxy))
+    vote = make_vote("approval")
+    korean, english = _client(served, "ko"), _client(served, "en")
+    api = f"/api/v1/votes/{vote.id}"
+    requests = [(korean, "/", UNAVAILABLE_KO), (english, "/", UNAVAILABLE_EN),
+                (english, f"/votes/{vote.id}", UNAVAILABLE_EN), (korean, api, UNAVAILABLE_KO),
+                (english, api, UNAVAILABLE_EN)]
+    for client, path, _ in requests:
+        assert client.get(path).status_code == 200
+
+    proxy.cut()
+    for client, path, message in requests:
+        response = client.get(path)
+        _unavailable(response, message)
+        if path == api:
+            assert response.get_json() == {"error": response.get_json()["error"], "status": 503}
+        else:
+            assert response.mimetype == "text/html"
+
+    proxy.restore()
+    for client, path, _ in requests:
+        response = client.get(path)
+        assert response.status_code == 200, response.get_data(as_text=True)[:500]
+
+
+@pytest.mark.parametrize("app", ["postgres"], indirect=True)
+def test_casting_under_light_load_through_an_outage_loses_no_committed_ballot(
+        app, ctx, app_with, proxy, own_limiter_storage, make_user, make_vote):
+    served = app_with(_through(proxy))
+    vote = make_vote("approval")
+    first_item = str(item_ids(vote)[0])
+    voters = []
+    for _ in range(24):
+        client, person = served.test_client(), make_user()
+        sign_in(client, person.email)
+        voters.append((client, {**_ballot_form(client, vote), "item": [first_item]},
+                       voter_key(vote.salt, account_identity(person.id))))
+
+    outcomes: list[tuple[int, int]] = []  # (voter index, status)
+    lock = threading.Lock()
+
+    def cast(indexes: list[int]) -> None:
+        for index in indexes:
+            client, form, _ = voters[index]
+            try:
+                status = client.post(f"/votes/{vote.id}/ballot", data=form,
+                                     headers={"Accept": "application/json"}).status_code
+            except Exception:
+                status = 500
+            with lock:
+                outcomes.append((index, status))
+            time.sleep(0.05)
+
+    threads = [threading.Thread(target=cast, args=(list(range(start, 24, 3)),), daemon=True)
+               for start in range(3)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.1)
+    proxy.cut()
+    time.sleep(0.2)
+    proxy.restore()
+    for thread in threads:
+        thread.join(timeout=WAIT_SECONDS * 3)
+    assert not any(thread.is_alive() for thread in threads)
+
+    statuses = [status for _, status in outcomes]
+    assert len(outcomes) == 24
+    assert set(statuses) <= {201, 503}, statuses
+    assert 503 in statuses, "the outage was not felt: cut longer"
+    db.session.rollback()
+    stored = set(db.session.scalars(select(Ballot.voter_key).where(Ballot.vote_id == vote.id)))
+    for index, status in outcomes:
+        if status == 201:
+            assert voters[index][2] in stored
