@@ -631,8 +631,8 @@ def issue_tickets(forum: Forum, user, count: int) -> list[SeatTicket]:
     if not may_issue_tickets(forum, user):
         raise Forbidden(_l("좌석표는 운영자와 이 공론장의 퍼실리테이터만 발급할 수 있습니다."))
     if not 1 <= count <= MAX_TICKETS_AT_ONCE:
-        raise DomainError(lazy_message("좌석표는 한 번에 1장에서 %(n)d장까지 발급할 수 있습니다.",
-                             n=MAX_TICKETS_AT_ONCE))
+        raise DomainError(lazy_message("좌석표는 한 번에 1장에서 %(n)d장까지 발급할 수 "
+                                       "있습니다.", n=MAX_TICKETS_AT_ONCE))
     issued = []
     for _ticket in range(count):
         for _attempt in range(5):

@@ -111,12 +111,16 @@ def open_poll(ctx, district, make_user):
     poll = next(p for p in forum.polls if p.phase == "pre")
     services.set_poll_state(forum, poll.id, PollState.OPEN)
     commit()
-    return forum, poll
+    return forum, poll, make_user("organizer")
 
 
-def _participant(app, forum):
+def _participant(app, forum, organizer):
+    """A participant holding a seat ticket: a pre poll counts, and takes ticket holders only."""
+    from tests.forums.conftest import ticket_code
+
     client = app.test_client()
-    post_form(client, f"/j/{forum.join_code}", {"code": forum.join_code})
+    post_form(client, f"/j/{forum.join_code}",
+              {"code": forum.join_code, "ticket": ticket_code(forum, organizer)})
     return client
 
 
@@ -190,8 +194,8 @@ def action(request, app, district, make_user):
             return post_form(client, f"/agenda/{items[n].id}/support")
 
         return kind, lambda: _resident(app, make_user), post, lambda: _count(Support)
-    forum, poll = request.getfixturevalue("open_poll")
-    return ("FORUM_ANSWER", lambda: _participant(app, forum),
+    forum, poll, organizer = request.getfixturevalue("open_poll")
+    return ("FORUM_ANSWER", lambda: _participant(app, forum, organizer),
             lambda client, n: _answer(client, forum, poll, n), _answers_given)
 
 
