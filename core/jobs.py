@@ -157,6 +157,9 @@ def reconcile(app) -> int:
     """One pass of every registered reconciler, each committed on its own."""
     from redis.exceptions import RedisError
 
+    if not app.config.get("REDIS_URL"):
+        # Without Redis jobs run inline at commit: nothing can be waiting in a queue.
+        return 0
     handled = 0
     with app.app_context():
         for fn in list(_reconcilers):
@@ -173,26 +176,49 @@ def reconcile(app) -> int:
 
 def _duties(app, worker, stop: threading.Event) -> None:
     """Beside the jobs, on a thread of the worker: keep its heartbeat while a long job runs
-    (a dead worker is recognised by its silence), and reconcile periodically."""
+    (a dead worker is recognised by its silence), put jobs whose retry is due back on the
+    queue, and reconcile periodically. RQ's own scheduler would fork this process, threads
+    and open connections included."""
     from redis.exceptions import RedisError
+    from rq.scheduler import RQScheduler
 
+    scheduler = RQScheduler([QUEUE_NAME], connection=worker.connection)
     every = app.config["JOB_RECONCILE_SECONDS"]
     beat = max(0.5, app.config["JOB_WORKER_DEAD_SECONDS"] / 4)
-    next_pass = 0.0
-    clock = 0.0
+
+    def keep_alive():
+        if worker.connection.exists(worker.key):
+            worker.heartbeat()
+
+    def release_due_retries():
+        # One worker at a time moves due retries; the lock passes on if it dies.
+        scheduler.acquire_locks()
+        if scheduler.acquired_locks:
+            scheduler.enqueue_scheduled_jobs()
+
+    def reconcile_now():
+        reconcile(app)
+
+    next_pass = clock = 0.0
     while not stop.is_set():
-        try:
-            if worker.connection.exists(worker.key):
-                worker.heartbeat()
-            if clock >= next_pass:
-                next_pass = clock + every
-                reconcile(app)
-        except RedisError:
-            log.warning("worker duties wait for Redis", exc_info=True)
-        except Exception:
-            log.exception("reconciling jobs failed")
+        duties = [keep_alive, release_due_retries]
+        if clock >= next_pass:
+            next_pass = clock + every
+            duties.append(reconcile_now)
+        for duty in duties:
+            try:
+                duty()
+            except RedisError:
+                log.warning("worker duties wait for Redis", exc_info=True)
+                break
+            except Exception:
+                log.exception("worker duty %s failed", duty.__name__)
         stop.wait(beat)
         clock += beat
+    try:
+        scheduler.release_locks()
+    except RedisError:
+        log.warning("scheduler lock left to expire", exc_info=True)
 
 
 def work(app, burst: bool = False) -> None:
@@ -210,6 +236,7 @@ def work(app, burst: bool = False) -> None:
     if burst:
         reconcile(app)
         with app.app_context():
+            # Burst mode moves due retries once, without forking a scheduler.
             worker.work(burst=True, with_scheduler=True)
         return
     stop = threading.Event()
@@ -218,8 +245,7 @@ def work(app, burst: bool = False) -> None:
     duties.start()
     try:
         with app.app_context():
-            # The scheduler moves jobs waiting for a retry back onto the queue.
-            worker.work(with_scheduler=True)
+            worker.work()
     finally:
         stop.set()
         duties.join(timeout=5)

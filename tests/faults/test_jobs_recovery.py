@@ -283,3 +283,65 @@ def test_reset_mail_asked_while_no_worker_runs_is_delivered_once_one_starts(
     body = message.get_payload(decode=True).decode()
     link = next(word for word in body.split() if word.startswith("http"))
     assert link not in workers.logs()
+
+
+def test_operators_reconcile_command_sends_a_forgotten_export_again_once(
+        app, demo, client, redis_server, environment):  # noqa: F811
+    from core.jobs import rq_queue
+
+    job_id = _ask_export(client, demo)
+    redis_server.flush()
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["reconcile-jobs"])
+    assert first.exit_code == 0 and first.output.startswith("1 "), first.output
+    assert rq_queue(redis_server.url).job_ids == [f"export-{job_id}-0"]
+    # Now Redis holds it: a second pass leaves it alone.
+    again = runner.invoke(args=["reconcile-jobs"])
+    assert again.exit_code == 0 and again.output.startswith("0 "), again.output
+    assert _job(job_id).state == "queued"
+
+
+def test_mail_job_keeps_links_out_of_redis_records_and_fails_loudly(
+        app, ctx, environment, redis_server, monkeypatch):  # noqa: F811
+    from rq.job import Job
+
+    from core.jobs import rq_queue
+    from core.mail import deliver, send_mail
+
+    body = "링크: https://madang.test/reset/secret-token"
+    send_mail("resident@example.kr", "[마당] 비밀번호 재설정", body)
+    commit()
+    [job_id] = rq_queue(redis_server.url).job_ids
+    job = Job.fetch(job_id, connection=rq_queue(redis_server.url).connection)
+    assert "secret-token" not in job.description
+    assert job.retries_left == 3
+    # A mail server that cannot be reached makes the job fail, so RQ retries it.
+    monkeypatch.setitem(app.config, "MAIL_PORT", _free_port())
+    with pytest.raises(OSError):
+        deliver("resident@example.kr", "제목", body)
+
+
+def test_mail_refused_by_the_mail_server_is_retried_by_the_worker(
+        app, ctx, environment, workers, monkeypatch):  # noqa: F811
+    from core.mail import send_mail
+
+    # The mail server is down when the worker first tries, and answers on the same port by
+    # the first retry (10 s later).
+    port = _free_port()
+    monkeypatch.setitem(app.config, "MAIL_PORT", port)
+    workers.env["MAIL_PORT"] = str(port)
+    send_mail("resident@example.kr", "[마당] 이메일 주소를 확인해 주세요", "본문")
+    commit()
+    workers.start()
+    _wait_for(lambda: "not sent" in workers.logs(), RECOVERY_TIMEOUT, "the first try to fail")
+    server = SlowMailServer(greeting_delay=0, port=port)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        if not server.delivered.wait(RECOVERY_TIMEOUT):
+            print(workers.logs())
+            pytest.fail("the mail was not retried")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert email.message_from_bytes(server.received[0])["To"] == "resident@example.kr"
