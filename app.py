@@ -55,7 +55,7 @@ def register_commands(app: Flask) -> None:
     from accounts.cli import create_user_command, purge_personal_data_command
     from core.backup import backup_command, restore_command
     from core.db import commit
-    from core.jobs import work
+    from core.jobs import reconcile, work
     from exports.cli import export_command
     from forums.cli import forum_report_command
     from voting.cli import tally_command
@@ -76,3 +76,9 @@ def register_commands(app: Flask) -> None:
     def worker(burst: bool):
         """Run a background job worker (needs REDIS_URL)."""
         work(app, burst=burst)
+
+    @app.cli.command("reconcile-jobs")
+    def reconcile_jobs():
+        """Send again the jobs Redis forgot or whose worker died (one pass of what
+        `flask worker` does every JOB_RECONCILE_SECONDS)."""
+        click.echo(f"{reconcile(app)} job(s) sent again or ended")

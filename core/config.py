@@ -61,6 +61,10 @@ def from_environment(instance_path: str) -> dict:
         # (개인정보 보호법: kept no longer than its purpose needs).
         "PERSONAL_DATA_RETENTION_DAYS": int(os.environ.get("PERSONAL_DATA_RETENTION_DAYS",
                                                            "1095")),
+        # `flask worker` re-sends jobs that Redis forgot or whose worker died this often;
+        # a worker silent for JOB_WORKER_DEAD_SECONDS is taken for dead.
+        "JOB_RECONCILE_SECONDS": float(os.environ.get("JOB_RECONCILE_SECONDS", "30")),
+        "JOB_WORKER_DEAD_SECONDS": float(os.environ.get("JOB_WORKER_DEAD_SECONDS", "20")),
     }
 
 

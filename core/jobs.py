@@ -1,11 +1,20 @@
 """Background jobs: RQ when Redis is configured, inline otherwise, always after commit.
 
-Jobs are addressed by dotted path and take ids only, so a worker process on another
-machine can run them, and running one twice must be harmless.
+Jobs are addressed by dotted path and take plain values (mostly ids), so a worker process
+on another machine can run them, and running one twice must be harmless.
+
+The database is the truth of a job's state; Redis only carries it to a worker. Redis may
+forget a job (flushed, restarted, unreachable when it was enqueued) and a worker may die in
+the middle of one, so ``flask worker`` reconciles every ``JOB_RECONCILE_SECONDS``: each
+package that keeps jobs in a table registers a pass that sends what Redis lost again.
 """
 
 import importlib
 import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 from flask import current_app
 
@@ -14,6 +23,11 @@ from core.db import after_commit, background, commit, db
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "madang"
+
+# How long a finished job's record stays in Redis.
+RESULT_TTL = 24 * 3600
+
+_reconcilers: list[Callable[[], int]] = []
 
 
 def job_path(fn) -> str:
@@ -35,26 +49,50 @@ def run_job(path: str, *ids):
         db.session.remove()
 
 
-def enqueue(fn, *ids, job_id: str | None = None) -> None:
-    """Schedule ``fn(*ids)`` to run after the current transaction commits."""
+def enqueue(fn, *args, job_id: str | None = None, description: str | None = None,
+            retry=None, result_ttl: int = RESULT_TTL, failure_ttl: int | None = None,
+            on_unqueued: Callable[[], None] | None = None) -> None:
+    """Schedule ``fn(*args)`` to run after the current transaction commits.
+
+    When Redis cannot take the job, the request that committed its work still succeeds: the
+    failure is logged and ``on_unqueued`` runs; a job recorded in a table is sent again by
+    the reconciler. ``description`` replaces the arguments in RQ's records and logs, for
+    jobs whose arguments must not be logged.
+    """
     path = job_path(fn)
     redis_url = current_app.config.get("REDIS_URL")
     if redis_url:
-        after_commit(lambda: _enqueue_rq(redis_url, path, ids, job_id))
+        options = {"job_id": job_id, "description": description or f"{path}{args}",
+                   "retry": retry, "result_ttl": result_ttl, "failure_ttl": failure_ttl}
+
+        def send():
+            if not enqueue_now(redis_url, path, args, **options) and on_unqueued:
+                on_unqueued()
+
+        after_commit(send)
     else:
         app = current_app._get_current_object()
 
         def run_inline():
             with app.app_context(), background():
-                run_job(path, *ids)
+                run_job(path, *args)
 
         after_commit(run_inline)
 
 
-def _enqueue_rq(redis_url: str, path: str, ids: tuple, job_id: str | None) -> None:
-    queue = rq_queue(redis_url)
-    queue.enqueue(run_job, path, *ids, job_id=job_id, result_ttl=24 * 3600)
-    log.info("enqueued %s%s", path, ids)
+def enqueue_now(redis_url: str, path: str, args: tuple, **options) -> bool:
+    """Put the job on the queue now; False (logged) when Redis cannot take it."""
+    from redis.exceptions import RedisError
+
+    description = options.get("description") or f"{path}{args}"
+    try:
+        rq_queue(redis_url).enqueue(run_job, path, *args, **options)
+    except RedisError:
+        log.warning("%s not enqueued: Redis is unavailable; it is sent again once Redis "
+                    "is back", description, exc_info=True)
+        return False
+    log.info("enqueued %s", description)
+    return True
 
 
 def rq_queue(redis_url: str):
@@ -63,6 +101,124 @@ def rq_queue(redis_url: str):
     from core.connections import redis_client
 
     return Queue(QUEUE_NAME, connection=redis_client(redis_url))
+
+
+class Transport(StrEnum):
+    """What Redis knows of a job a table says is waiting or running."""
+
+    MISSING = "missing"  # forgotten: never enqueued, flushed, or expired
+    WAITING = "waiting"  # on the queue (or scheduled for a retry)
+    RUNNING = "running"  # taken by a worker that is alive
+    ORPHANED = "orphaned"  # taken by a worker that stopped beating
+    ENDED = "ended"  # finished, failed or cancelled
+
+
+def transport(job_id: str) -> Transport:
+    """Where Redis has the RQ job ``job_id``; raises RedisError when Redis is unreachable."""
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job, JobStatus
+
+    connection = rq_queue(current_app.config["REDIS_URL"]).connection
+    try:
+        job = Job.fetch(job_id, connection=connection)
+    except NoSuchJobError:
+        return Transport.MISSING
+    status = job.get_status(refresh=False)
+    if status in (JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED):
+        return Transport.WAITING
+    if status == JobStatus.STARTED:
+        return Transport.RUNNING if worker_alive(connection, job.worker_name) \
+            else Transport.ORPHANED
+    return Transport.ENDED
+
+
+def worker_alive(connection, name: str | None) -> bool:
+    """A worker is alive while its registration stands and its heartbeat is recent."""
+    from rq import Worker
+
+    if not name:
+        return False
+    worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + name, connection)
+    if worker is None or worker.last_heartbeat is None:
+        return False
+    silence = timedelta(seconds=current_app.config["JOB_WORKER_DEAD_SECONDS"])
+    return datetime.now(UTC) - worker.last_heartbeat.replace(tzinfo=UTC) < silence
+
+
+def reconciler(fn: Callable[[], int]) -> Callable[[], int]:
+    """Register a pass that re-sends the jobs of one table that Redis lost; it returns how
+    many it sent again (or ended) and only flushes."""
+    if fn not in _reconcilers:
+        _reconcilers.append(fn)
+    return fn
+
+
+def reconcile(app) -> int:
+    """One pass of every registered reconciler, each committed on its own."""
+    from redis.exceptions import RedisError
+
+    if not app.config.get("REDIS_URL"):
+        # Without Redis jobs run inline at commit: nothing can be waiting in a queue.
+        return 0
+    handled = 0
+    with app.app_context():
+        for fn in list(_reconcilers):
+            try:
+                handled += fn()
+                commit()
+            except RedisError:
+                db.session.rollback()
+                log.warning("reconciling %s waits for Redis", job_path(fn), exc_info=True)
+            finally:
+                db.session.remove()
+    return handled
+
+
+def _duties(app, worker, stop: threading.Event) -> None:
+    """Beside the jobs, on a thread of the worker: keep its heartbeat while a long job runs
+    (a dead worker is recognised by its silence), put jobs whose retry is due back on the
+    queue, and reconcile periodically. RQ's own scheduler would fork this process, threads
+    and open connections included."""
+    from redis.exceptions import RedisError
+    from rq.scheduler import RQScheduler
+
+    scheduler = RQScheduler([QUEUE_NAME], connection=worker.connection)
+    every = app.config["JOB_RECONCILE_SECONDS"]
+    beat = max(0.5, app.config["JOB_WORKER_DEAD_SECONDS"] / 4)
+
+    def keep_alive():
+        if worker.connection.exists(worker.key):
+            worker.heartbeat()
+
+    def release_due_retries():
+        # One worker at a time moves due retries; the lock passes on if it dies.
+        scheduler.acquire_locks()
+        if scheduler.acquired_locks:
+            scheduler.enqueue_scheduled_jobs()
+
+    def reconcile_now():
+        reconcile(app)
+
+    next_pass = clock = 0.0
+    while not stop.is_set():
+        duties = [keep_alive, release_due_retries]
+        if clock >= next_pass:
+            next_pass = clock + every
+            duties.append(reconcile_now)
+        for duty in duties:
+            try:
+                duty()
+            except RedisError:
+                log.warning("worker duties wait for Redis", exc_info=True)
+                break
+            except Exception:
+                log.exception("worker duty %s failed", duty.__name__)
+        stop.wait(beat)
+        clock += beat
+    try:
+        scheduler.release_locks()
+    except RedisError:
+        log.warning("scheduler lock left to expire", exc_info=True)
 
 
 def work(app, burst: bool = False) -> None:
@@ -74,7 +230,22 @@ def work(app, burst: bool = False) -> None:
     if not redis_url:
         raise RuntimeError("REDIS_URL is not set: jobs run inline, no worker is needed")
     connection = Redis.from_url(redis_url)
-    with app.app_context():
-        # SimpleWorker runs jobs in this process, which holds the app context; a forking
-        # worker would share database connections across the fork.
-        SimpleWorker([QUEUE_NAME], connection=connection).work(burst=burst)
+    # SimpleWorker runs jobs in this process, which holds the app context; a forking
+    # worker would share database connections across the fork.
+    worker = SimpleWorker([QUEUE_NAME], connection=connection)
+    if burst:
+        reconcile(app)
+        with app.app_context():
+            # Burst mode moves due retries once, without forking a scheduler.
+            worker.work(burst=True, with_scheduler=True)
+        return
+    stop = threading.Event()
+    duties = threading.Thread(target=_duties, args=(app, worker, stop), daemon=True,
+                              name="job-duties")
+    duties.start()
+    try:
+        with app.app_context():
+            worker.work()
+    finally:
+        stop.set()
+        duties.join(timeout=5)

@@ -1,6 +1,11 @@
 """Outgoing mail, sent after commit: over SMTP when configured, kept in memory
 (``MAIL_BACKEND=memory``) for tests, or shown in the log on a developer's machine (the
-default, ``console``), with its links hidden."""
+default, ``console``), with its links hidden.
+
+With Redis, SMTP mail is a job: it waits in Redis for a worker, survives the web process
+stopping, and is retried when the mail server refuses it. Without Redis (embedded mode) it
+leaves on a thread of the process that committed it.
+"""
 
 import logging
 import re
@@ -11,6 +16,7 @@ from email.message import EmailMessage
 from flask import current_app
 
 from core.db import after_commit
+from core.jobs import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -18,28 +24,36 @@ log = logging.getLogger(__name__)
 def send_mail(to: str, subject: str, body: str) -> None:
     """Send a plain-text message once the current transaction has committed."""
     config = current_app.config
-    message = EmailMessage()
-    message["From"] = config["MAIL_SENDER"]
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
+    message = _message(config, to, subject, body)
     backend = config["MAIL_BACKEND"]
     app = current_app._get_current_object()
+    server = {name: config[name] for name in _SMTP_SETTINGS}
 
-    def deliver():
+    def send_now():
+        threading.Thread(target=_send_logged, args=(server, message), daemon=True).start()
+
+    if backend == "smtp" and config.get("REDIS_URL"):
+        from rq import Retry
+
+        # The body carries sign-in links: RQ records and logs only the description, and
+        # keeps the job no longer than it must. Should Redis refuse it, the mail leaves now.
+        enqueue(deliver, to, subject, body, description=f"mail to {to}",
+                retry=Retry(max=3, interval=[10, 60, 300]), result_ttl=0,
+                failure_ttl=_FAILED_MAIL_KEPT, on_unqueued=send_now)
+        return
+
+    def hand_over():
         if backend == "memory":
             app.extensions.setdefault("madang_outbox", []).append(message)
         elif backend == "smtp":
             # The data is committed; the request does not wait for the mail server (a slow
-            # one would hold its turn at the app, see core.gate). A message still on its way
-            # when the process stops is lost, like one the server refuses: both are logged.
-            server = {name: config[name] for name in _SMTP_SETTINGS}
-            threading.Thread(target=_send_smtp, args=(server, message), daemon=True).start()
+            # one would hold its turn at the app, see core.gate).
+            send_now()
         else:
             log.warning("mail to %s not sent (console backend): %s\n%s", to, subject,
                         without_links(body))
 
-    after_commit(deliver)
+    after_commit(hand_over)
 
 
 # Links in mail carry password-reset and verification tokens: whoever reads a log with one
@@ -67,6 +81,28 @@ def check_backend(config) -> None:
 _SMTP_SETTINGS = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME", "MAIL_PASSWORD")
 
 
+# A mail that failed every retry stays inspectable this long (its body holds links that
+# expire anyway).
+_FAILED_MAIL_KEPT = 7 * 24 * 3600
+
+
+def _message(config, to: str, subject: str, body: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = config["MAIL_SENDER"]
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    return message
+
+
+def deliver(to: str, subject: str, body: str) -> None:
+    """The mail job: send over SMTP; a refusal raises, so RQ retries it and keeps it failed
+    after the last try."""
+    config = current_app.config
+    _send_smtp({name: config[name] for name in _SMTP_SETTINGS},
+               _message(config, to, subject, body))
+
+
 def _send_smtp(server: dict, message: EmailMessage) -> None:
     try:
         with smtplib.SMTP(server["MAIL_SERVER"], server["MAIL_PORT"], timeout=10) as smtp:
@@ -77,3 +113,12 @@ def _send_smtp(server: dict, message: EmailMessage) -> None:
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException):
         log.exception("mail to %s not sent", message["To"])
+        raise
+
+
+def _send_logged(server: dict, message: EmailMessage) -> None:
+    """On a thread nothing waits for: a refusal is logged and the message is lost."""
+    try:
+        _send_smtp(server, message)
+    except (OSError, smtplib.SMTPException):
+        return

@@ -11,3 +11,9 @@ def setup(app) -> None:
     app.config.setdefault("EXPORTS_DIR", str(Path(app.instance_path) / "exports"))
     app.config.setdefault("EXPORT_LINK_HOURS", 24)
     app.config.setdefault("EXPORT_STALE_SECONDS", 300)
+
+    from core.jobs import reconciler
+
+    from .jobs import reconcile
+
+    reconciler(reconcile)

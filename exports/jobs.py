@@ -10,19 +10,25 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from core.db import commit, db, utcnow
 from core.errors import DomainError
+from core.jobs import Transport, transport
 
 from .models import ExportJob, JobState
 from .registry import ExportContext, count_rows, get_kind, run_export
-from .services import exports_dir, file_path, link_lifetime
+from .services import attempt_id, end_stopped, exports_dir, file_path, link_lifetime, send_to_worker
 
 # Progress writes at most this often: a million rows must not mean a million updates.
 PROGRESS_INTERVAL = 0.5
+
+# An export whose worker died this many times is ended failed instead of sent again: it may
+# be what kills the worker.
+MAX_ATTEMPTS = 3
 
 
 class _Progress:
@@ -111,3 +117,40 @@ def build_export(job_id: int) -> None:
     job.finished_at = utcnow()
     job.expires_at = job.finished_at + link_lifetime()
     commit()
+
+
+def reconcile() -> int:
+    """Send again the exports the table says are waiting or running but that no worker will
+    finish: Redis forgot them (flushed, or down when they were asked for) or their worker
+    died. Returns how many were sent again or ended."""
+    silence = timedelta(seconds=current_app.config["JOB_WORKER_DEAD_SECONDS"])
+    handled = 0
+    pending = db.session.scalars(select(ExportJob).where(
+        ExportJob.state.in_((JobState.QUEUED.value, JobState.RUNNING.value)))
+        .order_by(ExportJob.id)).all()
+    for job in pending:
+        if job.state == JobState.QUEUED:
+            if transport(attempt_id(job.id, job.attempts)) in (Transport.WAITING,
+                                                                Transport.RUNNING):
+                continue
+        else:
+            carrier = transport(attempt_id(job.id, job.attempts - 1))
+            if carrier in (Transport.WAITING, Transport.RUNNING):
+                continue
+            # Redis flushed under a worker that is still writing progress: let it finish.
+            if carrier == Transport.MISSING and job.heartbeat_at is not None \
+                    and utcnow() - job.heartbeat_at < silence:
+                continue
+            if job.attempts >= MAX_ATTEMPTS:
+                current_app.logger.warning("export %s stopped %s times; ended failed",
+                                           job.id, job.attempts)
+                end_stopped(job)
+                handled += 1
+                continue
+            job.state = JobState.QUEUED.value
+            db.session.flush()
+        current_app.logger.warning("export %s (%s) lost by the job queue; sent again",
+                                   job.id, job.state)
+        send_to_worker(job)
+        handled += 1
+    return handled

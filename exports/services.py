@@ -58,10 +58,21 @@ def request_export(district_id: int, user, kind_name: str, fmt: str, scope_id: i
     db.session.flush()
     current_app.logger.info("export %s requested: %s/%s scope %s by user %s (personal=%s)",
                             job.id, kind.name, fmt, scope_id, user.id, include_personal)
+    send_to_worker(job)
+    return job
+
+
+def send_to_worker(job: ExportJob) -> None:
+    """Schedule the job's next attempt after commit. Its RQ id names the attempt, so the
+    reconciler can tell whether Redis still holds the attempt the row waits for."""
     from exports.jobs import build_export
 
-    enqueue(build_export, job.id)
-    return job
+    enqueue(build_export, job.id, job_id=attempt_id(job.id, job.attempts))
+
+
+def attempt_id(job_id: int, attempts: int) -> str:
+    """The RQ id of the attempt that follows ``attempts`` started ones."""
+    return f"export-{job_id}-{attempts}"
 
 
 def own_job(district_id: int, user, job_id: int) -> ExportJob:
@@ -89,11 +100,15 @@ def check_worker_alive(job: ExportJob) -> ExportJob:
     stale = timedelta(seconds=current_app.config["EXPORT_STALE_SECONDS"])
     if job.state == JobState.RUNNING and job.heartbeat_at is not None \
             and utcnow() - job.heartbeat_at > stale:
-        job.state = JobState.FAILED.value
-        job.error = str(_l("작업이 중간에 멈췄습니다. 다시 실행하세요."))
-        job.finished_at = utcnow()
-        db.session.flush()
+        end_stopped(job)
     return job
+
+
+def end_stopped(job: ExportJob) -> None:
+    job.state = JobState.FAILED.value
+    job.error = str(_l("작업이 중간에 멈췄습니다. 다시 실행하세요."))
+    job.finished_at = utcnow()
+    db.session.flush()
 
 
 def status(job: ExportJob) -> dict:
@@ -122,9 +137,7 @@ def rerun(district_id: int, user, job_id: int) -> ExportJob:
     # A fresh link: the old one stays dead.
     job.token = secrets.token_urlsafe(32)
     db.session.flush()
-    from exports.jobs import build_export
-
-    enqueue(build_export, job.id)
+    send_to_worker(job)
     return job
 
 

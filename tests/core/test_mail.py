@@ -19,11 +19,11 @@ class SlowMailServer(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     daemon_threads = True
 
-    def __init__(self, greeting_delay: float) -> None:
+    def __init__(self, greeting_delay: float, port: int = 0) -> None:
         self.greeting_delay = greeting_delay
         self.received: list[bytes] = []
         self.delivered = threading.Event()
-        super().__init__(("127.0.0.1", 0), _Session)
+        super().__init__(("127.0.0.1", port), _Session)
 
 
 class _Session(socketserver.StreamRequestHandler):
