@@ -240,7 +240,8 @@ def edit_cycle(cycle_id: int | None = None):
     if form.validate_on_submit():
         try:
             services.save_cycle(district.id, form.year.data, form.title.data,
-                                form.description.data or "", form.phase_dates(), cycle_id)
+                                form.description.data or "", form.phase_dates(), cycle_id,
+                                current_user)
             commit()
         except DomainError as error:
             form.year.errors.append(error.message)

@@ -13,6 +13,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from core import audit
 from core.auth import Role
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
@@ -59,7 +60,14 @@ def request_export(district_id: int, user, kind_name: str, fmt: str, scope_id: i
     from exports.jobs import build_export
 
     enqueue(build_export, job.id)
+    _audit("export.request", job, user)
     return job
+
+
+def _audit(action: str, job: ExportJob, user) -> None:
+    audit.record(action, "export_job", job.id, user, job.district_id,
+                 {"kind": job.kind, "format": job.format, "scope_id": job.scope_id,
+                  "personal": job.include_personal})
 
 
 def own_job(district_id: int, user, job_id: int) -> ExportJob:
@@ -121,6 +129,7 @@ def rerun(district_id: int, user, job_id: int) -> ExportJob:
     from exports.jobs import build_export
 
     enqueue(build_export, job.id)
+    _audit("export.rerun", job, user)
     return job
 
 
@@ -143,6 +152,7 @@ def download(district_id: int, user, token: str, remote_addr: str = "") -> tuple
     db.session.add(ExportDownload(job_id=job.id, user_id=user.id, remote_addr=remote_addr[:64]))
     db.session.flush()
     current_app.logger.info("export %s downloaded by user %s", job.id, user.id)
+    _audit("export.download", job, user)
     return job, path
 
 
