@@ -595,12 +595,12 @@ def hide_comment(district_id: int, comment_id: int, actor, reason: str) -> Comme
     comment.hidden_reason = reason
     _resolve_reports(comment.item_id, comment.id, actor)
     db.session.flush()
+    audit.record("agenda.comment.hide", "comment", comment.id, actor, district_id,
+                 {"item_id": comment.item_id, "reason": reason})
     return comment
 
 
 # --- notices ---------------------------------------------------------------------------
-    audit.record("agenda.comment.hide", "comment", comment.id, actor, district_id,
-                 {"item_id": comment.item_id, "reason": reason})
 
 
 def _notify(user, item: AgendaItem, kind: NoticeKind, related: AgendaItem | None = None,

@@ -611,12 +611,12 @@ def add_paper_participant(forum: Forum, table_id: int, user) -> Participant:
     seat = issue_tickets(forum, user, 1)[0]
     seat.participant_id = participant.id
     db.session.flush()
+    audit.record("forum.paper_participant.add", "participant", participant.id, user,
+                 forum.district_id, {"forum_id": forum.id, "table_id": table.id})
     return participant
 
 
 # --- seat tickets --------------------------------------------------------------------------
-    audit.record("forum.paper_participant.add", "participant", participant.id, user,
-                 forum.district_id, {"forum_id": forum.id, "table_id": table.id})
 
 BAD_TICKET = _l("좌석표 코드가 맞지 않습니다. 받은 좌석표의 코드(XXXX-XXXX)를 다시 확인하세요.")
 TICKET_TAKEN = _l("이 좌석표는 다른 계정의 참가자가 쓰고 있습니다. 좌석표를 나눠 준 진행자에게 "
