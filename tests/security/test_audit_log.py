@@ -349,10 +349,10 @@ def test_exports_requested_and_downloaded(app, district, cycle, organizer):
 
 
 def _an_entry(district, actor):
-    entry = audit.record("test.kept", "district", district.id, actor, district.id,
-                         {"note": "원본"})
+    entry_id = audit.record("test.kept", "district", district.id, actor, district.id,
+                            {"note": "원본"}).id
     commit()
-    return entry.id
+    return entry_id
 
 
 def test_the_orm_refuses_to_change_or_delete_an_entry(ctx, district, organizer):
