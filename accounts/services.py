@@ -262,7 +262,12 @@ def create_user(email: str, password: str, role: Role, district: District,
     if user is None:
         user = register(email, password, display_name or email.split("@")[0], district.id)
     if role not in user.roles_in(district.id):
-        user.memberships.append(Membership(district_id=district.id, role=role))
+        membership = Membership(district_id=district.id, role=role)
+        user.memberships.append(membership)
+        db.session.flush()
+        # From the command line: no one signed in, the system grants it.
+        audit.record("role.grant", "membership", membership.id, None, district.id,
+                     {"user_id": user.id, "user": user.display_name, "role": role.value})
     db.session.flush()
     return user
 

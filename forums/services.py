@@ -781,6 +781,10 @@ def submit_answers(forum: Forum, poll_id: int, participant: Participant,
         raise Conflict(POLL_NOT_OPEN)
     db.session.flush()
     live.poll_changed(poll.id)
+    if entered_by is not None:
+        # Who entered a paper participant's answers, never the answers themselves.
+        audit.record("forum.paper_answers.enter", "participant", participant.id, entered_by,
+                     forum.district_id, {"forum_id": forum.id, "poll_id": poll.id})
     return len(cleaned)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from core import audit
 from core.audit import AuditEntry, AuditLogIsAppendOnly
+from core.auth import Role
 from core.db import commit, db, utcnow
 from tests.agenda.conftest import fused_proposal, make_item  # noqa: F401, F811 (fixture)
 from tests.conftest import post_form, sign_in
@@ -60,7 +61,7 @@ def entries(action: str | None = None) -> list[AuditEntry]:
 
 
 def one(action: str, actor, obj_kind: str, obj_id: int) -> AuditEntry:
-    found = entries(action)
+    found = [e for e in entries(action) if e.object_id == obj_id]
     assert len(found) == 1, (action, [(e.action, e.object_id) for e in entries()])
     entry = found[0]
     assert (entry.actor_id, entry.actor_display) == (actor.id, actor.display_name), action
@@ -89,6 +90,17 @@ def test_role_grant_and_revoke_leave_a_trace(app, district, make_user, organizer
     revoked = one("role.revoke", organizer, "membership", membership_id)
     assert revoked.detail["user_id"] == facilitator.id
     assert revoked.detail["role"] == "facilitator"
+
+
+def test_a_role_granted_from_the_command_line_is_the_systems(ctx, district):
+    from accounts.services import create_user
+
+    user = create_user("cli@example.kr", "correct horse battery", Role.ORGANIZER, district)
+    commit()
+    membership = next(m for m in user.memberships if m.role == Role.ORGANIZER)
+    entry = next(e for e in entries("role.grant") if e.object_id == membership.id)
+    assert (entry.actor_id, entry.actor_display, entry.detail["role"]) == (
+        None, "", "organizer")
 
 
 def test_a_refused_grant_leaves_no_entry(app, district, make_user, organizer):
@@ -259,14 +271,19 @@ def test_forum_and_poll_actions(app, district, cycle, make_user, organizer, monk
         pre = db.session.scalar(select(Poll).where(Poll.topic_id == topic.id,
                                                    Poll.phase == "pre"))
         forums.set_poll_state(forum, pre.id, PollState.OPEN)
-        forums.set_poll_state(forum, pre.id, PollState.CLOSED)
         commit()
     with acting_as(app, facilitator):
+        paper = forums.add_paper_participant(forum, table.id, facilitator)
+        forums.submit_answers(forum, pre.id, paper, {question.id: [question.options[1].id]},
+                              entered_by=facilitator)
         tickets = forums.issue_tickets(forum, facilitator, 3)
         live_poll = forums.launch_live_poll(forum, facilitator, table.id, "single", "좋아요?",
                                             ["예", "아니오"])
         forums.close_live_poll(forum, live_poll.id, facilitator)
         forums.submit_table_outputs(forum, table.id, facilitator, "예산", "주민 참여", "요약")
+        commit()
+    with acting_as(app, organizer):
+        forums.set_poll_state(forum, pre.id, PollState.CLOSED)
         commit()
     one("forum.create", organizer, "forum", forum.id)
     one("forum.edit", organizer, "forum", forum.id)
@@ -275,9 +292,11 @@ def test_forum_and_poll_actions(app, district, cycle, make_user, organizer, monk
     assert one("forum.facilitator.set", organizer, "forum_table", table.id).detail[
         "facilitator_id"] == facilitator.id
     one("forum.poll.open", organizer, "poll", pre.id)
-    assert [e.object_id for e in entries("forum.poll.closed")] == [pre.id, live_poll.id]
-    assert one("forum.tickets.issue", facilitator, "forum", forum.id).detail["count"] == \
-        len(tickets)
+    assert [e.object_id for e in entries("forum.poll.closed")] == [live_poll.id, pre.id]
+    assert [e.detail["count"] for e in entries("forum.tickets.issue")] == [1, len(tickets)]
+    one("forum.paper_participant.add", facilitator, "participant", paper.id)
+    entered = one("forum.paper_answers.enter", facilitator, "participant", paper.id)
+    assert entered.detail == {"forum_id": forum.id, "poll_id": pre.id}, "never the answers"
     one("forum.live_poll.launch", facilitator, "poll", live_poll.id)
     one("forum.table.keywords", facilitator, "forum_table", table.id)
 
