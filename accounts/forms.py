@@ -19,6 +19,7 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    ValidationError,
 )
 
 from accounts.services import MIN_PASSWORD_LENGTH
@@ -184,3 +185,23 @@ for _phase in PHASE_ORDER:
     setattr(CycleForm, f"{_phase.value}_end",
             DateField(lazy_message("%(phase)s 종료", phase=PHASE_LABELS[_phase]),
                       validators=[Optional()]))
+
+
+class AuditFilterForm(FlaskForm):
+    """The audit trail's filters, read from the query string (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    action = StringField(_l("작업 코드"), validators=[Optional(), Length(max=60)],
+                         description=_l("앞부분만 적어도 됩니다. 예: vote. 또는 role.grant"))
+    actor = StringField(_l("한 사람(이름 일부)"), validators=[Optional(), Length(max=60)])
+    object_kind = StringField(_l("대상 종류"), validators=[Optional(), Length(max=40)],
+                              description=_l("예: vote, agenda_item, forum, plan, membership"))
+    object_id = IntegerField(_l("대상 번호"), validators=[Optional(), NumberRange(min=1)])
+    since = DateField(_l("시작일"), validators=[Optional()])
+    until = DateField(_l("종료일"), validators=[Optional()])
+
+    def validate_until(self, field):
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError(_l("종료일은 시작일보다 앞설 수 없습니다."))

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from accounts.models import Demographics, LoginSession, Membership, User, user_by_email
+from core import audit
 from core.auth import Role
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
@@ -310,6 +311,8 @@ def grant_role(district_id: int, email: str, role: Role, acting_user: User) -> M
     membership = Membership(user_id=user.id, district_id=district_id, role=role)
     user.memberships.append(membership)
     db.session.flush()
+    audit.record("role.grant", "membership", membership.id, acting_user, district_id,
+                 {"user_id": user.id, "user": user.display_name, "role": role.value})
     return membership
 
 
@@ -320,6 +323,10 @@ def revoke_role(district_id: int, membership_id: int, acting_user: User) -> None
     _check_may_manage(district_id, Role(membership.role), acting_user)
     if membership.user_id == acting_user.id and membership.role in (Role.ORGANIZER, Role.ADMIN):
         raise DomainError(_l("자신의 운영 권한은 직접 회수할 수 없습니다."), status=409)
+    # The membership row goes; this entry is what remains of who held the role until when.
+    audit.record("role.revoke", "membership", membership.id, acting_user, district_id,
+                 {"user_id": membership.user_id, "user": membership.user.display_name,
+                  "role": membership.role, "granted_at": membership.created_at.isoformat()})
     db.session.delete(membership)
 
 
@@ -341,13 +348,18 @@ def create_user(email: str, password: str, role: Role, district: District,
     if user is None:
         user = create_account(email, password, display_name or email.split("@")[0], district.id)
     if role not in user.roles_in(district.id):
-        user.memberships.append(Membership(district_id=district.id, role=role))
+        membership = Membership(district_id=district.id, role=role)
+        user.memberships.append(membership)
+        db.session.flush()
+        # From the command line: no one signed in, the system grants it.
+        audit.record("role.grant", "membership", membership.id, None, district.id,
+                     {"user_id": user.id, "user": user.display_name, "role": role.value})
     db.session.flush()
     return user
 
 
 def save_cycle(district_id: int, year: int, title: str, description: str,
-               phase_dates: dict, cycle_id: int | None = None) -> Cycle:
+               phase_dates: dict, cycle_id: int | None = None, actor=None) -> Cycle:
     """Create or update a district's yearly cycle and its phase schedule."""
     cycle = None if cycle_id is None else cycle_of_district(district_id, cycle_id)
     taken = db.session.scalars(
@@ -370,6 +382,8 @@ def save_cycle(district_id: int, year: int, title: str, description: str,
     for unscheduled in existing.values():
         cycle.phases.remove(unscheduled)
     db.session.flush()
+    audit.record("cycle.create" if cycle_id is None else "cycle.edit", "cycle", cycle.id, actor,
+                 district_id, {"year": year, "phases": sorted(p.value for p in phase_dates)})
     return cycle
 
 

@@ -1,4 +1,5 @@
 import hashlib
+from datetime import date, datetime, time, timedelta
 
 from flask import (
     Blueprint,
@@ -19,6 +20,7 @@ from wtforms import SelectChoice
 from accounts import services
 from accounts.forms import (
     NOT_SAYING,
+    AuditFilterForm,
     CycleForm,
     DemographicsForm,
     GrantRoleForm,
@@ -27,12 +29,13 @@ from accounts.forms import (
     SignInForm,
     SignUpForm,
 )
+from core import audit
 from core.auth import Role, public, role_required, signed_in
 from core.db import commit
 from core.errors import DomainError
 from core.i18n import lazy_message
 from core.security import limiter, rate_limited
-from core.tenancy import current_cycle, district_or_404, seoul_today
+from core.tenancy import SEOUL, current_cycle, district_or_404, seoul_today
 from core.views import safe_next_url
 
 bp = Blueprint("accounts", __name__)
@@ -291,7 +294,8 @@ def edit_cycle(cycle_id: int | None = None):
     if form.validate_on_submit():
         try:
             services.save_cycle(district.id, form.year.data, form.title.data,
-                                form.description.data or "", form.phase_dates(), cycle_id)
+                                form.description.data or "", form.phase_dates(), cycle_id,
+                                current_user)
             commit()
         except DomainError as error:
             form.year.errors.append(error.message)
@@ -300,3 +304,31 @@ def edit_cycle(cycle_id: int | None = None):
         flash(_l("연차 계획 주기를 저장했습니다."), "success")
         return redirect(url_for("accounts.organizer_page"))
     return _render_invalid("accounts/cycle_form.html", form, cycle=cycle)
+
+
+@bp.route("/admin/audit")
+@role_required(Role.ADMIN)
+def audit_log():
+    district = district_or_404()
+    form = AuditFilterForm(request.args)
+    status = 200
+    filters = {}
+    if request.args and not form.validate():
+        status = 422
+    else:
+        filters = {
+            "action": (form.action.data or "").strip(), "actor": (form.actor.data or "").strip(),
+            "object_kind": (form.object_kind.data or "").strip(),
+            "object_id": form.object_id.data,
+            # Dates are Seoul days: from the first day's start to the end of the last.
+            "since": _seoul_midnight(form.since.data),
+            "until": _seoul_midnight(form.until.data + timedelta(days=1)
+                                     if form.until.data else None),
+        }
+    page = request.args.get("page", 1, type=int)
+    entries = audit.entries(district.id, **filters, page=max(page, 1))
+    return render_template("accounts/audit.html", form=form, entries=entries), status
+
+
+def _seoul_midnight(day: date | None) -> datetime | None:
+    return None if day is None else datetime.combine(day, time.min, SEOUL)

@@ -44,6 +44,7 @@ from agenda.models import (
     Status,
     Support,
 )
+from core import audit
 from core.auth import Role, require_member
 from core.db import db, on_postgresql, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
@@ -214,6 +215,15 @@ def _log(item: AgendaItem, action: LogAction, actor=None, reason: str = "",
         from_status=from_status, to_status=to_status,
         related_item_id=related.id if related is not None else None,
     ))
+    # A resident proposing or editing their own item is not a staff action; everything else
+    # logged here (merging, statuses, hiding, shortlisting...) also goes to the audit trail.
+    if action is LogAction.PROPOSED or (action is LogAction.EDITED and not item.is_fused):
+        return
+    if item.id is None:
+        db.session.flush()
+    audit.record(f"agenda.{action.value}", "agenda_item", item.id, actor, item.district_id,
+                 {"reason": reason, "from": from_status, "to": to_status,
+                  "related_id": related.id if related is not None else None})
 
 
 def propose(district, author, data: Proposal, today: date, draft: bool = False) -> AgendaItem:
@@ -553,6 +563,8 @@ def dismiss_report(district_id: int, report_id: int, actor) -> None:
     record.resolved_at = utcnow()
     record.resolved_by_id = actor.id
     db.session.flush()
+    audit.record("agenda.report.dismiss", "report", record.id, actor, district_id,
+                 {"item_id": record.item_id, "comment_id": record.comment_id})
 
 
 def hide_item(district_id: int, item_id: int, actor, reason: str) -> AgendaItem:
@@ -591,6 +603,8 @@ def hide_comment(district_id: int, comment_id: int, actor, reason: str) -> Comme
     comment.hidden_reason = reason
     _resolve_reports(comment.item_id, comment.id, actor)
     db.session.flush()
+    audit.record("agenda.comment.hide", "comment", comment.id, actor, district_id,
+                 {"item_id": comment.item_id, "reason": reason})
     return comment
 
 

@@ -13,6 +13,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from core import audit
 from core.auth import Role
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
@@ -59,6 +60,7 @@ def request_export(district_id: int, user, kind_name: str, fmt: str, scope_id: i
     current_app.logger.info("export %s requested: %s/%s scope %s by user %s (personal=%s)",
                             job.id, kind.name, fmt, scope_id, user.id, include_personal)
     send_to_worker(job)
+    _audit("export.request", job, user)
     return job
 
 
@@ -73,6 +75,12 @@ def send_to_worker(job: ExportJob) -> None:
 def attempt_id(job_id: int, attempts: int) -> str:
     """The RQ id of the attempt that follows ``attempts`` started ones."""
     return f"export-{job_id}-{attempts}"
+
+
+def _audit(action: str, job: ExportJob, user) -> None:
+    audit.record(action, "export_job", job.id, user, job.district_id,
+                 {"kind": job.kind, "format": job.format, "scope_id": job.scope_id,
+                  "personal": job.include_personal})
 
 
 def own_job(district_id: int, user, job_id: int) -> ExportJob:
@@ -138,6 +146,7 @@ def rerun(district_id: int, user, job_id: int) -> ExportJob:
     job.token = secrets.token_urlsafe(32)
     db.session.flush()
     send_to_worker(job)
+    _audit("export.rerun", job, user)
     return job
 
 
@@ -162,6 +171,7 @@ def download(district_id: int, user, token: str, remote_addr: str = "") -> tuple
     db.session.add(ExportDownload(job_id=job.id, user_id=user.id, remote_addr=remote_addr[:64]))
     db.session.flush()
     current_app.logger.info("export %s downloaded by user %s", job.id, user.id)
+    _audit("export.download", job, user)
     return job, path
 
 

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
+from core import audit
 from core.db import db
 from core.errors import DomainError
 from core.i18n import lazy_message
@@ -46,6 +47,9 @@ def save(district: District, dimension: str, residents: dict[str, int | None]) -
     values = [residents.get(category) for category in known]
     db.session.execute(delete(PopulationCount).where(
         PopulationCount.district_id == district.id, PopulationCount.dimension == dimension))
+    audit.record("population.save", "district", district.id, district_id=district.id,
+                 detail={"dimension": dimension,
+                         "residents": sum(value or 0 for value in values)})
     if all(value is None for value in values):
         return
     if any(value is None for value in values):

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from accounts.models import Membership, User
 from agenda import services as agenda_services
+from core import audit
 from core.auth import Role, require_member
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
@@ -173,6 +174,8 @@ def create_forum(district_id: int, cycle_id: int, title: str, held_on: date, ven
             with db.session.begin_nested():
                 db.session.add(forum)
                 db.session.flush()
+            audit.record("forum.create", "forum", forum.id, district_id=district_id,
+                         detail={"title": forum.title, "tables": table_count})
             return forum
         except IntegrityError:
             continue  # the join code was taken: the unique index decided, draw again
@@ -201,6 +204,8 @@ def update_forum(forum: Forum, title: str, held_on: date, venue: str,
     forum.title, forum.held_on, forum.venue = title.strip(), held_on, venue.strip()
     forum.expected_participants, forum.seating = expected_participants, seating
     db.session.flush()
+    audit.record("forum.edit", "forum", forum.id, district_id=forum.district_id,
+                 detail={"title": forum.title, "tables": table_count, "seating": seating})
 
 
 def add_topic(forum: Forum, title: str, description: str = "",
@@ -217,6 +222,8 @@ def add_topic(forum: Forum, title: str, description: str = "",
     for phase in (PollPhase.PRE, PollPhase.POST):
         db.session.add(Poll(forum_id=forum.id, topic_id=topic.id, phase=phase))
     db.session.flush()
+    audit.record("forum.topic.add", "topic", topic.id, district_id=forum.district_id,
+                 detail={"title": topic.title, "agenda_item_id": agenda_item_id})
     return topic
 
 
@@ -233,6 +240,8 @@ def update_topic(topic: Topic, title: str, description: str) -> None:
         raise DomainError(_l("주제를 입력하세요."))
     topic.title, topic.description = title.strip(), description.strip()
     db.session.flush()
+    audit.record("forum.topic.edit", "topic", topic.id, district_id=topic.forum.district_id,
+                 detail={"title": topic.title})
 
 
 def question_of_forum(forum: Forum, question_id: int) -> Question:
@@ -292,6 +301,8 @@ def add_question(topic: Topic, kind: str, text: str, labels: list[str],
     question = _build_question(len(topic.questions) + 1, kind, text, labels, max_choices)
     topic.questions.append(question)
     db.session.flush()
+    audit.record("forum.question.add", "question", question.id,
+                 district_id=topic.forum.district_id, detail={"topic_id": topic.id, "kind": kind})
     return question
 
 
@@ -319,6 +330,9 @@ def update_question(question: Question, text: str, labels: list[str],
         question.options.append(Option(position=position, label=labels[position - 1]))
     del question.options[len(labels):]
     db.session.flush()
+    audit.record("forum.question.edit", "question", question.id,
+                 district_id=question.topic.forum.district_id,
+                 detail={"topic_id": question.topic_id})
 
 
 def remove_question(question: Question) -> None:
@@ -329,6 +343,8 @@ def remove_question(question: Question) -> None:
     for position, other in enumerate(topic.questions, start=1):
         other.position = position
     db.session.flush()
+    audit.record("forum.question.remove", "question", question.id,
+                 district_id=topic.forum.district_id, detail={"topic_id": topic.id})
 
 
 def forum_candidates(forum: Forum) -> list:
@@ -380,6 +396,8 @@ def set_facilitator(forum: Forum, table_id: int, user_id: int | None) -> ForumTa
             raise DomainError(_l("이 자치구의 퍼실리테이터만 테이블을 맡을 수 있습니다."))
     table.facilitator_id = user_id
     db.session.flush()
+    audit.record("forum.facilitator.set", "forum_table", table.id, district_id=forum.district_id,
+                 detail={"forum_id": forum.id, "table": table.number, "facilitator_id": user_id})
     return table
 
 
@@ -402,6 +420,8 @@ def set_poll_state(forum: Forum, poll_id: int, state: str) -> Poll:
     db.session.refresh(poll)
     live.poll_changed(poll.id)
     live.forum_changed(forum.id)
+    audit.record(f"forum.poll.{state}", "poll", poll.id, district_id=forum.district_id,
+                 detail={"forum_id": forum.id, "phase": poll.phase})
     return poll
 
 
@@ -421,6 +441,8 @@ def launch_live_poll(forum: Forum, user, table_id: int | None, kind: str, text: 
     db.session.flush()
     live.poll_changed(poll.id)
     live.forum_changed(forum.id)
+    audit.record("forum.live_poll.launch", "poll", poll.id, user, forum.district_id,
+                 {"forum_id": forum.id, "table_id": table_id, "kind": kind})
     return poll
 
 
@@ -551,6 +573,9 @@ def assign_table(forum: Forum, participant_id: int, table_id: int | None) -> Par
     participant = participant_of_forum(forum, participant_id)
     participant.table_id = None if table_id is None else table_of_forum(forum, table_id).id
     db.session.flush()
+    audit.record("forum.participant.seat", "participant", participant.id,
+                 district_id=forum.district_id,
+                 detail={"forum_id": forum.id, "table_id": participant.table_id})
     return participant
 
 
@@ -582,6 +607,8 @@ def balance_seats(forum: Forum) -> int:
     for participant in waiting:
         participant.table_id = balanced_table(forum, participant).id
         db.session.flush()
+    audit.record("forum.seats.balance", "forum", forum.id, district_id=forum.district_id,
+                 detail={"seated": len(waiting)})
     return len(waiting)
 
 
@@ -594,6 +621,8 @@ def add_paper_participant(forum: Forum, table_id: int, user) -> Participant:
     seat = issue_tickets(forum, user, 1)[0]
     seat.participant_id = participant.id
     db.session.flush()
+    audit.record("forum.paper_participant.add", "participant", participant.id, user,
+                 forum.district_id, {"forum_id": forum.id, "table_id": table.id})
     return participant
 
 
@@ -647,6 +676,8 @@ def issue_tickets(forum: Forum, user, count: int) -> list[SeatTicket]:
         else:
             raise Conflict(_l("좌석표 코드를 만들지 못했습니다. 다시 시도하세요."))
         issued.append(seat)
+    audit.record("forum.tickets.issue", "forum", forum.id, user, forum.district_id,
+                 {"count": len(issued)})
     return issued
 
 
@@ -764,6 +795,10 @@ def submit_answers(forum: Forum, poll_id: int, participant: Participant,
         raise Conflict(POLL_NOT_OPEN)
     db.session.flush()
     live.poll_changed(poll.id)
+    if entered_by is not None:
+        # Who entered a paper participant's answers, never the answers themselves.
+        audit.record("forum.paper_answers.enter", "participant", participant.id, entered_by,
+                     forum.district_id, {"forum_id": forum.id, "poll_id": poll.id})
     return len(cleaned)
 
 
@@ -863,6 +898,8 @@ def submit_table_outputs(forum: Forum, table_id: int, user, obstacle: str, stepp
     table.summary, table.outputs_submitted_at = summary, utcnow()
     db.session.flush()
     live.forum_changed(forum.id)
+    audit.record("forum.table.keywords", "forum_table", table.id, user, forum.district_id,
+                 {"forum_id": forum.id, "obstacle": obstacle, "stepping_stone": stepping_stone})
     return table
 
 
@@ -872,6 +909,8 @@ def set_table_step(forum: Forum, table_id: int, user, step: int) -> ForumTable:
         raise DomainError(_l("알 수 없는 진행 단계입니다."))
     table.current_step = step
     db.session.flush()
+    audit.record("forum.table.step", "forum_table", table.id, user, forum.district_id,
+                 {"forum_id": forum.id, "step": step})
     return table
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from agenda import services as agenda
 from agenda.models import AgendaItem, Kind, Status, Support
+from core import audit
 from core.auth import Role
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
@@ -125,6 +126,13 @@ def save_settings(district_id: int, *, foundation_share_percent: int, council_ma
     settings.mandatory_titles = sorted({t.strip() for t in mandatory_titles if t.strip()})
     db.session.add(settings)
     db.session.flush()
+    audit.record("plans.settings", "plan_settings", settings.id, district_id=district_id,
+                 detail={"foundation_share_percent": settings.foundation_share_percent,
+                         "council_max_members": council_max_members,
+                         "civil_share_percent": settings.civil_share_percent,
+                         "gender_max_percent": settings.gender_max_percent,
+                         "low_rating_percent": settings.low_rating_percent,
+                         "mandatory_titles": settings.mandatory_titles})
     return settings
 
 
@@ -154,6 +162,8 @@ def set_budget_limit(district_id: int, scope: str, name: str, floor: int | None,
         db.session.add(limit)
     limit.floor, limit.cap = floor, cap
     db.session.flush()
+    audit.record("plans.budget_limit.set", "budget_limit", limit.id, district_id=district_id,
+                 detail={"scope": scope, "name": name, "floor": floor, "cap": cap})
     return limit
 
 
@@ -163,6 +173,8 @@ def remove_budget_limit(district_id: int, limit_id: int) -> None:
         raise NotFound(_l("그런 예산 한도가 없습니다."))
     db.session.delete(limit)
     db.session.flush()
+    audit.record("plans.budget_limit.remove", "budget_limit", limit_id,
+                 district_id=district_id, detail={"scope": limit.scope, "name": limit.name})
 
 
 def budget_rules(district_id: int, total_budget: int) -> rules.BudgetRules:
@@ -233,7 +245,10 @@ def _cycle(district_id: int, cycle_id: int) -> Cycle:
 
 
 def _log(plan: Plan, action: str, actor=None, note: str = "") -> None:
+    """The plan's own history, shown on its page, and the district's audit trail beside it."""
     plan.log.append(PlanLogEntry(action=action, note=note, actor_id=getattr(actor, "id", None)))
+    db.session.flush()
+    audit.record(f"plan.{action}", "plan", plan.id, actor, plan.district_id, {"note": note})
 
 
 def _clean(text: str | None, max_length: int = TEXT_MAX) -> str:
@@ -621,6 +636,8 @@ def add_member(district_id: int, name: str, affiliation: str, member_type: str,
             db.session.add(member)
     except IntegrityError:
         raise Conflict(_l("이미 위원 명단에 있습니다.")) from None
+    audit.record("council.member.add", "council_member", member.id, district_id=district_id,
+                 detail={"name": member.name, "member_type": member_type})
     return member
 
 
@@ -630,6 +647,8 @@ def retire_member(district_id: int, member_id: int) -> CouncilMember:
         raise NotFound(_l("그런 위원이 없습니다."))
     member.active = False
     db.session.flush()
+    audit.record("council.member.retire", "council_member", member.id,
+                 district_id=district_id, detail={"name": member.name})
     return member
 
 
@@ -658,6 +677,8 @@ def open_meeting(district_id: int, title: str, held_on: date | None) -> CouncilM
                              held_on=held_on, members=len(roster(district_id)))
     db.session.add(meeting)
     db.session.flush()
+    audit.record("council.meeting.open", "council_meeting", meeting.id, district_id=district_id,
+                 detail={"title": meeting.title, "held_on": held_on.isoformat()})
     return meeting
 
 
@@ -680,6 +701,8 @@ def record_attendance(district_id: int, meeting_id: int, member_ids: Sequence[in
     for member_id in sorted(chosen):
         meeting.attendance.append(Attendance(member_id=member_id))
     db.session.flush()
+    audit.record("council.meeting.attendance", "council_meeting", meeting.id,
+                 district_id=district_id, detail={"present": len(chosen)})
     return meeting
 
 
@@ -694,6 +717,9 @@ def add_motion(district_id: int, meeting_id: int, title: str, kind: str,
                     plan_id=plan_id)
     meeting.motions.append(motion)
     db.session.flush()
+    audit.record("council.motion.add", "motion", motion.id, district_id=district_id,
+                 detail={"meeting_id": meeting.id, "title": motion.title, "kind": kind,
+                         "plan_id": plan_id})
     return motion
 
 
@@ -745,6 +771,9 @@ def decide(district_id: int, motion_id: int, votes: Mapping[int, str], actor) ->
         _log(plan, "approved", actor, f"{meeting.title}: {motion.title} "
              f"({outcome.yes}/{outcome.present})")
     db.session.flush()
+    audit.record("council.motion.decide", "motion", motion.id, actor, district_id,
+                 {"passed": outcome.passed, "present": outcome.present, "yes": outcome.yes,
+                  "no": outcome.no, "abstain": outcome.abstain, "plan_id": motion.plan_id})
     return motion
 
 
@@ -757,6 +786,8 @@ def record_minutes(district_id: int, meeting_id: int, minutes: str, publish: boo
     if publish:
         meeting.minutes_published_at = utcnow()
     db.session.flush()
+    audit.record("council.meeting.minutes", "council_meeting", meeting.id,
+                 district_id=district_id, detail={"published": publish})
     return meeting
 
 
@@ -814,6 +845,9 @@ def report_progress(district_id: int, project_id: int, *, reported_on: date | No
         report.photo = photos.store(photos_dir(), cleaned)
     project.reports.append(report)
     db.session.flush()
+    audit.record("plan.progress", "plan_project", project.id, district_id=district_id,
+                 detail={"report_id": report.id, "status": status, "percent": percent,
+                         "photo": report.photo is not None})
     return report
 
 
@@ -848,6 +882,8 @@ def add_criterion(district_id: int, name: str, max_score: int | None) -> RubricC
             db.session.add(criterion)
     except IntegrityError:
         raise Conflict(_l("같은 평가 항목이 이미 있습니다.")) from None
+    audit.record("plans.rubric.add", "rubric_criterion", criterion.id,
+                 district_id=district_id, detail={"name": criterion.name, "max_score": max_score})
     return criterion
 
 
@@ -885,6 +921,9 @@ def evaluate(district_id: int, project_id: int, *, period: str, self_evaluation:
     except IntegrityError:
         raise Conflict(lazy_message("이 사업의 %(period)s는 이미 기록되었습니다.",
                                     period=evaluation.period_label)) from None
+    audit.record("plan.evaluate", "plan_project", project.id, district_id=district_id,
+                 detail={"evaluation_id": evaluation.id, "period": period,
+                         "score_percent": percent})
     return evaluation
 
 
@@ -922,6 +961,8 @@ def add_finding(district_id: int, plan_id: int, kind: str, title: str, body: str
                       body=_clean(body), project_id=project_id)
     plan.findings.append(finding)
     db.session.flush()
+    audit.record("plan.finding.add", "finding", finding.id, district_id=district_id,
+                 detail={"plan_id": plan.id, "kind": str(kind), "title": finding.title})
     return finding
 
 

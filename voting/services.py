@@ -56,6 +56,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from accounts.models import Demographics, User, user_by_email
+from core import audit
 from core.auth import Role, is_member
 from core.db import UTCDateTime, db, on_postgresql, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
@@ -462,9 +463,23 @@ def _release_items(vote: Vote, agenda_ids: list[int]) -> None:
                        notify=False)
 
 
-def _log(vote: Vote, actor, action: str, detail: str = "") -> None:
+def _log(vote: Vote, actor, action: str, detail: str = "", *, audited: dict) -> None:
+    """The vote's own history (shown to staff and, once confirmed, to residents) and the
+    district's audit trail beside it. ``audited`` is what the trail keeps, chosen per action:
+    never a ballot's choices, for a paper entry only who entered which serial."""
     db.session.add(VoteLog(vote_id=vote.id, actor_id=actor.id if actor else None,
                            action=action, detail=detail))
+    code = "ballot_entry" if action.startswith("entered_") else _AUDIT_CODES.get(action, action)
+    audit.record(f"vote.{code}", "vote", vote.id, actor, vote.district_id, audited)
+
+
+_AUDIT_CODES = {"created": "create", "updated": "edit", "confirmed": "confirm"}
+
+
+def _definition_summary(vote: Vote) -> dict:
+    return {"title": vote.title, "type": vote.type, "method": vote.method,
+            "opens_at": vote.opens_at.isoformat(), "closes_at": vote.closes_at.isoformat(),
+            "items": [item.agenda_item_id for item in vote.items]}
 
 
 def create_vote(district_id: int, cycle_id: int, data: VoteDefinition, actor) -> Vote:
@@ -478,7 +493,7 @@ def create_vote(district_id: int, cycle_id: int, data: VoteDefinition, actor) ->
     db.session.add(vote)
     db.session.flush()
     _claim_items(vote, actor)
-    _log(vote, actor, "created", vote.title)
+    _log(vote, actor, "created", vote.title, audited=_definition_summary(vote))
     db.session.flush()
     return vote
 
@@ -510,7 +525,7 @@ def update_vote(district_id: int, vote_id: int, data: VoteDefinition, actor) -> 
     _apply_definition(vote, data)
     db.session.flush()
     _claim_items(vote, actor)
-    _log(vote, actor, "updated", vote.title)
+    _log(vote, actor, "updated", vote.title, audited=_definition_summary(vote))
     return vote
 
 
@@ -533,7 +548,8 @@ def reset_vote(district_id: int, vote_id: int, actor, reason: str) -> int:
     vote.frozen_at = None
     # New pseudonyms and receipts: nothing from before the reset can be matched to after.
     vote.salt = new_salt()
-    _log(vote, actor, "reset", f"{removed}: {reason}")
+    _log(vote, actor, "reset", f"{removed}: {reason}",
+         audited={"ballots_removed": removed, "reason": reason})
     db.session.flush()
     return removed
 
@@ -553,7 +569,7 @@ def set_review_scores(district_id: int, vote_id: int, scores: dict[int, float | 
     for item_id, score in scores.items():
         by_id[item_id].review_score = score
     vote.updated_at = utcnow()
-    _log(vote, actor, "review_scores")
+    _log(vote, actor, "review_scores", audited={"items": sorted(scores)})
     db.session.flush()
 
 
@@ -1007,7 +1023,8 @@ def enter_ballot(district_id: int, vote_id: int, actor: User, channel: Channel,
                                     serial=serial or ""))
     _store_choices(ballot_id, vote.id, canonical)
     _first_ballot(vote, now)
-    _log(vote, actor, f"entered_{channel.value}", serial or "")
+    _log(vote, actor, f"entered_{channel.value}", serial or "",
+         audited={"channel": channel.value, "paper_serial": serial})
     return {"vote": vote.id, "receipt": code, "status": "created",
             "choices": [list(e) for e in canonical]}
 
@@ -1055,6 +1072,8 @@ def verify_resident(district_id: int, actor: User, name: str, birth_date: date, 
         raise Conflict(ALREADY_ROLLED) from None
     if user is not None:
         _adopt_ballots(district_id, identity, account_identity(user.id))
+    audit.record("roll.verify", "voter_roll", entry.id, actor, district_id,
+                 {"dong_id": dong.id, "linked_account": user is not None})
     return entry
 
 
@@ -1216,7 +1235,8 @@ def confirm_result(district_id: int, vote_id: int, actor, *, notify: bool = True
         set_status(item.agenda_item_id, status, actor, vote.title[:200],
                    district_id=district_id, notify=notify)
     _log(vote, actor, CONFIRMED, json.dumps({
-        "basis": selection_basis(vote), "selected": [[item, score] for item, score in selected]}))
+        "basis": selection_basis(vote), "selected": [[item, score] for item, score in selected]}),
+        audited={"basis": selection_basis(vote), "selected": sorted(chosen)})
     db.session.flush()
     return confirmation(vote)
 
