@@ -17,6 +17,7 @@ from core.db import commit, db, utcnow
 from core.models import Dong
 from forums.models import Answer, Forum, Participant
 from tests.conftest import post_form
+from tests.exports.conftest import close_hidden_votes
 from voting.ballots import account_identity, voter_key
 from voting.models import Ballot, Vote, VoterRoll
 
@@ -131,6 +132,9 @@ def aged_demo(app, ctx):
                       strict=False))
     _act_now(active)
     commit()
+    # Votes that hide their results while open are closed, so every tally can be compared.
+    for cycle_id in db.session.scalars(select(Vote.cycle_id).distinct()).all():
+        close_hidden_votes(cycle_id)
     return people, active
 
 
