@@ -408,6 +408,7 @@ NOT_SWEPT = {
     "forums.screen_stream": "an event stream that stays open",
     "forums.poll_stream": "an event stream that stays open",
     "accounts.reset_password": "needs a mailed token",
+    "accounts.verify_email": "needs a mailed token",
     "exports.download": "needs a finished export's token",
     "plans.progress_photo": "an image file",
 }
