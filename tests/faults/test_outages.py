@@ -10,10 +10,8 @@ is cut): pages and the API answer 503 with ``Retry-After`` in the reader's langu
 import contextlib
 import re
 import socket
-import subprocess
 import threading
 import time
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -35,6 +33,7 @@ from tests.conftest import (
     require_service,
     sign_in,
 )
+from tests.faults.servers import WAIT_SECONDS, free_port
 from tests.forums import conftest as forum_fixtures
 from tests.forums.conftest import ticket_code
 from tests.voting import conftest as vote_fixtures
@@ -47,65 +46,8 @@ facilitators, forum = forum_fixtures.facilitators, forum_fixtures.forum
 cycle, shortlist, organizer, make_vote = (vote_fixtures.cycle, vote_fixtures.shortlist,
                                           vote_fixtures.organizer, vote_fixtures.make_vote)
 
-WAIT_SECONDS = 10
 UNAVAILABLE_KO = "지금은 서비스에 연결할 수 없습니다"
 UNAVAILABLE_EN = "The service cannot be reached right now"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _eventually(check, what: str, seconds: float = WAIT_SECONDS):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.05)
-    pytest.fail(f"{what} within {seconds} s")
-
-
-class RedisServer:
-    """A redis-server of the test's own on a fixed port, stopped as an outage would."""
-
-    def __init__(self, folder: Path) -> None:
-        self.port = _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.folder = folder
-        self.process: subprocess.Popen | None = None
-
-    def _client(self):
-        from redis import Redis
-
-        return Redis(port=self.port, socket_connect_timeout=1, socket_timeout=1)
-
-    def _answers(self) -> bool:
-        try:
-            return bool(self._client().ping())
-        except Exception:  # redis-py's ConnectionError while the server starts
-            return False
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.folder)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _eventually(self._answers, "redis-server did not answer")
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        # The server closes the connection as it goes, which redis-py reports as an error.
-        with contextlib.suppress(Exception):
-            self._client().shutdown(nosave=True)
-        try:
-            self.process.wait(timeout=WAIT_SECONDS)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=WAIT_SECONDS)
 
 
 class Proxy:
@@ -114,7 +56,7 @@ class Proxy:
 
     def __init__(self, upstream: tuple[str, int]) -> None:
         self.upstream = upstream
-        self.port = _free_port()
+        self.port = free_port()
         self._lock = threading.Lock()
         self._sockets: set[socket.socket] = set()
         self._listener: socket.socket | None = None
@@ -244,14 +186,6 @@ def _open_poll(forum):
 
 
 # --- Redis away --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_redis_outage_keeps_sign_in_casting_and_answers_working(
