@@ -8,7 +8,6 @@ is cut): pages and the API answer 503 with ``Retry-After`` in the reader's langu
 """
 
 import contextlib
-import re
 import socket
 import threading
 import time
@@ -28,7 +27,6 @@ from forums.models import Answer, PollState
 from tests.conftest import (
     IsolatedClient,
     base_config,
-    csrf_token,
     post_form,
     require_service,
     sign_in,
@@ -38,6 +36,7 @@ from tests.forums import conftest as forum_fixtures
 from tests.forums.conftest import ticket_code
 from tests.voting import conftest as vote_fixtures
 from tests.voting.conftest import item_ids
+from tests.voting.test_views import ballot_form
 from voting.ballots import account_identity, voter_key
 from voting.models import Ballot
 
@@ -166,15 +165,6 @@ def _answers() -> int:
     return db.session.scalar(select(func.count(Answer.id)))
 
 
-def _ballot_form(client, vote) -> dict:
-    page = client.get(f"/votes/{vote.id}/ballot").get_data(as_text=True)
-    form = {"csrf_token": csrf_token(client, f"/votes/{vote.id}/ballot"), "action": "cast"}
-    found = re.search(r'name="definition" value="([^"]+)"', page)
-    if found:
-        form["definition"] = found.group(1)
-    return form
-
-
 def _open_poll(forum):
     from core.db import commit
     from forums import services
@@ -207,7 +197,7 @@ def test_redis_outage_keeps_sign_in_casting_and_answers_working(
     redis_server.stop()
 
     sign_in(resident, voter.email)
-    form = {**_ballot_form(resident, vote), "item": [str(item_ids(vote)[0])]}
+    form = {**ballot_form(resident, vote), "item": [str(item_ids(vote)[0])]}
     cast = resident.post(f"/votes/{vote.id}/ballot", data=form)
     assert cast.status_code == 302, cast.get_data(as_text=True)
     assert _ballots(vote.id) == 1
@@ -303,7 +293,7 @@ def test_casting_under_light_load_through_an_outage_loses_no_committed_ballot(
     for _ in range(24):
         client, person = served.test_client(), make_user()
         sign_in(client, person.email)
-        voters.append((client, {**_ballot_form(client, vote), "item": [first_item]},
+        voters.append((client, {**ballot_form(client, vote), "item": [first_item]},
                        voter_key(vote.salt, account_identity(person.id))))
 
     outcomes: list[tuple[int, int]] = []  # (voter index, status)
