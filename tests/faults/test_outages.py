@@ -23,7 +23,6 @@ from core.db import db
 from core.i18n import LOCALE_COOKIE
 from core.security import limiter
 from forums import live
-from forums.models import Answer, PollState
 from tests.conftest import (
     IsolatedClient,
     base_config,
@@ -34,6 +33,7 @@ from tests.conftest import (
 from tests.faults.servers import WAIT_SECONDS, free_port
 from tests.forums import conftest as forum_fixtures
 from tests.forums.conftest import ticket_code
+from tests.forums.test_views import _answers, _open_pre
 from tests.voting import conftest as vote_fixtures
 from tests.voting.conftest import item_ids
 from tests.voting.test_views import ballot_form
@@ -160,21 +160,6 @@ def _ballots(vote_id: int) -> int:
                              .where(Ballot.vote_id == vote_id))
 
 
-def _answers() -> int:
-    db.session.rollback()
-    return db.session.scalar(select(func.count(Answer.id)))
-
-
-def _open_poll(forum):
-    from core.db import commit
-    from forums import services
-
-    poll = next(p for p in forum.polls if p.phase == "pre")
-    services.set_poll_state(forum, poll.id, PollState.OPEN)
-    commit()
-    return poll
-
-
 # --- Redis away --------------------------------------------------------------------------
 
 
@@ -186,7 +171,7 @@ def test_redis_outage_keeps_sign_in_casting_and_answers_working(
                        FORUMS_PUSH_INTERVAL=0.05)
     voter = make_user()
     vote = make_vote("approval")
-    poll = _open_poll(forum)
+    poll = _open_pre(forum)
     question = poll.questions[0]
     resident, participant = served.test_client(), served.test_client()
     assert participant.get(f"/j/{forum.join_code}").status_code == 200
