@@ -6,6 +6,7 @@ import os
 import re
 import time
 import uuid
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -172,6 +173,23 @@ def district(ctx):
     seed_cycle(created)
     commit()
     return created
+
+
+@pytest.fixture
+def other_district(ctx):
+    """A second district with its own cycle, for cross-tenant checks."""
+    from accounts.services import save_cycle
+    from core.db import commit
+    from core.models import District, Dong, Phase
+
+    other = District(slug="songpa", name_ko="송파구", name_en="Songpa-gu")
+    other.dongs.append(Dong(name="잠실본동", position=0))
+    db.session.add(other)
+    db.session.flush()
+    save_cycle(other.id, 2027, "2027 송파구 지역사회혁신계획", "",
+               {Phase.INTAKE: (date(2026, 9, 1), date(2026, 12, 31))})
+    commit()
+    return other
 
 
 TEST_PASSWORD = "correct horse battery"  # noqa: S105

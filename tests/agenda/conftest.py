@@ -60,20 +60,3 @@ def fused_proposal(title: str = "통합 의제"):
 
     return Proposal(title=title, description="여러 제안을 하나로 모았습니다.", field="welfare",
                     kind="problem_solving")
-
-
-@pytest.fixture
-def other_district(ctx):
-    """A second district with its own cycle, for cross-tenant checks."""
-    from accounts.services import save_cycle
-    from core.db import commit, db
-    from core.models import District, Dong, Phase
-
-    other = District(slug="songpa", name_ko="송파구", name_en="Songpa-gu")
-    other.dongs.append(Dong(name="잠실본동", position=0))
-    db.session.add(other)
-    db.session.flush()
-    save_cycle(other.id, 2027, "2027 송파구 지역사회혁신계획", "",
-               {Phase.INTAKE: (date(2026, 9, 1), date(2026, 12, 31))})
-    commit()
-    return other

@@ -1,5 +1,6 @@
 """Mail over SMTP leaves after commit without making the request wait for the mail server."""
 
+import contextlib
 import email
 import logging
 import socket
@@ -53,14 +54,23 @@ class _Session(socketserver.StreamRequestHandler):
         self.wfile.write(reply + b"\r\n")
 
 
-@pytest.fixture
-def mail_server():
-    server = SlowMailServer(greeting_delay=1.0)
+@contextlib.contextmanager
+def serving_mail(greeting_delay: float, port: int = 0):
+    """A SlowMailServer answering on its own thread until the block ends."""
+    server = SlowMailServer(greeting_delay, port)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def mail_server():
+    with serving_mail(greeting_delay=1.0) as server:
+        yield server
 
 
 @pytest.fixture

@@ -1,6 +1,4 @@
-"""Export fixtures: the whole demo (agenda, forum, plan) and a second district."""
-
-from datetime import date
+"""Export fixtures: the whole demo (agenda, forum, plan)."""
 
 import pytest
 
@@ -40,21 +38,6 @@ def demo(ctx, monkeypatch):
                            organizer="organizer@demo.madang.kr",
                            organizer_password="demo-organizer-2027")  # noqa: S106
 
-
-@pytest.fixture
-def other_district(ctx):
-    from accounts.services import save_cycle
-    from core.db import commit, db
-    from core.models import District, Dong, Phase
-
-    other = District(slug="songpa", name_ko="송파구", name_en="Songpa-gu")
-    other.dongs.append(Dong(name="잠실본동", position=0))
-    db.session.add(other)
-    db.session.flush()
-    save_cycle(other.id, 2027, "2027 송파구 지역사회혁신계획", "",
-               {Phase.INTAKE: (date(2026, 9, 1), date(2026, 12, 31))})
-    commit()
-    return other
 
 
 def export_bytes(kind: str, fmt: str, district_id: int, scope_id: int, **options) -> tuple[

@@ -7,12 +7,9 @@ Every wait is bounded, so a broken recovery fails instead of hanging.
 
 import email
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -21,8 +18,9 @@ from sqlalchemy import create_engine, text
 
 from core.db import commit, db
 from tests.conftest import post_form, sign_in
-from tests.core.test_mail import SlowMailServer
+from tests.core.test_mail import serving_mail
 from tests.exports.conftest import ctx, demo, export_bytes  # noqa: F401 (fixtures)
+from tests.faults.servers import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 # A worker reconciles every second and takes a worker silent for 3 s for dead, so each
@@ -32,78 +30,11 @@ DEAD_SECONDS = "3"
 RECOVERY_TIMEOUT = 60
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
-class RedisServer:
-    """A redis-server of this test only: nothing persisted, on a port of its own."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.port = _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", str(self.folder)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _wait_for(self._answers, 10, "redis-server to start")
-
-    def _answers(self) -> bool:
-        from redis import Redis
-        from redis.exceptions import RedisError
-
-        try:
-            return Redis.from_url(self.url, socket_timeout=1).ping()
-        except RedisError:
-            return False
-
-    def flush(self) -> None:
-        from redis import Redis
-
-        Redis.from_url(self.url).flushall()
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def mail_server():
     # A slow greeting: a process that exits right after its commit cannot finish the send.
-    server = SlowMailServer(greeting_delay=2.0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving_mail(greeting_delay=2.0) as server:
+        yield server
 
 
 @pytest.fixture
@@ -177,7 +108,7 @@ def _job(job_id: int):
 
 def _wait_done(job_id: int, workers: Workers):
     try:
-        return _wait_for(lambda: (job := _job(job_id)).state == "done" and job,
+        return wait_until(lambda: (job := _job(job_id)).state == "done" and job,
                          RECOVERY_TIMEOUT, f"export {job_id} to finish")
     except pytest.fail.Exception:
         print(workers.logs())
@@ -231,7 +162,7 @@ def test_export_whose_worker_was_killed_midway_is_run_again_to_the_same_file(
             blocker.execute(text(
                 f"LOCK TABLE {AgendaItem.__tablename__} IN ACCESS EXCLUSIVE MODE"))
             first = workers.start()
-            _wait_for(lambda: _job(job_id).state == "running", RECOVERY_TIMEOUT,
+            wait_until(lambda: _job(job_id).state == "running", RECOVERY_TIMEOUT,
                       "the first worker to start the export")
             time.sleep(1)
             assert _job(job_id).state == "running"
@@ -316,7 +247,7 @@ def test_mail_job_keeps_links_out_of_redis_records_and_fails_loudly(
     assert "secret-token" not in job.description
     assert job.retries_left == 3
     # A mail server that cannot be reached makes the job fail, so RQ retries it.
-    monkeypatch.setitem(app.config, "MAIL_PORT", _free_port())
+    monkeypatch.setitem(app.config, "MAIL_PORT", free_port())
     with pytest.raises(OSError):
         deliver("resident@example.kr", "제목", body)
 
@@ -327,21 +258,15 @@ def test_mail_refused_by_the_mail_server_is_retried_by_the_worker(
 
     # The mail server is down when the worker first tries, and answers on the same port by
     # the first retry (10 s later).
-    port = _free_port()
+    port = free_port()
     monkeypatch.setitem(app.config, "MAIL_PORT", port)
     workers.env["MAIL_PORT"] = str(port)
     send_mail("resident@example.kr", "[마당] 이메일 주소를 확인해 주세요", "본문")
     commit()
     workers.start()
-    _wait_for(lambda: "not sent" in workers.logs(), RECOVERY_TIMEOUT, "the first try to fail")
-    server = SlowMailServer(greeting_delay=0, port=port)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    wait_until(lambda: "not sent" in workers.logs(), RECOVERY_TIMEOUT, "the first try to fail")
+    with serving_mail(greeting_delay=0, port=port) as server:
         if not server.delivered.wait(RECOVERY_TIMEOUT):
             print(workers.logs())
             pytest.fail("the mail was not retried")
-    finally:
-        server.shutdown()
-        server.server_close()
     assert email.message_from_bytes(server.received[0])["To"] == "resident@example.kr"

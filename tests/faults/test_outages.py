@@ -8,12 +8,9 @@ is cut): pages and the API answer 503 with ``Retry-After`` in the reader's langu
 """
 
 import contextlib
-import re
 import socket
-import subprocess
 import threading
 import time
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -26,19 +23,20 @@ from core.db import db
 from core.i18n import LOCALE_COOKIE
 from core.security import limiter
 from forums import live
-from forums.models import Answer, PollState
 from tests.conftest import (
     IsolatedClient,
     base_config,
-    csrf_token,
     post_form,
     require_service,
     sign_in,
 )
+from tests.faults.servers import WAIT_SECONDS, free_port
 from tests.forums import conftest as forum_fixtures
 from tests.forums.conftest import ticket_code
+from tests.forums.test_views import _answers, _open_pre
 from tests.voting import conftest as vote_fixtures
 from tests.voting.conftest import item_ids
+from tests.voting.test_views import ballot_form
 from voting.ballots import account_identity, voter_key
 from voting.models import Ballot
 
@@ -47,65 +45,8 @@ facilitators, forum = forum_fixtures.facilitators, forum_fixtures.forum
 cycle, shortlist, organizer, make_vote = (vote_fixtures.cycle, vote_fixtures.shortlist,
                                           vote_fixtures.organizer, vote_fixtures.make_vote)
 
-WAIT_SECONDS = 10
 UNAVAILABLE_KO = "지금은 서비스에 연결할 수 없습니다"
 UNAVAILABLE_EN = "The service cannot be reached right now"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _eventually(check, what: str, seconds: float = WAIT_SECONDS):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.05)
-    pytest.fail(f"{what} within {seconds} s")
-
-
-class RedisServer:
-    """A redis-server of the test's own on a fixed port, stopped as an outage would."""
-
-    def __init__(self, folder: Path) -> None:
-        self.port = _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.folder = folder
-        self.process: subprocess.Popen | None = None
-
-    def _client(self):
-        from redis import Redis
-
-        return Redis(port=self.port, socket_connect_timeout=1, socket_timeout=1)
-
-    def _answers(self) -> bool:
-        try:
-            return bool(self._client().ping())
-        except Exception:  # redis-py's ConnectionError while the server starts
-            return False
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.folder)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _eventually(self._answers, "redis-server did not answer")
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        # The server closes the connection as it goes, which redis-py reports as an error.
-        with contextlib.suppress(Exception):
-            self._client().shutdown(nosave=True)
-        try:
-            self.process.wait(timeout=WAIT_SECONDS)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=WAIT_SECONDS)
 
 
 class Proxy:
@@ -114,7 +55,7 @@ class Proxy:
 
     def __init__(self, upstream: tuple[str, int]) -> None:
         self.upstream = upstream
-        self.port = _free_port()
+        self.port = free_port()
         self._lock = threading.Lock()
         self._sockets: set[socket.socket] = set()
         self._listener: socket.socket | None = None
@@ -219,39 +160,7 @@ def _ballots(vote_id: int) -> int:
                              .where(Ballot.vote_id == vote_id))
 
 
-def _answers() -> int:
-    db.session.rollback()
-    return db.session.scalar(select(func.count(Answer.id)))
-
-
-def _ballot_form(client, vote) -> dict:
-    page = client.get(f"/votes/{vote.id}/ballot").get_data(as_text=True)
-    form = {"csrf_token": csrf_token(client, f"/votes/{vote.id}/ballot"), "action": "cast"}
-    found = re.search(r'name="definition" value="([^"]+)"', page)
-    if found:
-        form["definition"] = found.group(1)
-    return form
-
-
-def _open_poll(forum):
-    from core.db import commit
-    from forums import services
-
-    poll = next(p for p in forum.polls if p.phase == "pre")
-    services.set_poll_state(forum, poll.id, PollState.OPEN)
-    commit()
-    return poll
-
-
 # --- Redis away --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_redis_outage_keeps_sign_in_casting_and_answers_working(
@@ -262,7 +171,7 @@ def test_redis_outage_keeps_sign_in_casting_and_answers_working(
                        FORUMS_PUSH_INTERVAL=0.05)
     voter = make_user()
     vote = make_vote("approval")
-    poll = _open_poll(forum)
+    poll = _open_pre(forum)
     question = poll.questions[0]
     resident, participant = served.test_client(), served.test_client()
     assert participant.get(f"/j/{forum.join_code}").status_code == 200
@@ -273,7 +182,7 @@ def test_redis_outage_keeps_sign_in_casting_and_answers_working(
     redis_server.stop()
 
     sign_in(resident, voter.email)
-    form = {**_ballot_form(resident, vote), "item": [str(item_ids(vote)[0])]}
+    form = {**ballot_form(resident, vote), "item": [str(item_ids(vote)[0])]}
     cast = resident.post(f"/votes/{vote.id}/ballot", data=form)
     assert cast.status_code == 302, cast.get_data(as_text=True)
     assert _ballots(vote.id) == 1
@@ -369,7 +278,7 @@ def test_casting_under_light_load_through_an_outage_loses_no_committed_ballot(
     for _ in range(24):
         client, person = served.test_client(), make_user()
         sign_in(client, person.email)
-        voters.append((client, {**_ballot_form(client, vote), "item": [first_item]},
+        voters.append((client, {**ballot_form(client, vote), "item": [first_item]},
                        voter_key(vote.salt, account_identity(person.id))))
 
     outcomes: list[tuple[int, int]] = []  # (voter index, status)

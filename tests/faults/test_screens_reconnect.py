@@ -4,9 +4,6 @@ Redis here is a server of this module's own, on a port of its own, so that it ca
 stopped and started again without touching any other Redis."""
 
 import re
-import shutil
-import socket
-import subprocess
 import time
 
 import pytest
@@ -17,74 +14,27 @@ from core import realtime
 from core.db import db
 from forums import live
 from forums.models import Answer, Question
-from tests.conftest import IN_CI, post_form, sign_in
+from tests.conftest import post_form, sign_in
 from tests.e2e.conftest import browser, demo_server  # noqa: F401 (browser is a fixture)
 from tests.e2e.test_forums_journeys import _demo_forum
+from tests.faults.servers import serve_redis
 from tests.forums.conftest import facilitators, forum, organizer  # noqa: F401 (fixtures)
 from tests.forums.test_views import _join, _open_pre
 
-REDIS_SERVER = shutil.which("redis-server")
 RECONNECTING = "다시 연결하는 중"
 
 
-class RedisProcess:
-    """A redis-server that the test stops and starts again on the same port."""
-
-    def __init__(self, folder) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.folder = folder
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process = None
-
-    def start(self) -> None:
-        from redis import Redis
-
-        self.process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.folder)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                Redis.from_url(self.url).ping()
-                return
-            except Exception:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-    def client(self):
-        from redis import Redis
-
-        return Redis.from_url(self.url)
-
-
 @pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    if REDIS_SERVER is None:
-        if IN_CI:
-            pytest.fail("redis-server is not installed: Redis restarts cannot be tested")
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    server = RedisProcess(tmp_path_factory.mktemp("redis"))
-    server.start()
-    yield server
-    server.stop()
+def module_redis(tmp_path_factory):
+    yield from serve_redis(tmp_path_factory.mktemp("redis"))
 
 
 @pytest.fixture
-def redis_running(redis_server):
+def redis_running(module_redis):
     """The module's Redis, started again after a test that stopped it."""
-    yield redis_server
-    if redis_server.process is None:
-        redis_server.start()
+    yield module_redis
+    if module_redis.process is None:
+        module_redis.start()
 
 
 @pytest.fixture

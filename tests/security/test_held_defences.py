@@ -61,22 +61,6 @@ def test_every_route_declares_its_access(endpoint, method, path, access):
 # --- shared builders (also used by test_tenancy) ----------------------------------------------
 
 
-@pytest.fixture
-def other_district(ctx):
-    """A second district with its own cycle, for cross-tenant checks."""
-    from accounts.services import save_cycle
-    from core.models import District, Dong, Phase
-
-    other = District(slug="songpa", name_ko="송파구", name_en="Songpa-gu")
-    other.dongs.append(Dong(name="잠실본동", position=0))
-    db.session.add(other)
-    db.session.flush()
-    save_cycle(other.id, 2027, "2027 송파구 지역사회혁신계획", "",
-               {Phase.INTAKE: (date(2026, 9, 1), date(2026, 12, 31))})
-    commit()
-    return other
-
-
 def make_account(email: str, role: str, district) -> User:
     from accounts.services import create_user
     from core.auth import Role

@@ -30,7 +30,6 @@ ACCOUNT_ROUTES = {"core.set_language", "accounts.sign_up", "accounts.sign_in",
                   "voting.verify"}
 
 # The builders of the defences module, offered to this module's tests as fixtures.
-other_district = defences.other_district
 home = defences.home
 
 
