@@ -15,7 +15,7 @@ import psycopg
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, PendingRollbackError
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
@@ -54,6 +54,10 @@ def database_unavailable(error: BaseException) -> bool:
     connection, so nothing needs restarting."""
     if isinstance(error, DisconnectionError):
         return True
+    if isinstance(error, PendingRollbackError):
+        # The connection died inside this transaction and something read on before the
+        # rollback: the same loss, found one statement later.
+        return database_unavailable(error.__cause__) if error.__cause__ else True
     if isinstance(error, DBAPIError):
         if error.connection_invalidated:
             return True

@@ -20,7 +20,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, PendingRollbackError
 
 from core.auth import ROLE_LABELS, public
 from core.db import database_unavailable, db
@@ -195,8 +195,8 @@ def database_unavailable_error(error):
 
 def init_app(app) -> None:
     app.register_blueprint(bp)
-    for error in (DBAPIError, DisconnectionError, psycopg.OperationalError,
-                  psycopg.InterfaceError):
+    for error in (DBAPIError, DisconnectionError, PendingRollbackError,
+                  psycopg.OperationalError, psycopg.InterfaceError):
         app.register_error_handler(error, database_unavailable_error)
 
     @app.context_processor

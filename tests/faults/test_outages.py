@@ -282,6 +282,7 @@ def test_casting_under_light_load_through_an_outage_loses_no_committed_ballot(
                        voter_key(vote.salt, account_identity(person.id))))
 
     outcomes: list[tuple[int, int]] = []  # (voter index, status)
+    errors: list[str] = []
     lock = threading.Lock()
 
     def cast(indexes: list[int]) -> None:
@@ -290,7 +291,8 @@ def test_casting_under_light_load_through_an_outage_loses_no_committed_ballot(
             try:
                 status = client.post(f"/votes/{vote.id}/ballot", data=form,
                                      headers={"Accept": "application/json"}).status_code
-            except Exception:
+            except Exception as error:
+                errors.append(repr(error))
                 status = 500
             with lock:
                 outcomes.append((index, status))
@@ -310,7 +312,7 @@ def test_casting_under_light_load_through_an_outage_loses_no_committed_ballot(
 
     statuses = [status for _, status in outcomes]
     assert len(outcomes) == 24
-    assert set(statuses) <= {201, 503}, statuses
+    assert set(statuses) <= {201, 503}, (statuses, errors)
     assert 503 in statuses, "the outage was not felt: cut longer"
     db.session.rollback()
     stored = set(db.session.scalars(select(Ballot.voter_key).where(Ballot.vote_id == vote.id)))

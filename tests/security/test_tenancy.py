@@ -26,8 +26,8 @@ from voting import services as voting
 # a district's data for a signed-in person. Sign-out ends the account's own session.
 ACCOUNT_ROUTES = {"core.set_language", "accounts.sign_up", "accounts.sign_in",
                   "accounts.sign_out", "accounts.forgot_password", "accounts.reset_password",
-                  "accounts.my_page", "accounts.delete_demographics", "accounts.resend_verification",
-                  "voting.verify"}
+                  "accounts.my_page", "accounts.delete_demographics",
+                  "accounts.resend_verification", "voting.verify"}
 
 # The builders of the defences module, offered to this module's tests as fixtures.
 home = defences.home
