@@ -146,6 +146,8 @@ def _empty_tables(tables: list[str]) -> None:
             # The audit trail refuses TRUNCATE unless the transaction says it means it
             # (migration 0013); only this cleanup between tests ever does.
             connection.execute(text("SET LOCAL madang.allow_audit_purge = on"))
+            # A transaction a test left open would make TRUNCATE wait for ever: fail instead.
+            connection.execute(text("SET LOCAL lock_timeout = '30s'"))
             quoted = ", ".join(f'"{name}"' for name in tables)
             connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
         else:
