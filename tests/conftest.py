@@ -235,3 +235,21 @@ def sign_in(client, email: str, password: str = TEST_PASSWORD):
     response = post_form(client, "/signin", {"email": email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)
     return response
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the whole run, shared by the journeys and the fault tests: Playwright's
+    sync API runs one instance at a time."""
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.exists():
+        if IN_CI:
+            pytest.fail("Chromium is not installed: browser journeys cannot run")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

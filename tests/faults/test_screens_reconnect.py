@@ -15,7 +15,7 @@ from core.db import db
 from forums import live
 from forums.models import Answer, Question
 from tests.conftest import post_form, sign_in
-from tests.e2e.conftest import browser, demo_server  # noqa: F401 (browser is a fixture)
+from tests.e2e.conftest import demo_server
 from tests.e2e.test_forums_journeys import _demo_forum
 from tests.faults.servers import serve_redis
 from tests.forums.conftest import facilitators, forum, organizer  # noqa: F401 (fixtures)
