@@ -1,11 +1,22 @@
 """Korean first, English complete: locale choice, messages that quote values, Seoul time, won
 amounts."""
 
+from datetime import datetime
 from pathlib import Path
 
+from babel import Locale
 from flask import current_app, has_request_context, request
 from flask.json.provider import DefaultJSONProvider
-from flask_babel import Babel, LazyString, format_datetime, format_decimal, get_locale, gettext
+from flask_babel import (
+    Babel,
+    LazyString,
+    format_date,
+    format_decimal,
+    format_time,
+    get_locale,
+    gettext,
+    to_user_timezone,
+)
 from markupsafe import Markup
 
 babel = Babel()
@@ -99,11 +110,30 @@ def format_won_short(amount: int | None) -> str:
     return f"{sign}{' '.join(parts)} 원"
 
 
-def format_seoul(value, format: str = "medium") -> str:
-    """A timestamp shown in Asia/Seoul time (the configured Babel timezone)."""
+# Dates are read by residents of every age: always the four-digit year, and the month's name
+# where there is room. CLDR's short Korean date ("26. 12. 5.") drops the century, and its
+# medium and long times carry seconds and a zone name nobody needs on a notice.
+_DATE_STYLES = {"short": "medium", "medium": "medium", "long": "long", "full": "full"}
+
+
+def format_day(value, format: str = "long") -> str:
+    """A calendar day: 2026. 12. 5. (short, medium) or 2026년 12월 5일 (long)."""
     if value is None:
         return ""
-    return format_datetime(value, format)
+    return format_date(value, _DATE_STYLES.get(format, format))
+
+
+def format_seoul(value, format: str = "medium") -> str:
+    """A timestamp shown in Asia/Seoul time (the configured Babel timezone), to the minute."""
+    if value is None:
+        return ""
+    if not isinstance(value, datetime):
+        return format_day(value, format)
+    # Stored times are UTC, naive or not; Flask-Babel reads naive ones as UTC too.
+    value = to_user_timezone(value)
+    pattern = Locale.parse(str(get_locale())).datetime_formats["short"]
+    day = format_date(value.date(), _DATE_STYLES.get(format, format))
+    return pattern.format(format_time(value, "short", rebase=False), day)
 
 
 def translation_directories(root: Path) -> str:
@@ -121,4 +151,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["won"] = format_won
     app.jinja_env.filters["won_short"] = format_won_short
     app.jinja_env.filters["seoul"] = format_seoul
+    # Flask-Babel's own filters would print CLDR's defaults: two-digit years and seconds.
+    app.jinja_env.filters["datetimeformat"] = format_seoul
+    app.jinja_env.filters["dateformat"] = format_day
     app.jinja_env.globals["get_locale"] = get_locale

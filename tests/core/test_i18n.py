@@ -66,3 +66,31 @@ def test_dates_are_shown_in_seoul_time(ctx):
     late_evening_utc = datetime(2027, 3, 1, 20, 30, tzinfo=UTC)
     with force_locale("ko"):
         assert "2027. 3. 2." in format_seoul(late_evening_utc)
+
+
+def test_displayed_dates_carry_the_four_digit_year_and_no_seconds(ctx):
+    from datetime import UTC, date, datetime
+
+    from core.i18n import format_day, format_seoul
+
+    moment = datetime(2026, 12, 4, 20, 20, 13, tzinfo=UTC)
+    naive_utc = moment.replace(tzinfo=None)
+    with force_locale("ko"):
+        assert format_seoul(moment, "short") == "2026. 12. 5. 오전 5:20"
+        assert format_seoul(naive_utc) == "2026. 12. 5. 오전 5:20"
+        assert format_seoul(moment, "long") == "2026년 12월 5일 오전 5:20"
+        assert format_day(date(2026, 12, 5), "short") == "2026. 12. 5."
+        assert format_day(date(2026, 12, 5)) == "2026년 12월 5일"
+    with force_locale("en"):
+        assert format_seoul(moment, "short") == "Dec 5, 2026, 5:20\u202fAM"
+        assert format_day(date(2026, 12, 5), "short") == "Dec 5, 2026"
+
+
+def test_templates_print_dates_through_the_house_filters(app):
+    from datetime import date
+
+    with app.test_request_context(headers={"Accept-Language": "ko"}):
+        rendered = app.jinja_env.from_string(
+            "{{ day|dateformat('short') }} | {{ day|dateformat('long') }}").render(
+                day=date(2026, 12, 5))
+    assert rendered == "2026. 12. 5. | 2026년 12월 5일"
