@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export FLASK_APP := app:create_app
 PORT ?= 5000
 
-.PHONY: run test bench install translations messages lint clean
+.PHONY: run test e2e bench install translations messages lint clean
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ lint: $(BIN)/activate
 
 test: install lint
 	$(BIN)/python -m pytest -q
+
+# The browser journeys alone (Debian's Chromium); `make test` runs them too where it is installed.
+e2e: install
+	$(BIN)/python -m pytest -q -m e2e
 
 bench: install
 	@for script in bench/bench_*.py; do [ -f "$$script" ] || continue; $(BIN)/python "$$script" || exit 1; done

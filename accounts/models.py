@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.auth import Role
@@ -27,6 +27,8 @@ class User(UserMixin, db.Model):
     # When the person proved the address is theirs (a link mailed to it), or when staff
     # created the account; votes may admit only verified addresses.
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 글자 크게: chosen on one device, followed on the next one the person signs in on.
+    large_text: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, DisconnectionError, PendingRollbackError
 
 from core.auth import ROLE_LABELS, public
-from core.db import database_unavailable, db
+from core.db import commit, database_unavailable, db
 from core.i18n import LOCALE_COOKIE
 from core.models import PHASE_GUIDES, PHASE_ORDER
 from core.tenancy import current_cycle, current_district, seoul_today
@@ -95,6 +95,36 @@ def set_language():
     target = safe_next_url(request.form.get("next")) or url_for("core.home")
     response = redirect(target)
     response.set_cookie(LOCALE_COOKIE, language, max_age=365 * 24 * 3600, samesite="Lax",
+                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+                        httponly=True)
+    return response
+
+
+TEXT_SIZE_COOKIE = "text"
+TEXT_SIZES = ("normal", "large")
+
+
+def large_text_chosen() -> bool:
+    """글자 크게: this device's choice first (a shared family tablet may differ from the
+    person's own phone), else the signed-in person's, else normal."""
+    chosen = request.cookies.get(TEXT_SIZE_COOKIE)
+    if chosen in TEXT_SIZES:
+        return chosen == "large"
+    return bool(current_user.is_authenticated and getattr(current_user, "large_text", False))
+
+
+@bp.route("/text-size", methods=["POST"])
+@public
+def set_text_size():
+    size = request.form.get("size", "")
+    if size not in TEXT_SIZES:
+        return render_error(400, _l("지원하지 않는 글자 크기입니다."))
+    if current_user.is_authenticated:
+        current_user.large_text = size == "large"
+        commit()
+    target = safe_next_url(request.form.get("next")) or url_for("core.home")
+    response = redirect(target)
+    response.set_cookie(TEXT_SIZE_COOKIE, size, max_age=365 * 24 * 3600, samesite="Lax",
                         secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
                         httponly=True)
     return response
@@ -205,7 +235,8 @@ def init_app(app) -> None:
         roles = (current_user.roles_in(district.id)
                  if district is not None and current_user.is_authenticated else set())
         return {"site_district": district, "site_roles": roles, "role_labels": ROLE_LABELS,
-                "phase_guides": PHASE_GUIDES, "phases": PHASE_ORDER}
+                "phase_guides": PHASE_GUIDES, "phases": PHASE_ORDER,
+                "large_text": large_text_chosen()}
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -1,6 +1,7 @@
 """Browser journeys: the real app served on a loopback port, driven by Debian's Chromium."""
 
 import os
+import tempfile
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,6 +58,37 @@ def phone(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def screenshot_path(name: str) -> Path:
+    """Where a journey saves a screenshot for people to look at: ``E2E_ARTIFACTS`` (CI keeps
+    it) or ``madang-screens`` in the temporary folder."""
+    folder = Path(os.environ.get("E2E_ARTIFACTS") or Path(tempfile.gettempdir()) / "madang-screens")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{name}.png"
+
+
+# What WCAG 2.2 AA asks that axe can check by machine; a journey fails on anything serious.
+AXE_OPTIONS = {"runOnly": {"type": "tag",
+                           "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
+               "resultTypes": ["violations"]}
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+def accessibility_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options=AXE_OPTIONS).response
+    return [f"{rule['id']} ({rule['impact']}) on {page.url}: "
+            + "; ".join(node["target"][0] if isinstance(node["target"][0], str)
+                        else str(node["target"][0]) for node in rule["nodes"][:5])
+            for rule in results["violations"] if rule["impact"] in BLOCKING_IMPACTS]
+
+
+def assert_accessible(page) -> None:
+    found = accessibility_violations(page)
+    assert not found, "axe found:\n" + "\n".join(found)
 
 
 def sign_in_as(page, base_url: str, email: str, password: str) -> None:

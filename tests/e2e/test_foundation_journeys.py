@@ -2,7 +2,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.demo import DEMO_ACCOUNTS
-from tests.e2e.conftest import sign_in_as
+from tests.e2e.conftest import screenshot_path, sign_in_as
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +37,7 @@ def test_resident_signs_in_and_saves_demographics_with_consent(phone, live_serve
     assert phone.get_by_role("status").inner_text() == "인구통계 정보를 저장했습니다."
     phone.get_by_role("button", name="인구통계 정보 삭제").click()
     assert phone.get_by_role("status").inner_text() == "인구통계 정보를 삭제했습니다."
-    phone.screenshot(path=str(_shot("resident")), full_page=True)
+    phone.screenshot(path=str(screenshot_path("resident")), full_page=True)
 
 
 def test_organizer_console_reflows_at_320px(browser, live_server):
@@ -49,7 +49,7 @@ def test_organizer_console_reflows_at_320px(browser, live_server):
     expect(page.get_by_role("heading", name="운영 콘솔")).to_be_visible()
     expect(page.get_by_role("heading", name="역할 부여")).to_be_visible()
     assert no_horizontal_scroll(page)
-    page.screenshot(path=str(_shot("organizer")), full_page=True)
+    page.screenshot(path=str(screenshot_path("organizer")), full_page=True)
     context.close()
 
 
@@ -63,12 +63,3 @@ def test_facilitator_page_and_english_switch(phone, live_server):
     assert phone.locator("html").get_attribute("lang") == "en"
     phone.get_by_role("button", name="한국어").click()
     expect(phone.get_by_role("heading", name="테이블 진행 순서")).to_be_visible()
-
-
-def _shot(name: str):
-    import tempfile
-    from pathlib import Path
-
-    folder = Path(tempfile.gettempdir()) / "madang-screens"
-    folder.mkdir(exist_ok=True)
-    return folder / f"{name}.png"

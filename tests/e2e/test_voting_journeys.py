@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.demo import DEMO_ACCOUNTS
-from tests.e2e.conftest import sign_in_as
+from tests.e2e.conftest import screenshot_path, sign_in_as
 
 pytestmark = pytest.mark.e2e
 
@@ -40,7 +40,7 @@ def test_resident_ranks_by_tapping_changes_and_verifies(phone, live_server):
     assert "투표지를 제출했습니다." in phone.get_by_role("status").first.inner_text()
     code = phone.locator("[data-receipt]").inner_text()
     assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", code)
-    phone.screenshot(path=str(_shot("voting-receipt")), full_page=True)
+    phone.screenshot(path=str(screenshot_path("voting-receipt")), full_page=True)
 
     phone.get_by_role("link", name="투표지 바꾸기").click()
     phone.locator("[data-ranked-list] > li").nth(0).get_by_role("button", name="빼기").click()
@@ -67,7 +67,7 @@ def test_budget_ballot_shows_running_total_and_closed_results(phone, live_server
     expect(phone.locator("text=득표순 예산 채우기").first).to_be_visible()
     assert phone.locator(".result-table tbody tr").count() >= 2
     assert no_horizontal_scroll(phone)
-    phone.screenshot(path=str(_shot("voting-results")), full_page=True)
+    phone.screenshot(path=str(screenshot_path("voting-results")), full_page=True)
     phone.get_by_role("link", name="투표", exact=True).click()
     phone.get_by_role("link", name="2027 마을의제 점수 배분 투표(종합 점수)").click()
     phone.get_by_role("link", name="결과 보기").click()
@@ -88,12 +88,3 @@ def test_approval_ballot_counts_live(phone, live_server):
         boxes.nth(n).check()
     phone.get_by_role("button", name="투표지 제출").click()
     assert "최대 3개" in phone.get_by_role("alert").inner_text()
-
-
-def _shot(name: str):
-    import tempfile
-    from pathlib import Path
-
-    folder = Path(tempfile.gettempdir()) / "madang-screens"
-    folder.mkdir(exist_ok=True)
-    return folder / f"{name}.png"
