@@ -10,9 +10,12 @@ def setup(app) -> None:
     from accounts.retention import register
     from agenda.markup import render_markdown
     from agenda.models import FIELD_LABELS, KIND_LABELS, STATUS_LABELS
+    from agenda.now import open_call
     from agenda.retention import PART
+    from core import now
 
     register(PART)
+    now.register("agenda", open_call)
 
     app.jinja_env.filters["agenda_markdown"] = render_markdown
     app.jinja_env.globals.update(agenda_field_labels=FIELD_LABELS,

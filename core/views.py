@@ -22,6 +22,7 @@ from markupsafe import escape
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, DisconnectionError, PendingRollbackError
 
+from core import now
 from core.auth import ROLE_LABELS, public
 from core.db import commit, database_unavailable, db
 from core.i18n import LOCALE_COOKIE
@@ -225,6 +226,7 @@ def database_unavailable_error(error):
 
 def init_app(app) -> None:
     app.register_blueprint(bp)
+    now.init_app(app)
     for error in (DBAPIError, DisconnectionError, PendingRollbackError,
                   psycopg.OperationalError, psycopg.InterfaceError):
         app.register_error_handler(error, database_unavailable_error)

@@ -6,8 +6,11 @@ so ``import voting.tally`` loads numpy and nothing of the web app."""
 
 
 def setup(app) -> None:
-    """Voting's part of the personal-data purge."""
+    """Voting's part of the personal-data purge, and the votes open today for the home page."""
     from accounts.retention import register
+    from core import now
+    from voting.now import open_votes
     from voting.retention import PART
 
     register(PART)
+    now.register("voting", open_votes)
