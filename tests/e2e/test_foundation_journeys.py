@@ -35,7 +35,9 @@ def test_resident_signs_in_and_saves_demographics_with_consent(phone, live_serve
     phone.get_by_label("인구통계 정보 수집·이용에 동의합니다.").check()
     phone.get_by_role("button", name="저장").click()
     assert phone.get_by_role("status").inner_text() == "인구통계 정보를 저장했습니다."
-    phone.get_by_role("button", name="인구통계 정보 삭제").click()
+    phone.locator("summary", has_text="인구통계 정보 삭제").click()
+    expect(phone.get_by_role("note")).to_contain_text("이미 낸 투표와 제안은 그대로 남습니다")
+    phone.get_by_role("button", name="네, 인구통계 정보를 삭제합니다").click()
     assert phone.get_by_role("status").inner_text() == "인구통계 정보를 삭제했습니다."
     phone.screenshot(path=str(screenshot_path("resident")), full_page=True)
 

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.demo import DEMO_ACCOUNTS
-from tests.e2e.conftest import screenshot_path, sign_in_as
+from tests.e2e.conftest import assert_accessible, screenshot_path, sign_in_as
 
 pytestmark = pytest.mark.e2e
 
@@ -24,6 +24,7 @@ def test_resident_ranks_by_tapping_changes_and_verifies(phone, live_server):
     phone.get_by_role("link", name="투표", exact=True).click()
     phone.get_by_role("link", name=RANKED).click()
     phone.get_by_role("link", name="투표하기").click()
+    ballot_url = phone.url
     pool = phone.locator("[data-pool-list] > li")
     first, second = pool.nth(0).locator(".ranking__title").inner_text(), \
         pool.nth(1).locator(".ranking__title").inner_text()
@@ -57,6 +58,16 @@ def test_resident_ranks_by_tapping_changes_and_verifies(phone, live_server):
     phone.get_by_label("영수증 코드").fill(code)
     phone.get_by_role("button", name="확인").click()
     assert "일치하는 투표지가 없습니다" in phone.locator(".error").first.inner_text()
+
+    # Withdrawing takes two taps: the first only says what will happen.
+    phone.goto(ballot_url)
+    confirm = phone.get_by_role("button", name="네, 투표지를 철회합니다")
+    expect(confirm).to_be_hidden()
+    phone.locator("summary", has_text="투표 철회").click()
+    expect(phone.get_by_role("note")).to_contain_text("제출한 투표지를 지웁니다")
+    assert_accessible(phone)
+    confirm.click()
+    expect(phone.get_by_role("status").first).to_contain_text("투표지를 철회했습니다")
 
 
 def test_budget_ballot_shows_running_total_and_closed_results(phone, live_server):
