@@ -6,8 +6,12 @@ so ``import voting.tally`` loads numpy and nothing of the web app."""
 
 
 def setup(app) -> None:
-    """Voting's part of the personal-data purge."""
+    """Voting's part of the personal-data purge, and the pass that sends again the counts
+    the job queue lost."""
     from accounts.retention import register
+    from core.jobs import reconciler
+    from voting.jobs import reconcile
     from voting.retention import PART
 
     register(PART)
+    reconciler(reconcile)
