@@ -319,3 +319,104 @@ def test_casting_under_light_load_through_an_outage_loses_no_committed_ballot(
     for index, status in outcomes:
         if status == 201:
             assert voters[index][2] in stored
+
+
+# --- Redis flushed and restarted during a vote ----------------------------------------------
+
+
+def _approval_choices(ids: list[str], index: int) -> list[str]:
+    """One to three items, varied from voter to voter."""
+    return [ids[(index + offset) % len(ids)] for offset in range(1 + index % 3)]
+
+
+def _recount(vote) -> dict[str, float]:
+    """Each item's approvals, counted straight from the stored choices: the oracle the
+    counting engine's support must equal."""
+    from voting.models import BallotChoice, VoteItem
+
+    db.session.rollback()
+    counted = dict(db.session.execute(
+        select(VoteItem.agenda_item_id, func.count(BallotChoice.ballot_id))
+        .join(BallotChoice, BallotChoice.vote_item_id == VoteItem.id, isouter=True)
+        .where(VoteItem.vote_id == vote.id).group_by(VoteItem.agenda_item_id)).all())
+    return {str(item): float(n) for item, n in counted.items()}
+
+
+def test_redis_flushed_and_restarted_during_voting_counts_every_committed_ballot(
+        app, ctx, app_with, redis_server, own_limiter_storage, make_user, make_vote):
+    from voting.results import compute_result
+
+    served = app_with(app.config["SQLALCHEMY_DATABASE_URI"],
+                      REDIS_URL=redis_server.url, RATELIMIT_STORAGE_URI=redis_server.url)
+    vote = make_vote("approval", results_live=True)
+    ids = [str(item) for item in item_ids(vote)]
+    cast_path = f"/votes/{vote.id}/ballot"  # read here: the threads have no session
+    before, racing, while_down, after = range(0, 6), range(6, 15), range(15, 19), range(19, 24)
+    people = [make_user() for _ in range(24)]
+    clients = [served.test_client() for _ in people]
+    keys = [voter_key(vote.salt, account_identity(person.id)) for person in people]
+    outcomes: dict[int, int] = {}
+    errors: list[str] = []
+    forms: dict[int, dict] = {}
+
+    def ballot_page(index: int) -> None:
+        forms[index] = {**ballot_form(clients[index], vote),
+                        "item": _approval_choices(ids, index)}
+
+    def cast(index: int) -> int:
+        client, form = clients[index], forms[index]
+        try:
+            status = client.post(cast_path, data=form,
+                                 headers={"Accept": "application/json"}).status_code
+        except Exception as error:
+            errors.append(repr(error))
+            status = 500
+        outcomes[index] = status
+        return status
+
+    for index in [*before, *racing]:
+        sign_in(clients[index], people[index].email)
+        ballot_page(index)
+    for index in before:
+        assert cast(index) == 201
+
+    # Voters keep casting on three threads while Redis is flushed, stopped and started.
+    def keep_casting(indexes: list[int]) -> None:
+        for index in indexes:
+            cast(index)
+            time.sleep(0.1)
+
+    threads = [threading.Thread(target=keep_casting, args=(list(racing)[start::3],),
+                                daemon=True) for start in range(3)]
+    for thread in threads:
+        thread.start()
+    redis_server.flush()
+    time.sleep(0.1)
+    redis_server.stop()
+    # While Redis is down: residents sign in (rate limits counted in memory) and cast.
+    for index in while_down:
+        sign_in(clients[index], people[index].email)
+        ballot_page(index)
+        assert cast(index) == 201, errors
+    assert clients[0].get("/healthz").get_json()["redis"] == "error"
+    redis_server.start()
+    for thread in threads:
+        thread.join(timeout=WAIT_SECONDS * 3)
+    assert not any(thread.is_alive() for thread in threads)
+
+    for index in after:
+        sign_in(clients[index], people[index].email)
+        ballot_page(index)
+        assert cast(index) == 201
+    assert clients[0].get("/healthz").status_code == 200
+
+    assert sorted(outcomes) == list(range(24))
+    assert set(outcomes.values()) <= {201, 503}, (outcomes, errors)
+    db.session.rollback()
+    stored = set(db.session.scalars(select(Ballot.voter_key).where(Ballot.vote_id == vote.id)))
+    succeeded = {keys[index] for index, status in outcomes.items() if status == 201}
+    # Every ballot answered as cast is stored, and none answered as failed was.
+    assert stored == succeeded
+    result = compute_result(vote.id)
+    assert result["channels"]["online"] == len(succeeded)
+    assert result["support"] == _recount(vote)
