@@ -283,3 +283,15 @@ def test_mail_refused_by_the_mail_server_is_retried_by_the_worker(
             print(workers.logs())
             pytest.fail("the mail was not retried")
     assert email.message_from_bytes(server.received[0])["To"] == "resident@example.kr"
+
+
+def test_default_settings_recover_a_lost_job_within_a_minute(monkeypatch, tmp_path):
+    """A job Redis forgot, or whose worker fell silent, is sent again at the first pass after
+    ``JOB_WORKER_DEAD_SECONDS`` of silence, and passes come every ``JOB_RECONCILE_SECONDS``:
+    with the settings a deployment gets by default, both together stay under a minute."""
+    from core.config import from_environment
+
+    for name in ("JOB_RECONCILE_SECONDS", "JOB_WORKER_DEAD_SECONDS"):
+        monkeypatch.delenv(name, raising=False)
+    config = from_environment(str(tmp_path))
+    assert config["JOB_RECONCILE_SECONDS"] + config["JOB_WORKER_DEAD_SECONDS"] < 60
