@@ -3,14 +3,14 @@
 default, ``console``), with its links hidden.
 
 With Redis, SMTP mail is a job: it waits in Redis for a worker, survives the web process
-stopping, and is retried when the mail server refuses it. Without Redis (embedded mode) it
-leaves on a thread of the process that committed it.
+stopping, and is retried when the mail server refuses it. Without Redis (embedded mode), or
+when Redis cannot take the job, it is sent inline right after the commit, before the request
+answers: a process that stops after answering has sent it already.
 """
 
 import logging
 import re
 import smtplib
-import threading
 from email.message import EmailMessage
 
 from flask import current_app
@@ -30,7 +30,7 @@ def send_mail(to: str, subject: str, body: str) -> None:
     server = {name: config[name] for name in _SMTP_SETTINGS}
 
     def send_now():
-        threading.Thread(target=_send_logged, args=(server, message), daemon=True).start()
+        _send_logged(server, message)
 
     if backend == "smtp" and config.get("REDIS_URL"):
         from rq import Retry
@@ -46,8 +46,9 @@ def send_mail(to: str, subject: str, body: str) -> None:
         if backend == "memory":
             app.extensions.setdefault("madang_outbox", []).append(message)
         elif backend == "smtp":
-            # The data is committed; the request does not wait for the mail server (a slow
-            # one would hold its turn at the app, see core.gate).
+            # The data is committed; the mail leaves before the request answers, so nothing
+            # is left to a thread that dies with the process. A slow mail server makes this
+            # one request slower (the connection times out after 10 s), never lost.
             send_now()
         else:
             log.warning("mail to %s not sent (console backend): %s\n%s", to, subject,
@@ -117,7 +118,8 @@ def _send_smtp(server: dict, message: EmailMessage) -> None:
 
 
 def _send_logged(server: dict, message: EmailMessage) -> None:
-    """On a thread nothing waits for: a refusal is logged and the message is lost."""
+    """Sent after the commit, with no queue to retry it: a refusal is logged, never raised
+    into the request whose data is already stored."""
     try:
         _send_smtp(server, message)
     except (OSError, smtplib.SMTPException):

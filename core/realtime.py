@@ -12,10 +12,13 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 from flask import current_app
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 KEEPALIVE_SECONDS = 15
 # Yielded by a subscription whose broker connection was re-established: whatever was
@@ -30,7 +33,12 @@ CLOSE_CHECK_SECONDS = 1.0
 
 
 class Broker:
-    """What both brokers share: subscriptions end once the broker is closed."""
+    """What both brokers share: subscriptions end once the broker is closed.
+
+    ``publish`` sends a message, ``admit`` lets one push per key through per interval (live
+    screens coalesce many changes into one snapshot). Both run after a commit and neither
+    raises when the transport is away: the data is stored, and screens catch up from the
+    snapshot they load when they reconnect."""
 
     def __init__(self) -> None:
         self._closing = threading.Event()
@@ -62,6 +70,7 @@ class LocalBroker(Broker):
         super().__init__()
         self._lock = threading.Lock()
         self._subscribers: dict[str, set[queue.Queue]] = {}
+        self._closed_until: dict[str, float] = {}
 
     def publish(self, channel: str, message: str) -> int:
         with self._lock:
@@ -69,6 +78,16 @@ class LocalBroker(Broker):
         for target in targets:
             target.put(message)
         return len(targets)
+
+    def admit(self, key: str, interval: float) -> float:
+        """0 when the caller may push now; else seconds until the gate reopens."""
+        now = time.monotonic()
+        with self._lock:
+            reopens = self._closed_until.get(key, 0.0)
+            if now >= reopens:
+                self._closed_until[key] = now + interval
+                return 0.0
+            return reopens - now
 
     def subscribe(self, channel: str, timeout: float) -> Iterator[str | None]:
         inbox: queue.Queue = queue.Queue()
@@ -110,23 +129,40 @@ class RedisBroker(Broker):
         from redis import Redis
 
         super().__init__()
-        # Bounded waits: a publish to a Redis that is away fails within seconds (and is
-        # skipped, see ``skipped_on_failure``) instead of holding the request.
+        # Bounded waits: a push to a Redis that is away fails within seconds (and is
+        # skipped, see ``_unless_away``) instead of holding the request.
         self._redis = Redis.from_url(url, decode_responses=True,
                                      max_connections=subscriptions + PUBLISHING_CONNECTIONS,
                                      socket_connect_timeout=2, socket_timeout=5)
 
-    def publish(self, channel: str, message: str) -> int:
-        from redis.exceptions import ConnectionError, TimeoutError
+    def _unless_away(self, what: str, push: Callable[[], T], fallback: T) -> T:
+        """``push()``, or ``fallback`` (logged) when Redis fails it: the one place a live push
+        meets an outage. Called after the commit, so Redis being away must not turn a
+        participant's saved answer into an error page."""
+        from redis.exceptions import RedisError
 
-        # Called after the commit: the answer is stored, and a screen that misses this
-        # message reloads the snapshot when its stream comes back, so Redis being away
-        # must not turn the participant's saved answer into an error page.
         try:
-            return self._redis.publish(channel, message)
-        except (ConnectionError, TimeoutError) as error:
-            log.warning("live message on %s not sent, Redis unavailable: %s", channel, error)
-            return 0
+            return push()
+        except RedisError as error:
+            log.warning("live %s skipped, Redis unavailable: %s", what, error)
+            return fallback
+
+    def publish(self, channel: str, message: str) -> int:
+        return self._unless_away(f"message on {channel}",
+                                 lambda: self._redis.publish(channel, message), 0)
+
+    def admit(self, key: str, interval: float) -> float:
+        """The same gate shared by every process (SET NX PX). Without Redis there is nothing
+        to coalesce across processes, and the push that follows is skipped as well."""
+        name = f"gate:{key}"
+        milliseconds = max(1, int(interval * 1000))
+
+        def gate() -> float:
+            if self._redis.set(name, 1, px=milliseconds, nx=True):
+                return 0.0
+            return max(self._redis.pttl(name), 1) / 1000
+
+        return self._unless_away(f"gate {key}", gate, 0.0)
 
     def subscribe(self, channel: str, timeout: float) -> Iterator[str | None]:
         from redis.exceptions import RedisError
@@ -194,22 +230,16 @@ def _qualified(channel: str) -> str:
 
 
 def publish(channel: str, payload: dict) -> int:
-    """Send ``payload`` (JSON-serialisable) to everyone subscribed to ``channel``."""
+    """Send ``payload`` (JSON-serialisable) to everyone subscribed to ``channel``; 0 when
+    the broker is away (logged, never raised)."""
     return broker().publish(_qualified(channel), json.dumps(payload, ensure_ascii=False))
 
 
-def skipped_on_failure(push: Callable[[], None], what: str) -> Callable[[], None]:
-    """``push`` made harmless for the request that committed: a live message that cannot be
-    sent (Redis away) is logged and skipped, never raised. The data is stored already, and
-    screens catch up from the snapshot they load when they reconnect."""
-
-    def guarded() -> None:
-        try:
-            push()
-        except Exception as error:
-            log.warning("live push of %s skipped: %s", what, error)
-
-    return guarded
+def admit(key: str, interval: float) -> float:
+    """0 when a push for ``key`` may go now (the gate then stays closed for ``interval``
+    seconds, across processes with Redis); else seconds until it reopens. Open when the
+    broker is away."""
+    return broker().admit(_qualified(key), interval)
 
 
 def subscribe(channel: str, timeout: float = KEEPALIVE_SECONDS) -> Iterator[dict | None]:

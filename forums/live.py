@@ -8,7 +8,6 @@ skipping the ones in between loses nothing, and screens drop any older version.
 """
 
 import threading
-import time
 
 from flask import current_app
 
@@ -26,51 +25,8 @@ def forum_channel(forum_id: int) -> str:
     return f"forums:forum:{forum_id}"
 
 
-class LocalGate:
-    """Lets one publish per key through per interval, within this process."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._closed_until: dict[str, float] = {}
-
-    def try_pass(self, key: str, interval: float) -> float:
-        """0 when the caller may publish now; else seconds until the gate reopens."""
-        now = time.monotonic()
-        with self._lock:
-            reopens = self._closed_until.get(key, 0.0)
-            if now >= reopens:
-                self._closed_until[key] = now + interval
-                return 0.0
-            return reopens - now
-
-
-class RedisGate:
-    """The same gate shared by every process through Redis (SET NX PX)."""
-
-    def __init__(self, url: str) -> None:
-        from redis import Redis
-
-        self._redis = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
-
-    def try_pass(self, key: str, interval: float) -> float:
-        from redis.exceptions import ConnectionError, TimeoutError
-
-        milliseconds = max(1, int(interval * 1000))
-        try:
-            if self._redis.set(f"madang:gate:{key}", 1, px=milliseconds, nx=True):
-                return 0.0
-            remaining = self._redis.pttl(f"madang:gate:{key}")
-        except (ConnectionError, TimeoutError):
-            # Without Redis there is nothing to coalesce across processes, and the publish
-            # that follows is skipped (and logged) by the broker: the answer stays saved.
-            return 0.0
-        return max(remaining, 1) / 1000
-
-
 def init_app(app) -> None:
     app.config.setdefault("FORUMS_PUSH_INTERVAL", DEFAULT_INTERVAL)
-    url = app.config.get("REDIS_URL")
-    app.extensions["forums_gate"] = RedisGate(url) if url else LocalGate()
     app.extensions["forums_trailing"] = set()
     app.extensions["forums_trailing_lock"] = threading.Lock()
 
@@ -78,12 +34,13 @@ def init_app(app) -> None:
 def poll_changed(poll_id: int) -> None:
     """Publish the poll's snapshot once the current transaction has committed."""
     app = current_app._get_current_object()
-    after_commit(realtime.skipped_on_failure(lambda: _push(app, poll_id), f"poll {poll_id}"))
+    after_commit(lambda: _push(app, poll_id))
 
 
 def _push(app, poll_id: int) -> None:
     interval = app.config["FORUMS_PUSH_INTERVAL"]
-    wait = app.extensions["forums_gate"].try_pass(channel(poll_id), interval)
+    with app.app_context():
+        wait = realtime.admit(channel(poll_id), interval)
     if wait == 0:
         _publish(app, poll_id)
         return
@@ -92,8 +49,7 @@ def _push(app, poll_id: int) -> None:
         if poll_id in pending:
             return  # a trailing publish is already due after this commit; it will carry it
         pending.add(poll_id)
-    timer = threading.Timer(wait, realtime.skipped_on_failure(
-        lambda: _trailing(app, poll_id), f"poll {poll_id}"))
+    timer = threading.Timer(wait, _trailing, args=(app, poll_id))
     timer.daemon = True
     timer.start()
 
@@ -130,4 +86,4 @@ def forum_changed(forum_id: int) -> None:
             db.session.remove()
             realtime.publish(forum_channel(forum_id), state)
 
-    after_commit(realtime.skipped_on_failure(push, f"forum {forum_id}"))
+    after_commit(push)

@@ -6,11 +6,15 @@ so ``import voting.tally`` loads numpy and nothing of the web app."""
 
 
 def setup(app) -> None:
-    """Voting's part of the personal-data purge, and the votes open today for the home page."""
+    """Voting's part of the personal-data purge, the pass that sends again the counts the job
+    queue lost, and the votes open today for the home page."""
     from accounts.retention import register
     from core import now
+    from core.jobs import reconciler
+    from voting.jobs import reconcile
     from voting.now import open_votes
     from voting.retention import PART
 
     register(PART)
+    reconciler(reconcile)
     now.register("voting", open_votes)

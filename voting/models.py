@@ -343,4 +343,7 @@ class VoteResult(db.Model):
     status: Mapped[str] = mapped_column(String(10))
     progress: Mapped[int] = mapped_column(default=0)
     result: Mapped[dict | None] = mapped_column(JSON)
+    # Times the running count was sent to the job queue; its RQ id names the send, so the
+    # reconciler can tell whether Redis still holds the one the row waits for.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

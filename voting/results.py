@@ -282,8 +282,7 @@ def current_result(vote: Vote, *, allow_job: bool = True) -> tuple[dict | None, 
     """The vote's result for the ballots as they are now: from the cache, computed here, or
     (for large votes) handed to a background job whose progress is returned instead.
     Refused while the vote's results are hidden, even when a count is cached."""
-    from core.jobs import enqueue
-    from voting.jobs import count_vote
+    from voting.jobs import send_count
 
     check_results_readable(vote)
     mark = fingerprint(vote)
@@ -296,8 +295,11 @@ def current_result(vote: Vote, *, allow_job: bool = True) -> tuple[dict | None, 
     threshold = current_app.config.get("TALLY_JOB_THRESHOLD", DEFAULT_JOB_THRESHOLD)
     if allow_job and ballot_count(vote.id) >= threshold:
         _save(vote.id, mark, "running", 0, None)
-        enqueue(count_vote, vote.id)
-        return None, db.session.get(VoteResult, vote.id)
+        record = db.session.get(VoteResult, vote.id)
+        # A new count: its sends are numbered afresh.
+        record.attempts = 0
+        send_count(record)
+        return None, record
     result = compute_result(vote.id)
     _save(vote.id, mark, "done", 100, result)
     return result, db.session.get(VoteResult, vote.id)

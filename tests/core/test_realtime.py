@@ -105,3 +105,27 @@ def test_the_broker_allows_a_subscription_per_open_connection(app, monkeypatch):
     finally:
         monkeypatch.undo()
         realtime.init_app(app)
+
+
+def test_a_broker_whose_redis_is_away_skips_pushes_and_opens_the_gate(app, caplog):
+    """Publishing and coalescing both fail over to "skipped, logged" in the broker, the one
+    place a push meets an outage: nothing raises into a request that committed."""
+    from tests.faults.servers import free_port
+
+    app.extensions["madang_broker"] = realtime.RedisBroker(f"redis://127.0.0.1:{free_port()}/0")
+    try:
+        with app.app_context(), caplog.at_level("WARNING", logger="core.realtime"):
+            assert realtime.publish("poll:1", {"version": 1}) == 0
+            assert realtime.admit("poll:1", 0.25) == 0.0
+            assert realtime.admit("poll:1", 0.25) == 0.0
+    finally:
+        realtime.init_app(app)
+    assert caplog.text.count("skipped, Redis unavailable") == 3
+
+
+def test_the_gate_lets_one_push_through_per_interval(broker_app):
+    assert realtime.admit("poll:gate", 0.3) == 0.0
+    wait = realtime.admit("poll:gate", 0.3)
+    assert 0 < wait <= 0.3
+    time.sleep(wait + 0.05)
+    assert realtime.admit("poll:gate", 0.3) == 0.0

@@ -216,6 +216,19 @@ def test_reset_mail_asked_while_no_worker_runs_is_delivered_once_one_starts(
     assert link not in workers.logs()
 
 
+def test_reset_mail_in_embedded_mode_is_sent_before_the_process_that_committed_it_exits(
+        ctx, make_user, environment, mail_server):  # noqa: F811
+    user = make_user("resident", email="embedded@example.kr")
+    commit()
+    # No Redis: no queue and no worker. The process exits as soon as its commit returns
+    # (a slow mail server greets it only after 2 s), as a web process may after answering.
+    embedded = {name: value for name, value in environment.items() if name != "REDIS_URL"}
+    subprocess.run([sys.executable, "-c", RESET_IN_ANOTHER_PROCESS.format(email=user.email)],
+                   cwd=ROOT, env=embedded, check=True, timeout=60)
+    assert mail_server.delivered.is_set(), "the reset mail left with the process"
+    assert email.message_from_bytes(mail_server.received[0])["To"] == user.email
+
+
 def test_operators_reconcile_command_sends_a_forgotten_export_again_once(
         app, demo, client, redis_server, environment):  # noqa: F811
     from core.jobs import rq_queue
@@ -270,3 +283,15 @@ def test_mail_refused_by_the_mail_server_is_retried_by_the_worker(
             print(workers.logs())
             pytest.fail("the mail was not retried")
     assert email.message_from_bytes(server.received[0])["To"] == "resident@example.kr"
+
+
+def test_default_settings_recover_a_lost_job_within_a_minute(monkeypatch, tmp_path):
+    """A job Redis forgot, or whose worker fell silent, is sent again at the first pass after
+    ``JOB_WORKER_DEAD_SECONDS`` of silence, and passes come every ``JOB_RECONCILE_SECONDS``:
+    with the settings a deployment gets by default, both together stay under a minute."""
+    from core.config import from_environment
+
+    for name in ("JOB_RECONCILE_SECONDS", "JOB_WORKER_DEAD_SECONDS"):
+        monkeypatch.delenv(name, raising=False)
+    config = from_environment(str(tmp_path))
+    assert config["JOB_RECONCILE_SECONDS"] + config["JOB_WORKER_DEAD_SECONDS"] < 60

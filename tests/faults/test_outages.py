@@ -2,19 +2,24 @@
 
 Redis away: signing in, casting and answering a forum poll still work and are stored (rate
 limits are counted in memory, live pushes are skipped), the health check names Redis, and
-pushes resume once Redis is back. PostgreSQL away (a proxy between the app and the database
-is cut): pages and the API answer 503 with ``Retry-After`` in the reader's language, never a
-500, and the same app serves again once the database is reachable, without a restart.
+pushes resume once Redis is back; Redis flushed and restarted mid-vote loses no ballot and
+the count equals a recount. PostgreSQL away (a proxy between the app and the database is
+cut, or a cluster of the test's own stopped and started with pg_ctl): pages and the API
+answer 503 with ``Retry-After`` in the reader's language, never a 500, no ballot answered as
+cast is lost, and the same app serves again once the database is back, without a restart.
 """
 
 import contextlib
+import re
 import socket
 import threading
 import time
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from flask import Flask
+from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from app import create_app
@@ -26,6 +31,7 @@ from forums import live
 from tests.conftest import (
     IsolatedClient,
     base_config,
+    csrf_token,
     post_form,
     require_service,
     sign_in,
@@ -44,6 +50,8 @@ from voting.models import Ballot
 facilitators, forum = forum_fixtures.facilitators, forum_fixtures.forum
 cycle, shortlist, organizer, make_vote = (vote_fixtures.cycle, vote_fixtures.shortlist,
                                           vote_fixtures.organizer, vote_fixtures.make_vote)
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 UNAVAILABLE_KO = "지금은 서비스에 연결할 수 없습니다"
 UNAVAILABLE_EN = "The service cannot be reached right now"
@@ -319,3 +327,205 @@ def test_casting_under_light_load_through_an_outage_loses_no_committed_ballot(
     for index, status in outcomes:
         if status == 201:
             assert voters[index][2] in stored
+
+
+# --- Redis flushed and restarted during a vote ----------------------------------------------
+
+
+def _approval_choices(ids: list[str], index: int) -> list[str]:
+    """One to three items, varied from voter to voter."""
+    return [ids[(index + offset) % len(ids)] for offset in range(1 + index % 3)]
+
+
+def _recount(vote) -> dict[str, float]:
+    """Each item's approvals, counted straight from the stored choices: the oracle the
+    counting engine's support must equal."""
+    from voting.models import BallotChoice, VoteItem
+
+    db.session.rollback()
+    counted = dict(db.session.execute(
+        select(VoteItem.agenda_item_id, func.count(BallotChoice.ballot_id))
+        .join(BallotChoice, BallotChoice.vote_item_id == VoteItem.id, isouter=True)
+        .where(VoteItem.vote_id == vote.id).group_by(VoteItem.agenda_item_id)).all())
+    return {str(item): float(n) for item, n in counted.items()}
+
+
+def test_redis_flushed_and_restarted_during_voting_counts_every_committed_ballot(
+        app, ctx, app_with, redis_server, own_limiter_storage, make_user, make_vote):
+    from voting.results import compute_result
+
+    served = app_with(app.config["SQLALCHEMY_DATABASE_URI"],
+                      REDIS_URL=redis_server.url, RATELIMIT_STORAGE_URI=redis_server.url)
+    vote = make_vote("approval", results_live=True)
+    ids = [str(item) for item in item_ids(vote)]
+    cast_path = f"/votes/{vote.id}/ballot"  # read here: the threads have no session
+    before, racing, while_down, after = range(0, 6), range(6, 15), range(15, 19), range(19, 24)
+    people = [make_user() for _ in range(24)]
+    clients = [served.test_client() for _ in people]
+    keys = [voter_key(vote.salt, account_identity(person.id)) for person in people]
+    outcomes: dict[int, int] = {}
+    errors: list[str] = []
+    forms: dict[int, dict] = {}
+
+    def ballot_page(index: int) -> None:
+        forms[index] = {**ballot_form(clients[index], vote),
+                        "item": _approval_choices(ids, index)}
+
+    def cast(index: int) -> int:
+        client, form = clients[index], forms[index]
+        try:
+            status = client.post(cast_path, data=form,
+                                 headers={"Accept": "application/json"}).status_code
+        except Exception as error:
+            errors.append(repr(error))
+            status = 500
+        outcomes[index] = status
+        return status
+
+    for index in [*before, *racing]:
+        sign_in(clients[index], people[index].email)
+        ballot_page(index)
+    for index in before:
+        assert cast(index) == 201
+
+    # Voters keep casting on three threads while Redis is flushed, stopped and started.
+    def keep_casting(indexes: list[int]) -> None:
+        for index in indexes:
+            cast(index)
+            time.sleep(0.1)
+
+    threads = [threading.Thread(target=keep_casting, args=(list(racing)[start::3],),
+                                daemon=True) for start in range(3)]
+    for thread in threads:
+        thread.start()
+    redis_server.flush()
+    time.sleep(0.1)
+    redis_server.stop()
+    # While Redis is down: residents sign in (rate limits counted in memory) and cast.
+    for index in while_down:
+        sign_in(clients[index], people[index].email)
+        ballot_page(index)
+        assert cast(index) == 201, errors
+    assert clients[0].get("/healthz").get_json()["redis"] == "error"
+    redis_server.start()
+    for thread in threads:
+        thread.join(timeout=WAIT_SECONDS * 3)
+    assert not any(thread.is_alive() for thread in threads)
+
+    for index in after:
+        sign_in(clients[index], people[index].email)
+        ballot_page(index)
+        assert cast(index) == 201
+    assert clients[0].get("/healthz").status_code == 200
+
+    assert sorted(outcomes) == list(range(24))
+    assert set(outcomes.values()) <= {201, 503}, (outcomes, errors)
+    db.session.rollback()
+    stored = set(db.session.scalars(select(Ballot.voter_key).where(Ballot.vote_id == vote.id)))
+    succeeded = {keys[index] for index, status in outcomes.items() if status == 201}
+    # Every ballot answered as cast is stored, and none answered as failed was.
+    assert stored == succeeded
+    result = compute_result(vote.id)
+    assert result["channels"]["online"] == len(succeeded)
+    assert result["support"] == _recount(vote)
+
+
+# --- PostgreSQL stopped and started under light load ----------------------------------------
+
+
+def _seed_vote(application, voters: int):
+    """A district, its shortlist and an open approval vote on the app's own (fresh)
+    database; returns the vote's id, its salt and the voters' e-mail addresses and ids."""
+    from accounts.demo import seed_cycle, seed_district
+    from accounts.services import create_user
+    from agenda.models import AgendaItem
+    from core.auth import Role
+    from core.db import commit
+    from tests.conftest import TEST_PASSWORD
+    from tests.voting.conftest import COSTS, TITLES, definition
+    from voting import services
+
+    with application.app_context():
+        upgrade(directory=str(MIGRATIONS))
+    with application.test_request_context():
+        district = seed_district()
+        cycle = seed_cycle(district)
+        commit()
+        items = [AgendaItem(district_id=district.id, cycle_id=cycle.id, title=title,
+                            description="설명", field="welfare", kind="problem_solving",
+                            status="shortlisted", shortlisted_for_vote=True,
+                            estimated_cost=cost) for title, cost in zip(TITLES, COSTS, strict=True)]
+        db.session.add_all(items)
+        commit()
+        organizer = create_user("organizer@example.kr", TEST_PASSWORD, Role("organizer"),
+                                district, display_name="organizer 님")
+        people = [create_user(f"resident{n}@example.kr", TEST_PASSWORD, Role("resident"),
+                              district, display_name="resident 님") for n in range(voters)]
+        commit()
+        vote = services.create_vote(district.id, cycle.id,
+                                    definition("approval", items), organizer)
+        commit()
+        seeded = (vote.id, vote.salt, [str(item.agenda_item_id) for item in vote.items],
+                  [(person.email, person.id) for person in people])
+        db.session.remove()
+    return seeded
+
+
+def test_postgres_stopped_and_started_under_light_load_loses_no_committed_ballot(
+        app_with, postgres_server, own_limiter_storage):
+    served = app_with(postgres_server.url)
+    vote_id, salt, items, people = _seed_vote(served, 24)
+    clients = [served.test_client() for _ in people]
+    forms = []
+    for client, (address, _) in zip(clients, people, strict=True):
+        sign_in(client, address)
+        page = client.get(f"/votes/{vote_id}/ballot").get_data(as_text=True)
+        form = {"csrf_token": csrf_token(client, f"/votes/{vote_id}/ballot"), "action": "cast",
+                "item": [items[len(forms) % len(items)]]}
+        found = re.search(r'name="definition" value="([^"]+)"', page)
+        if found:
+            form["definition"] = found.group(1)
+        forms.append(form)
+
+    outcomes: dict[int, int] = {}
+    errors: list[str] = []
+
+    def cast(indexes: list[int]) -> None:
+        for index in indexes:
+            try:
+                status = clients[index].post(
+                    f"/votes/{vote_id}/ballot", data=forms[index],
+                    headers={"Accept": "application/json"}).status_code
+            except Exception as error:
+                errors.append(repr(error))
+                status = 500
+            outcomes[index] = status
+            time.sleep(0.1)
+
+    threads = [threading.Thread(target=cast, args=(list(range(start, 21, 3)),), daemon=True)
+               for start in range(3)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.2)
+    postgres_server.stop()
+    time.sleep(0.5)
+    postgres_server.start()
+    for thread in threads:
+        thread.join(timeout=WAIT_SECONDS * 3)
+    assert not any(thread.is_alive() for thread in threads)
+    # Once it is back the same app serves again, without a restart.
+    for index in range(21, 24):
+        cast([index])
+        assert outcomes[index] == 201, (outcomes, errors)
+
+    statuses = list(outcomes.values())
+    assert len(statuses) == 24
+    assert set(statuses) <= {201, 503}, (outcomes, errors)
+    assert 503 in statuses, "the restart was not felt: stop it longer"
+    with served.app_context():
+        stored = set(db.session.scalars(select(Ballot.voter_key)
+                                        .where(Ballot.vote_id == vote_id)))
+        db.session.remove()
+    for index, status in outcomes.items():
+        if status == 201:
+            assert voter_key(salt, account_identity(people[index][1])) in stored

@@ -20,10 +20,8 @@ def broker(request, app):
     if request.param == "redis":
         url = require_service("TEST_REDIS_URL", "Redis")
         app.extensions["madang_broker"] = realtime.RedisBroker(url)
-        app.extensions["forums_gate"] = live.RedisGate(url)
     else:
         app.extensions["madang_broker"] = realtime.LocalBroker()
-        app.extensions["forums_gate"] = live.LocalGate()
     yield request.param
     realtime.init_app(app)
     live.init_app(app)
@@ -130,7 +128,7 @@ def test_a_trailing_push_that_finds_the_gate_closed_waits_again(app, broker, int
     next(messages)
     # The trailing timer fires while the gate is still closed (a timer a hair early, or
     # another process that got through without this change).
-    assert app.extensions["forums_gate"].try_pass(live.channel(poll.id), 0.2) == 0
+    assert realtime.admit(live.channel(poll.id), 0.2) == 0
     live._trailing(app, poll.id)
     received = _collect(messages, 0.8)
     assert len(received) == 1 and received[0]["version"] == 1
