@@ -1,7 +1,7 @@
 """a person's larger-text reading preference, remembered across devices
 
 Revision ID: 0014e
-Revises: 0013
+Revises: 0014a
 Create Date: 2026-12-07 01:50:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0014e'
-down_revision = '0013'
+down_revision = '0014a'
 branch_labels = None
 depends_on = None
 
