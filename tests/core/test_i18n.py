@@ -94,3 +94,19 @@ def test_templates_print_dates_through_the_house_filters(app):
             "{{ day|dateformat('short') }} | {{ day|dateformat('long') }}").render(
                 day=date(2026, 12, 5))
     assert rendered == "2026. 12. 5. | 2026년 12월 5일"
+
+
+def test_a_sentence_reads_the_same_in_every_package():
+    """The catalogs are merged into one at run time, the last package's English winning, so a
+    Korean sentence translated two ways reads one way everywhere (the menu's 의제 once read
+    "Item"). Where Korean uses one word for two meanings, the source says which."""
+    from core.catalogs import load
+
+    english = {}
+    for package in packages():
+        for message in load(package):
+            if message.id and message.string:
+                english.setdefault((str(message.id), message.context), {})[package] = \
+                    str(message.string)
+    differing = {key[0]: found for key, found in english.items() if len(set(found.values())) > 1}
+    assert differing == {}
