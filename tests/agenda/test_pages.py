@@ -219,3 +219,12 @@ def test_coordinator_edits_a_fused_item_until_it_enters_a_vote(client, make_item
     assert "고칠 수 없습니다" in frozen.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(AgendaItem, fused.id).title == "공동육아 공간과 모임 지원"
+
+
+def test_support_counts_read_as_english_numbers(resident_client, make_item):
+    item = make_item("하나뿐인 공감")
+    post_form(resident_client, f"/agenda/{item.id}/support")
+    english = resident_client.get("/agenda", headers={"Accept-Language": "en"},
+                                  ).get_data(as_text=True)
+    assert "1 supporter<" in english and "1 supporters" not in english
+    assert "공감 1<" in resident_client.get("/agenda").get_data(as_text=True)
