@@ -123,6 +123,13 @@ def format_day(value, format: str = "long") -> str:
     return format_date(value, _DATE_STYLES.get(format, format))
 
 
+def format_figure(value) -> str:
+    """A count or score as people write it: 4, not 4.0; 3.25 kept to two places."""
+    if value is None:
+        return ""
+    return format_decimal(round(value, 2), format="#,##0.##")
+
+
 def format_seoul(value, format: str = "medium") -> str:
     """A timestamp shown in Asia/Seoul time (the configured Babel timezone), to the minute."""
     if value is None:
@@ -151,6 +158,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["won"] = format_won
     app.jinja_env.filters["won_short"] = format_won_short
     app.jinja_env.filters["seoul"] = format_seoul
+    app.jinja_env.filters["figure"] = format_figure
     # Flask-Babel's own filters would print CLDR's defaults: two-digit years and seconds.
     app.jinja_env.filters["datetimeformat"] = format_seoul
     app.jinja_env.filters["dateformat"] = format_day

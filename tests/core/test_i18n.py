@@ -110,3 +110,11 @@ def test_a_sentence_reads_the_same_in_every_package():
                     str(message.string)
     differing = {key[0]: found for key, found in english.items() if len(set(found.values())) > 1}
     assert differing == {}
+
+
+def test_figures_drop_a_needless_decimal(ctx):
+    from core.i18n import format_figure
+
+    with force_locale("ko"):
+        assert [format_figure(v) for v in (4.0, 3.25, 1234.5, 2, None)] == \
+            ["4", "3.25", "1,234.5", "2", ""]
