@@ -83,6 +83,7 @@ from voting.ballots import (
     voter_key,
     window_status,
 )
+from voting.labels import CHANNEL_LABELS
 from voting.models import (
     Ballot,
     BallotChoice,
@@ -1030,8 +1031,6 @@ def enter_ballot(district_id: int, vote_id: int, actor: User, channel: Channel,
 
 
 def _channel_label(channel: str):
-    from voting.models import CHANNEL_LABELS
-
     return CHANNEL_LABELS[Channel(channel)]
 
 
