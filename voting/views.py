@@ -394,7 +394,7 @@ def organize_votes():
 
 def _vote_form(district, cycle, vote=None) -> VoteForm:
     form = VoteForm(obj=vote) if vote is not None and request.method == "GET" else VoteForm()
-    shortlist = services._shortlist(cycle.id) if cycle else {}
+    shortlist = services.shortlist_by_id(cycle.id) if cycle else {}
     choices = {agenda_id: item.title for agenda_id, item in shortlist.items()}
     if vote is not None:
         choices.update({item.agenda_item_id: item.title for item in vote.items})
