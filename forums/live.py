@@ -26,7 +26,7 @@ def forum_channel(forum_id: int) -> str:
     return f"forums:forum:{forum_id}"
 
 
-class LocalGate:
+class LocalThrottle:
     """Lets one publish per key through per interval, within this process."""
 
     def __init__(self) -> None:
@@ -34,7 +34,7 @@ class LocalGate:
         self._closed_until: dict[str, float] = {}
 
     def try_pass(self, key: str, interval: float) -> float:
-        """0 when the caller may publish now; else seconds until the gate reopens."""
+        """0 when the caller may publish now; else seconds until the next publish may go."""
         now = time.monotonic()
         with self._lock:
             reopens = self._closed_until.get(key, 0.0)
@@ -44,8 +44,8 @@ class LocalGate:
             return reopens - now
 
 
-class RedisGate:
-    """The same gate shared by every process through Redis (SET NX PX)."""
+class RedisThrottle:
+    """The same throttle shared by every process through Redis (SET NX PX)."""
 
     def __init__(self, url: str) -> None:
         from redis import Redis
@@ -57,9 +57,9 @@ class RedisGate:
 
         milliseconds = max(1, int(interval * 1000))
         try:
-            if self._redis.set(f"madang:gate:{key}", 1, px=milliseconds, nx=True):
+            if self._redis.set(f"madang:push-throttle:{key}", 1, px=milliseconds, nx=True):
                 return 0.0
-            remaining = self._redis.pttl(f"madang:gate:{key}")
+            remaining = self._redis.pttl(f"madang:push-throttle:{key}")
         except (ConnectionError, TimeoutError):
             # Without Redis there is nothing to coalesce across processes, and the publish
             # that follows is skipped (and logged) by the broker: the answer stays saved.
@@ -70,7 +70,7 @@ class RedisGate:
 def init_app(app) -> None:
     app.config.setdefault("FORUMS_PUSH_INTERVAL", DEFAULT_INTERVAL)
     url = app.config.get("REDIS_URL")
-    app.extensions["forums_gate"] = RedisGate(url) if url else LocalGate()
+    app.extensions["forums_push_throttle"] = RedisThrottle(url) if url else LocalThrottle()
     app.extensions["forums_trailing"] = set()
     app.extensions["forums_trailing_lock"] = threading.Lock()
 
@@ -83,7 +83,7 @@ def poll_changed(poll_id: int) -> None:
 
 def _push(app, poll_id: int) -> None:
     interval = app.config["FORUMS_PUSH_INTERVAL"]
-    wait = app.extensions["forums_gate"].try_pass(channel(poll_id), interval)
+    wait = app.extensions["forums_push_throttle"].try_pass(channel(poll_id), interval)
     if wait == 0:
         _publish(app, poll_id)
         return
@@ -101,9 +101,10 @@ def _push(app, poll_id: int) -> None:
 def _trailing(app, poll_id: int) -> None:
     with app.extensions["forums_trailing_lock"]:
         app.extensions["forums_trailing"].discard(poll_id)
-    # The gate may still be closed: the timer can fire within the last millisecond of the
-    # Redis key's life, or another process got through. Waiting again costs at most one
-    # extra snapshot; giving up could leave the screen without the last answers.
+    # The throttle may still hold the poll back: the timer can fire within the last
+    # millisecond of the Redis key's life, or another process got through. Waiting again
+    # costs at most one extra snapshot; giving up could leave the screen without the last
+    # answers.
     _push(app, poll_id)
 
 

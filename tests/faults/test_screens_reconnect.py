@@ -40,7 +40,7 @@ def redis_running(module_redis):
 @pytest.fixture
 def own_broker(app, redis_running):
     app.extensions["madang_broker"] = realtime.RedisBroker(redis_running.url)
-    app.extensions["forums_gate"] = live.RedisGate(redis_running.url)
+    app.extensions["forums_push_throttle"] = live.RedisThrottle(redis_running.url)
     yield redis_running
     realtime.init_app(app)
     live.init_app(app)
