@@ -133,7 +133,7 @@ def p95(samples: list[float]) -> float:
     return ordered[int(len(ordered) * 0.95) - 1] * 1000 if ordered else float("nan")
 
 
-def _raw_request(method: str, path: str, cookies: dict[str, str], body: bytes = b"",
+def raw_request(method: str, path: str, cookies: dict[str, str], body: bytes = b"",
                  headers: dict | None = None) -> bytes:
     """One HTTP/1.1 request as bytes, built before the clock starts."""
     lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1",
@@ -296,9 +296,9 @@ def run(database_url: str) -> int:
                           "definition": token(page, "definition"), "action": "cast"})
             client.connection.close()
 
-        health = [[_raw_request("GET", "/healthz", client.cookies)] * MAX_REQUESTS_PER_VOTER
+        health = [[raw_request("GET", "/healthz", client.cookies)] * MAX_REQUESTS_PER_VOTER
                   for client in clients]
-        casts = [[_raw_request(
+        casts = [[raw_request(
             "POST", f"/votes/{vote_id}/ballot", client.cookies,
             urlencode({**forms[index], "item": [str(item_ids[(index + n + k) % len(item_ids)])
                                                 for k in range(1 + n % 3)]}, doseq=True).encode(),

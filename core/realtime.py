@@ -80,7 +80,7 @@ class LocalBroker(Broker):
         return len(targets)
 
     def admit(self, key: str, interval: float) -> float:
-        """0 when the caller may push now; else seconds until the gate reopens."""
+        """0 when the caller may push now; else seconds until the throttle lets the next through."""
         now = time.monotonic()
         with self._lock:
             reopens = self._closed_until.get(key, 0.0)
@@ -152,17 +152,17 @@ class RedisBroker(Broker):
                                  lambda: self._redis.publish(channel, message), 0)
 
     def admit(self, key: str, interval: float) -> float:
-        """The same gate shared by every process (SET NX PX). Without Redis there is nothing
-        to coalesce across processes, and the push that follows is skipped as well."""
-        name = f"gate:{key}"
+        """The same push throttle shared by every process (SET NX PX). Without Redis there is
+        nothing to coalesce across processes, and the push that follows is skipped as well."""
+        name = f"push-throttle:{key}"
         milliseconds = max(1, int(interval * 1000))
 
-        def gate() -> float:
+        def throttle() -> float:
             if self._redis.set(name, 1, px=milliseconds, nx=True):
                 return 0.0
             return max(self._redis.pttl(name), 1) / 1000
 
-        return self._unless_away(f"gate {key}", gate, 0.0)
+        return self._unless_away(f"push throttle {key}", throttle, 0.0)
 
     def subscribe(self, channel: str, timeout: float) -> Iterator[str | None]:
         from redis.exceptions import RedisError
@@ -236,8 +236,8 @@ def publish(channel: str, payload: dict) -> int:
 
 
 def admit(key: str, interval: float) -> float:
-    """0 when a push for ``key`` may go now (the gate then stays closed for ``interval``
-    seconds, across processes with Redis); else seconds until it reopens. Open when the
+    """0 when a push for ``key`` may go now (the throttle then holds the next one back for
+    ``interval`` seconds, across processes with Redis); else seconds until it may go. Open when the
     broker is away."""
     return broker().admit(_qualified(key), interval)
 

@@ -57,7 +57,7 @@ def _push(app, poll_id: int) -> None:
 def _trailing(app, poll_id: int) -> None:
     with app.extensions["forums_trailing_lock"]:
         app.extensions["forums_trailing"].discard(poll_id)
-    # The gate may still be closed: the timer can fire within the last millisecond of the
+    # The throttle may still hold it back: the timer can fire within the last millisecond of the
     # Redis key's life, or another process got through. Waiting again costs at most one
     # extra snapshot; giving up could leave the screen without the last answers.
     _push(app, poll_id)

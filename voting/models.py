@@ -9,7 +9,6 @@ items of the ballot's own vote (composite foreign keys), one stored answer per
 from datetime import date, datetime
 from enum import StrEnum
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -29,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, db, utcnow
 from voting.ballots import BallotRules, BallotType, window_status
+from voting.labels import BALLOT_TYPE_LABELS, ELECTORATE_LABELS
 
 
 class Channel(StrEnum):
@@ -37,11 +37,6 @@ class Channel(StrEnum):
     FORUM = "forum"
 
 
-CHANNEL_LABELS = {
-    Channel.ONLINE: _l("온라인"),
-    Channel.PAPER: _l("종이 투표"),
-    Channel.FORUM: _l("공론장 현장 투표"),
-}
 
 class Electorate(StrEnum):
     """Who may vote online in a vote, from the loosest to the strictest. Paper and forum
@@ -53,18 +48,7 @@ class Electorate(StrEnum):
     ROLL = "roll"  # residents on the voter roll, verified in person
 
 
-ELECTORATE_LABELS = {
-    Electorate.ACCOUNT: _l("가입한 자치구 주민 누구나"),
-    Electorate.EMAIL: _l("이메일 인증을 마친 주민"),
-    Electorate.ROLL: _l("주민 확인(명부 등록)을 마친 주민"),
-}
 
-BALLOT_TYPE_LABELS = {
-    BallotType.RANKED: _l("순위 투표"),
-    BallotType.APPROVAL: _l("찬성 투표(복수 선택)"),
-    BallotType.BUDGET: _l("예산 배분 투표"),
-    BallotType.POINTS: _l("점수 배분 투표"),
-}
 
 
 def _values(enum) -> str:

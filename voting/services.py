@@ -83,6 +83,7 @@ from voting.ballots import (
     voter_key,
     window_status,
 )
+from voting.labels import CHANNEL_LABELS
 from voting.models import (
     Ballot,
     BallotChoice,
@@ -362,7 +363,8 @@ FROZEN_FIELDS = ("ballot_type", "min_choices", "max_choices", "budget_limit", "p
                  "weight_vote", "weight_forum", "weight_review")
 
 
-def _shortlist(cycle_id: int) -> dict:
+def shortlist_by_id(cycle_id: int) -> dict:
+    """The agenda items shortlisted for a vote in the cycle, by id."""
     from agenda.services import shortlisted_items
 
     return {item.id: item for item in shortlisted_items(cycle_id)}
@@ -384,7 +386,7 @@ def _check_definition(district_id: int, cycle: Cycle, data: VoteDefinition,
         raise DomainError(_l("선정할 의제 수는 1 이상, 투표 대상 의제 수 이하여야 합니다."))
     if data.min_age is not None and not 0 <= data.min_age <= 120:
         raise DomainError(_l("최소 나이는 0세에서 120세 사이로 정하세요."))
-    shortlist = _shortlist(cycle.id)
+    shortlist = shortlist_by_id(cycle.id)
     for agenda_id in data.agenda_item_ids:
         if agenda_id not in shortlist and agenda_id not in keep_items:
             raise DomainError(_l("최종 후보로 정해진 이 주기의 의제만 투표에 올릴 수 있습니다."))
@@ -1030,8 +1032,6 @@ def enter_ballot(district_id: int, vote_id: int, actor: User, channel: Channel,
 
 
 def _channel_label(channel: str):
-    from voting.models import CHANNEL_LABELS
-
     return CHANNEL_LABELS[Channel(channel)]
 
 

@@ -36,7 +36,6 @@ from voting.ballots import (
     parse_ranking,
 )
 from voting.forms import (
-    METHOD_LABELS,
     ConfirmForm,
     EntryForm,
     ReceiptForm,
@@ -45,7 +44,15 @@ from voting.forms import (
     VoteForm,
     seoul_datetime,
 )
-from voting.models import BALLOT_TYPE_LABELS, CHANNEL_LABELS, Channel, Electorate
+from voting.labels import (
+    BALLOT_TYPE_LABELS,
+    CHANNEL_LABELS,
+    FORUM_SOURCE_LABELS,
+    GENDER_LABELS,
+    METHOD_LABELS,
+    SCORE_LABELS,
+)
+from voting.models import Channel, Electorate
 from voting.secrecy import RESULTS_HIDDEN
 
 bp = Blueprint("voting", __name__)
@@ -271,9 +278,9 @@ def _results(vote, status: int = 200, error=None):
         vote, result=result,
         rows=result_rows(result, [str(item) for item, _ in services.selection_of(vote, result)]),
         score_label=SCORE_LABELS.get(result["method"], _l("지지")),
-        gender_labels=dict(GENDERS_BY_VALUE),
+        gender_labels=GENDER_LABELS,
         show_combined=vote.weight_vote < 100, confirmed=confirmed,
-        basis=services.selection_basis(vote), forum_sources=FORUM_SOURCES,
+        basis=services.selection_basis(vote), forum_sources=FORUM_SOURCE_LABELS,
         confirm_form=ConfirmForm() if can_confirm else None, confirm_error=error)), status
 
 
@@ -295,20 +302,6 @@ def confirm_results(vote_id: int):
     flash(_("투표 결과를 확정했습니다. 선정된 의제는 실행계획에 담을 수 있습니다."), "success")
     return redirect(url_for("voting.results_page", vote_id=vote.id))
 
-
-FORUM_SOURCES = {
-    "ballots": _l("공론장 현장 투표의 의제별 지지"),
-    "forum_ranking": _l("이 주기 공론장 사후 설문의 의제 순위(보다 점수: 1위 n−1점, 꼴찌 0점)"),
-    "none": _l("공론장 자료 없음(모든 의제 0점)"),
-}
-
-
-SCORE_LABELS = {
-    "borda": _l("보다 점수"), "copeland": _l("코플랜드 점수"), "schulze": _l("방법 기준 점수"),
-    "approval": _l("찬성 수"), "greedy": _l("찬성 수"), "mes": _l("찬성 수"),
-    "points": _l("점수 합계"),
-}
-GENDERS_BY_VALUE = [("female", _l("여성")), ("male", _l("남성")), ("other", _l("기타"))]
 
 
 def result_rows(result: dict, selected: list[str]) -> list[dict]:
@@ -401,7 +394,7 @@ def organize_votes():
 
 def _vote_form(district, cycle, vote=None) -> VoteForm:
     form = VoteForm(obj=vote) if vote is not None and request.method == "GET" else VoteForm()
-    shortlist = services._shortlist(cycle.id) if cycle else {}
+    shortlist = services.shortlist_by_id(cycle.id) if cycle else {}
     choices = {agenda_id: item.title for agenda_id, item in shortlist.items()}
     if vote is not None:
         choices.update({item.agenda_item_id: item.title for item in vote.items})

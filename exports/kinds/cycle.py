@@ -13,7 +13,7 @@ CYCLE_PARTS: list = []
 
 def tables(ctx: ExportContext) -> list[Table]:
     found = agenda.tables(ctx)
-    for number, held in enumerate(participation._forums(ctx), start=1):
+    for number, held in enumerate(participation.forums_of_cycle(ctx), start=1):
         found += forum.forum_tables(ctx, held, prefix=f"F{number} ")
     found += vote.cycle_tables(ctx)
     found += plan.cycle_tables(ctx)

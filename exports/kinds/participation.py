@@ -45,7 +45,7 @@ def _agenda_rows(ctx: ExportContext):
     yield stage, str(_l("공감한 주민 수")), supporters
 
 
-def _forums(ctx: ExportContext) -> list[Forum]:
+def forums_of_cycle(ctx: ExportContext) -> list[Forum]:
     return list(db.session.scalars(select(Forum).where(
         Forum.district_id == ctx.district_id, Forum.cycle_id == ctx.scope_id)
         .order_by(Forum.held_on, Forum.id)))
@@ -53,7 +53,7 @@ def _forums(ctx: ExportContext) -> list[Forum]:
 
 def _forum_rows(ctx: ExportContext):
     stage = str(_l("숙의·공론장"))
-    forums = _forums(ctx)
+    forums = forums_of_cycle(ctx)
     ids = [f.id for f in forums]
     yield stage, str(_l("공론장 수")), len(forums)
     yield stage, str(_l("참가자 수")), db.session.scalar(
@@ -71,7 +71,7 @@ def stage_rows(ctx: ExportContext):
 
 
 def makeup_rows(ctx: ExportContext):
-    for forum in _forums(ctx):
+    for forum in forums_of_cycle(ctx):
         consented = [p for p in forum.participants if p.consented_at is not None]
         dimensions = (
             (str(_l("연령대")), AGE_BANDS, AGE_BAND_LABELS, Counter(p.age_band for p in consented)),
@@ -94,7 +94,7 @@ def tables(ctx: ExportContext) -> list[Table]:
         Table("participation", "단계별 참여 현황", STAGE_COLUMNS, lambda: stage_rows(ctx),
               lambda: 7),
         Table("forum_makeup", "공론장 참가자 구성", MAKEUP_COLUMNS, lambda: makeup_rows(ctx),
-              lambda: 10 * len(_forums(ctx))),
+              lambda: 10 * len(forums_of_cycle(ctx))),
     ]
 
 

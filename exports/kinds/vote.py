@@ -27,7 +27,7 @@ from exports.registry import ExportContext, Kind, register, register_scope
 from exports.tables import Column, ColumnType, Table
 from voting import services as vote_services
 from voting.ballots import BallotType
-from voting.forms import METHOD_LABELS
+from voting.labels import METHOD_LABELS
 from voting.models import Vote
 from voting.results import ballot_count, compute_result, distinct_ballot_count, distinct_ballots
 from voting.secrecy import RESULTS_HIDDEN, check_results_readable, results_visible

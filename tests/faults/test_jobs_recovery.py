@@ -18,9 +18,9 @@ from sqlalchemy import create_engine, text
 
 from core.db import commit, db
 from tests.conftest import post_form, sign_in
-from tests.core.test_mail import serving_mail
 from tests.exports.conftest import ctx, demo, export_bytes  # noqa: F401 (fixtures)
 from tests.faults.servers import free_port, wait_until
+from tests.mail_server import serving_mail
 
 ROOT = Path(__file__).resolve().parents[2]
 # A worker reconciles every second and takes a worker silent for 3 s for dead, so each
@@ -32,8 +32,8 @@ RECOVERY_TIMEOUT = 60
 
 @pytest.fixture
 def mail_server():
-    # A slow greeting: a process that exits right after its commit cannot finish the send.
-    with serving_mail(greeting_delay=2.0) as server:
+    # A slow answer to EHLO: a process that exits right after its commit cannot finish the send.
+    with serving_mail(delay=2.0) as server:
         yield server
 
 
@@ -43,13 +43,13 @@ def environment(app, redis_server, mail_server, monkeypatch):
     this test's app."""
     monkeypatch.setitem(app.config, "REDIS_URL", redis_server.url)
     for name, value in {"MAIL_BACKEND": "smtp", "MAIL_SERVER": "127.0.0.1",
-                        "MAIL_PORT": mail_server.server_address[1], "MAIL_USE_TLS": False,
+                        "MAIL_PORT": mail_server.port, "MAIL_USE_TLS": False,
                         "MAIL_USERNAME": None}.items():
         monkeypatch.setitem(app.config, name, value)
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
            "REDIS_URL": redis_server.url, "INSTANCE_PATH": app.instance_path,
            "SECRET_KEY": app.config["SECRET_KEY"], "MAIL_BACKEND": "smtp",
-           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(mail_server.server_address[1]),
+           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(mail_server.port),
            "JOB_RECONCILE_SECONDS": RECONCILE_SECONDS, "JOB_WORKER_DEAD_SECONDS": DEAD_SECONDS,
            "FLASK_APP": "app"}
     env.pop("MAIL_USE_TLS", None)
@@ -204,7 +204,7 @@ def test_reset_mail_asked_while_no_worker_runs_is_delivered_once_one_starts(
     # The web process that takes the request stops right after its commit.
     subprocess.run([sys.executable, "-c", RESET_IN_ANOTHER_PROCESS.format(email=user.email)],
                    cwd=ROOT, env=environment, check=True, timeout=60)
-    assert not mail_server.delivered.wait(mail_server.greeting_delay + 1)
+    assert not mail_server.delivered.wait(mail_server.delay + 1)
     workers.start()
     if not mail_server.delivered.wait(RECOVERY_TIMEOUT):
         print(workers.logs())
@@ -278,7 +278,7 @@ def test_mail_refused_by_the_mail_server_is_retried_by_the_worker(
     commit()
     workers.start()
     wait_until(lambda: "not sent" in workers.logs(), RECOVERY_TIMEOUT, "the first try to fail")
-    with serving_mail(greeting_delay=0, port=port) as server:
+    with serving_mail(delay=0, port=port) as server:
         if not server.delivered.wait(RECOVERY_TIMEOUT):
             print(workers.logs())
             pytest.fail("the mail was not retried")

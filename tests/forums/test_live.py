@@ -98,7 +98,7 @@ def test_a_burst_of_answers_is_coalesced_and_the_last_push_has_the_truth(broker,
                                                                           forum):
     interval(0.3)
     poll = _open_pre(forum)
-    time.sleep(0.35)  # let the opening's own push pass the gate
+    time.sleep(0.35)  # let the opening's own push pass the throttle
     messages = realtime.subscribe(live.channel(poll.id), timeout=0.05)
     next(messages)
     question = poll.questions[0]
@@ -120,14 +120,14 @@ def test_a_burst_of_answers_is_coalesced_and_the_last_push_has_the_truth(broker,
     assert [m["version"] for m in received] == sorted(m["version"] for m in received)
 
 
-def test_a_trailing_push_that_finds_the_gate_closed_waits_again(app, broker, interval, forum):
+def test_a_trailing_push_the_throttle_holds_back_waits_again(app, broker, interval, forum):
     interval(0.2)
     poll = _open_pre(forum)
-    time.sleep(0.25)  # let the opening's own push pass the gate
+    time.sleep(0.25)  # let the opening's own push pass the throttle
     messages = realtime.subscribe(live.channel(poll.id), timeout=0.05)
     next(messages)
-    # The trailing timer fires while the gate is still closed (a timer a hair early, or
-    # another process that got through without this change).
+    # The trailing timer fires while the throttle still holds the poll back (a timer a hair
+    # early, or another process that got through without this change).
     assert realtime.admit(live.channel(poll.id), 0.2) == 0
     live._trailing(app, poll.id)
     received = _collect(messages, 0.8)
