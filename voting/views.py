@@ -36,6 +36,7 @@ from voting.ballots import (
     parse_ranking,
 )
 from voting.forms import (
+    COMPLETION_LABELS,
     METHOD_LABELS,
     ConfirmForm,
     EntryForm,
@@ -274,6 +275,7 @@ def _results(vote, status: int = 200, error=None):
         gender_labels=dict(GENDERS_BY_VALUE),
         show_combined=vote.weight_vote < 100, confirmed=confirmed,
         basis=services.selection_basis(vote), forum_sources=FORUM_SOURCES,
+        seat_rules=SEAT_RULES, completion_labels=COMPLETION_LABELS,
         confirm_form=ConfirmForm() if can_confirm else None, confirm_error=error)), status
 
 
@@ -308,6 +310,22 @@ SCORE_LABELS = {
     "approval": _l("찬성 수"), "greedy": _l("찬성 수"), "mes": _l("찬성 수"),
     "points": _l("점수 합계"),
 }
+# How each method fills several seats (``seat_rule`` in the engine's result).
+_BY_SCORE = _l("여러 의제 선정: 점수가 높은 순서로 정한 수만큼 선정합니다. 마지막 자리에서 "
+               "점수가 같으면 공개된 추첨으로 정하고, 그렇게 정한 의제에 ‘추첨’을 표시합니다.")
+_BY_RANKING = _l("여러 의제 선정: 이 방식의 순위에서 앞선 의제부터 정한 수만큼 선정합니다. "
+                 "마지막 자리에서 순위가 같으면 공개된 추첨으로 정하고, 그렇게 정한 의제에 "
+                 "‘추첨’을 표시합니다.")
+SEAT_RULES = {
+    "borda": _BY_SCORE, "copeland": _BY_SCORE, "approval": _BY_SCORE, "points": _BY_SCORE,
+    "schulze": _BY_RANKING, "ranked-pairs": _BY_RANKING,
+    "irv": _l("여러 의제 선정: 순차 즉석 결선. 즉석 결선으로 한 의제를 선정한 뒤 그 의제를 모든 "
+              "투표지에서 지우고 다시 즉석 결선을 하기를 정한 수만큼 되풀이합니다. 추첨이 결과를 "
+              "바꿀 수 있었던 집계부터 선정된 의제에 ‘추첨’을 표시합니다."),
+    "stv": _l("여러 의제 선정: 단기이양식(스코틀랜드 규칙). 당선 기준표는 드룹 쿼터(투표지 수를 "
+              "선정 수 + 1로 나눈 몫 + 1)이고, 남는 표는 소수 다섯째 자리까지 비율대로 옮깁니다. "
+              "추첨으로 동점을 가른 뒤에 선정된 의제에 ‘추첨’을 표시합니다."),
+}
 GENDERS_BY_VALUE = [("female", _l("여성")), ("male", _l("남성")), ("other", _l("기타"))]
 
 
@@ -329,7 +347,9 @@ def result_rows(result: dict, selected: list[str]) -> list[dict]:
     rest = sorted((c for c in result["candidates"] if c not in placed),
                   key=lambda c: -support.get(c, 0))
     rows.extend({"item": item, "rank": None} for item in rest)
+    drawn = set(result.get("by_lot") or [])
     for row in rows:
+        row["by_lot"] = row["item"] in drawn
         value = float(figure.get(row["item"], 0))
         row["figure_text"] = f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
         row["percent"] = round(value / top * 100, 1) if top > 0 else 0
@@ -430,7 +450,8 @@ def _definition(form: VoteForm) -> services.VoteDefinition:
         points_total=form.points_total.data, electorate=Electorate(form.electorate.data),
         min_age=form.min_age.data, dong_ids=list(form.dongs.data or []),
         results_live=form.results_live.data, compare_methods=list(form.compare_methods.data or []),
-        seats=form.seats.data, weight_vote=form.weight_vote.data,
+        seats=form.seats.data, mes_completion=form.mes_completion.data,
+        weight_vote=form.weight_vote.data,
         weight_forum=form.weight_forum.data, weight_review=form.weight_review.data,
     )
 
