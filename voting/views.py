@@ -370,6 +370,7 @@ def _public_definition(vote) -> dict:
                         "dongs": [d.name for d in vote.dongs]},
         "results_visibility": "live" if vote.results_live else "after_close",
         "method": vote.method, "compare_methods": vote.methods[1:], "seats": vote.seats,
+        "mes_completion": vote.mes_completion,
         "combined_weights": {"vote": vote.weight_vote, "forum": vote.weight_forum,
                              "review": vote.weight_review},
         "tie_seed": vote.tie_seed, "frozen": services.is_frozen(vote),
