@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from voting.ballots import BallotType
-from voting.tally import ApprovalProfile, PointsProfile, RankedProfile, tally
+from voting.tally import SEATED_METHODS, ApprovalProfile, PointsProfile, RankedProfile, tally
 
 # The engine's encoding per ballot type: ranks from 0 with -1 for unranked; chosen or not;
 # points.
@@ -76,19 +76,23 @@ def build_profile(ballot_type: BallotType, candidates: list[str], ballots: Folde
 
 def count(ballot_type: BallotType, method: str, candidates: list[str], ballots: FoldedBallots,
           *, seats: int = 1, costs: list[int] | None = None, budget: int | None = None,
-          seed: str | None = None) -> dict:
+          seed: str | None = None, completion: str = "add1") -> dict:
     """The engine's result object for one method (see ``voting.tally.TallyResult.to_dict``).
 
-    With no ballots there is nothing to count: no winners and no ranking, stated as such.
+    ``seats`` goes to the methods that elect a number of winners, ``completion`` to MES; the
+    budgeting methods fund what the budget allows. With no ballots there is nothing to count:
+    no winners and no ranking, stated as such.
     """
     if ballots.total == 0:
         return {"method": method, "ballots": 0, "candidates": candidates, "winners": [],
                 "ranking": [], "ties": False, "scores": None, "rounds": None,
-                "tie_break": {}}
+                "tie_break": {}, "by_lot": []}
     # Budgets stay in won: the engine's MES completion scales its step to the voters' share
     # (``voting.tally.budget.completion_unit``).
     profile = build_profile(ballot_type, candidates, ballots, costs, budget)
-    return tally(profile, method, seats=seats, budget=budget, seed=seed).to_dict()
+    return tally(profile, method, seats=seats if method in SEATED_METHODS else None,
+                 budget=budget, seed=seed,
+                 completion=completion if method == "mes" else None).to_dict()
 
 
 def support(ballot_type: BallotType, candidates: int, ballots: FoldedBallots,

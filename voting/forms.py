@@ -26,6 +26,7 @@ from voting.ballots import BallotType
 from voting.labels import (
     BALLOT_TYPE_LABELS,
     CHANNEL_LABELS,
+    COMPLETION_LABELS,
     ELECTORATE_LABELS,
     GENDER_LABELS,
     METHOD_LABELS,
@@ -89,7 +90,14 @@ class VoteForm(FlaskForm):
         _l("함께 보여 줄 집계 방법"),
         choices=[SelectChoice(m, label) for m, label in METHOD_LABELS.items()])
     seats = IntegerField(_l("선정할 의제 수"), default=1, validators=[
-        InputRequired(REQUIRED), NumberRange(min=1, max=100)])
+        InputRequired(REQUIRED), NumberRange(min=1, max=100)],
+        description=_l("즉석 결선으로 여러 의제를 고르면 순차 즉석 결선(한 의제를 선정할 때마다 "
+                       "빼고 다시 집계)으로 정합니다. 예산 배분 투표는 예산이 정하므로 1로 "
+                       "둡니다."))
+    mes_completion = SelectField(
+        _l("MES의 남은 예산 처리"), default="add1",
+        choices=[SelectChoice(value, label) for value, label in COMPLETION_LABELS.items()],
+        description=_l("균등 분배 방식(MES)으로 집계하거나 비교할 때만 씁니다."))
     weight_vote = IntegerField(_l("종합 점수: 주민투표 가중치(%)"), default=100, validators=[
         InputRequired(REQUIRED), NumberRange(min=0, max=100)])
     weight_forum = IntegerField(_l("종합 점수: 공론장 투표 가중치(%)"), default=0, validators=[

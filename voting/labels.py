@@ -39,6 +39,31 @@ METHOD_LABELS = {
     "points": _l("점수 합계 순"),
 }
 
+# How MES spends what the equal shares leave (``voting.tally.COMPLETIONS``).
+COMPLETION_LABELS = {
+    "add1": _l("add1: 모든 투표자의 몫을 한 단위씩 늘려 예산 안에서 다시 계산"
+               "(실제 MES 선거의 방식)"),
+    "greedy": _l("득표순 채우기: 남은 예산으로 찬성이 많은 의제부터 들어가는 만큼 선정"),
+    "none": _l("없음: 균등 분배 결과 그대로(예산이 남을 수 있음)"),
+}
+
+# How each method fills several seats (``seat_rule`` in the engine's result).
+_BY_SCORE = _l("여러 의제 선정: 점수가 높은 순서로 정한 수만큼 선정합니다. 마지막 자리에서 "
+               "점수가 같으면 공개된 추첨으로 정하고, 그렇게 정한 의제에 ‘추첨’을 표시합니다.")
+_BY_RANKING = _l("여러 의제 선정: 이 방식의 순위에서 앞선 의제부터 정한 수만큼 선정합니다. "
+                 "마지막 자리에서 순위가 같으면 공개된 추첨으로 정하고, 그렇게 정한 의제에 "
+                 "‘추첨’을 표시합니다.")
+SEAT_RULES = {
+    "borda": _BY_SCORE, "copeland": _BY_SCORE, "approval": _BY_SCORE, "points": _BY_SCORE,
+    "schulze": _BY_RANKING, "ranked-pairs": _BY_RANKING,
+    "irv": _l("여러 의제 선정: 순차 즉석 결선. 즉석 결선으로 한 의제를 선정한 뒤 그 의제를 모든 "
+              "투표지에서 지우고 다시 즉석 결선을 하기를 정한 수만큼 되풀이합니다. 추첨이 결과를 "
+              "바꿀 수 있었던 집계부터 선정된 의제에 ‘추첨’을 표시합니다."),
+    "stv": _l("여러 의제 선정: 단기이양식(스코틀랜드 규칙). 당선 기준표는 드룹 쿼터(투표지 수를 "
+              "선정 수 + 1로 나눈 몫 + 1)이고, 남는 표는 소수 다섯째 자리까지 비율대로 옮깁니다. "
+              "추첨으로 동점을 가른 뒤에 선정된 의제에 ‘추첨’을 표시합니다."),
+}
+
 # What a method's score column is called on the results page.
 SCORE_LABELS = {
     "borda": _l("보다 점수"), "copeland": _l("코플랜드 점수"), "schulze": _l("방법 기준 점수"),

@@ -77,6 +77,8 @@ class Vote(db.Model):
         CheckConstraint("min_age IS NULL OR min_age BETWEEN 0 AND 120", name="min_age_range"),
         CheckConstraint(f"electorate IN {_values(Electorate)}", name="known_electorate"),
         CheckConstraint("seats >= 1", name="seats_positive"),
+        CheckConstraint("mes_completion IN ('none', 'add1', 'greedy')",
+                        name="known_mes_completion"),
         CheckConstraint(
             "weight_vote BETWEEN 0 AND 100 AND weight_forum BETWEEN 0 AND 100 AND "
             "weight_review BETWEEN 0 AND 100 AND weight_vote + weight_forum + weight_review = 100",
@@ -103,6 +105,9 @@ class Vote(db.Model):
     # Further methods counted side by side with the deciding one, comma-separated.
     compare_methods: Mapped[str] = mapped_column(String(200), default="")
     seats: Mapped[int] = mapped_column(default=1)
+    # How MES spends what the equal shares leave (``voting.tally.COMPLETIONS``).
+    mes_completion: Mapped[str] = mapped_column(String(10), default="add1",
+                                                server_default="add1")
     weight_vote: Mapped[int] = mapped_column(default=100)
     weight_forum: Mapped[int] = mapped_column(default=0)
     weight_review: Mapped[int] = mapped_column(default=0)

@@ -202,7 +202,7 @@ def compute_result(vote_id: int, progress: Callable[[int], None] | None = None) 
         .group_by(Ballot.channel)).all())
     ballots = folded_ballots(vote)
     report(30)
-    options = {"seats": vote.seats, "seed": vote.tie_seed}
+    options = {"seats": vote.seats, "seed": vote.tie_seed, "completion": vote.mes_completion}
     if kind == BallotType.BUDGET:
         options.update(costs=costs, budget=vote.budget_limit)
     main = count(kind, vote.method, candidates, ballots, **options)
@@ -211,7 +211,8 @@ def compute_result(vote_id: int, progress: Callable[[int], None] | None = None) 
     for method in vote.methods[1:]:
         other = count(kind, method, candidates, ballots, **options)
         comparison.append({"method": method, "winners": other["winners"],
-                           "ranking": other["ranking"], "ties": other["ties"]})
+                           "ranking": other["ranking"], "ties": other["ties"],
+                           "by_lot": other.get("by_lot", [])})
     report(75)
     k = vote.max_choices or len(candidates)
     # Most votes have no forum ballots: then the residents' ballots are all the ballots, and

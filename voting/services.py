@@ -99,6 +99,7 @@ from voting.models import (
 from voting.results import approval_rows, ballot_count, current_result
 from voting.secrecy import check_results_readable
 from voting.secrecy import results_visible as results_visible  # readers ask it here too
+from voting.tally import COMPLETIONS
 
 VOTE_NOT_FOUND = _l("그런 투표가 없습니다.")
 
@@ -355,12 +356,13 @@ class VoteDefinition:
     weight_vote: int = 100
     weight_forum: int = 0
     weight_review: int = 0
+    mes_completion: str = "add1"
 
 
 # Fields that a ballot depends on: frozen once the first ballot is in.
 FROZEN_FIELDS = ("ballot_type", "min_choices", "max_choices", "budget_limit", "points_total",
                  "electorate", "min_age", "method", "compare_methods", "seats",
-                 "weight_vote", "weight_forum", "weight_review")
+                 "weight_vote", "weight_forum", "weight_review", "mes_completion")
 
 
 def shortlist_by_id(cycle_id: int) -> dict:
@@ -384,6 +386,13 @@ def _check_definition(district_id: int, cycle: Cycle, data: VoteDefinition,
         raise DomainError(_l("종합 점수의 가중치는 0 이상이고 합이 100이어야 합니다."))
     if data.seats < 1 or data.seats > max(len(data.agenda_item_ids), 1):
         raise DomainError(_l("선정할 의제 수는 1 이상, 투표 대상 의제 수 이하여야 합니다."))
+    if data.ballot_type == BallotType.BUDGET and data.seats != 1:
+        # The budgeting methods fund what the budget allows (voting.tally.SEATED_METHODS).
+        raise DomainError(_l("예산 배분 투표는 예산 한도 안에서 선정할 의제가 정해지므로 선정할 "
+                             "의제 수를 따로 정하지 않습니다. 1로 두세요."))
+    if data.mes_completion not in COMPLETIONS:
+        raise DomainError(_l("MES 남은 예산 처리 방식은 없음, add1, 득표순 채우기 가운데 하나여야 "
+                             "합니다."))
     if data.min_age is not None and not 0 <= data.min_age <= 120:
         raise DomainError(_l("최소 나이는 0세에서 120세 사이로 정하세요."))
     shortlist = shortlist_by_id(cycle.id)
@@ -416,6 +425,7 @@ def _apply_definition(vote: Vote, data: VoteDefinition) -> None:
     vote.method = data.method
     vote.compare_methods = ",".join(m for m in data.compare_methods if m != data.method)
     vote.seats = data.seats
+    vote.mes_completion = data.mes_completion
     vote.weight_vote, vote.weight_forum, vote.weight_review = (
         data.weight_vote, data.weight_forum, data.weight_review)
     vote.dongs = list(db.session.scalars(select(Dong).where(Dong.id.in_(data.dong_ids))))

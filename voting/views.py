@@ -47,10 +47,12 @@ from voting.forms import (
 from voting.labels import (
     BALLOT_TYPE_LABELS,
     CHANNEL_LABELS,
+    COMPLETION_LABELS,
     FORUM_SOURCE_LABELS,
     GENDER_LABELS,
     METHOD_LABELS,
     SCORE_LABELS,
+    SEAT_RULES,
 )
 from voting.models import Channel, Electorate
 from voting.secrecy import RESULTS_HIDDEN
@@ -281,6 +283,7 @@ def _results(vote, status: int = 200, error=None):
         gender_labels=GENDER_LABELS,
         show_combined=vote.weight_vote < 100, confirmed=confirmed,
         basis=services.selection_basis(vote), forum_sources=FORUM_SOURCE_LABELS,
+        seat_rules=SEAT_RULES, completion_labels=COMPLETION_LABELS,
         confirm_form=ConfirmForm() if can_confirm else None, confirm_error=error)), status
 
 
@@ -322,7 +325,9 @@ def result_rows(result: dict, selected: list[str]) -> list[dict]:
     rest = sorted((c for c in result["candidates"] if c not in placed),
                   key=lambda c: -support.get(c, 0))
     rows.extend({"item": item, "rank": None} for item in rest)
+    drawn = set(result.get("by_lot") or [])
     for row in rows:
+        row["by_lot"] = row["item"] in drawn
         value = float(figure.get(row["item"], 0))
         row["figure_text"] = f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
         row["percent"] = round(value / top * 100, 1) if top > 0 else 0
@@ -343,6 +348,7 @@ def _public_definition(vote) -> dict:
                         "dongs": [d.name for d in vote.dongs]},
         "results_visibility": "live" if vote.results_live else "after_close",
         "method": vote.method, "compare_methods": vote.methods[1:], "seats": vote.seats,
+        "mes_completion": vote.mes_completion,
         "combined_weights": {"vote": vote.weight_vote, "forum": vote.weight_forum,
                              "review": vote.weight_review},
         "tie_seed": vote.tie_seed, "frozen": services.is_frozen(vote),
@@ -423,7 +429,8 @@ def _definition(form: VoteForm) -> services.VoteDefinition:
         points_total=form.points_total.data, electorate=Electorate(form.electorate.data),
         min_age=form.min_age.data, dong_ids=list(form.dongs.data or []),
         results_live=form.results_live.data, compare_methods=list(form.compare_methods.data or []),
-        seats=form.seats.data, weight_vote=form.weight_vote.data,
+        seats=form.seats.data, mes_completion=form.mes_completion.data,
+        weight_vote=form.weight_vote.data,
         weight_forum=form.weight_forum.data, weight_review=form.weight_review.data,
     )
 

@@ -31,6 +31,7 @@ from voting.labels import METHOD_LABELS
 from voting.models import Vote
 from voting.results import ballot_count, compute_result, distinct_ballot_count, distinct_ballots
 from voting.secrecy import RESULTS_HIDDEN, check_results_readable, results_visible
+from voting.tally import SEATED_METHODS
 from voting.tally.ties import Lot
 
 T = ColumnType
@@ -73,6 +74,18 @@ ITEM_COLUMNS = [
 ]
 
 
+def recount_command(vote: Vote) -> str:
+    """The command that re-counts an exported file to the platform's result: the seats for
+    the methods that elect a number of winners, MES's completion, the published seed."""
+    parts = ["python -m voting.tally FILE", f"--method {vote.method}"]
+    if vote.method in SEATED_METHODS:
+        parts.append(f"--seats {vote.seats}")
+    if vote.method == "mes":
+        parts.append(f"--completion {vote.mes_completion}")
+    parts.append(f"--seed {vote.tie_seed}")
+    return " ".join(parts)
+
+
 def _definition_tables(vote: Vote) -> list[Table]:
     def vote_rows():
         yield (vote.id, vote.title, str(vote.type_label), vote.method, vote.seats,
@@ -113,7 +126,7 @@ RESULT_COLUMNS = [
     Column("place", "순위", T.INTEGER), Column("agenda_item_id", "의제 번호", T.INTEGER),
     Column("title", "의제"), Column("selected", "선정"), Column("score", "점수", T.NUMBER),
     Column("support", "지지율", T.PERCENT), Column("combined", "종합 점수", T.NUMBER),
-    Column("cost", "비용", T.WON),
+    Column("cost", "비용", T.WON), Column("by_lot", "추첨으로 정함"),
 ]
 ROUND_COLUMNS = [Column("round", "단계", T.INTEGER), Column("explanation", "설명 (JSON)")]
 COMPARISON_COLUMNS = [Column("method", "집계 방법"), Column("winners", "선정 의제 번호"),
@@ -131,6 +144,7 @@ def result_tables(ctx: ExportContext) -> list[Table]:
     result = result_of(vote)
     combined = {row["item"]: row["total"] for row in result["combined"]["rows"]}
     scores = result.get("scores") or {}
+    drawn = set(result.get("by_lot") or [])
 
     def rows():
         for place, group in enumerate(result["ranking"], start=1):
@@ -140,7 +154,8 @@ def result_tables(ctx: ExportContext) -> list[Table]:
                 yield (place, int(item), info["title"],
                        "예" if item in result["selected"] else "아니오",
                        score if isinstance(score, int | float) else None,
-                       result["support"].get(item), combined.get(item), info["cost"])
+                       result["support"].get(item), combined.get(item), info["cost"],
+                       "예" if item in drawn else "")
 
     def round_rows():
         for number, step in enumerate(result.get("rounds") or [], start=1):
@@ -203,8 +218,7 @@ def write_preflib(ctx: ExportContext, out, progress=None) -> str:
         kind = "soi" if strict else ("toc" if complete else "toi")
         lines = [f"# FILE NAME: madang-vote-{vote.id}.{kind}", f"# TITLE: {vote.title}",
                  f"# DATA TYPE: {kind}", "# MODIFICATION TYPE: original",
-                 f"# RECOUNT: python -m voting.tally FILE --method {vote.method} "
-                 f"--seats {vote.seats} --seed {vote.tie_seed}",
+                 f"# RECOUNT: {recount_command(vote)}",
                  f"# NUMBER ALTERNATIVES: {m}"]
         for i, item in sorted(enumerate(vote.items), key=lambda pair: number_of[pair[0]]):
             lines.append(f"# ALTERNATIVE NAME {number_of[i]}: {item.title} "
@@ -245,8 +259,7 @@ def write_pabulib(ctx: ExportContext, out, progress=None) -> str:
                 ("instance", str(vote.id)), ("num_projects", str(len(ids))),
                 ("num_votes", str(voter)), ("budget", str(budget)), ("vote_type", vote_type),
                 ("rule", vote.method), ("currency", "KRW"), ("seed", vote.tie_seed),
-                ("comment", f"python -m voting.tally FILE --method {vote.method} "
-                            f"--seats {vote.seats} --seed {vote.tie_seed}")]
+                ("comment", recount_command(vote))]
         lines = ["META", "key;value", *[f"{key};{value}" for key, value in meta],
                  "PROJECTS", "project_id;cost;name"]
         lines += [f"{pid};{cost};{item.title.replace(';', ',')}"
@@ -308,6 +321,7 @@ def write_results_report(ctx: ExportContext, out) -> str:
             info = result["items"][item]
             rows.append({"place": place, "title": info["title"], "cost": info["cost"],
                          "selected": item in result["selected"], "score": scores.get(item),
+                         "by_lot": item in (result.get("by_lot") or []),
                          "support": result["support"].get(item),
                          "combined": combined.get(item, {}).get("total")})
     support_chart = charts.bars([(r["title"], r["support"] or 0) for r in rows])

@@ -26,10 +26,17 @@ def _counted_votes(demo):
     return _demo_votes(demo)
 
 
-def _recount(path, vote) -> dict:
-    done = subprocess.run([sys.executable, "-m", "voting.tally", str(path), "--method",
-                           vote.method, "--seats", str(vote.seats), "--seed", vote.tie_seed],
-                          capture_output=True, check=True, text=True)
+def _recount(path, data: bytes) -> dict:
+    """Run the recount command the file itself carries (PrefLib's RECOUNT line, Pabulib's
+    META comment)."""
+    for line in data.decode().splitlines():
+        if line.startswith(("# RECOUNT: ", "comment;")):
+            command = line.removeprefix("# RECOUNT: ").removeprefix("comment;").split()
+            break
+    assert command[:3] == ["python", "-m", "voting.tally"]
+    argv = [sys.executable, *command[1:]]
+    argv[argv.index("FILE")] = str(path)
+    done = subprocess.run(argv, capture_output=True, check=True, text=True)
     return json.loads(done.stdout)
 
 
@@ -46,7 +53,7 @@ def test_research_files_recount_to_the_platform_result(demo, tmp_path):
         extension, data = export_bytes("ballots", fmt, demo.district.id, vote.id)
         path = tmp_path / f"vote-{vote.id}.{extension}"
         path.write_bytes(data)
-        recount = _recount(path, vote)
+        recount = _recount(path, data)
         if fmt == "preflib":
             # Alternative k stands for the item named in the header.
             names = {}
@@ -56,8 +63,10 @@ def test_research_files_recount_to_the_platform_result(demo, tmp_path):
                     names[number] = rest.rsplit("(agenda ", 1)[1].rstrip(")")
             recount["winners"] = [names[w] for w in recount["winners"]]
             recount["ranking"] = [[names[c] for c in group] for group in recount["ranking"]]
+            recount["by_lot"] = [names[w] for w in recount["by_lot"]]
         assert recount["ballots"] == platform["ballots"]
         assert recount["winners"] == platform["winners"]
+        assert recount["by_lot"] == platform["by_lot"]
         assert recount["ranking"] == platform["ranking"]
         checked += 1
     assert checked == len(votes) >= 1

@@ -10,7 +10,11 @@ from pabutools.election import (
     Cost_Sat,
     parse_pabulib,
 )
-from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
+from pabutools.rules import (
+    completion_by_rule_combination,
+    greedy_utilitarian_welfare,
+    method_of_equal_shares,
+)
 from pref_voting.c1_methods import copeland
 from pref_voting.iterative_methods import instant_runoff_for_truncated_linear_orders
 from pref_voting.margin_based_methods import beat_path, ranked_pairs
@@ -92,3 +96,26 @@ def pabutools_raw_mes(path: Path) -> list[str]:
     instance, profile = parse_pabulib(str(path))
     outcome = method_of_equal_shares(instance, profile.as_multiprofile(), sat_class=Cost_Sat)
     return sorted(p.name for p in outcome)
+
+
+def pabutools_mes_greedy(path: Path) -> list[str]:
+    """MES with cost utilities, its leftover spent by pabutools' greedy by votes."""
+    instance, profile = parse_pabulib(str(path))
+    outcome = completion_by_rule_combination(
+        instance, profile.as_multiprofile(), [method_of_equal_shares, greedy_utilitarian_welfare],
+        [{"sat_class": Cost_Sat}, {"sat_class": Cost_Sat}])
+    return sorted(p.name for p in outcome)
+
+
+def sequential_irv(reference: ProfileWithTies, seats: int) -> list:
+    """Sequential IRV by pref_voting: each count over the candidates not yet elected.
+
+    Returns None for a seat whose count pref_voting leaves tied (no lot of its own)."""
+    elected: list = []
+    for _ in range(seats):
+        rest = [c for c in reference.candidates if c not in elected]
+        winners = instant_runoff_for_truncated_linear_orders(reference, curr_cands=rest)
+        if len(winners) != 1:
+            return elected + [None]
+        elected.append(winners[0])
+    return elected

@@ -118,9 +118,8 @@ def test_mes_outcomes_match_the_reference_file(data_dir, expected):
         add1 = next(v for k, v in reference.items() if k.startswith("mes_add1_until_overspend"))
         assert sorted(result.winners) == sorted(add1["selected"])
         assert result.explanation["cost"] == add1["cost"] == reference["official_cost"]
-        raw = mes(
-            read_file(data_dir / "pabulib" / name), Lot("seed", result.candidates), completion=False
-        )
+        raw = mes(read_file(data_dir / "pabulib" / name), Lot("seed", result.candidates),
+                  completion="none")
         assert sorted(raw.winners) == sorted(reference["mes_cost_sat_raw"]["selected"])
 
 
@@ -132,7 +131,7 @@ def test_wola_reference_outcomes(data_dir, expected):
         c: 0 for c in profile.candidates if c not in reference["approval_votes"]
     }
     assert greedy_result.explanation["cost"] == reference["greedy_by_votes_Cost_Sat"]["cost"]
-    raw = mes(profile, Lot("seed", profile.candidates), completion=False)
+    raw = mes(profile, Lot("seed", profile.candidates), completion="none")
     assert sorted(raw.winners) == sorted(reference["mes_cost_sat_raw"]["selected"])
     assert raw.explanation["cost"] == reference["mes_cost_sat_raw"]["cost"]
     completed = tally(profile, "mes")
@@ -249,5 +248,5 @@ def test_raw_mes_matches_pabutools(data_dir, name):
     path = data_dir / "pabulib" / name
     profile = read_file(path)
     assert isinstance(profile, ApprovalProfile)
-    ours = mes(profile, Lot("seed", profile.candidates), completion=False)
+    ours = mes(profile, Lot("seed", profile.candidates), completion="none")
     assert sorted(ours.winners) == pabutools_raw_mes(path)

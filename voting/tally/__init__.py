@@ -13,7 +13,7 @@ Files in PrefLib or Pabulib format are read with :func:`read_file`.
 
 from __future__ import annotations
 
-from .budget import greedy, mes, top_scores
+from .budget import COMPLETIONS, greedy, mes, top_scores
 from .formats import ParseError, read_file
 from .profiles import ApprovalProfile, PointsProfile, Profile, ProfileError, RankedProfile
 from .ranked import borda, copeland, irv, pairwise, ranked_pairs, schulze, stv
@@ -22,6 +22,9 @@ from .ties import Lot
 
 RANKED_METHODS = ("borda", "schulze", "ranked-pairs", "copeland", "irv", "stv")
 METHODS = (*RANKED_METHODS, "approval", "greedy", "mes", "points")
+# Methods that elect a stated number of winners; the budgeting methods fund what the budget
+# allows instead, so a number of seats means nothing to them and is refused.
+SEATED_METHODS = (*RANKED_METHODS, "approval", "points")
 
 
 class MethodError(ValueError):
@@ -45,19 +48,22 @@ def tally(
     profile: Profile,
     method: str,
     *,
-    seats: int = 1,
+    seats: int | None = None,
     budget: int | None = None,
     seed: str | None = None,
-    completion: bool = True,
+    completion: str | None = None,
 ) -> TallyResult:
     """Count ``profile`` by ``method`` and return the result with its explanation.
 
-    ``seats`` is the number of winners for ``stv``, ``approval`` and ``points``; ``budget``
-    overrides the profile's own budget for ``greedy`` and ``mes``; ``seed`` is the published
-    lot's seed for breaking ties (default: a fingerprint of the ballots, so the same ballots
-    always give the same result); ``completion=False`` gives ``mes`` its raw outcome, without
-    the add1 completion.  Raises :class:`MethodError` for an unknown or inapplicable
-    method and :class:`ProfileError` for ballots the method cannot count.
+    ``seats`` is the number of winners (default 1) for every method in ``SEATED_METHODS``,
+    each filling them by the rule its result states in ``seat_rule`` (IRV becomes sequential
+    IRV); ``greedy`` and ``mes`` fund what the budget allows and refuse ``seats``.
+    ``budget`` overrides the profile's own budget for ``greedy`` and ``mes``; ``seed`` is the
+    published lot's seed for breaking ties (default: a fingerprint of the ballots, so the same
+    ballots always give the same result); ``completion`` is how ``mes`` spends what its equal
+    shares leave (``"add1"`` by default, ``"greedy"`` or ``"none"``) and is refused by the
+    other methods.  Raises :class:`MethodError` for an unknown or inapplicable method or an
+    option it does not take, and :class:`ProfileError` for ballots it cannot count.
     """
     if method not in METHODS:
         raise MethodError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
@@ -71,6 +77,13 @@ def tally(
             f"method {method!r} does not apply to {kind}; "
             f"use one of {', '.join(applicable_methods(profile))}"
         )
+    seats = _seats(method, seats, len(profile.candidates))
+    if completion is not None and method != "mes":
+        raise MethodError(f"method {method!r} takes no completion; only mes completes its "
+                          "outcome")
+    if completion is not None and completion not in COMPLETIONS:
+        raise MethodError(f"unknown completion {completion!r}; choose one of "
+                          f"{', '.join(COMPLETIONS)}")
     lot = Lot(profile.digest() if seed is None else seed, profile.candidates)
     if isinstance(profile, RankedProfile):
         if method in ("points", "greedy"):
@@ -82,19 +95,37 @@ def tally(
                 "ranked-pairs": ranked_pairs,
                 "copeland": copeland,
                 "irv": irv,
+                "stv": stv,
             }
-            if method == "stv":
-                return stv(profile, lot, seats)
-            return ranked[method](profile, lot)
+            return ranked[method](profile, lot, seats)
     if method in ("approval", "points"):
         return top_scores(profile, lot, seats)
     if method == "greedy":
         return greedy(profile, lot, budget)
-    return mes(profile, lot, budget, completion)
+    return mes(profile, lot, budget, completion or "add1")
+
+
+def _seats(method: str, seats: int | None, candidates: int) -> int:
+    """The number of winners ``method`` is to elect, or a :class:`MethodError` saying why
+    ``seats`` cannot be honoured."""
+    if method not in SEATED_METHODS:
+        if seats is not None:
+            raise MethodError(f"method {method!r} funds the projects the budget allows and "
+                              "takes no number of seats; leave --seats out or use --budget")
+        return 1
+    if seats is None:
+        return 1
+    if seats < 1:
+        raise MethodError(f"method {method!r} needs at least one seat, not {seats}")
+    if seats > candidates:
+        raise MethodError(f"{seats} seats but only {candidates} candidates; choose at most "
+                          f"{candidates}")
+    return seats
 
 
 __all__ = [
     "ApprovalProfile",
+    "COMPLETIONS",
     "Lot",
     "METHODS",
     "MethodError",
@@ -103,6 +134,7 @@ __all__ = [
     "Profile",
     "ProfileError",
     "RankedProfile",
+    "SEATED_METHODS",
     "TallyResult",
     "applicable_methods",
     "pairwise",

@@ -1,9 +1,11 @@
 """Command line: ``python -m voting.tally FILE --method M [--seats K] [--budget B] [--seed S]
-[--completion add1|none]``.
+[--completion add1|greedy|none]``.
 
-Prints one JSON object.  A malformed file, an unknown method or one that does not apply to
-the file's ballots ends with a one-line message on stderr (the file, the line, the problem),
-nothing on stdout, and exit status 2.
+Prints one JSON object; ``by_lot`` lists the winners whose seat the published lot may have
+decided.  A malformed file, an unknown method, one that does not apply to the file's ballots,
+or an option the method cannot honour (``--seats`` for the budgeting methods, more seats than
+candidates, ``--completion`` for any method but mes) ends with a one-line message on stderr
+(the file, the line, the problem), nothing on stdout, and exit status 2.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import argparse
 import json
 import sys
 
-from . import METHODS, MethodError, ParseError, ProfileError, read_file, tally
+from . import COMPLETIONS, METHODS, MethodError, ParseError, ProfileError, read_file, tally
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,16 +25,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("file", help="a .soc, .soi, .toc, .toi or .pb file")
     parser.add_argument("--method", required=True, choices=METHODS)
-    parser.add_argument("--seats", type=int, default=1, help="winners for stv, approval, points")
+    parser.add_argument("--seats", type=int,
+                        help="winners to elect (default 1); every method but greedy and mes, "
+                             "irv as sequential IRV")
     parser.add_argument("--budget", type=int, help="overrides a .pb file's own budget")
     parser.add_argument("--seed", help="seed of the published lot that breaks ties")
-    parser.add_argument("--completion", choices=("add1", "none"), default="add1",
-                        help="how mes completes its outcome: add1 (default) or none (raw MES)")
+    parser.add_argument("--completion", choices=tuple(COMPLETIONS),
+                        help="how mes spends what equal shares leave: add1 (default), greedy, "
+                             "or none (raw MES)")
     args = parser.parse_args(argv)
     try:
         profile = read_file(args.file)
         result = tally(profile, args.method, seats=args.seats, budget=args.budget, seed=args.seed,
-                       completion=args.completion == "add1")
+                       completion=args.completion)
     except OSError as error:
         print(f"error: cannot read {args.file}: {error.strerror}", file=sys.stderr)
         return 2

@@ -8,8 +8,29 @@ from dataclasses import dataclass
 import numpy as np
 
 from .profiles import ApprovalProfile, PointsProfile, ProfileError
-from .result import TallyResult, ranking_by_score
+from .result import TallyResult, ranking_by_score, seats_from_ranking
 from .ties import Lot
+
+SEATS_BY_SCORE = (
+    "the seats go to the highest totals in order; candidates level at the last seat are drawn "
+    "by the published lot, and the seats so filled are listed in by_lot"
+)
+GREEDY_LOT = (
+    "a project is listed in by_lot when it was funded from a group of equal scores the budget "
+    "could not take whole, or funded after one (the lot changed the budget left)"
+)
+MES_LOT = (
+    "a project is listed in by_lot when it was bought at or after the first step where the lot "
+    "chose between projects of equal price"
+)
+# How MES spends what its equal shares leave over.
+COMPLETIONS = {
+    "none": "none: the raw Method of Equal Shares outcome",
+    "add1": "add1: raise every voter's share by one unit and count again, while the outcome "
+            "stays within the budget; the last outcome within it stands",
+    "greedy": "greedy: after the raw outcome, fund the remaining projects by number of "
+              "supporters (equal numbers in lot order), skipping any that no longer fits",
+}
 
 # Relative tolerance for comparing MES prices computed in floating point: two prices closer
 # than this are the same price (a tie), and a budget this close to a cost covers it.  The
@@ -31,28 +52,31 @@ def top_scores(profile: ApprovalProfile | PointsProfile, lot: Lot, seats: int) -
     ids = list(profile.candidates)
     scores = _scores(profile)
     ranking = ranking_by_score(ids, scores.tolist(), lot.order(range(len(ids))))
-    winners: list[str] = []
-    ties = False
-    for group in ranking:
-        if len(winners) + len(group) <= seats:
-            winners.extend(group)
-        else:
-            # The group's order is the lot order, so the first ones drawn take the seats left.
-            ties = len(winners) < seats
-            winners.extend(group[: seats - len(winners)])
-            break
+    # Each group is in lot order, so the first ones drawn take the seats left.
+    winners, by_lot = seats_from_ranking(ranking, seats)
     return TallyResult(
         method=method,
         ballots=profile.voters,
         candidates=ids,
         winners=winners,
         ranking=ranking,
-        ties=ties,
+        ties=bool(by_lot),
         scores={ids[c]: int(scores[c]) for c in range(len(ids))},
         rounds=None,
         tie_break=lot.describe(),
-        explanation={"seats": seats},
+        explanation={"seats": seats, "seat_rule": SEATS_BY_SCORE},
+        by_lot=by_lot,
     )
+
+
+def _unspent(ids: list[str], costs: np.ndarray, support: np.ndarray, funded: set[int],
+             limit: int, cost: int) -> dict:
+    """What the outcome leaves of the budget, and the supported projects not funded that
+    would still fit in it (the ground for a notice to the public)."""
+    left = limit - cost
+    fits = [ids[c] for c in range(len(ids))
+            if c not in funded and support[c] > 0 and costs[c] <= left]
+    return {"unspent": left, "unfunded_that_fit": fits}
 
 
 def _budget_of(
@@ -85,6 +109,7 @@ def greedy(
     remaining = limit
     rounds: list[dict] = []
     winners: list[str] = []
+    by_lot: list[str] = []
     ties = False
     for group in ranking:
         funded_in_group = []
@@ -94,6 +119,8 @@ def greedy(
             if funded:
                 remaining -= cost
                 winners.append(project)
+                if ties:
+                    by_lot.append(project)
             funded_in_group.append(funded)
             rounds.append(
                 {
@@ -106,6 +133,8 @@ def greedy(
                 }
             )
         if len(group) > 1 and any(funded_in_group) and not all(funded_in_group):
+            if not ties:
+                by_lot.extend(p for p, f in zip(group, funded_in_group, strict=True) if f)
             ties = True
     return TallyResult(
         method="greedy",
@@ -121,7 +150,11 @@ def greedy(
             "budget": limit,
             "cost": limit - remaining,
             "order": "by votes" if isinstance(profile, ApprovalProfile) else "by points",
+            **_unspent(ids, costs, scores, {index[p] for p in winners}, limit,
+                       limit - remaining),
+            "lot_rule": GREEDY_LOT,
         },
+        by_lot=sorted(by_lot, key=index.__getitem__),
     )
 
 
@@ -151,6 +184,8 @@ class _Outcome:
     cost: int
     rounds: list[dict]
     ties: bool
+    # Index into ``selected`` of the first project bought after the lot chose (None: never).
+    lot_from: int | None = None
 
 
 def _price(balance: np.ndarray, weights: np.ndarray, total: float, cost: float) -> float:
@@ -190,6 +225,7 @@ def _equal_shares(
     selected: list[int] = []
     rounds: list[dict] = []
     ties = False
+    lot_from: int | None = None
     spent = 0
     while open_projects:
         open_projects.sort(key=lambda c: bound[c])
@@ -221,6 +257,8 @@ def _equal_shares(
             break
         chosen = lot.first(tied) if len(tied) > 1 else tied[0]
         ties = ties or len(tied) > 1
+        if ties and lot_from is None:
+            lot_from = len(selected)
         alpha = payments[chosen]
         idx = supporters.rows[chosen]
         mine = balance[idx]
@@ -239,7 +277,40 @@ def _equal_shares(
                 "voter_budget_left": float(balance @ row_weights),
             }
         )
-    return _Outcome(selected, spent, rounds, ties)
+    return _Outcome(selected, spent, rounds, ties, lot_from)
+
+
+def _greedy_completion(outcome: _Outcome, supporters: _Supporters, costs: np.ndarray,
+                       limit: int, lot: Lot) -> _Outcome:
+    """``outcome`` with the budget it leaves spent greedily: supported projects by number of
+    supporters, equal numbers in lot order, each bought when it still fits."""
+    selected = list(outcome.selected)
+    rounds = list(outcome.rounds)
+    spent = outcome.cost
+    ties = outcome.ties
+    lot_from = outcome.lot_from
+    bought = set(selected)
+    rest = [c for c in range(costs.size) if c not in bought and supporters.total[c] > 0]
+    groups: dict[float, list[int]] = {}
+    for c in lot.order(rest):
+        groups.setdefault(float(supporters.total[c]), []).append(c)
+    for support in sorted(groups, reverse=True):
+        first = len(selected)
+        funded = []
+        for c in groups[support]:
+            fits = spent + int(costs[c]) <= limit
+            funded.append(fits)
+            if fits:
+                selected.append(c)
+                spent += int(costs[c])
+                rounds.append({"project": c, "cost": int(costs[c]), "supporters": int(support),
+                               "tied_with": [], "completion": "greedy"})
+        # The lot order mattered only where equal support was partly left out.
+        if any(funded) and not all(funded):
+            ties = True
+            if lot_from is None:
+                lot_from = first
+    return _Outcome(selected, spent, rounds, ties, lot_from)
 
 
 def completion_unit(share: float) -> int:
@@ -253,17 +324,23 @@ def completion_unit(share: float) -> int:
 
 
 def mes(
-    profile: ApprovalProfile, lot: Lot, budget: int | None = None, completion: bool = True
+    profile: ApprovalProfile, lot: Lot, budget: int | None = None, completion: str = "add1"
 ) -> TallyResult:
-    """Method of Equal Shares for approval ballots with cost utilities, completed by add1.
+    """Method of Equal Shares for approval ballots with cost utilities, and its completion.
 
     Every voter gets an equal share of the budget and pays for approved projects; a project is
     bought when its supporters can cover the cost, lowest price per unit of utility first.
-    add1 completion (as in the real MES elections): raise every voter's share by one unit and
-    count again, while the outcome stays within the budget; the last outcome within it stands.
-    The unit is one currency unit for shares up to 1,000 (see ``completion_unit``).
-    ``completion=False`` gives the raw MES outcome.
+    ``completion`` (``COMPLETIONS``) says what happens to the money the shares leave:
+    ``"add1"`` (as in the real MES elections) raises every voter's share by one unit and
+    counts again, while the outcome stays within the budget, the last outcome within it
+    standing (the unit is one currency unit for shares up to 1,000, see
+    ``completion_unit``); ``"greedy"`` spends the rest greedily by number of supporters;
+    ``"none"`` gives the raw MES outcome.  ``unfunded_that_fit`` names the supported projects
+    left out although they fit in what is unspent.
     """
+    if completion not in COMPLETIONS:
+        raise ProfileError(f"unknown MES completion {completion!r}; choose one of "
+                           f"{', '.join(COMPLETIONS)}")
     costs, limit = _budget_of(profile, budget)
     ids = list(profile.candidates)
     voters = profile.voters
@@ -277,7 +354,7 @@ def mes(
     unit = completion_unit(limit / voters)
     final = _equal_shares(supporters, costs, rows, limit / voters, lot, row_weights)
     # Once every fundable project is in, a larger share cannot change the outcome.
-    while completion and set(final.selected) != fundable:
+    while completion == "add1" and set(final.selected) != fundable:
         trial = _equal_shares(supporters, costs, rows, limit / voters + (steps + 1) * unit, lot,
                               row_weights)
         if trial.cost > limit:
@@ -285,6 +362,8 @@ def mes(
         steps += 1
         final = trial
     share = limit / voters + steps * unit
+    if completion == "greedy":
+        final = _greedy_completion(final, supporters, costs, limit, lot)
     rounds = [
         {**r, "project": ids[r["project"]], "tied_with": [ids[c] for c in r["tied_with"]]}
         for r in final.rounds
@@ -303,9 +382,14 @@ def mes(
             "budget": limit,
             "cost": final.cost,
             "utilities": "cost (a supporter's utility is the project's cost)",
-            "completion": "add1" if completion else None,
+            "completion": completion,
+            "completion_rule": COMPLETIONS[completion],
             "add1_steps": steps,
             "add1_unit": unit,
             "voter_share": share,
+            **_unspent(ids, costs, supporters.total, set(final.selected), limit, final.cost),
+            "lot_rule": MES_LOT,
         },
+        by_lot=sorted((ids[c] for c in final.selected[final.lot_from:])
+                      if final.lot_from is not None else [], key=ids.index),
     )

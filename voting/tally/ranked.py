@@ -3,6 +3,10 @@
 Truncated ballots follow the extended strict preference: a ranked candidate beats an
 unranked one, and unranked candidates are tied with each other.  Instant runoff and STV need
 strict rankings (truncation allowed, no ties on a ballot).
+
+Every method fills any number of seats by a rule it states in ``seat_rule``: the score and
+Condorcet methods take the top of their ranking, instant runoff becomes sequential IRV, and
+STV is proportional.  The winners the published lot may have placed are listed in ``by_lot``.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .profiles import ProfileError, RankedProfile
-from .result import TallyResult, ranking_by_score
+from .result import TallyResult, ranking_by_score, seats_from_ranking
 from .ties import Lot
 
 BORDA_STANDARD = (
@@ -22,6 +26,30 @@ BORDA_SYMMETRIC = (
 )
 TRUNCATION = (
     "extended strict preference: a ranked candidate beats an unranked one; unranked candidates tie"
+)
+SEATS_BY_SCORE = (
+    "the seats go to the highest scores in order; candidates level at the last seat are drawn "
+    "by the published lot, and the seats so filled are listed in by_lot"
+)
+SEATS_BY_RANKING = (
+    "the seats go to the first candidates of the method's ranking; candidates the ranking "
+    "leaves level at the last seat are drawn by the published lot, and the seats so filled are "
+    "listed in by_lot"
+)
+SEATS_BY_LOCKED_RANKING = (
+    SEATS_BY_RANKING + "; when equal margins were locked in lot order and one of them was "
+    "skipped, another order could lock another ranking, so every seat is listed in by_lot"
+)
+SEQUENTIAL_IRV = (
+    "sequential IRV: an instant-runoff count fills the first seat; its winner is struck from "
+    "every ballot and a new count fills the next seat, until every seat is filled (one seat: "
+    "plain IRV).  A seat is listed in by_lot from the first count in which the lot eliminated "
+    "a candidate when the order of elimination could change who wins"
+)
+STV_SEATS = (
+    "Scottish STV (SSI 2007/42): Droop quota, weighted inclusive Gregory, transfer values "
+    "truncated to 5 decimals.  The seats filled at or after the first tie the lot broke are "
+    "listed in by_lot"
 )
 
 
@@ -57,19 +85,9 @@ def _margin_dict(ids: list[str], margins: np.ndarray) -> dict[str, dict[str, int
     }
 
 
-def _pick(ids: list[str], best: list[int], lot: Lot) -> tuple[list[str], bool]:
-    """The single winner among ``best``, by lot when there are several."""
-    if len(best) == 1:
-        return [ids[best[0]]], False
-    return [ids[lot.first(best)]], True
-
-
-def _top(values: np.ndarray) -> list[int]:
-    return [int(i) for i in np.flatnonzero(values == values.max())]
-
-
-def borda(profile: RankedProfile, lot: Lot) -> TallyResult:
-    """Borda count; symmetric Borda when any ballot is truncated or has ties (as pref_voting)."""
+def borda(profile: RankedProfile, lot: Lot, seats: int = 1) -> TallyResult:
+    """Borda count; symmetric Borda when any ballot is truncated or has ties (as pref_voting).
+    Several seats go to the highest Borda scores."""
     ids = list(profile.candidates)
     m = len(ids)
     if profile.is_complete() and profile.is_strict():
@@ -88,8 +106,9 @@ def borda(profile: RankedProfile, lot: Lot) -> TallyResult:
         support = pairwise(profile)
         margins = support - support.T
         scores = margins.sum(axis=1)
-    winners, ties = _pick(ids, _top(scores), lot)
-    explanation: dict = {"convention": convention}
+    ranking = ranking_by_score(ids, scores.tolist(), lot.order(range(m)))
+    winners, by_lot = seats_from_ranking(ranking, seats)
+    explanation: dict = {"convention": convention, "seats": seats, "seat_rule": SEATS_BY_SCORE}
     if margins is not None:
         explanation["margins"] = _margin_dict(ids, margins)
     return TallyResult(
@@ -97,12 +116,13 @@ def borda(profile: RankedProfile, lot: Lot) -> TallyResult:
         ballots=profile.voters,
         candidates=ids,
         winners=winners,
-        ranking=ranking_by_score(ids, scores.tolist(), lot.order(range(m))),
-        ties=ties,
+        ranking=ranking,
+        ties=bool(by_lot),
         scores={ids[c]: int(scores[c]) for c in range(m)},
         rounds=None,
         tie_break=lot.describe(),
         explanation=explanation,
+        by_lot=by_lot,
     )
 
 
@@ -111,30 +131,43 @@ def _condorcet_result(
     profile: RankedProfile,
     lot: Lot,
     margins: np.ndarray,
-    winners_idx: list[int],
     ranking: list[list[str]],
     scores: dict[str, int] | None,
     extra: dict,
+    seats: int,
+    seat_rule: str,
     tie_broken: bool = False,
 ) -> TallyResult:
+    """The winners are the first ``seats`` of ``ranking``; ``tie_broken`` says the lot
+    shaped the ranking itself, so every seat may be the lot's."""
     ids = list(profile.candidates)
-    winners, ties = _pick(ids, winners_idx, lot)
+    winners, by_lot = seats_from_ranking(ranking, seats)
+    if tie_broken:
+        by_lot = list(winners)
     return TallyResult(
         method=method,
         ballots=profile.voters,
         candidates=ids,
         winners=winners,
         ranking=ranking,
-        ties=ties or tie_broken,
+        ties=bool(by_lot),
         scores=scores,
         rounds=None,
         tie_break=lot.describe(),
-        explanation={"convention": TRUNCATION, "margins": _margin_dict(ids, margins), **extra},
+        explanation={"convention": TRUNCATION, "margins": _margin_dict(ids, margins),
+                     **extra, "seats": seats, "seat_rule": seat_rule},
+        by_lot=by_lot,
     )
 
 
-def schulze(profile: RankedProfile, lot: Lot) -> TallyResult:
-    """Schulze (beat path) on margins: path strength is the weakest margin along the path."""
+def schulze(profile: RankedProfile, lot: Lot, seats: int = 1) -> TallyResult:
+    """Schulze (beat path) on margins: path strength is the weakest margin along the path.
+
+    The ranking is the Schulze order in layers: the first group is the unbeaten candidates
+    (the co-winners), each next group the unbeaten among those left, so a candidate always
+    stands above every candidate it beats and never level with one.  ``scores`` counts the
+    candidates each one beats.
+    """
     ids = list(profile.candidates)
     m = len(ids)
     support = pairwise(profile)
@@ -144,22 +177,30 @@ def schulze(profile: RankedProfile, lot: Lot) -> TallyResult:
         strength = np.maximum(strength, np.minimum(strength[:, k : k + 1], strength[k : k + 1, :]))
     np.fill_diagonal(strength, 0)
     beats = strength > strength.T
-    unbeaten = [a for a in range(m) if not beats[:, a].any()]
     wins = beats.sum(axis=1)
+    ranking: list[list[str]] = []
+    remaining = list(range(m))
+    while remaining:
+        # Schulze's relation is transitive, so some remaining candidate is always unbeaten.
+        layer = [a for a in remaining if not beats[remaining, a].any()]
+        ranking.append([ids[c] for c in lot.order(layer)])
+        remaining = [c for c in remaining if c not in layer]
     return _condorcet_result(
         "schulze",
         profile,
         lot,
         margins,
-        unbeaten,
-        ranking_by_score(ids, wins.tolist(), lot.order(range(m))),
+        ranking,
         {ids[a]: int(wins[a]) for a in range(m)},
         {"path_strengths": _margin_dict(ids, strength)},
+        seats,
+        SEATS_BY_RANKING,
     )
 
 
-def copeland(profile: RankedProfile, lot: Lot) -> TallyResult:
-    """Copeland: one point per pairwise win, minus one per pairwise loss (ties score 0)."""
+def copeland(profile: RankedProfile, lot: Lot, seats: int = 1) -> TallyResult:
+    """Copeland: one point per pairwise win, minus one per pairwise loss (ties score 0).
+    Several seats go to the highest Copeland scores."""
     ids = list(profile.candidates)
     m = len(ids)
     support = pairwise(profile)
@@ -170,10 +211,11 @@ def copeland(profile: RankedProfile, lot: Lot) -> TallyResult:
         profile,
         lot,
         margins,
-        _top(scores),
         ranking_by_score(ids, scores.tolist(), lot.order(range(m))),
         {ids[a]: int(scores[a]) for a in range(m)},
         {},
+        seats,
+        SEATS_BY_SCORE,
     )
 
 
@@ -191,7 +233,7 @@ def _reaches(locked: np.ndarray, start: int, target: int) -> bool:
     return False
 
 
-def ranked_pairs(profile: RankedProfile, lot: Lot) -> TallyResult:
+def ranked_pairs(profile: RankedProfile, lot: Lot, seats: int = 1) -> TallyResult:
     """Ranked pairs (Tideman): lock majorities from the largest margin down, skipping cycles.
 
     Equal margins are taken in lot order of the winning candidate, then of the losing one;
@@ -223,19 +265,19 @@ def ranked_pairs(profile: RankedProfile, lot: Lot) -> TallyResult:
         sources = [c for c in remaining if not any(locked[o, c] for o in remaining)]
         ranking.append([ids[c] for c in lot.order(sources)])
         remaining -= set(sources)
-    sources = [ids.index(c) for c in ranking[0]]
     return _condorcet_result(
         "ranked-pairs",
         profile,
         lot,
         margins,
-        sources,
         ranking,
         None,
         {
             "locked": [[ids[a], ids[b]] for a, b in pairs if locked[a, b]],
             "skipped": skipped,
         },
+        seats,
+        SEATS_BY_LOCKED_RANKING,
         tie_broken=order_mattered,
     )
 
@@ -254,26 +296,38 @@ def _advance(
         moving = moving[~open_[nxt]]
 
 
-def irv(profile: RankedProfile, lot: Lot) -> TallyResult:
-    """Instant runoff: eliminate the last-placed candidate until one has a majority.
+class _Runoff:
+    """One instant-runoff count: its winner, rounds, ranking and whether the lot mattered."""
 
-    The majority is of continuing (not exhausted) ballots.  A tie for last place eliminates
-    one candidate, chosen by the published lot.  Truncated ballots exhaust when none of their
-    candidates continues; each round reports the exhausted count and the transfers.
+    def __init__(self, winner: int, rounds: list[dict], ranking: list[list[int]],
+                 tie_broken: bool, lot_decisive: bool) -> None:
+        self.winner = winner
+        self.rounds = rounds
+        self.ranking = ranking
+        self.tie_broken = tie_broken
+        self.lot_decisive = lot_decisive
+
+
+def _runoff(profile: RankedProfile, lot: Lot, struck: np.ndarray) -> _Runoff:
+    """Instant runoff over the candidates not ``struck`` (their ballots pass them over).
+
+    A tie for last drawn by the lot is decisive unless the tied candidates together hold
+    fewer votes than every other continuing candidate: then all of them go before anyone
+    else whatever the order, and each of their ballots ends on the same candidate.
     """
     ids = list(profile.candidates)
     m = len(ids)
     orders = profile.orders()
-    counts = profile.counts
-    weights = counts.astype(np.float64)
-    rows = orders.shape[0]
-    pointer = np.zeros(rows, dtype=np.int64)
+    weights = profile.counts.astype(np.float64)
+    pointer = np.zeros(orders.shape[0], dtype=np.int64)
     top = orders[:, 0].astype(np.int64)
     open_ = np.ones(m + 1, dtype=bool)
+    open_[:m] = ~struck
+    _advance(orders, pointer, top, np.flatnonzero(~open_[top]), open_)
     total = profile.voters
     rounds: list[dict] = []
     eliminated: list[int] = []
-    ties = False
+    tie_broken = lot_decisive = False
     tally = np.rint(np.bincount(top, weights=weights, minlength=m + 1)).astype(np.int64)
     while True:
         alive = [c for c in range(m) if open_[c]]
@@ -292,8 +346,12 @@ def irv(profile: RankedProfile, lot: Lot) -> TallyResult:
         tied = [c for c in alive if tally[c] == lowest]
         loser = lot.last(tied) if len(tied) > 1 else tied[0]
         if len(tied) > 1:
-            ties = True
+            tie_broken = True
+            others = [int(tally[c]) for c in alive if c not in tied]
+            decisive = not others or int(lowest) * len(tied) >= min(others)
+            lot_decisive = lot_decisive or decisive
             record["tied_for_last"] = [ids[c] for c in lot.order(tied)]
+            record["lot_decisive"] = decisive
         record["eliminated"] = ids[loser]
         open_[loser] = False
         eliminated.append(loser)
@@ -308,20 +366,56 @@ def irv(profile: RankedProfile, lot: Lot) -> TallyResult:
         tally[loser] = 0
     # The count stops at a strict majority or a last candidate, so the leader is unique.
     alive = [c for c in range(m) if open_[c]]
-    finalists = [[ids[c] for c in group] for group in _groups_by(alive, tally, lot)]
-    winners = finalists[0]
-    ranking = finalists + [[ids[c]] for c in reversed(eliminated)]
+    ranking = _groups_by(alive, tally, lot) + [[c] for c in reversed(eliminated)]
+    return _Runoff(ranking[0][0], rounds, ranking, tie_broken, lot_decisive)
+
+
+def irv(profile: RankedProfile, lot: Lot, seats: int = 1) -> TallyResult:
+    """Instant runoff: eliminate the last-placed candidate until one has a majority.
+
+    The majority is of continuing (not exhausted) ballots.  A tie for last place eliminates
+    one candidate, chosen by the published lot.  Truncated ballots exhaust when none of their
+    candidates continues; each round reports the exhausted count and the transfers.
+
+    Several seats are filled by sequential IRV (``SEQUENTIAL_IRV``): each count's winner is
+    struck from the ballots before the next count; rounds carry the seat they fill.
+    """
+    ids = list(profile.candidates)
+    m = len(ids)
+    struck = np.zeros(m, dtype=bool)
+    rounds: list[dict] = []
+    elected: list[int] = []
+    by_lot: list[str] = []
+    tie_broken = decided = False
+    for seat in range(1, seats + 1):
+        count = _runoff(profile, lot, struck)
+        tie_broken = tie_broken or count.tie_broken
+        # Once the lot may have changed a seat, every later count starts from its choice.
+        decided = decided or count.lot_decisive
+        if decided:
+            by_lot.append(ids[count.winner])
+        if seats > 1:
+            for record in count.rounds:
+                record["seat"] = seat
+        rounds.extend(count.rounds)
+        elected.append(count.winner)
+        struck[count.winner] = True
+    ranking = [[ids[c]] for c in elected] + [
+        [ids[c] for c in group] for group in count.ranking[1:]
+    ]
     return TallyResult(
         method="irv",
-        ballots=total,
+        ballots=profile.voters,
         candidates=ids,
-        winners=winners,
+        winners=[ids[c] for c in elected],
         ranking=ranking,
-        ties=ties,
+        ties=tie_broken,
         scores=None,
         rounds=rounds,
         tie_break=lot.describe(),
-        explanation={"majority_of": "continuing ballots"},
+        explanation={"majority_of": "continuing ballots", "seats": seats,
+                     "seat_rule": SEQUENTIAL_IRV},
+        by_lot=by_lot,
     )
 
 
@@ -396,7 +490,8 @@ def stv(profile: RankedProfile, lot: Lot, seats: int) -> TallyResult:
     surplus goes first; the lowest continuing candidate is excluded and their ballots move at
     their current value.  Ties go to the most recent earlier stage where the tied candidates
     differed, else to the published lot.  When the continuing candidates just fill the
-    remaining seats they are all elected.
+    remaining seats they are all elected.  The seats filled at or after the first tie the
+    lot broke are listed in ``by_lot``.
     """
     if seats < 1:
         raise ProfileError("stv needs at least one seat")
@@ -411,6 +506,7 @@ def stv(profile: RankedProfile, lot: Lot, seats: int) -> TallyResult:
     history = [pieces.totals()]
     rounds: list[dict] = []
     ties = False
+    lot_from: int | None = None
     exhausted = 0
 
     def by_history(tied: list[int], highest: bool) -> int | None:
@@ -425,12 +521,14 @@ def stv(profile: RankedProfile, lot: Lot, seats: int) -> TallyResult:
         return None
 
     def choose(tied: list[int], highest: bool) -> int:
-        nonlocal ties
+        nonlocal ties, lot_from
         if len(tied) == 1:
             return tied[0]
         chosen = by_history(tied, highest)
         if chosen is None:
             ties = True
+            if lot_from is None:
+                lot_from = len(elected)
             chosen = lot.first(tied) if highest else lot.last(tied)
         return chosen
 
@@ -518,6 +616,7 @@ def stv(profile: RankedProfile, lot: Lot, seats: int) -> TallyResult:
         rounds.append(
             {"action": "elected to fill the last seats", "candidates": [ids[c] for c in fill]}
         )
+    drawn = [] if lot_from is None else elected[lot_from:]
     return TallyResult(
         method="stv",
         ballots=profile.voters,
@@ -533,5 +632,7 @@ def stv(profile: RankedProfile, lot: Lot, seats: int) -> TallyResult:
             "quota": quota,
             "rules": "Scottish STV (SSI 2007/42): Droop quota, weighted inclusive Gregory, "
             "transfer values truncated to 5 decimals",
+            "seat_rule": STV_SEATS,
         },
+        by_lot=sorted((ids[c] for c in drawn), key=ids.index),
     )

@@ -12,7 +12,9 @@ class TallyResult:
 
     ``ranking`` lists tied groups best first (``None`` when the method defines no order);
     ``ties`` is True when a tie had to be broken to reach this outcome, by the rule and seed
-    in ``tie_break``; ``explanation`` holds method-specific detail (margins, convention, budget).
+    in ``tie_break``; ``by_lot`` lists the winners whose seat the lot may have decided (each
+    method says when in its ``seat_rule``); ``explanation`` holds method-specific detail
+    (margins, convention, budget).
     """
 
     method: str
@@ -25,6 +27,7 @@ class TallyResult:
     rounds: list[dict[str, Any]] | None
     tie_break: dict[str, str]
     explanation: dict[str, Any] = field(default_factory=dict)
+    by_lot: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: the fixed keys first, then the explanation fields."""
@@ -38,6 +41,7 @@ class TallyResult:
             "scores": self.scores,
             "rounds": self.rounds,
             "tie_break": self.tie_break,
+            "by_lot": self.by_lot,
         }
         result.update(self.explanation)
         return result
@@ -56,3 +60,19 @@ def ranking_by_score(ids: list[str], scores: list[float], lot_order: list[int]) 
             groups.append([ids[i]])
         previous = scores[i]
     return groups
+
+
+def seats_from_ranking(ranking: list[list[str]], seats: int) -> tuple[list[str], list[str]]:
+    """The first ``seats`` candidates of a ranking of tied groups (each group in lot order),
+    and those of them the lot placed: the members taken from a group that straddles the cut.
+    """
+    winners: list[str] = []
+    by_lot: list[str] = []
+    for group in ranking:
+        left = seats - len(winners)
+        if left <= 0:
+            break
+        if len(group) > left:
+            by_lot = group[:left]
+        winners.extend(group[:left])
+    return winners, by_lot
