@@ -165,7 +165,7 @@ def _question(question, pre: dict, post: dict, tables: dict, ages: dict, genders
         entry["overall"] = {**overall, "family": FAMILY_OVERALL, "question": question.text,
                             "label": ""}
         tests.append(entry["overall"])
-    entry["summary"] = _summary(pairing.n, options)
+    entry["summary"] = question_summary(pairing.n, options)
     entry["by_table"] = analysis.breakdown(tables, picks_pre, picks_post, option_ids)
     entry["by_age"] = analysis.breakdown(ages, picks_pre, picks_post, option_ids)
     entry["by_gender"] = analysis.breakdown(genders, picks_pre, picks_post, option_ids)
@@ -185,7 +185,7 @@ SUMMARY_UNSURE = N_("토론 전과 후에 모두 답한 %(n)s명 가운데 ‘%(
                     "(%(low)s~%(high)s%%p)이 0을 포함하므로 우연일 수 있습니다.")
 
 
-def _summary(paired_n: int, options: list[dict]) -> dict:
+def question_summary(paired_n: int, options: list[dict]) -> dict:
     """One plain sentence on the question's largest paired shift and its interval."""
     if not paired_n:
         return _both(SUMMARY_NONE)

@@ -213,3 +213,12 @@ def test_breakdown_by_group():
 def test_analysis_imports_without_flask():
     code = "import sys, forums.analysis; sys.exit('flask' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+@pytest.mark.parametrize(("word", "particle"), [("부족", "을"), ("강화", "를"), ("거버넌스", "를"),
+                                                ("협치 교육", "을"), ("ESG", "을(를)"),
+                                                ("2027", "을(를)"), ("", "을(를)")])
+def test_object_particle_follows_the_last_syllable(word, particle):
+    from forums.report import object_particle
+
+    assert object_particle(word) == particle
