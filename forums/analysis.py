@@ -1,7 +1,8 @@
 """Opinion-shift statistics for a forum's pre and post polls: pure functions on plain data.
 
 Participants are keys (any hashable); answers are option keys. Nothing here touches Flask
-or the database, so the figures can be checked against scipy on the same numbers.
+or the database. Distributions and exact tests come from scipy.stats; the tests check the
+figures against statsmodels and published worked examples.
 """
 
 import math
@@ -10,6 +11,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats
 
 
 def percent(count: int, total: int) -> int:
@@ -83,31 +85,88 @@ def breakdown(groups: Mapping, pre: Mapping, post: Mapping, options: Sequence) -
     return result
 
 
+# --- intervals and effect sizes -------------------------------------------------------------
+
+CONFIDENCE = 0.95
+
+
+def wilson_interval(count: int, total: int, confidence: float = CONFIDENCE) -> list[float] | None:
+    """Wilson score interval for a share ``count / total``; None when nobody answered.
+
+    Wilson rather than the textbook normal interval because forum shares are often near 0
+    or 1 with a few dozen people, where the normal interval leaves [0, 1] or is too narrow.
+    """
+    if total == 0:
+        return None
+    found = stats.binomtest(count, total).proportion_ci(confidence, method="wilson")
+    return [float(found.low), float(found.high)]
+
+
+def paired_difference(both: int, moved_in: int, moved_out: int, neither: int,
+                      confidence: float = CONFIDENCE) -> dict | None:
+    """Change in a yes/no share among the same people (after − before), with Newcombe's
+    hybrid score interval for paired data (Newcombe 1998, method 10).
+
+    The interval combines the Wilson intervals of the two margins with the correlation of
+    the before and after answers (φ, corrected towards zero by n/2 as Newcombe does), so it
+    narrows when people mostly keep their answer. ``both`` said yes twice, ``moved_in`` no
+    then yes, ``moved_out`` yes then no, ``neither`` no twice.
+    """
+    n = both + moved_in + moved_out + neither
+    if n == 0:
+        return None
+    after, before = (both + moved_in) / n, (both + moved_out) / n
+    low_after, high_after = wilson_interval(both + moved_in, n, confidence)
+    low_before, high_before = wilson_interval(both + moved_out, n, confidence)
+    margins = ((both + moved_in) * (moved_out + neither) * (both + moved_out)
+               * (moved_in + neither))
+    cross = both * neither - moved_in * moved_out
+    if cross > n / 2:
+        corrected = cross - n / 2
+    elif cross < 0:
+        corrected = cross
+    else:
+        corrected = 0.0
+    phi = corrected / math.sqrt(margins) if margins else 0.0
+    down_after, up_before = after - low_after, high_before - before
+    down_before, up_after = before - low_before, high_after - after
+    difference = after - before
+    low = difference - math.sqrt(max(0.0, down_after ** 2 - 2 * phi * down_after * up_before
+                                     + up_before ** 2))
+    high = difference + math.sqrt(max(0.0, down_before ** 2 - 2 * phi * down_before * up_after
+                                      + up_after ** 2))
+    changed = moved_in + moved_out
+    return {"difference": difference, "ci": [max(-1.0, low), min(1.0, high)],
+            "method": "Newcombe hybrid score (paired)",
+            # Cohen's g: how far the changers lean one way, 0 when they cancel out.
+            "cohens_g": moved_in / changed - 0.5 if changed else 0.0,
+            "odds_ratio": moved_in / moved_out if moved_out else None}
+
+
 # --- tests ---------------------------------------------------------------------------------
 
 def binomial_two_sided(k: int, n: int) -> float:
-    """Exact two-sided p for ``k`` successes in ``n`` fair coin flips (doubling the smaller
-    tail, which for p = 1/2 equals summing all outcomes no likelier than ``k``)."""
+    """Exact two-sided p for ``k`` successes in ``n`` fair coin flips."""
     if n == 0:
         return 1.0
-    low = min(k, n - k)
-    tail = sum(math.comb(n, i) for i in range(low + 1))
-    return min(1.0, 2 * tail / 2 ** n)
+    return float(stats.binomtest(k, n, 0.5).pvalue)
 
 
 def mcnemar(pre: Mapping[Hashable, bool], post: Mapping[Hashable, bool]) -> dict:
-    """McNemar's test on paired yes/no answers, with the exact binomial p-value.
+    """McNemar's exact test on paired yes/no answers, with the shift's interval.
 
-    ``b`` counts no→yes, ``c`` yes→no; only people who changed carry information, so with
-    few changers the exact test is the right one, and it stays valid with many.
+    ``b`` counts no→yes, ``c`` yes→no; only people who changed carry information, so the
+    p-value is the exact binomial one on the ``b + c`` changers, right with few of them and
+    still valid with many. No χ² statistic is given: the exact test has none, and pairing a
+    continuity-corrected χ² with the exact p would describe two different tests.
     """
     paired = pair(pre, post).paired
     b = sum(1 for k in paired if not pre[k] and post[k])
     c = sum(1 for k in paired if pre[k] and not post[k])
-    changed = b + c
-    statistic = (abs(b - c) - 1) ** 2 / changed if changed else 0.0
-    return {"n": len(paired), "b": b, "c": c, "statistic": statistic,
-            "p_value": binomial_two_sided(min(b, c), changed)}
+    both = sum(1 for k in paired if pre[k] and post[k])
+    return {"name": "McNemar exact", "n": len(paired), "b": b, "c": c, "discordant": b + c,
+            "p_value": binomial_two_sided(min(b, c), b + c),
+            "shift": paired_difference(both, b, c, len(paired) - b - c - both)}
 
 
 def stuart_maxwell(matrix: Sequence[Sequence[int]]) -> dict:
@@ -121,7 +180,7 @@ def stuart_maxwell(matrix: Sequence[Sequence[int]]) -> dict:
     table = table[np.ix_(used, used)]
     k = len(used)
     if k < 2:
-        return {"statistic": 0.0, "df": 0, "p_value": 1.0}
+        return {"name": "Stuart–Maxwell", "statistic": 0.0, "df": 0, "p_value": 1.0}
     rows, cols = table.sum(axis=1), table.sum(axis=0)
     d = (rows - cols)[:-1]
     covariance = -(table + table.T)[:-1, :-1]
@@ -131,36 +190,33 @@ def stuart_maxwell(matrix: Sequence[Sequence[int]]) -> dict:
     except np.linalg.LinAlgError:
         statistic = float(d @ np.linalg.pinv(covariance) @ d)
     df = k - 1
-    return {"statistic": statistic, "df": df, "p_value": chi2_sf(statistic, df)}
+    return {"name": "Stuart–Maxwell", "statistic": statistic, "df": df,
+            "p_value": float(stats.chi2.sf(statistic, df))}
 
 
 def wilcoxon_signed_rank(pre: Mapping[Hashable, float], post: Mapping[Hashable, float]) -> dict:
     """Wilcoxon signed-rank test on paired scores (post − pre), zero differences dropped.
 
     Exact null distribution when there are no ties and at most 50 pairs; otherwise the
-    normal approximation with the tie correction (as scipy's ``method='approx'``).
+    normal approximation with the tie correction. The effect size is the matched-pairs
+    rank-biserial correlation: +1 when everyone who moved moved up, −1 when all moved down.
     """
     differences = [post[k] - pre[k] for k in pair(pre, post).paired]
     nonzero = [d for d in differences if d != 0]
     n = len(nonzero)
     if n == 0:
-        return {"n": 0, "statistic": 0.0, "p_value": 1.0, "method": "none"}
-    ranks = _average_ranks([abs(d) for d in nonzero])
-    r_plus = sum(r for r, d in zip(ranks, nonzero, strict=True) if d > 0)
-    r_minus = sum(r for r, d in zip(ranks, nonzero, strict=True) if d < 0)
-    statistic = min(r_plus, r_minus)
-    ties = Counter(abs(d) for d in nonzero)
-    if n <= 50 and all(t == 1 for t in ties.values()):
-        p_value = min(1.0, 2 * _signed_rank_cdf(int(statistic), n))
-        method = "exact"
-    else:
-        mean = n * (n + 1) / 4
-        variance = n * (n + 1) * (2 * n + 1) / 24
-        variance -= sum(t ** 3 - t for t in ties.values()) / 48
-        z = (statistic - mean) / math.sqrt(variance) if variance > 0 else 0.0
-        p_value = min(1.0, 2 * normal_sf(abs(z)))
-        method = "approx"
-    return {"n": n, "statistic": float(statistic), "p_value": p_value, "method": method,
+        return {"name": "Wilcoxon signed-rank", "n": 0, "statistic": 0.0, "p_value": 1.0,
+                "method": "none", "rank_biserial": 0.0,
+                "mean_shift": sum(differences) / len(differences) if differences else 0.0}
+    ranks = stats.rankdata([abs(d) for d in nonzero])
+    r_plus = float(sum(r for r, d in zip(ranks, nonzero, strict=True) if d > 0))
+    r_minus = float(sum(r for r, d in zip(ranks, nonzero, strict=True) if d < 0))
+    untied = len(set(map(abs, nonzero))) == n
+    method = "exact" if untied and n <= 50 else "approx"
+    result = stats.wilcoxon(nonzero, method=method)
+    return {"name": "Wilcoxon signed-rank", "n": n, "statistic": float(result.statistic),
+            "p_value": float(result.pvalue), "method": method,
+            "rank_biserial": (r_plus - r_minus) / (r_plus + r_minus),
             "mean_shift": sum(differences) / len(differences)}
 
 
@@ -176,73 +232,12 @@ def holm(p_values: Sequence[float]) -> list[float]:
     return adjusted
 
 
-# --- distributions' tails ------------------------------------------------------------------
-
-def normal_sf(z: float) -> float:
-    return 0.5 * math.erfc(z / math.sqrt(2))
-
-
-def chi2_sf(x: float, df: int) -> float:
-    """Upper tail of the chi-square distribution: the regularized upper gamma Q(df/2, x/2)."""
-    if x <= 0:
-        return 1.0
-    return _gamma_q(df / 2, x / 2)
-
-
-def _gamma_q(a: float, x: float) -> float:
-    if x < a + 1:
-        # Series for the lower function P converges quickly here.
-        term = total = 1 / a
-        denominator = a
-        for _ in range(1000):
-            denominator += 1
-            term *= x / denominator
-            total += term
-            if abs(term) < abs(total) * 1e-16:
-                break
-        return max(0.0, 1 - total * math.exp(-x + a * math.log(x) - math.lgamma(a)))
-    # Continued fraction (modified Lentz) for Q itself.
-    tiny = 1e-300
-    b = x + 1 - a
-    c = 1 / tiny
-    d = 1 / b
-    h = d
-    for i in range(1, 1000):
-        an = -i * (i - a)
-        b += 2
-        d = an * d + b
-        d = tiny if abs(d) < tiny else d
-        c = b + an / c
-        c = tiny if abs(c) < tiny else c
-        d = 1 / d
-        delta = d * c
-        h *= delta
-        if abs(delta - 1) < 1e-16:
-            break
-    return math.exp(-x + a * math.log(x) - math.lgamma(a)) * h
-
-
-def _average_ranks(values: Sequence[float]) -> list[float]:
-    order = sorted(range(len(values)), key=lambda i: values[i])
-    ranks = [0.0] * len(values)
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
-            j += 1
-        for position in range(i, j + 1):
-            ranks[order[position]] = (i + j) / 2 + 1
-        i = j + 1
-    return ranks
-
-
-def _signed_rank_cdf(statistic: int, n: int) -> float:
-    """P(W ≤ statistic) for the signed-rank sum of ``n`` untied ranks under the null."""
-    counts = [1] + [0] * (n * (n + 1) // 2)
-    for rank in range(1, n + 1):
-        for total in range(len(counts) - 1, rank - 1, -1):
-            counts[total] += counts[total - rank]
-    return sum(counts[: statistic + 1]) / 2 ** n
+def format_p(p_value: float) -> str:
+    """A p-value as a reader sees it: three decimals, and "p < 0.001" below that, never
+    an exponent."""
+    if p_value < 0.001:
+        return "p < 0.001"
+    return f"p = {min(p_value, 1.0):.3f}"
 
 
 def representativeness(sample: Mapping[Hashable, int],
@@ -277,7 +272,8 @@ def representativeness(sample: Mapping[Hashable, int],
     outside = sum(n for c, n in sample.items() if c not in population)
     test = None
     if counted and df >= 1:
+        p_value = float(stats.chi2.sf(statistic, df))
         test = {"name": "chi-square goodness of fit", "statistic": statistic, "df": df,
-                "p_value": chi2_sf(statistic, df)}
+                "p_value": p_value, "p_text": format_p(p_value)}
     return {"participants": counted, "outside": outside, "residents": residents,
             "rows": rows, "test": test}

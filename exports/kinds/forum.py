@@ -93,9 +93,32 @@ ANALYSIS_COLUMNS = [
     Column("topic", "주제"), Column("question", "문항"), Column("option", "선택지"),
     Column("pre_n", "사전 응답 수", T.INTEGER), Column("post_n", "사후 응답 수", T.INTEGER),
     Column("paired_n", "사전·사후 모두 응답", T.INTEGER),
-    Column("pre_share", "사전 비율", T.PERCENT), Column("post_share", "사후 비율", T.PERCENT),
+    Column("pre_share", "사전 비율", T.PERCENT),
+    Column("pre_ci_low", "사전 비율 95% 신뢰구간 하한(Wilson)", T.PERCENT),
+    Column("pre_ci_high", "사전 비율 95% 신뢰구간 상한(Wilson)", T.PERCENT),
+    Column("post_share", "사후 비율", T.PERCENT),
+    Column("post_ci_low", "사후 비율 95% 신뢰구간 하한(Wilson)", T.PERCENT),
+    Column("post_ci_high", "사후 비율 95% 신뢰구간 상한(Wilson)", T.PERCENT),
+    Column("paired_pre_share", "짝지은 사전 비율", T.PERCENT),
+    Column("paired_post_share", "짝지은 사후 비율", T.PERCENT),
+    Column("shift", "짝지은 변화(사후−사전)", T.PERCENT),
+    Column("shift_ci_low", "변화 95% 신뢰구간 하한(Newcombe)", T.PERCENT),
+    Column("shift_ci_high", "변화 95% 신뢰구간 상한(Newcombe)", T.PERCENT),
+    Column("cohens_g", "효과크기 Cohen g", T.NUMBER),
     Column("moved_in", "새로 선택", T.INTEGER), Column("moved_out", "선택 철회", T.INTEGER),
-    Column("p_value", "McNemar p값", T.NUMBER), Column("p_holm", "Holm 보정 p값", T.NUMBER),
+    Column("test", "선택지 검정"),
+    Column("p_value", "McNemar p값", T.NUMBER), Column("p_text", "McNemar p값 표기"),
+    Column("p_holm", "Holm 보정 p값(선택지 가족)", T.NUMBER),
+    Column("p_holm_text", "Holm 보정 p값 표기(선택지 가족)"),
+    Column("overall_test", "문항 전체 검정"),
+    Column("overall_statistic", "문항 전체 검정 통계량", T.NUMBER),
+    Column("overall_df", "문항 전체 검정 자유도", T.INTEGER),
+    Column("overall_effect", "문항 전체 효과크기(순위이연상관)", T.NUMBER),
+    Column("overall_p_value", "문항 전체 p값", T.NUMBER),
+    Column("overall_p_text", "문항 전체 p값 표기"),
+    Column("overall_p_holm", "Holm 보정 p값(전체 검정 가족)", T.NUMBER),
+    Column("overall_p_holm_text", "Holm 보정 p값 표기(전체 검정 가족)"),
+    Column("summary", "요약"), Column("summary_en", "요약(영어)"),
 ]
 
 
@@ -152,11 +175,26 @@ def forum_tables(ctx: ExportContext, forum: Forum, prefix: str = "") -> list[Tab
     def analysis_rows():
         for topic in report.build(forum)["topics"]:
             for question in topic["questions"]:
+                overall = question["overall"] or {}
+                effect = overall.get("effect")
+                whole = (overall.get("name", ""), overall.get("statistic"), overall.get("df"),
+                         effect["value"] if effect else None, overall.get("p_value"),
+                         overall.get("p_text", ""), overall.get("p_holm"),
+                         overall.get("p_holm_text", ""), question["summary"]["ko"],
+                         question["summary"]["en"])
                 for option in question["options"]:
+                    shift, test = option["shift"] or {}, option["test"]
+                    pre_ci = option["pre"]["ci"] or (None, None)
+                    post_ci = option["post"]["ci"] or (None, None)
+                    shift_ci = shift.get("ci") or (None, None)
                     yield (topic["title"], question["text"], option["label"], question["pre_n"],
                            question["post_n"], question["paired_n"], option["pre"]["share"],
-                           option["post"]["share"], option["moved_in"], option["moved_out"],
-                           option["test"]["p_value"], option["test"]["p_holm"])
+                           *pre_ci, option["post"]["share"], *post_ci,
+                           option["paired_pre"]["share"], option["paired_post"]["share"],
+                           shift.get("difference"), *shift_ci, shift.get("cohens_g"),
+                           option["moved_in"], option["moved_out"], test["name"],
+                           test["p_value"], test["p_text"], test["p_holm"],
+                           test["p_holm_text"], *whole)
 
     def size(rows):
         return lambda: sum(1 for _ in rows())

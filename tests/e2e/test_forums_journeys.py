@@ -69,10 +69,31 @@ def test_phone_answer_reaches_the_big_screen_live(desk, phone, live_server):
 def test_report_shows_the_seed_forums_shifts(desk, live_server):
     manage_url, _code = _demo_forum(desk, live_server)
     desk.goto(manage_url.replace("/manage", "/report"))
-    autonomy = desk.locator("tr", has_text="주민자치 및 마을공동체 강화").first
+    autonomy = desk.locator(".shift-bars__option", has_text="주민자치 및 마을공동체 강화").first
     assert "27%" in autonomy.inner_text() and "50%" in autonomy.inner_text()
-    governance = desk.locator("tr", has_text="주민 스스로의 거버넌스 의식 부족").first
-    assert "12%" in governance.inner_text() and "23%" in governance.inner_text()
+    governance = desk.locator(".shift-bars__option", has_text="주민 스스로의 거버넌스 의식 부족")
+    assert "12%" in governance.first.inner_text() and "23%" in governance.first.inner_text()
+    assert "e-0" not in desk.locator("main").inner_text()
+
+
+def test_report_reads_on_a_phone_with_charts_and_a_plain_summary(phone, live_server, tmp_path):
+    sign_in_as(phone, live_server, ORGANIZER, PASSWORDS[ORGANIZER])
+    phone.get_by_role("link", name="원탁토론회").first.click()
+    phone.get_by_role("link", name=re.compile("협치강동 100인")).click()
+    phone.goto(phone.url.replace("/manage", "/report"))
+    summary = phone.locator(".report-summary").first.inner_text()
+    assert "‘주민 스스로의 거버넌스 의식 부족’을 고른 사람이 11%에서 23%로 늘었습니다" in summary
+    chart = phone.locator("figure.shift-chart").first
+    # The chart is named by its caption, its bars are decoration beside written numbers.
+    caption_id = chart.get_attribute("aria-labelledby")
+    assert "빗금 막대는 토론 전" in phone.locator(f"#{caption_id}").inner_text()
+    assert chart.locator("svg[aria-hidden='true']").count() == 10
+    assert "12% (7–20%)" in chart.inner_text()
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    phone.screenshot(path=str(tmp_path / "forum-report-390.png"), full_page=True)
+    phone.get_by_role("button", name="English").click()
+    assert "rose from 11% to 23%" in phone.locator(".report-summary").first.inner_text()
+    phone.get_by_role("button", name="한국어").click()
 
 
 def test_facilitator_opens_their_table_console_with_a_timer(phone, live_server):

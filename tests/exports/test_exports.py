@@ -71,6 +71,14 @@ def test_forum_answers_are_pseudonymous(demo):
     shift = [r for r in tables["forum_analysis"]["rows"]
              if r["option"] == "주민 스스로의 거버넌스 의식 부족"][0]
     assert round(shift["pre_share"] * 100) == 12 and round(shift["post_share"] * 100) == 23
+    # Every test of the report is in the table, with its interval, family and written p.
+    assert shift["pre_ci_low"] < shift["pre_share"] < shift["pre_ci_high"]
+    assert 0 < shift["shift_ci_low"] < shift["shift"] < shift["shift_ci_high"]
+    assert (shift["moved_in"], shift["moved_out"], shift["p_text"]) == (13, 3, "p = 0.021")
+    assert shift["overall_test"] == "Stuart–Maxwell" and shift["overall_df"] == 4
+    assert "11%에서 23%로 늘었습니다" in shift["summary"]
+    tests = {r["overall_test"] for r in tables["forum_analysis"]["rows"]}
+    assert tests == {"Stuart–Maxwell", "Wilcoxon signed-rank"}
     _, personal = export_bytes("forum", "json", demo.district.id, demo.forum.id,
                                include_personal=True)
     rows = {t["name"]: t for t in json.loads(personal)["tables"]}["forum_participants"]["rows"]
