@@ -9,7 +9,7 @@ from dotenv import load_dotenv
 from flask import Flask
 
 from core import db as database
-from core import gate, i18n, inputs, mail, realtime, security
+from core import i18n, inputs, mail, realtime, security
 from core import views as core_views
 from core.auth import login_manager
 from core.config import DEFAULTS, from_environment
@@ -44,7 +44,6 @@ def create_app(config: dict | None = None) -> Flask:
         if hasattr(package, "setup"):
             package.setup(app)
         app.register_blueprint(importlib.import_module(f"{name}.views").bp)
-    gate.init_app(app)
 
     register_commands(app)
     return app

@@ -2,10 +2,10 @@
 
 A worker serves each connection in a greenlet, so an event stream (a big screen, a phone
 following a poll) costs a little memory and no thread while it waits for updates. Requests
-take turns at the app a few at a time (``core.gate``, ``REQUESTS_AT_ONCE``): Python runs one
-greenlet at a time anyway, and the others wait in the order they came instead of all holding
-database transactions at once. The database driver (psycopg 3) and Redis client yield to
-other greenlets while they wait for their servers.
+take turns at the app a few at a time (``core.gate``, ``REQUESTS_AT_ONCE``, installed here):
+Python runs one greenlet at a time anyway, and the others wait in the order they came, up to
+``REQUEST_WAIT_SECONDS``, instead of all holding database transactions at once. The database
+driver (psycopg 3) and Redis client yield to other greenlets while they wait for their servers.
 
 Heavy work (counting large votes, exports) runs in the job worker, not here: a greenlet
 computing for a long time holds up every other request of its worker.
@@ -47,12 +47,17 @@ def worker_int(worker):
 
 
 def post_worker_init(worker):
-    """Graceful shutdown (SIGTERM) waits for open requests; event streams never finish on
+    """Requests take turns at the app (``core.gate``).
+
+    Graceful shutdown (SIGTERM) waits for open requests; event streams never finish on
     their own, so end them too, and browsers reconnect to a worker that stays.
 
     The app is loaded by now: what the imports built lives as long as the worker, so the
     cyclic garbage collector is told to leave it alone instead of walking its 200,000
     objects again on every full collection during requests."""
+    from core import gate
+
+    gate.install(worker.wsgi)
     gc.collect()
     gc.freeze()
     previous = signal.getsignal(signal.SIGTERM)

@@ -1,18 +1,16 @@
-"""What the request path's two optimizations buy: the request gate (``core.gate``: a few
-requests run the app at once per process, the others wait in turn) and the pool's ping only
-after idle (``core.db``) in place of SQLAlchemy's ``pool_pre_ping`` on every checkout.
+"""What the request gate buys (``core.gate``: a few requests run the app at once per process,
+the others wait in turn).
 
-Each is measured against the plain setup (no gate, ``pool_pre_ping``) in the same run:
+It is measured against the plain setup (no gate) in the same run:
 gunicorn (gunicorn.conf.py, gevent workers) on PostgreSQL and Redis, 50 voters changing their
 ballots over HTTP as fast as the server answers, the variants taking turns over several
-rounds so that other work on the machine weighs on each alike. Prints one line per
-optimization: ballots/s and p95 latency with and without it (medians over the rounds), and
-the ratios. An optimization earns its place at a ratio of 1.3 or more.
+rounds so that other work on the machine weighs on each alike. Prints one line: ballots/s
+and p95 latency with and without the gate (medians over the rounds), and the ratios. An
+optimization earns its place at a ratio of 1.3 or more.
 
 Environment: as bench_casting.py (BENCH_DATABASE_URL, BENCH_REDIS_URL).
 """
 
-import math
 import os
 import signal
 import statistics
@@ -45,24 +43,16 @@ from bench.common import free_port, throwaway_database  # noqa: E402
 ROUNDS = 3
 REFERENCE = "reference"
 GATE = "gate"
-PING_AFTER_IDLE = "ping after idle"
 
 
 def app_variant(name: str):
     """The app as gunicorn serves it in variant ``name`` (gunicorn calls this factory)."""
     from app import create_app
-    from core.config import from_environment
-    from core.gate import RequestGate
 
-    options = from_environment(os.environ["INSTANCE_PATH"])["SQLALCHEMY_ENGINE_OPTIONS"]
-    idle_ping = name == PING_AFTER_IDLE
     # The hashing cost the benchmark accounts were made with: signing in rehashes otherwise.
-    app = create_app({"SQLALCHEMY_ENGINE_OPTIONS": {**options, "pool_pre_ping": not idle_ping},
-                      "DATABASE_PING_AFTER_IDLE": 1.0 if idle_ping else math.inf,
-                      "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024})
-    if name != GATE and isinstance(app.wsgi_app, RequestGate):
-        app.wsgi_app = app.wsgi_app.wsgi_app
-    return app
+    # gunicorn.conf.py installs the gate unless REQUESTS_AT_ONCE is 0.
+    return create_app({"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024,
+                       "REQUESTS_AT_ONCE": 2 if name == GATE else 0})
 
 
 def serve_and_cast(database_url: str, vote_id: int, item_ids: list[int], variant: str,
@@ -116,8 +106,8 @@ def line(name: str, phases: list, reference: list) -> str:
     base_rate = statistics.median(phase.rate for phase in reference)
     base_latency = statistics.median(p95(phase.latencies) for phase in reference)
     failures = [status for phase in phases + reference for status in phase.failures]
-    return (f"{name}: casting {rate:.0f} ballots/s, p95 {latency:.0f} ms; reference (no gate, "
-            f"pool_pre_ping) {base_rate:.0f} ballots/s, p95 {base_latency:.0f} ms; throughput "
+    return (f"{name}: casting {rate:.0f} ballots/s, p95 {latency:.0f} ms; reference (no gate) "
+            f"{base_rate:.0f} ballots/s, p95 {base_latency:.0f} ms; throughput "
             f"ratio {rate / base_rate:.2f}, p95 ratio (reference/this) "
             f"{base_latency / latency:.2f}; medians of {ROUNDS} rounds, {failed(failures)}; "
             f"kept only at >= 1.3")
@@ -127,7 +117,7 @@ def main() -> int:
     os.environ.setdefault("INSTANCE_PATH", "/tmp/madang-bench")  # noqa: S108
     with throwaway_database(DATABASE, DATABASE_SERVER_URL) as database_url:
         vote_id, item_ids = prepare_database(database_url)
-        phases = {REFERENCE: [], GATE: [], PING_AFTER_IDLE: []}
+        phases = {REFERENCE: [], GATE: []}
         for round_ in range(ROUNDS):
             for variant, results in phases.items():
                 began = time.perf_counter()
@@ -136,8 +126,6 @@ def main() -> int:
                       f"({time.perf_counter() - began:.0f} s with start and sign-in)",
                       file=sys.stderr)
     print(line("request gate (REQUESTS_AT_ONCE=2)", phases[GATE], phases[REFERENCE]))
-    print(line("ping after idle instead of pool_pre_ping", phases[PING_AFTER_IDLE],
-               phases[REFERENCE]))
     return 0 if not any(phase.failures for results in phases.values() for phase in results) else 1
 
 

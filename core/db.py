@@ -5,7 +5,6 @@ Services only flush; the request (or CLI command, or job) commits once through
 (jobs, realtime messages, mail).
 """
 
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -150,35 +149,6 @@ def init_app(app) -> None:
         engine = db.engine
         if engine.dialect.name == "sqlite":
             _configure_sqlite(engine)
-        else:
-            _ping_after_idle(engine, app.config["DATABASE_PING_AFTER_IDLE"])
-
-
-def _ping_after_idle(engine, idle_seconds: float) -> None:
-    """Check a pooled connection before handing it out only when it has been unused for
-    ``idle_seconds``: a database restart or an idle timeout closes connections that wait, and
-    one found dead is replaced before the request sees it. A connection back from a request a
-    moment ago goes out as it is, so a busy server spends no round trip on checks (SQLAlchemy's
-    ``pool_pre_ping`` checks on every checkout, one round trip per request). A connection the
-    server closed while it was in use fails that request, and the pool drops it."""
-
-    @event.listens_for(engine, "checkin")
-    def _returned(_dbapi_connection, record) -> None:
-        record.info[_RETURNED_AT] = time.monotonic()
-
-    @event.listens_for(engine, "checkout")
-    def _check(dbapi_connection, record, _proxy) -> None:
-        returned = record.info.get(_RETURNED_AT)
-        if returned is None or time.monotonic() - returned < idle_seconds:
-            return
-        try:
-            engine.dialect.do_ping(dbapi_connection)
-        except engine.dialect.loaded_dbapi.Error as error:
-            # The pool discards this connection and hands out another (a new one if need be).
-            raise DisconnectionError from error
-
-
-_RETURNED_AT = "madang_returned_at"
 
 
 def _configure_sqlite(engine) -> None:

@@ -1,24 +1,35 @@
-"""How many requests of one process run the app at once, and in what order the others wait.
+"""How many requests of one gunicorn process run the app at once, and in what order the
+others wait.
 
-A process runs Python one thread (or greenlet) at a time. Past a few requests at once, more
-add no throughput: they take turns at the interpreter, and each holds a database transaction
-open meanwhile, so every request finishes later and the database works harder (every cast
-holds a share lock on its vote). A process still keeps many connections open: an event
-stream (a big screen, a phone following a poll) lasts as long as the screen stays open.
+A process runs Python one greenlet at a time. Past a few requests at once, more add no
+throughput: they take turns at the interpreter, and each holds a database transaction open
+meanwhile, so every request finishes later and the database works harder (every cast holds a
+share lock on its vote). So a request takes one of a few slots for its work, and requests
+wait for a slot in the order they came, for at most ``REQUEST_WAIT_SECONDS``: a request
+still waiting then is answered 503 with ``Retry-After`` (its client has most likely given up
+by then). Measured by bench/bench_request_path.py (casting through gunicorn, with and without
+the gate in the same run).
 
-So a request takes one of a few slots for its work, and requests wait for a slot in the order
-they came. An event stream holds a slot only while its view runs: Flask hands the stream back
-before sending it, and the stream sends its updates without one.
+``/healthz`` and static files never wait: a load balancer's check must tell a busy process
+from a dead one, and files are served without the database. An event stream holds a slot
+only while its view runs: Flask hands the stream back before sending it.
+
+Installed by gunicorn.conf.py only: ``flask run`` and the tests run the app as it is.
 """
 
 import io
 import tempfile
 import threading
 from collections import deque
+from collections.abc import Callable
+
+from werkzeug.exceptions import HTTPException
 
 # A request body up to this size waits for its turn in memory, a larger one on disk.
 BODY_IN_MEMORY = 256 * 1024
 _CHUNK = 64 * 1024
+BUSY = ("잠시 후 다시 시도해 주세요. 요청이 많아 지금은 처리할 수 없습니다.\n"
+        "Please try again in a moment: too many requests are waiting.\n").encode()
 
 
 class TakeTurns:
@@ -36,17 +47,26 @@ class TakeTurns:
         self._waiting: deque[threading.Lock] = deque()
         self._lock = threading.Lock()
 
-    def enter(self) -> None:
-        """Take a slot, waiting behind everyone who came earlier."""
+    def enter(self, timeout: float = -1) -> bool:
+        """Take a slot, waiting behind everyone who came earlier, for at most ``timeout``
+        seconds (for ever when negative); whether a slot was taken."""
         with self._lock:
             if self._free and not self._waiting:
                 self._free -= 1
-                return
+                return True
             turn = threading.Lock()
             turn.acquire()
             self._waiting.append(turn)
         # Released by ``leave``, which passes its slot straight to this waiter.
+        if turn.acquire(timeout=timeout):
+            return True
+        with self._lock:
+            if turn in self._waiting:
+                self._waiting.remove(turn)
+                return False
+        # ``leave`` handed this waiter the slot just as its time ran out: take it.
         turn.acquire()
+        return True
 
     def leave(self) -> None:
         """Give the slot back: to the longest waiter, or to the free count."""
@@ -63,21 +83,33 @@ class TakeTurns:
 
 class RequestGate:
     """WSGI middleware: at most ``slots`` requests run the app at once; the others wait in
-    the order they came.
+    the order they came, for at most ``wait_seconds``, then get 503 with ``Retry-After``.
 
-    A request's body (up to ``body_limit`` bytes, the most any route accepts) is read before
-    the request waits for its slot, so a phone sending a form slowly cannot hold a slot that
-    others wait for. A larger body is left to the app, which refuses it unread.
+    A request's body, up to ``body_limit(environ)`` bytes (what its route accepts), is read
+    before the request waits for its slot, so a phone sending a form slowly cannot hold a slot
+    that others wait for. A larger body is left to the app, which refuses it unread.
     """
 
-    def __init__(self, wsgi_app, slots: int, body_limit: int) -> None:
+    def __init__(self, wsgi_app, slots: int, body_limit: Callable[[dict], int],
+                 wait_seconds: float, retry_after: int) -> None:
         self.wsgi_app = wsgi_app
         self.turns = TakeTurns(slots)
         self.body_limit = body_limit
+        self.wait_seconds = wait_seconds
+        self.retry_after = retry_after
 
     def __call__(self, environ, start_response):
-        body = _read_body_first(environ, self.body_limit)
-        self.turns.enter()
+        path = environ.get("PATH_INFO", "")
+        if path == "/healthz" or path.startswith("/static/"):
+            return self.wsgi_app(environ, start_response)
+        body = _read_body_first(environ, self.body_limit(environ))
+        if not self.turns.enter(self.wait_seconds):
+            if body is not None:
+                body.close()
+            start_response("503 Service Unavailable", [
+                ("Content-Type", "text/plain; charset=utf-8"),
+                ("Content-Length", str(len(BUSY))), ("Retry-After", str(self.retry_after))])
+            return [BUSY]
         try:
             return self.wsgi_app(environ, start_response)
         finally:
@@ -110,9 +142,27 @@ def _read_body_first(environ, limit: int):
     return body
 
 
-def init_app(app) -> None:
-    """Put the gate in front of the app; after the blueprints, whose upload routes may take
-    bodies above ``MAX_CONTENT_LENGTH``."""
-    limits = [getattr(view, "upload_limit", 0) for view in app.view_functions.values()]
-    app.wsgi_app = RequestGate(app.wsgi_app, app.config["REQUESTS_AT_ONCE"],
-                               max([app.config["MAX_CONTENT_LENGTH"], *limits]))
+def route_body_limit(app) -> Callable[[dict], int]:
+    """The body size the route a request goes to accepts: its upload limit
+    (``core.security.accepts_uploads``), else ``MAX_CONTENT_LENGTH``; the latter too when no
+    route matches, since the app then reads no body."""
+    default = app.config["MAX_CONTENT_LENGTH"]
+
+    def limit(environ) -> int:
+        try:
+            endpoint, _arguments = app.url_map.bind_to_environ(environ).match()
+        except HTTPException:
+            return default
+        return getattr(app.view_functions.get(endpoint), "upload_limit", None) or default
+
+    return limit
+
+
+def install(app) -> None:
+    """Put the gate in front of ``app`` (gunicorn.conf.py does, once the worker has loaded
+    it); ``REQUESTS_AT_ONCE`` 0 leaves the app without one."""
+    slots = app.config["REQUESTS_AT_ONCE"]
+    if slots:
+        app.wsgi_app = RequestGate(app.wsgi_app, slots, route_body_limit(app),
+                                   app.config["REQUEST_WAIT_SECONDS"],
+                                   app.config["REQUEST_RETRY_AFTER"])

@@ -3,7 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField
 from wtforms.validators import InputRequired
 
-from .registry import FORMAT_LABELS, FORMATS
+from .labels import FORMAT_LABELS
+from .registry import FORMATS
 
 
 class ExportForm(FlaskForm):

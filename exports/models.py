@@ -8,11 +8,11 @@ link also checks the requester, so a forwarded link is useless to anyone else.
 from datetime import datetime
 from enum import StrEnum
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, db, utcnow
+from exports.labels import STATE_LABELS
 
 
 class JobState(StrEnum):
@@ -22,12 +22,6 @@ class JobState(StrEnum):
     FAILED = "failed"
 
 
-STATE_LABELS = {
-    JobState.QUEUED: _l("대기 중"),
-    JobState.RUNNING: _l("만드는 중"),
-    JobState.DONE: _l("완료"),
-    JobState.FAILED: _l("실패"),
-}
 
 
 class ExportJob(db.Model):

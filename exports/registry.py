@@ -21,14 +21,6 @@ from . import writers
 from .tables import Table, select_personal
 
 FORMATS = ("csv", "xlsx", "pdf", "json", "preflib", "pabulib")
-FORMAT_LABELS = {
-    "csv": _l("CSV (엑셀에서 열림)"),
-    "xlsx": _l("엑셀 XLSX"),
-    "pdf": _l("PDF 보고서"),
-    "json": _l("JSON"),
-    "preflib": _l("PrefLib (순위 투표)"),
-    "pabulib": _l("Pabulib (참여예산형 투표)"),
-}
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "zip": "application/zip",
@@ -40,7 +32,6 @@ MEDIA_TYPES = {
     "toi": "text/plain; charset=utf-8",
     "pb": "text/plain; charset=utf-8",
 }
-SCOPE_LABELS = {"cycle": _l("연차 계획 주기"), "forum": _l("공론장"), "vote": _l("주민투표")}
 
 
 @dataclass(frozen=True)

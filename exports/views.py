@@ -23,7 +23,8 @@ from core.tenancy import district_or_404
 # pages, the job worker and the command line all run with every kind known.
 from . import kinds, services  # noqa: F401
 from .forms import ExportForm
-from .registry import FORMAT_LABELS, MEDIA_TYPES, ExportContext, run_export, targets
+from .labels import FORMAT_LABELS
+from .registry import MEDIA_TYPES, ExportContext, run_export, targets
 
 bp = Blueprint("exports", __name__)
 

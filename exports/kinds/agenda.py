@@ -17,18 +17,12 @@ from agenda.models import (
 )
 from core.models import Dong
 from exports.kinds.common import counter, find_cycle, label, seoul, streamed
+from exports.labels import ACTION_LABELS
 from exports.registry import ExportContext, Kind, register
 from exports.tables import Column, ColumnType, Table
 
 T = ColumnType
 
-ACTION_LABELS = {
-    "proposed": _l("제안"), "edited": _l("수정"), "status": _l("상태 변경"),
-    "merged_into": _l("통합됨"), "fused": _l("통합 의제 생성"), "merge_undone": _l("통합 취소"),
-    "assigned": _l("부서 매칭"), "duplicate": _l("기존 사업과 중복"),
-    "shortlisted": _l("최종 후보 선정"), "hidden": _l("숨김"), "unhidden": _l("숨김 해제"),
-    "adopted": _l("연중 제안 편입"),
-}
 
 
 def _items_query(ctx: ExportContext):

@@ -1,4 +1,5 @@
-"""Requests take turns at the app: a few at once per process, the others in arrival order."""
+"""Requests take turns at the app: a few at once per process, the others in arrival order,
+for a bounded time; under gevent as under threads."""
 
 import io
 import threading
@@ -6,6 +7,7 @@ import time
 
 import pytest
 
+from core import gate as request_gate
 from core.gate import RequestGate, TakeTurns
 
 
@@ -82,7 +84,8 @@ def test_a_streamed_response_holds_no_slot_while_it_streams():
             return updates()
         return [b"ok"]
 
-    gate = RequestGate(app, slots=1, body_limit=1024)
+    gate = RequestGate(app, slots=1, body_limit=lambda environ: 1024, wait_seconds=5,
+                       retry_after=5)
     stream = gate(_environ("/stream"), lambda *args: None)
     assert next(iter(stream)) == b"snapshot"
     answered = []
@@ -116,7 +119,8 @@ def test_the_body_is_read_before_the_request_waits_for_its_turn():
         start_response("200 OK", [])
         return [b"ok"]
 
-    gate = RequestGate(app, slots=1, body_limit=1024)
+    gate = RequestGate(app, slots=1, body_limit=lambda environ: 1024, wait_seconds=5,
+                       retry_after=5)
     gate.turns.enter()  # another request holds the only slot
     sent = b"item=1&item=2&definition=abc"
     body = SlowBody(sent)
@@ -142,15 +146,137 @@ def test_a_body_over_the_limit_is_left_to_the_app_to_refuse():
         start_response("413 Request Entity Too Large", [])
         return [b""]
 
-    RequestGate(app, slots=1, body_limit=1024)(_environ("/upload", body, stream),
+    RequestGate(app, slots=1, body_limit=lambda environ: 1024, wait_seconds=5,
+                       retry_after=5)(_environ("/upload", body, stream),
                                                lambda *args: None)
     assert received == [stream] and stream.tell() == 0
 
 
-def test_the_app_takes_turns_with_room_for_the_largest_upload(app):
+def test_a_request_still_waiting_at_the_deadline_is_answered_503_with_retry_after():
+    ran = []
+
+    def app(environ, start_response):
+        ran.append(environ["PATH_INFO"])
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    gate = RequestGate(app, slots=1, body_limit=lambda environ: 1024, wait_seconds=0.2,
+                       retry_after=7)
+    gate.turns.enter()  # another request holds the only slot
+    answers = []
+    began = time.monotonic()
+    body = gate(_environ("/votes"), lambda status, headers: answers.append((status, headers)))
+    assert 0.2 <= time.monotonic() - began < 5
+    status, headers = answers[0]
+    assert status.startswith("503") and ("Retry-After", "7") in headers
+    assert "다시 시도" in b"".join(body).decode()
+    assert ran == [] and gate.turns.waiting == 0
+    # The slot it never took is not lost: once freed, the next request runs at once.
+    gate.turns.leave()
+    assert gate(_environ("/votes"), lambda *args: None) == [b"ok"]
+
+
+def test_the_health_check_and_static_files_never_wait():
+    def app(environ, start_response):
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    gate = RequestGate(app, slots=1, body_limit=lambda environ: 1024, wait_seconds=5,
+                       retry_after=5)
+    gate.turns.enter()
+    for path in ("/healthz", "/static/css/site.css"):
+        assert gate(_environ(path), lambda *args: None) == [b"ok"]
+    assert gate.turns.waiting == 0
+
+
+def test_a_body_is_read_ahead_only_up_to_what_its_route_accepts(app):
     from plans import photos
 
-    gate = app.wsgi_app
-    assert isinstance(gate, RequestGate)
-    assert gate.body_limit >= photos.MAX_BYTES
-    assert gate.body_limit >= app.config["MAX_CONTENT_LENGTH"]
+    limit = request_gate.route_body_limit(app)
+    upload = limit({"PATH_INFO": "/plans/projects/1/progress", "REQUEST_METHOD": "POST",
+                    "SERVER_NAME": "localhost", "SERVER_PORT": "80", "wsgi.url_scheme": "http"})
+    form = limit({"PATH_INFO": "/signin", "REQUEST_METHOD": "POST",
+                  "SERVER_NAME": "localhost", "SERVER_PORT": "80", "wsgi.url_scheme": "http"})
+    assert upload >= photos.MAX_BYTES > form == app.config["MAX_CONTENT_LENGTH"]
+
+
+def test_only_gunicorn_puts_the_gate_in_front_of_the_app(app, monkeypatch):
+    """create_app (flask run, the tests) leaves the app as it is; gunicorn.conf.py installs
+    the gate, unless REQUESTS_AT_ONCE is 0."""
+    assert not isinstance(app.wsgi_app, RequestGate)
+    plain = app.wsgi_app
+    monkeypatch.setitem(app.config, "REQUESTS_AT_ONCE", 0)
+    request_gate.install(app)
+    assert app.wsgi_app == plain
+    monkeypatch.setitem(app.config, "REQUESTS_AT_ONCE", 2)
+    request_gate.install(app)
+    try:
+        assert isinstance(app.wsgi_app, RequestGate) and app.wsgi_app.wsgi_app == plain
+    finally:
+        app.wsgi_app = plain
+
+
+UNDER_GEVENT = """
+from gevent import monkey
+
+monkey.patch_all()
+
+import json
+
+import gevent
+
+from core.gate import RequestGate
+
+running, most, order = [0], [0], []
+
+
+def app(environ, start_response):
+    running[0] += 1
+    most[0] = max(most[0], running[0])
+    gevent.sleep(0.05)
+    running[0] -= 1
+    order.append(environ["PATH_INFO"])
+    start_response("200 OK", [])
+    return [b"ok"]
+
+
+gate = RequestGate(app, slots=2, body_limit=lambda environ: 1024, wait_seconds=0.5,
+                   retry_after=5)
+statuses = {}
+
+
+def request(n):
+    def start_response(status, headers):
+        statuses[n] = status[:3]
+    gate({"PATH_INFO": f"/{n}", "CONTENT_LENGTH": "", "wsgi.input": None}, start_response)
+
+
+greenlets = []
+for n in range(30):
+    greenlets.append(gevent.spawn(request, n))
+    gevent.sleep(0)
+gevent.joinall(greenlets, timeout=10)
+print(json.dumps({"most": most[0], "order": order, "statuses": statuses}))
+"""
+
+
+def test_under_gevent_greenlets_take_turns_in_arrival_order_until_the_deadline():
+    """gunicorn runs gevent workers: with the standard library patched, two slots, 30
+    requests of 50 ms arriving at once and a 0.5 s deadline, at most two run at once, they
+    run in arrival order, and those that cannot start within the deadline get 503."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    done = subprocess.run([sys.executable, "-c", UNDER_GEVENT], capture_output=True,
+                          text=True, check=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[2])
+    seen = json.loads(done.stdout)
+    served = [int(path[1:]) for path in seen["order"]]
+    refused = sorted(int(n) for n, status in seen["statuses"].items() if status == "503")
+    assert seen["most"] == 2
+    assert served == sorted(served) and served[:2] == [0, 1]
+    # 0.5 s of waiting at two 50 ms requests at a time serves about 20 (fewer on a busy
+    # machine); the rest are refused rather than served late, and none is left unanswered.
+    assert 2 <= len(served) < 30 and len(served) + len(refused) == 30 and refused[-1] == 29

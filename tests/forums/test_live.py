@@ -183,26 +183,27 @@ def test_event_stream_sends_a_versioned_snapshot_then_updates(broker, interval, 
 def test_an_open_stream_leaves_the_app_to_other_requests(broker, app, client, organizer, forum):
     """A screen following a poll holds no turn at the app while it waits for updates: with a
     single slot, other requests are still answered."""
-    from core.gate import TakeTurns
+    from core.gate import RequestGate
 
     poll = _open_pre(forum)
     commit()
     sign_in(client, organizer.email)
-    gate = app.wsgi_app
-    turns, gate.turns = gate.turns, TakeTurns(1)
+    plain = app.wsgi_app
+    app.wsgi_app = RequestGate(plain, slots=1, body_limit=lambda environ: 0, wait_seconds=5,
+                               retry_after=5)
     reader = StreamReader(client, f"/forums/{forum.id}/polls/{poll.id}/stream",
                           live.channel(poll.id))
     try:
         reader.next_event()
         answered = []
         page = threading.Thread(target=lambda: answered.append(
-            app.test_client().get("/healthz").status_code))
+            app.test_client().get("/").status_code))
         page.start()
         page.join(timeout=5)
         assert answered == [200]
     finally:
         reader.stop()
-        gate.turns = turns
+        app.wsgi_app = plain
 
 
 def test_stream_of_another_tables_poll_is_refused(client, forum, facilitators):
