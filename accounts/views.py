@@ -214,18 +214,6 @@ def delete_demographics():
     return redirect(url_for("accounts.my_page"))
 
 
-@bp.route("/facilitate")
-@role_required(Role.FACILITATOR)
-def facilitator_page():
-    district = district_or_404()
-    cycle = current_cycle(district)
-    # Packages that seat facilitators (forums) register how to list their assignments;
-    # accounts cannot import them, as they come later in the flow.
-    assigned = current_app.extensions.get("facilitator_assignments", lambda *_: [])
-    return render_template("accounts/facilitator.html", district=district, cycle=cycle,
-                           today=seoul_today(), assigned=assigned(district.id, current_user.id))
-
-
 @bp.route("/organize")
 @role_required(Role.ORGANIZER)
 def organizer_page():
