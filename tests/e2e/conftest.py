@@ -65,3 +65,14 @@ def sign_in_as(page, base_url: str, email: str, password: str) -> None:
     page.get_by_label("비밀번호").fill(password)
     page.get_by_role("button", name="로그인").click()
     page.wait_for_url(f"{base_url}/")
+
+
+def assert_accessible(page) -> None:
+    """axe-core (shipped inside the axe-playwright-python package) finds nothing serious or
+    critical on the page as it stands."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    serious = [(rule["id"], rule["impact"], [node["target"] for node in rule["nodes"]][:3])
+               for rule in found if rule["impact"] in ("serious", "critical")]
+    assert serious == [], f"{page.url}: {serious}"
