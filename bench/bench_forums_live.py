@@ -269,21 +269,29 @@ class ForumStream:
         self.error: str | None = None
 
     async def follow(self, client: httpx.AsyncClient, path: str) -> None:
-        try:
-            async with client.stream("GET", path) as response:
-                self.status = response.status_code
-                async for line in response.aiter_lines():
-                    if line.startswith("data: "):
-                        now = time.monotonic()
-                        for poll_id in json.loads(line[len("data: "):])["open_polls"]:
-                            self.opened_at.setdefault(poll_id, now)
-                        self.first_event.set()
-        except httpx.HTTPError as error:
-            self.error = type(error).__name__
-        finally:
-            self.first_event.set()
-            if not self.closing:
-                self.ended = True
+        # Like a browser's EventSource, a phone whose connection the server had already closed
+        # (an idle keep-alive connection reused just as it timed out) connects again.
+        for _attempt in range(3):
+            try:
+                async with client.stream("GET", path) as response:
+                    self.status = response.status_code
+                    async for line in response.aiter_lines():
+                        if line.startswith("data: "):
+                            now = time.monotonic()
+                            for poll_id in json.loads(line[len("data: "):])["open_polls"]:
+                                self.opened_at.setdefault(poll_id, now)
+                            self.first_event.set()
+            except httpx.RemoteProtocolError as error:
+                self.error = type(error).__name__
+                if self.first_event.is_set():
+                    break
+                continue
+            except httpx.HTTPError as error:
+                self.error = type(error).__name__
+            break
+        self.first_event.set()
+        if not self.closing:
+            self.ended = True
 
 
 class Phone:
