@@ -1,11 +1,18 @@
-"""Live results under load: big screens follow a room poll while the room answers.
+"""Live results under load: a city-sized online forum on one server.
 
 Run from the repository root: ``python bench/bench_forums_live.py``. It needs PostgreSQL
 (``BENCH_POSTGRES_URL``, a database on the server it may create others from) and Redis
 (``BENCH_REDIS_URL``). It creates and migrates a throwaway database, serves the app with
-gunicorn (the project's gunicorn.conf.py) on a loopback port, and runs two rounds: each opens
-300 event streams on a fresh room poll, then 300 participants answer within 10 s. Then it
-stops the server and drops the database.
+gunicorn (the project's gunicorn.conf.py) on a loopback port, and connects 1,000 participant
+phones (each following its forum's event stream, as the phone page does) and the
+projection (following the forum and, on a poll slide, the poll). Then the organizer opens
+five room polls one after another; after each opening 300 of the phones answer within
+10 s. Then it stops the server and drops the database.
+
+Besides the lines of each round below: opening-to-screen p95 (from launching a poll to
+every phone and the projection showing it) against /healthz p95 under the same load,
+updates dropped (openings some phone never saw), phone streams kept / opened, and memory
+per connection (the server's RSS with every stream open, less before, per stream).
 
 One line per measurement, each with its ratio to a reference from the same run:
 answers stored / answers sent, streams kept / streams opened, answer-to-screen p95 / p95 of
@@ -66,6 +73,10 @@ STARTUP_SECONDS = 60
 SETTLE_SECONDS = 20
 # Two keep-alive intervals: the first write to a closed connection may still succeed.
 RELEASE_SECONDS = 40
+
+
+PHONES = 1000
+OPENINGS = 5
 
 
 def report(name: str, value: str, reference: str, ratio: float, verdict: str = "") -> None:
@@ -246,6 +257,43 @@ class Stream:
         return None
 
 
+class ForumStream:
+    """A phone (or the projection) following its forum: when each poll was first seen open."""
+
+    def __init__(self) -> None:
+        self.status: int | None = None
+        self.opened_at: dict[int, float] = {}
+        self.first_event = asyncio.Event()
+        self.ended = False
+        self.closing = False
+        self.error: str | None = None
+
+    async def follow(self, client: httpx.AsyncClient, path: str) -> None:
+        # Like a browser's EventSource, a phone whose connection the server had already closed
+        # (an idle keep-alive connection reused just as it timed out) connects again.
+        for _attempt in range(3):
+            try:
+                async with client.stream("GET", path) as response:
+                    self.status = response.status_code
+                    async for line in response.aiter_lines():
+                        if line.startswith("data: "):
+                            now = time.monotonic()
+                            for poll_id in json.loads(line[len("data: "):])["open_polls"]:
+                                self.opened_at.setdefault(poll_id, now)
+                            self.first_event.set()
+            except httpx.RemoteProtocolError as error:
+                self.error = type(error).__name__
+                if self.first_event.is_set():
+                    break
+                continue
+            except httpx.HTTPError as error:
+                self.error = type(error).__name__
+            break
+        self.first_event.set()
+        if not self.closing:
+            self.ended = True
+
+
 class Phone:
     def __init__(self, base_url: str, ssl_context) -> None:
         self.client = httpx.AsyncClient(base_url=base_url, timeout=30, verify=ssl_context)
@@ -257,6 +305,9 @@ class Phone:
         joined = await self.client.post(f"/j/{code}", data={"csrf_token": self.csrf, "code": code})
         if joined.status_code != 302:
             raise RuntimeError(f"joining failed: {joined.status_code}")
+        # The phone page asks once, then follows (consent left empty: nothing stored).
+        page = await self.client.get(joined.headers["location"])
+        self.csrf = CSRF.search(page.text).group(1)
 
 
 async def sign_in(client: httpx.AsyncClient) -> None:
@@ -312,6 +363,7 @@ async def wait_for_release(redis_url: str, poll_id: int) -> float | None:
 async def run_round(server: Server, screen: httpx.AsyncClient, phones: list[Phone],
                     forum_id: int, poll: tuple[int, int, list[int]], options) -> dict:
     poll_id, question_id, option_ids = poll
+    phones = phones[:options.answers]
     streams = [Stream() for _ in range(options.streams)]
     path = f"/forums/{forum_id}/polls/{poll_id}/stream"
     followers = [asyncio.create_task(stream.follow(screen, path)) for stream in streams]
@@ -393,6 +445,28 @@ async def run_round(server: Server, screen: httpx.AsyncClient, phones: list[Phon
             "missing": missing, "health": health_times}
 
 
+async def open_poll(app, forum_id: int, number: int, followers: list[ForumStream],
+                    server: Server) -> tuple[tuple[int, int, list[int]], list[float], int,
+                                             list[float]]:
+    """Launch a room poll; returns it, each follower's seconds until it showed the poll,
+    how many never did, and /healthz times meanwhile."""
+    done = asyncio.Event()
+    health_times: list[float] = []
+    health = httpx.AsyncClient(base_url=server.url, timeout=30)
+    prober = asyncio.create_task(probe_health(health, done, health_times))
+    started = time.monotonic()
+    poll = await asyncio.to_thread(launch_room_poll, app, forum_id, number)
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while time.monotonic() < deadline and any(
+            poll[0] not in f.opened_at and not f.ended for f in followers):
+        await asyncio.sleep(0.05)
+    done.set()
+    await prober
+    await health.aclose()
+    seen = [f.opened_at[poll[0]] - started for f in followers if poll[0] in f.opened_at]
+    return poll, seen, len(followers) - len(seen), health_times
+
+
 async def load(server: Server, app, forum_id: int, code: str, options) -> bool:
     import ssl
 
@@ -400,27 +474,81 @@ async def load(server: Server, app, forum_id: int, code: str, options) -> bool:
     limits = httpx.Limits(max_connections=options.streams + 20,
                           max_keepalive_connections=options.streams + 20)
     screen = httpx.AsyncClient(base_url=server.url, limits=limits, verify=ssl_context,
-                               timeout=httpx.Timeout(30, read=60))
-    phones = [Phone(server.url, ssl_context) for _ in range(options.answers)]
+                               timeout=httpx.Timeout(30, read=None))
+    phones = [Phone(server.url, ssl_context) for _ in range(options.phones)]
+    for phone in phones:
+        phone.client.timeout = httpx.Timeout(30, read=None)
+    followers: list[ForumStream] = []
+    tasks = []
     try:
         await sign_in(screen)
         await bounded([phone.join(code) for phone in phones], limit=20)
         await asyncio.sleep(1)
         rss = [server.rss_mb()]
-        met = True
-        for round_number in (1, 2):
-            poll = launch_room_poll(app, forum_id, round_number)
+        projection = ForumStream()
+        tasks.append(asyncio.create_task(
+            projection.follow(screen, f"/forums/{forum_id}/screen/stream")))
+        followers.append(projection)
+        for phone in phones:
+            stream = ForumStream()
+            tasks.append(asyncio.create_task(
+                stream.follow(phone.client, f"/forums/{forum_id}/me/stream")))
+            followers.append(stream)
+        await asyncio.wait_for(asyncio.gather(*(f.first_event.wait() for f in followers)), 120)
+        connected = [f for f in followers if f.status == 200 and not f.ended]
+        await asyncio.sleep(2)
+        rss.append(server.rss_mb())
+        report("forum streams connected / asked", f"{len(connected)}/{len(followers)}",
+               f"{len(followers)} asked", len(connected) / len(followers),
+               verdict(len(connected) == len(followers), "all"))
+        if len(connected) < len(followers):
+            print("forum streams by status:",
+                  dict(Counter((f.status, f.error) for f in followers if f not in connected)))
+        per_connection = (rss[1] - rss[0]) * 1024 / max(len(connected), 1)
+        report("memory per connection", f"{per_connection:.0f} KB", f"{rss[0]:.0f} MB idle",
+               per_connection / 1024 / rss[0], f"({len(connected)} streams: "
+               f"{rss[1]:.0f} MB with, {rss[0]:.0f} MB without)")
+        met = len(connected) == len(followers)
+        opening_seen: list[float] = []
+        opening_health: list[float] = []
+        dropped = 0
+        for number in range(1, options.openings + 1):
+            poll, seen, missed, health = await open_poll(app, forum_id, number, followers,
+                                                         server)
+            opening_seen += seen
+            opening_health += health
+            dropped += missed
             outcome = await run_round(server, screen, phones, forum_id, poll, options)
-            await asyncio.sleep(2)
             rss.append(server.rss_mb())
-            met &= print_round(round_number, outcome, answers_stored(app, outcome["poll_id"]))
-        report("memory after round 1 / before", f"{rss[1]:.0f} MB", f"{rss[0]:.0f} MB",
-               rss[1] / rss[0], "(connections and caches warm up)")
-        growth = rss[2] / rss[1]
-        report("memory after round 2 / round 1", f"{rss[2]:.0f} MB", f"{rss[1]:.0f} MB", growth,
+            met &= print_round(number, outcome, answers_stored(app, outcome["poll_id"]))
+        kept = [f for f in followers if not f.ended]
+        report("forum streams kept / connected", f"{len(kept)}/{len(connected)}",
+               f"{len(connected)} connected", len(kept) / max(len(connected), 1),
+               verdict(len(kept) == len(connected), "none dropped"))
+        report("openings dropped", f"{dropped}", f"{len(followers) * options.openings} due",
+               dropped / (len(followers) * options.openings), verdict(dropped == 0, "none"))
+        if opening_seen and opening_health:
+            p95, health_p95 = percentile(opening_seen, 0.95), percentile(opening_health, 0.95)
+            report("opening-to-every-screen p95", f"{p95 * 1000:.0f} ms",
+                   f"healthz {health_p95 * 1000:.0f} ms", p95 / health_p95,
+                   verdict(p95 < LATENCY_TARGET, f"< {LATENCY_TARGET * 1000:.0f} ms, "
+                           f"{len(opening_seen)} phone-openings"))
+            report("opening-to-every-screen max", f"{max(opening_seen) * 1000:.0f} ms",
+                   f"healthz {max(opening_health) * 1000:.0f} ms",
+                   max(opening_seen) / max(opening_health))
+            met &= p95 < LATENCY_TARGET
+        growth = rss[-1] / rss[2]
+        report(f"memory after round {options.openings} / round 1", f"{rss[-1]:.0f} MB",
+               f"{rss[2]:.0f} MB", growth,
                verdict(growth <= MEMORY_GROWTH_LIMIT, f"target <= {MEMORY_GROWTH_LIMIT:.2f}"))
-        return met and growth <= MEMORY_GROWTH_LIMIT
+        return met and dropped == 0 and len(kept) == len(connected) \
+            and growth <= MEMORY_GROWTH_LIMIT
     finally:
+        for follower in followers:
+            follower.closing = True
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await screen.aclose()
         for phone in phones:
             await phone.client.aclose()
@@ -473,14 +601,19 @@ def print_round(number: int, outcome: dict, stored: int) -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--streams", type=int, default=300)
+    parser.add_argument("--phones", type=int, default=PHONES)
+    parser.add_argument("--openings", type=int, default=OPENINGS)
+    parser.add_argument("--streams", type=int, default=1,
+                        help="screens following each poll's results (the projection)")
     parser.add_argument("--answers", type=int, default=300)
     parser.add_argument("--seconds", type=float, default=10.0)
     options = parser.parse_args()
     server_url = os.environ.get("BENCH_POSTGRES_URL", SERVER_URL)
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-    print(f"forums live: {options.streams} streams, {options.answers} answers within "
-          f"{options.seconds:.0f} s, gunicorn.conf.py settings, {os.cpu_count()} cores")
+    print(f"forums live: {options.phones} phones and the projection, {options.openings} "
+          f"openings, {options.answers} answers within {options.seconds:.0f} s after each, "
+          f"{options.streams} result stream(s), gunicorn.conf.py settings, "
+          f"{os.cpu_count()} cores")
     with throwaway_database(DATABASE, server_url) as database_url, \
             tempfile.TemporaryDirectory(prefix="madang-bench-") as folder:
         app = migrated_app(database_url, Path(folder), REDIS_URL=redis_url,

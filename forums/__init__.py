@@ -10,9 +10,7 @@ def setup(app) -> None:
     from forums import live
     from forums.now import forums_today
     from forums.retention import PART
-    from forums.views import facilitator_assignments
 
     register(PART)
     now.register("forums", forums_today)
     live.init_app(app)
-    app.extensions["facilitator_assignments"] = facilitator_assignments

@@ -11,6 +11,8 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, db, utcnow
@@ -85,6 +87,8 @@ class Forum(db.Model):
     __table_args__ = (
         CheckConstraint("expected_participants >= 0", name="expected_not_negative"),
         CheckConstraint("seating IN ('assigned', 'balanced', 'chosen')", name="known_seating"),
+        CheckConstraint("screen_slide >= 0", name="screen_slide_not_negative"),
+        CheckConstraint("screen_version >= 0", name="screen_version_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,6 +103,16 @@ class Forum(db.Model):
     # Short, typed on a phone from the screen; letters that cannot be confused (no O/0, I/1).
     join_code: Mapped[str] = mapped_column(String(12), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The projection in the hall, as the organizer drives it: which slide, whether the
+    # results show, whether the picture is held still. Kept here, not in a browser, so the
+    # organizer's phone and the screen's keyboard steer the same projection and a screen
+    # that reconnects finds its place; the version lets a control made from an old view be
+    # refused instead of skipping a slide.
+    screen_slide: Mapped[int] = mapped_column(default=0, server_default="0")
+    screen_results_shown: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+    screen_frozen: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    screen_slide_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    screen_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     cycle = relationship("Cycle")
     topics: Mapped[list["Topic"]] = relationship(

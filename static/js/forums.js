@@ -106,6 +106,22 @@
     }
 
     open();
+    return function stop() {
+      window.clearTimeout(watchdog);
+      window.clearTimeout(retry);
+      if (reader) { window.clearInterval(reader); reader = null; }
+      if (lost) { lost = false; streamsDown -= 1; showConnection(); }
+      if (source) { source.close(); source = null; }
+    };
+  }
+
+  // Bars that say which option leads: the longest first, reordered as counts change.
+  function sortBars(list) {
+    var rows = Array.prototype.slice.call(list.children);
+    rows.sort(function (a, b) {
+      return Number(b.getAttribute("data-count")) - Number(a.getAttribute("data-count"));
+    });
+    rows.forEach(function (row) { list.appendChild(row); });
   }
 
   function apply(box, snapshot, replace) {
@@ -117,6 +133,8 @@
       var block = box.querySelector('[data-question="' + question.id + '"]');
       if (!block) { return; }
       block.querySelector(".results__respondents").textContent = question.respondents;
+      document.querySelectorAll('.slide__poll[data-question="' + question.id + '"] .results__respondents')
+        .forEach(function (count) { count.textContent = question.respondents; });
       question.options.forEach(function (option) {
         var row = block.querySelector('[data-option="' + option.id + '"]');
         if (!row) { return; }
@@ -124,17 +142,189 @@
         row.querySelector(".bar__meter").textContent = option.percent + "%";
         row.querySelector(".bar__percent").textContent = option.percent;
         row.querySelector(".bar__count").textContent = option.count;
+        row.setAttribute("data-count", String(option.count));
       });
+      if (box.hasAttribute("data-sorted")) { sortBars(block.querySelector(".bars")); }
     });
   }
 
   function listen(box) {
-    if (!window.EventSource) { return; }
-    follow(box.getAttribute("data-stream"), box.getAttribute("data-snapshot"),
+    if (!window.EventSource) { return function () {}; }
+    return follow(box.getAttribute("data-stream"), box.getAttribute("data-snapshot"),
       function (snapshot, fresh) {
         if (paused) { pending.push([box, snapshot, fresh]); return; }
         apply(box, snapshot, fresh);
       });
+  }
+
+  function post(url, fields) {
+    var body = new window.FormData();
+    var token = document.querySelector('meta[name="csrf-token"]');
+    if (token) { body.append("csrf_token", token.getAttribute("content")); }
+    Object.keys(fields).forEach(function (name) { body.append(name, fields[name]); });
+    return window.fetch(url, {method: "POST", body: body, credentials: "same-origin",
+      headers: {"X-Requested-With": "fetch"}});
+  }
+
+  // The projection: one slide at a time, swapped in place when the organizer steers it
+  // (from a phone or this screen's keyboard); while frozen it holds its picture.
+  function setUpProjection(main) {
+    var holder = main.querySelector("[data-slide-holder]");
+    var stops = [];
+    var drawnKey = null;
+    var frozen = false;
+    var wanted = false;
+    var busy = false;
+
+    function slide() { return holder.querySelector("[data-slide]"); }
+
+    function startSlide() {
+      stops.splice(0).forEach(function (stop) { stop(); });
+      var current = slide();
+      frozen = current.getAttribute("data-frozen") === "true";
+      paused = frozen;
+      pending.length = 0;
+      holder.querySelectorAll(".results[data-stream]").forEach(function (box) {
+        stops.push(listen(box));
+      });
+    }
+
+    function redraw() {
+      if (busy) { wanted = true; return; }
+      busy = true;
+      window.fetch(main.getAttribute("data-slide-url"), {credentials: "same-origin",
+        cache: "no-store"})
+        .then(function (response) {
+          if (!response.ok) { throw new Error(String(response.status)); }
+          return response.text();
+        })
+        .then(function (html) { holder.innerHTML = html; startSlide(); })
+        .catch(function () { /* the stream or the next press will bring it */ })
+        .then(function () {
+          busy = false;
+          if (wanted) { wanted = false; redraw(); }
+        });
+    }
+
+    function showTimer() {
+      var timer = holder.querySelector("[data-started-at]");
+      if (!timer) { return; }
+      var seconds = Math.max(0, Math.floor(
+        (Date.now() - Date.parse(timer.getAttribute("data-started-at"))) / 1000));
+      var m = Math.floor(seconds / 60);
+      var s = seconds % 60;
+      timer.textContent = m + ":" + (s < 10 ? "0" : "") + s;
+    }
+
+    function press(action) {
+      post(main.getAttribute("data-control-url"), {action: action,
+        at: slide().getAttribute("data-screen-version")})
+        .then(function (response) {
+          if (response.ok) { redraw(); return null; }
+          return response.json().then(function (data) {
+            if (connection) { connection.textContent = data.message; }
+            window.setTimeout(showConnection, 4000);
+            redraw();
+          });
+        })
+        .catch(function () { /* the screen stays as it is; the press can be repeated */ });
+    }
+
+    startSlide();
+    showTimer();
+    window.setInterval(showTimer, 1000);
+    if (window.EventSource) {
+      follow(main.getAttribute("data-screen-stream"), main.getAttribute("data-screen-snapshot"),
+        function (state) {
+          var key = [state.screen, state.open_polls.join(","), state.outputs.join(",")].join("|");
+          if (drawnKey === null) { drawnKey = key; }
+          if (key === drawnKey) { return; }
+          drawnKey = key;
+          // Frozen and still frozen: what changed waits until the picture is released.
+          if (frozen && state.frozen) { return; }
+          redraw();
+        });
+    }
+    document.addEventListener("keydown", function (event) {
+      if (event.altKey || event.ctrlKey || event.metaKey) { return; }
+      var action = {ArrowRight: "next", PageDown: "next", ArrowLeft: "previous",
+        PageUp: "previous", " ": "results", f: "freeze", F: "freeze"}[event.key];
+      if (!action) { return; }
+      event.preventDefault();
+      press(action);
+    });
+  }
+
+  // A participant's phone: the polls they may answer appear and go by themselves, and an
+  // answer is saved without leaving the page. Without JavaScript the forms still post.
+  function setUpPhone(box) {
+    var table = box.getAttribute("data-table");
+    var drawnKey = null;
+
+    function keyOf(state) {
+      var mine = state.table_polls.filter(function (entry) {
+        return table && entry.split("@")[1] === table;
+      });
+      return state.open_polls.concat(mine).join(",");
+    }
+
+    function swap(html) {
+      box.innerHTML = html;
+    }
+
+    function refresh() {
+      window.fetch(box.getAttribute("data-fragment"), {credentials: "same-origin",
+        cache: "no-store"})
+        .then(function (response) {
+          if (!response.ok) { throw new Error(String(response.status)); }
+          return response.text();
+        })
+        .then(swap)
+        .catch(function () { /* the next state read tries again */ });
+    }
+
+    function receive(state) {
+      var key = keyOf(state);
+      if (drawnKey === null) { drawnKey = box.getAttribute("data-key"); }
+      if (key === drawnKey) { return; }
+      drawnKey = key;
+      refresh();
+    }
+
+    function readState() {
+      window.fetch(box.getAttribute("data-snapshot"), {credentials: "same-origin",
+        cache: "no-store"})
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (state) { if (state) { receive(state); } })
+        .catch(function () { /* offline: the next read tries again */ });
+    }
+
+    box.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (!form.matches || !form.matches("form.poll-form")) { return; }
+      event.preventDefault();
+      var button = form.querySelector('button[type="submit"]');
+      if (button) { button.disabled = true; }
+      window.fetch(form.action, {method: "POST", body: new window.FormData(form),
+        credentials: "same-origin", headers: {"X-Requested-With": "fetch"}})
+        .then(function (response) { return response.text(); })
+        .then(function (html) {
+          swap(html);
+          var notice = box.querySelector("[data-phone-notice]");
+          if (notice) { notice.focus(); }
+        })
+        .catch(function () { form.submit(); });
+    });
+
+    if (window.EventSource) {
+      follow(box.getAttribute("data-stream"), box.getAttribute("data-snapshot"), receive);
+    } else {
+      window.setInterval(readState, SNAPSHOT_EVERY_MS);
+    }
+    // A phone that slept may have missed events its stream could not deliver.
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") { readState(); }
+    });
   }
 
   function watchScreen(screen) {
@@ -193,7 +383,11 @@
     });
   }
 
-  document.querySelectorAll(".results[data-stream]").forEach(listen);
+  document.querySelectorAll("[data-present]").forEach(setUpProjection);
+  document.querySelectorAll("[data-phone-polls]").forEach(setUpPhone);
+  document.querySelectorAll(".results[data-stream]").forEach(function (box) {
+    if (!box.closest("[data-present]")) { listen(box); }
+  });
   document.querySelectorAll("[data-pause]").forEach(setUpPause);
   document.querySelectorAll("[data-timer]").forEach(setUpTimer);
   document.querySelectorAll("[data-screen-stream]").forEach(watchScreen);

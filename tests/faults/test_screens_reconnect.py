@@ -157,7 +157,7 @@ def _answer_as_a_new_participant(browser, base_url: str, code: str) -> None:  # 
         form = phone.locator("form", has_text=QUESTION)
         form.get_by_label("돌아온다").check()
         form.get_by_role("button", name="답 저장").click()
-        assert "답을 저장했습니다" in phone.get_by_role("status").inner_text()
+        expect(phone.locator("[data-phone-notice]")).to_contain_text("답을 저장했습니다")
     finally:
         context.close()
 
