@@ -259,6 +259,16 @@ def check_editable(item: AgendaItem, user, today: date) -> None:
         raise Conflict(_l("의제융합·조정이 시작되어 더 이상 고칠 수 없습니다."))
 
 
+def is_editable(item: AgendaItem, user, today: date) -> bool:
+    """Whether ``check_editable`` lets ``user`` edit ``item``: the item page offers the edit
+    link only then."""
+    try:
+        check_editable(item, user, today)
+    except DomainError:
+        return False
+    return True
+
+
 def edit(district_id: int, item_id: int, user, data: Proposal, today: date,
          draft: bool = False) -> AgendaItem:
     """The author's edit, allowed until coordination starts; a draft is published by passing

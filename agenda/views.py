@@ -28,10 +28,9 @@ from agenda.models import (
     Status,
 )
 from core.auth import Role, member_required, public, role_required, signed_in
-from core.db import commit, db
-from core.errors import DomainError
 from core.i18n import lazy_message
 from core.inputs import record_id
+from core.lifecycle import on_error
 from core.security import rate_limited
 from core.tenancy import current_cycle, district_or_404, seoul_today
 
@@ -55,10 +54,7 @@ LOG_LABELS = {
 
 
 def _item_or_404(district, item_id: int) -> AgendaItem:
-    try:
-        item = services.get_item(district.id, item_id)
-    except DomainError:
-        abort(404)
+    item = services.get_item(district.id, item_id)
     if not services.can_view(item, current_user):
         abort(404)
     return item
@@ -130,27 +126,23 @@ def propose():
     district = district_or_404()
     form = _proposal_form(district)
     cycle, year_round = services.intake_cycle(district, seoul_today())
-    similar, status = None, 200
+
+    def page(similar=None):
+        return render_template("agenda/propose.html", form=form, cycle=cycle,
+                               year_round=year_round, similar=similar, item=None)
+
     if request.method == "POST" and "check_similar" in request.form:
         # The no-script path: the page comes back with similar items and the draft intact.
-        similar = _similar(district, cycle.id if cycle else None, form)
-    elif form.validate_on_submit():
-        draft = "save_draft" in request.form
-        try:
-            item = services.propose(district, current_user, _proposal_from(form), seoul_today(),
-                                    draft=draft)
-            commit()
-        except DomainError as error:
-            form.title.errors.append(error.message)
-            status = error.status
-        else:
-            flash(_l("임시 저장했습니다. 내 제안에서 이어서 쓸 수 있습니다.") if draft
-                  else _l("의제를 제안했습니다. 이웃의 공감을 받아 보세요."), "success")
-            return redirect(url_for("agenda.item_page", item_id=item.id))
-    elif form.is_submitted():
-        status = 422
-    return render_template("agenda/propose.html", form=form, cycle=cycle,
-                           year_round=year_round, similar=similar, item=None), status
+        return page(_similar(district, cycle.id if cycle else None, form))
+    if not form.validate_on_submit():
+        return page(), 422 if form.is_submitted() else 200
+    draft = "save_draft" in request.form
+    on_error(page, form=form, field="title")
+    item = services.propose(district, current_user, _proposal_from(form), seoul_today(),
+                            draft=draft)
+    flash(_l("임시 저장했습니다. 내 제안에서 이어서 쓸 수 있습니다.") if draft
+          else _l("의제를 제안했습니다. 이웃의 공감을 받아 보세요."), "success")
+    return redirect(url_for("agenda.item_page", item_id=item.id))
 
 
 @bp.route("/agenda/<int:item_id>/edit", methods=["GET", "POST"])
@@ -158,30 +150,24 @@ def propose():
 def edit(item_id: int):
     district = district_or_404()
     item = _item_or_404(district, item_id)
-    try:
-        services.check_editable(item, current_user, seoul_today())
-    except DomainError as error:
-        return _item_page(district, item, error.status, error=error.message)
+    on_error(lambda: _item_page(district, item))
+    services.check_editable(item, current_user, seoul_today())
     form = _proposal_form(district, item)
-    similar, status = None, 200
+
+    def page(similar=None):
+        return render_template("agenda/propose.html", form=form, cycle=item.cycle,
+                               year_round=item.year_round, similar=similar, item=item)
+
     if request.method == "POST" and "check_similar" in request.form:
-        similar = _similar(district, item.cycle_id, form, exclude_id=item.id)
-    elif form.validate_on_submit():
-        draft = item.is_draft and "save_draft" in request.form
-        try:
-            services.edit(district.id, item.id, current_user, _proposal_from(form),
-                          seoul_today(), draft=draft)
-            commit()
-        except DomainError as error:
-            form.title.errors.append(error.message)
-            status = error.status
-        else:
-            flash(_l("임시 저장했습니다.") if draft else _l("의제를 저장했습니다."), "success")
-            return redirect(url_for("agenda.item_page", item_id=item.id))
-    elif form.is_submitted():
-        status = 422
-    return render_template("agenda/propose.html", form=form, cycle=item.cycle,
-                           year_round=item.year_round, similar=similar, item=item), status
+        return page(_similar(district, item.cycle_id, form, exclude_id=item.id))
+    if not form.validate_on_submit():
+        return page(), 422 if form.is_submitted() else 200
+    draft = item.is_draft and "save_draft" in request.form
+    on_error(page, form=form, field="title")
+    services.edit(district.id, item.id, current_user, _proposal_from(form), seoul_today(),
+                  draft=draft)
+    flash(_l("임시 저장했습니다.") if draft else _l("의제를 저장했습니다."), "success")
+    return redirect(url_for("agenda.item_page", item_id=item.id))
 
 
 @bp.route("/agenda/mine")
@@ -195,7 +181,6 @@ def mine():
                            status_labels=STATUS_LABELS)
     if unread:
         services.mark_notices_read(current_user)
-        commit()
     return page
 
 
@@ -218,7 +203,8 @@ def _item_page(district, item: AgendaItem, status: int = 200, error=None, **form
         "comments": services.comments_of(item.id) if services.is_public(item) else [],
         "merge": merge, "sources": services.sources_of(item),
         "log": log, "log_labels": LOG_LABELS, "status_labels": STATUS_LABELS,
-        "editable": (owner or (coordinator and item.is_fused)) and _editable(item),
+        "editable": ((owner or (coordinator and item.is_fused))
+                     and services.is_editable(item, current_user, seoul_today())),
         "comment_form": forms.get("comment_form") or CommentForm(formdata=None),
         "report_form": forms.get("report_form") or ReportForm(formdata=None),
         "reason_form": forms.get("reason_form") or ReasonForm(formdata=None),
@@ -235,14 +221,6 @@ def _item_page(district, item: AgendaItem, status: int = 200, error=None, **form
     return render_template("agenda/item.html", **context), status
 
 
-def _editable(item: AgendaItem) -> bool:
-    try:
-        services.check_editable(item, current_user, seoul_today())
-    except DomainError:
-        return False
-    return True
-
-
 @bp.route("/agenda/<int:item_id>")
 @public
 def item_page(item_id: int):
@@ -251,22 +229,15 @@ def item_page(item_id: int):
 
 
 def _act(item_id: int, action, done_message, form_name: str | None = None, form=None):
-    """Run a service for an item page form: 404 for foreign ids, the refusal's 4xx otherwise."""
+    """Run a service for an item page form: 404 for foreign ids, the item page again with the
+    refusal's message and 4xx otherwise."""
     district = district_or_404()
     item = _item_or_404(district, item_id)
+    forms = {form_name: form} if form is not None else {}
     if form is not None and not form.validate_on_submit():
-        return _item_page(district, item, 422, error=_l("입력을 확인하세요."),
-                          **{form_name: form})
-    try:
-        action(district, item)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        if error.status == 404:
-            abort(404)
-        item = _item_or_404(district, item_id)
-        extra = {form_name: form} if form is not None else {}
-        return _item_page(district, item, error.status, error=error.message, **extra)
+        return _item_page(district, item, 422, error=_l("입력을 확인하세요."), **forms)
+    on_error(lambda: _item_page(district, _item_or_404(district, item_id), **forms))
+    action(district, item)
     flash(done_message, "success")
     return redirect(url_for("agenda.item_page", item_id=item_id))
 
@@ -423,16 +394,9 @@ def merge():
                              if (number := record_id(v)) is not None]
     if not form.validate_on_submit():
         return _console(district, cycle, form, 422)
-    try:
-        fused = services.merge(district.id, form.item_ids.data, current_user,
-                               _proposal_from(form), form.reason.data)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        if error.status == 404:
-            abort(404)
-        flash(error.message, "error")
-        return _console(district, cycle, form, error.status)
+    on_error(lambda: _console(district, cycle, form))
+    fused = services.merge(district.id, form.item_ids.data, current_user,
+                           _proposal_from(form), form.reason.data)
     flash(lazy_message("의제 %(n)d건을 통합했습니다.", n=len(form.item_ids.data)), "success")
     return redirect(url_for("agenda.item_page", item_id=fused.id))
 
@@ -445,7 +409,6 @@ def adopt_pool():
     if cycle is None:
         abort(404)
     moved = services.adopt_pool(district.id, cycle.id, current_user)
-    commit()
     flash(lazy_message("연중 수시 제안 %(n)d건을 %(cycle)s에 반영했습니다.",
                        n=moved, cycle=cycle.title), "success")
     return redirect(url_for("agenda.console"))
@@ -455,14 +418,8 @@ def adopt_pool():
 @role_required(Role.ORGANIZER)
 def dismiss_report(report_id: int):
     district = district_or_404()
-    try:
-        services.dismiss_report(district.id, report_id, current_user)
-        commit()
-    except DomainError as error:
-        if error.status == 404:
-            abort(404)
-        flash(error.message, "error")
-        return _console(district, current_cycle(district), status=error.status)
+    on_error(lambda: _console(district, current_cycle(district)))
+    services.dismiss_report(district.id, report_id, current_user)
     flash(_l("신고를 기각했습니다."), "success")
     return redirect(url_for("agenda.console"))
 
@@ -517,10 +474,7 @@ def _item_json(item: AgendaItem, supporters: int) -> dict:
 @public
 def cycle_agenda_json(cycle_id: int):
     district = district_or_404()
-    try:
-        services.get_cycle(district.id, cycle_id)
-    except DomainError:
-        abort(404)
+    services.get_cycle(district.id, cycle_id)
     result = services.browse(
         district.id, cycle_id, field=request.args.get("field"), kind=request.args.get("kind"),
         area=request.args.get("area"), status=request.args.get("status"),
