@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from accounts.models import Membership, User
-from agenda import services as agenda_services
+from agenda import coordination, proposals
 from core import audit
 from core.auth import Role, require_member
 from core.db import db, utcnow
@@ -213,7 +213,7 @@ def add_topic(forum: Forum, title: str, description: str = "",
     """A topic in the next position (optionally deliberating one of the district's agenda
     items), with its pre and post polls ready to open."""
     if agenda_item_id is not None:
-        agenda_services.get_item(forum.district_id, agenda_item_id)
+        proposals.get_item(forum.district_id, agenda_item_id)
     position = len(forum.topics) + 1
     topic = Topic(position=position, title=title.strip(), description=description.strip(),
                   agenda_item_id=agenda_item_id)
@@ -349,7 +349,7 @@ def remove_question(question: Question) -> None:
 
 def forum_candidates(forum: Forum) -> list:
     """Agenda items the cycle shortlisted for deliberation at forums."""
-    return agenda_services.shortlisted_items(forum.cycle_id, for_vote=False, for_forum=True)
+    return coordination.shortlisted_items(forum.cycle_id, for_vote=False, for_forum=True)
 
 
 def add_agenda_ranking(topic: Topic, text: str) -> Question:

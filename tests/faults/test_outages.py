@@ -42,8 +42,7 @@ from voting.models import Ballot
 
 # The forum and vote fixtures those packages' tests use.
 facilitators, forum = forum_fixtures.facilitators, forum_fixtures.forum
-cycle, shortlist, organizer, make_vote = (vote_fixtures.cycle, vote_fixtures.shortlist,
-                                          vote_fixtures.organizer, vote_fixtures.make_vote)
+shortlist, make_vote = vote_fixtures.shortlist, vote_fixtures.make_vote
 
 UNAVAILABLE_KO = "지금은 서비스에 연결할 수 없습니다"
 UNAVAILABLE_EN = "The service cannot be reached right now"
