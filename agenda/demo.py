@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from accounts.models import user_by_email
 from accounts.services import create_user
-from agenda import services
+from agenda import comments, coordination, intake, merging, proposals, supporters
 from agenda.models import AgendaItem
 from core.auth import Role
 from core.db import db
@@ -122,40 +122,40 @@ def seed() -> list[tuple[str, str, str]]:
         return accounts
     # The demo coordinator (협치조정관) from the accounts demo, which seeds first.
     organizer = user_by_email("organizer@demo.madang.kr")
-    intake = next(p for p in cycle.phases if p.phase == Phase.INTAKE.value)
+    intake_phase = next(p for p in cycle.phases if p.phase == Phase.INTAKE.value)
     dongs = {dong.name: dong.id for dong in district.dongs}
     items = {}
     for number, (title, field, kind, dong, cost, group, text) in enumerate(PROPOSALS):
-        data = services.Proposal(title, text, field, kind, dongs.get(dong) if dong else None,
-                                 cost, group)
-        item = services.propose(district, neighbours[number % len(neighbours)], data,
-                                intake.starts_on)
+        data = proposals.Proposal(title, text, field, kind, dongs.get(dong) if dong else None,
+                                  cost, group)
+        item = intake.propose(district, neighbours[number % len(neighbours)], data,
+                              intake_phase.starts_on)
         items[title] = item
         # Support grows with popularity in the candidate lists: earlier titles, more support.
         for supporter in neighbours[: max(1, 8 - number // 3)]:
             if supporter.id != item.author_id:
-                services.support(district.id, item.id, supporter)
+                supporters.support(district.id, item.id, supporter)
     for title, source_titles, text, cost, reason in FUSIONS:
         first = items[source_titles[0]]
-        fused = services.merge(
+        fused = merging.merge(
             district.id, [items[t].id for t in source_titles], organizer,
-            services.Proposal(title, text, first.field, first.kind, None, cost), reason,
+            proposals.Proposal(title, text, first.field, first.kind, None, cost), reason,
             notify=False)
         items[title] = fused
     for title, for_forum, for_vote, reason in SHORTLIST:
-        services.shortlist(district.id, items[title].id, organizer, for_forum, for_vote, reason)
-    services.assign(district.id, items[FUSIONS[0][0]].id, organizer, "여성가족과",
-                    "강동구공동육아협동조합 준비모임")
-    services.assign(district.id, items[FUSIONS[1][0]].id, organizer, "복지정책과",
-                    "동 지역사회보장협의체")
+        coordination.shortlist(district.id, items[title].id, organizer, for_forum, for_vote, reason)
+    coordination.assign(district.id, items[FUSIONS[0][0]].id, organizer, "여성가족과",
+                        "강동구공동육아협동조합 준비모임")
+    coordination.assign(district.id, items[FUSIONS[1][0]].id, organizer, "복지정책과",
+                        "동 지역사회보장협의체")
     duplicate = items["주민참여 소통채널 확대"]
-    services.mark_duplicate(district.id, duplicate.id, organizer, "구청 누리집 구민의 소리",
-                            "이미 운영 중인 온라인 창구와 겹침")
-    services.set_status(duplicate.id, "declined", organizer,
-                        "기존 구민의 소리 창구를 개선하는 방향으로 안내", notify=False)
-    services.add_comment(district.id, items[FUSIONS[0][0]].id, neighbours[3],
+    coordination.mark_duplicate(district.id, duplicate.id, organizer, "구청 누리집 구민의 소리",
+                                "이미 운영 중인 온라인 창구와 겹침")
+    coordination.set_status(duplicate.id, "declined", organizer,
+                            "기존 구민의 소리 창구를 개선하는 방향으로 안내", notify=False)
+    comments.add_comment(district.id, items[FUSIONS[0][0]].id, neighbours[3],
                          "고덕동에도 공동육아 모임이 세 곳 있어요. 함께하고 싶습니다.")
-    services.add_comment(district.id, items["폐지수집어르신 안전장치"].id, neighbours[5],
+    comments.add_comment(district.id, items["폐지수집어르신 안전장치"].id, neighbours[5],
                          "새벽 출근길에 자주 뵙는데 정말 위험해 보였어요.")
     db.session.flush()
     return accounts

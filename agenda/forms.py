@@ -24,7 +24,7 @@ from agenda.models import (
     TITLE_MAX,
     Status,
 )
-from agenda.services import COMMENT_MAX, REASON_MAX
+from agenda.proposals import COMMENT_MAX, REASON_MAX
 from core.i18n import lazy_message
 
 REQUIRED = _l("이 항목을 입력하세요.")

@@ -6,7 +6,17 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from agenda import services
+from agenda import (
+    browsing,
+    comments,
+    coordination,
+    intake,
+    merging,
+    moderation,
+    notices,
+    proposals,
+    supporters,
+)
 from agenda.forms import (
     AssignForm,
     CommentForm,
@@ -28,10 +38,9 @@ from agenda.models import (
     Status,
 )
 from core.auth import Role, member_required, public, role_required, signed_in
-from core.db import commit, db
-from core.errors import DomainError
 from core.i18n import lazy_message
 from core.inputs import record_id
+from core.lifecycle import on_error
 from core.security import rate_limited
 from core.tenancy import current_cycle, district_or_404, seoul_today
 
@@ -55,17 +64,14 @@ LOG_LABELS = {
 
 
 def _item_or_404(district, item_id: int) -> AgendaItem:
-    try:
-        item = services.get_item(district.id, item_id)
-    except DomainError:
-        abort(404)
-    if not services.can_view(item, current_user):
+    item = proposals.get_item(district.id, item_id)
+    if not proposals.can_view(item, current_user):
         abort(404)
     return item
 
 
-def _proposal_from(form: ProposalForm) -> services.Proposal:
-    return services.Proposal(
+def _proposal_from(form: ProposalForm) -> proposals.Proposal:
+    return proposals.Proposal(
         title=form.title.data or "", description=form.description.data or "",
         field=form.field.data, kind=form.kind.data,
         dong_id=int(form.area.data) if form.area.data else None,
@@ -87,12 +93,12 @@ def _int_arg(name: str, default: int | None = None) -> int | None:
 def browse():
     district = district_or_404()
     cycle_id = _int_arg("cycle")
-    cycle = (services.get_cycle(district.id, cycle_id) if cycle_id and any(
+    cycle = (proposals.get_cycle(district.id, cycle_id) if cycle_id and any(
         c.id == cycle_id for c in district.cycles) else current_cycle(district))
     filters = {key: request.args.get(key) or None
                for key in ("field", "kind", "area", "status", "q")}
-    sort = request.args.get("sort") if request.args.get("sort") in services.SORTS else "newest"
-    result = services.browse(district.id, cycle.id if cycle else None, field=filters["field"],
+    sort = request.args.get("sort") if request.args.get("sort") in browsing.SORTS else "newest"
+    result = browsing.browse(district.id, cycle.id if cycle else None, field=filters["field"],
                              kind=filters["kind"], area=filters["area"],
                              status=filters["status"], query=filters["q"], sort=sort,
                              page=_int_arg("page", 1))
@@ -114,8 +120,8 @@ def _proposal_form(district, item: AgendaItem | None = None) -> ProposalForm:
 
 
 def _similar(district, cycle_id, form: ProposalForm, exclude_id=None):
-    return services.similar_items(district.id, cycle_id, form.title.data or "",
-                                  form.description.data or "", exclude_id=exclude_id)
+    return intake.similar_items(district.id, cycle_id, form.title.data or "",
+                                form.description.data or "", exclude_id=exclude_id)
 
 
 def _checking_similar() -> bool:
@@ -129,28 +135,24 @@ def _checking_similar() -> bool:
 def propose():
     district = district_or_404()
     form = _proposal_form(district)
-    cycle, year_round = services.intake_cycle(district, seoul_today())
-    similar, status = None, 200
+    cycle, year_round = intake.intake_cycle(district, seoul_today())
+
+    def page(similar=None):
+        return render_template("agenda/propose.html", form=form, cycle=cycle,
+                               year_round=year_round, similar=similar, item=None)
+
     if request.method == "POST" and "check_similar" in request.form:
         # The no-script path: the page comes back with similar items and the draft intact.
-        similar = _similar(district, cycle.id if cycle else None, form)
-    elif form.validate_on_submit():
-        draft = "save_draft" in request.form
-        try:
-            item = services.propose(district, current_user, _proposal_from(form), seoul_today(),
-                                    draft=draft)
-            commit()
-        except DomainError as error:
-            form.title.errors.append(error.message)
-            status = error.status
-        else:
-            flash(_l("임시 저장했습니다. 내 제안에서 이어서 쓸 수 있습니다.") if draft
-                  else _l("의제를 제안했습니다. 이웃의 공감을 받아 보세요."), "success")
-            return redirect(url_for("agenda.item_page", item_id=item.id))
-    elif form.is_submitted():
-        status = 422
-    return render_template("agenda/propose.html", form=form, cycle=cycle,
-                           year_round=year_round, similar=similar, item=None), status
+        return page(_similar(district, cycle.id if cycle else None, form))
+    if not form.validate_on_submit():
+        return page(), 422 if form.is_submitted() else 200
+    draft = "save_draft" in request.form
+    on_error(page, form=form, field="title")
+    item = intake.propose(district, current_user, _proposal_from(form), seoul_today(),
+                          draft=draft)
+    flash(_l("임시 저장했습니다. 내 제안에서 이어서 쓸 수 있습니다.") if draft
+          else _l("의제를 제안했습니다. 이웃의 공감을 받아 보세요."), "success")
+    return redirect(url_for("agenda.item_page", item_id=item.id))
 
 
 @bp.route("/agenda/<int:item_id>/edit", methods=["GET", "POST"])
@@ -158,44 +160,37 @@ def propose():
 def edit(item_id: int):
     district = district_or_404()
     item = _item_or_404(district, item_id)
-    try:
-        services.check_editable(item, current_user, seoul_today())
-    except DomainError as error:
-        return _item_page(district, item, error.status, error=error.message)
+    on_error(lambda: _item_page(district, item))
+    intake.check_editable(item, current_user, seoul_today())
     form = _proposal_form(district, item)
-    similar, status = None, 200
+
+    def page(similar=None):
+        return render_template("agenda/propose.html", form=form, cycle=item.cycle,
+                               year_round=item.year_round, similar=similar, item=item)
+
     if request.method == "POST" and "check_similar" in request.form:
-        similar = _similar(district, item.cycle_id, form, exclude_id=item.id)
-    elif form.validate_on_submit():
-        draft = item.is_draft and "save_draft" in request.form
-        try:
-            services.edit(district.id, item.id, current_user, _proposal_from(form),
-                          seoul_today(), draft=draft)
-            commit()
-        except DomainError as error:
-            form.title.errors.append(error.message)
-            status = error.status
-        else:
-            flash(_l("임시 저장했습니다.") if draft else _l("의제를 저장했습니다."), "success")
-            return redirect(url_for("agenda.item_page", item_id=item.id))
-    elif form.is_submitted():
-        status = 422
-    return render_template("agenda/propose.html", form=form, cycle=item.cycle,
-                           year_round=item.year_round, similar=similar, item=item), status
+        return page(_similar(district, item.cycle_id, form, exclude_id=item.id))
+    if not form.validate_on_submit():
+        return page(), 422 if form.is_submitted() else 200
+    draft = item.is_draft and "save_draft" in request.form
+    on_error(page, form=form, field="title")
+    intake.edit(district.id, item.id, current_user, _proposal_from(form), seoul_today(),
+                draft=draft)
+    flash(_l("임시 저장했습니다.") if draft else _l("의제를 저장했습니다."), "success")
+    return redirect(url_for("agenda.item_page", item_id=item.id))
 
 
 @bp.route("/agenda/mine")
 @signed_in
 def mine():
     district = district_or_404()
-    items = services.my_items(district.id, current_user)
-    notices = services.notices_for(current_user)
-    unread = [n.id for n in notices if n.read_at is None]
-    page = render_template("agenda/mine.html", items=items, notices=notices, unread=unread,
+    items = browsing.my_items(district.id, current_user)
+    received = notices.notices_for(current_user)
+    unread = [n.id for n in received if n.read_at is None]
+    page = render_template("agenda/mine.html", items=items, notices=received, unread=unread,
                            status_labels=STATUS_LABELS)
     if unread:
-        services.mark_notices_read(current_user)
-        commit()
+        notices.mark_notices_read(current_user)
     return page
 
 
@@ -205,20 +200,21 @@ def mine():
 def _item_page(district, item: AgendaItem, status: int = 200, error=None, **forms):
     if error is not None:
         flash(error, "error")
-    coordinator = services.is_coordinator(current_user, district.id)
+    coordinator = proposals.is_coordinator(current_user, district.id)
     owner = current_user.is_authenticated and item.author_id == current_user.id
-    merge = services.active_merge(item)
+    merge = proposals.active_merge(item)
     log = list(item.log)
     context = {
         "district": district, "item": item, "coordinator": coordinator, "owner": owner,
         "show_content": not item.is_hidden or coordinator or owner,
-        "supporters": services.support_count(item.id),
-        "supported": services.supports(item.id, current_user),
-        "supportable": item.status in services.SUPPORTABLE and services.is_public(item),
-        "comments": services.comments_of(item.id) if services.is_public(item) else [],
-        "merge": merge, "sources": services.sources_of(item),
+        "supporters": supporters.support_count(item.id),
+        "supported": supporters.supports(item.id, current_user),
+        "supportable": item.status in supporters.SUPPORTABLE and proposals.is_public(item),
+        "comments": comments.comments_of(item.id) if proposals.is_public(item) else [],
+        "merge": merge, "sources": proposals.sources_of(item),
         "log": log, "log_labels": LOG_LABELS, "status_labels": STATUS_LABELS,
-        "editable": (owner or (coordinator and item.is_fused)) and _editable(item),
+        "editable": ((owner or (coordinator and item.is_fused))
+                     and intake.is_editable(item, current_user, seoul_today())),
         "comment_form": forms.get("comment_form") or CommentForm(formdata=None),
         "report_form": forms.get("report_form") or ReportForm(formdata=None),
         "reason_form": forms.get("reason_form") or ReasonForm(formdata=None),
@@ -235,14 +231,6 @@ def _item_page(district, item: AgendaItem, status: int = 200, error=None, **form
     return render_template("agenda/item.html", **context), status
 
 
-def _editable(item: AgendaItem) -> bool:
-    try:
-        services.check_editable(item, current_user, seoul_today())
-    except DomainError:
-        return False
-    return True
-
-
 @bp.route("/agenda/<int:item_id>")
 @public
 def item_page(item_id: int):
@@ -251,22 +239,15 @@ def item_page(item_id: int):
 
 
 def _act(item_id: int, action, done_message, form_name: str | None = None, form=None):
-    """Run a service for an item page form: 404 for foreign ids, the refusal's 4xx otherwise."""
+    """Run a service for an item page form: 404 for foreign ids, the item page again with the
+    refusal's message and 4xx otherwise."""
     district = district_or_404()
     item = _item_or_404(district, item_id)
+    forms = {form_name: form} if form is not None else {}
     if form is not None and not form.validate_on_submit():
-        return _item_page(district, item, 422, error=_l("입력을 확인하세요."),
-                          **{form_name: form})
-    try:
-        action(district, item)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        if error.status == 404:
-            abort(404)
-        item = _item_or_404(district, item_id)
-        extra = {form_name: form} if form is not None else {}
-        return _item_page(district, item, error.status, error=error.message, **extra)
+        return _item_page(district, item, 422, error=_l("입력을 확인하세요."), **forms)
+    on_error(lambda: _item_page(district, _item_or_404(district, item_id), **forms))
+    action(district, item)
     flash(done_message, "success")
     return redirect(url_for("agenda.item_page", item_id=item_id))
 
@@ -275,14 +256,14 @@ def _act(item_id: int, action, done_message, form_name: str | None = None, form=
 @rate_limited("SUPPORT")
 @member_required
 def support(item_id: int):
-    return _act(item_id, lambda d, i: services.support(d.id, i.id, current_user),
+    return _act(item_id, lambda d, i: supporters.support(d.id, i.id, current_user),
                 _l("공감했습니다."))
 
 
 @bp.route("/agenda/<int:item_id>/support/withdraw", methods=["POST"])
 @member_required
 def withdraw_support(item_id: int):
-    return _act(item_id, lambda d, i: services.withdraw_support(d.id, i.id, current_user),
+    return _act(item_id, lambda d, i: supporters.withdraw_support(d.id, i.id, current_user),
                 _l("공감을 거뒀습니다."))
 
 
@@ -295,7 +276,7 @@ def _optional_id(value) -> int | None:
 @member_required
 def comment(item_id: int):
     form = CommentForm()
-    return _act(item_id, lambda d, i: services.add_comment(
+    return _act(item_id, lambda d, i: comments.add_comment(
         d.id, i.id, current_user, form.body.data, _optional_id(form.parent_id.data)),
         _l("댓글을 남겼습니다."), "comment_form", form)
 
@@ -304,7 +285,7 @@ def comment(item_id: int):
 @member_required
 def report(item_id: int):
     form = ReportForm()
-    return _act(item_id, lambda d, i: services.report(
+    return _act(item_id, lambda d, i: moderation.report(
         d.id, current_user, i.id, form.reason.data, _optional_id(form.comment_id.data)),
         _l("신고를 접수했습니다. 운영자가 확인합니다."), "report_form", form)
 
@@ -316,7 +297,7 @@ def report(item_id: int):
 @role_required(Role.ORGANIZER)
 def change_status(item_id: int):
     form = StatusForm()
-    return _act(item_id, lambda d, i: services.set_status(
+    return _act(item_id, lambda d, i: coordination.set_status(
         i.id, form.status.data, current_user, form.reason.data or "", district_id=d.id),
         _l("상태를 바꿨습니다."), "status_form", form)
 
@@ -325,7 +306,7 @@ def change_status(item_id: int):
 @role_required(Role.ORGANIZER)
 def shortlist(item_id: int):
     form = ShortlistForm()
-    return _act(item_id, lambda d, i: services.shortlist(
+    return _act(item_id, lambda d, i: coordination.shortlist(
         d.id, i.id, current_user, form.for_forum.data, form.for_vote.data, form.reason.data),
         _l("최종 후보로 정했습니다."), "shortlist_form", form)
 
@@ -334,7 +315,7 @@ def shortlist(item_id: int):
 @role_required(Role.ORGANIZER)
 def assign(item_id: int):
     form = AssignForm()
-    return _act(item_id, lambda d, i: services.assign(
+    return _act(item_id, lambda d, i: coordination.assign(
         d.id, i.id, current_user, form.department.data, form.civil_partners.data),
         _l("담당을 지정했습니다."), "assign_form", form)
 
@@ -343,7 +324,7 @@ def assign(item_id: int):
 @role_required(Role.ORGANIZER)
 def mark_duplicate(item_id: int):
     form = DuplicateForm()
-    return _act(item_id, lambda d, i: services.mark_duplicate(
+    return _act(item_id, lambda d, i: coordination.mark_duplicate(
         d.id, i.id, current_user, form.project.data, form.reason.data),
         _l("기존 사업과 중복으로 표시했습니다."), "duplicate_form", form)
 
@@ -352,8 +333,8 @@ def mark_duplicate(item_id: int):
 @role_required(Role.ORGANIZER)
 def undo_merge(item_id: int):
     form = ReasonForm()
-    return _act(item_id, lambda d, i: services.undo_merge(d.id, i.id, current_user,
-                                                          form.reason.data),
+    return _act(item_id, lambda d, i: merging.undo_merge(d.id, i.id, current_user,
+                                                         form.reason.data),
                 _l("통합을 취소했습니다. 원 제안이 이전 상태로 돌아갔습니다."), "reason_form", form)
 
 
@@ -361,8 +342,8 @@ def undo_merge(item_id: int):
 @role_required(Role.ORGANIZER)
 def hide(item_id: int):
     form = ReasonForm()
-    return _act(item_id, lambda d, i: services.hide_item(d.id, i.id, current_user,
-                                                         form.reason.data),
+    return _act(item_id, lambda d, i: moderation.hide_item(d.id, i.id, current_user,
+                                                           form.reason.data),
                 _l("의제를 숨겼습니다. 제안자에게 사유를 알렸습니다."), "reason_form", form)
 
 
@@ -370,8 +351,8 @@ def hide(item_id: int):
 @role_required(Role.ORGANIZER)
 def unhide(item_id: int):
     form = ReasonForm()
-    return _act(item_id, lambda d, i: services.unhide_item(d.id, i.id, current_user,
-                                                           form.reason.data),
+    return _act(item_id, lambda d, i: moderation.unhide_item(d.id, i.id, current_user,
+                                                             form.reason.data),
                 _l("숨김을 해제했습니다."), "reason_form", form)
 
 
@@ -381,7 +362,7 @@ def hide_comment(item_id: int, comment_id: int):
     form = ReasonForm()
 
     def action(district, item):
-        comment = services.hide_comment(district.id, comment_id, current_user, form.reason.data)
+        comment = moderation.hide_comment(district.id, comment_id, current_user, form.reason.data)
         if comment.item_id != item.id:
             abort(404)
 
@@ -389,7 +370,7 @@ def hide_comment(item_id: int, comment_id: int):
 
 
 def _console(district, cycle, merge_form: FusedForm | None = None, status: int = 200):
-    result = services.browse(district.id, cycle.id if cycle else None, page_size=500) \
+    result = browsing.browse(district.id, cycle.id if cycle else None, page_size=500) \
         if cycle else None
     items = [i for i in result.items if i.status != Status.DISSOLVED] if result else []
     form = merge_form or FusedForm(formdata=None)
@@ -398,8 +379,8 @@ def _console(district, cycle, merge_form: FusedForm | None = None, status: int =
     return render_template(
         "agenda/console.html", district=district, cycle=cycle, items=items,
         counts=result.counts if result else {}, merge_form=form,
-        pool=services.year_round_pool(district.id), reports=services.open_reports(district.id),
-        shortlist=services.shortlisted_items(cycle.id, for_vote=False) if cycle else [],
+        pool=intake.year_round_pool(district.id), reports=moderation.open_reports(district.id),
+        shortlist=coordination.shortlisted_items(cycle.id, for_vote=False) if cycle else [],
         reason_form=ReasonForm(formdata=None), status_labels=STATUS_LABELS,
     ), status
 
@@ -423,16 +404,9 @@ def merge():
                              if (number := record_id(v)) is not None]
     if not form.validate_on_submit():
         return _console(district, cycle, form, 422)
-    try:
-        fused = services.merge(district.id, form.item_ids.data, current_user,
-                               _proposal_from(form), form.reason.data)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        if error.status == 404:
-            abort(404)
-        flash(error.message, "error")
-        return _console(district, cycle, form, error.status)
+    on_error(lambda: _console(district, cycle, form))
+    fused = merging.merge(district.id, form.item_ids.data, current_user,
+                          _proposal_from(form), form.reason.data)
     flash(lazy_message("의제 %(n)d건을 통합했습니다.", n=len(form.item_ids.data)), "success")
     return redirect(url_for("agenda.item_page", item_id=fused.id))
 
@@ -444,8 +418,7 @@ def adopt_pool():
     cycle = current_cycle(district)
     if cycle is None:
         abort(404)
-    moved = services.adopt_pool(district.id, cycle.id, current_user)
-    commit()
+    moved = intake.adopt_pool(district.id, cycle.id, current_user)
     flash(lazy_message("연중 수시 제안 %(n)d건을 %(cycle)s에 반영했습니다.",
                        n=moved, cycle=cycle.title), "success")
     return redirect(url_for("agenda.console"))
@@ -455,14 +428,8 @@ def adopt_pool():
 @role_required(Role.ORGANIZER)
 def dismiss_report(report_id: int):
     district = district_or_404()
-    try:
-        services.dismiss_report(district.id, report_id, current_user)
-        commit()
-    except DomainError as error:
-        if error.status == 404:
-            abort(404)
-        flash(error.message, "error")
-        return _console(district, current_cycle(district), status=error.status)
+    on_error(lambda: _console(district, current_cycle(district)))
+    moderation.dismiss_report(district.id, report_id, current_user)
     flash(_l("신고를 기각했습니다."), "success")
     return redirect(url_for("agenda.console"))
 
@@ -476,13 +443,13 @@ def similar_json():
     district = district_or_404()
     cycle_id = _int_arg("cycle")
     if cycle_id is None:
-        cycle, _year_round = services.intake_cycle(district, seoul_today())
+        cycle, _year_round = intake.intake_cycle(district, seoul_today())
         cycle_id = cycle.id if cycle else None
     elif not any(c.id == cycle_id for c in district.cycles):
         abort(404)
-    found = services.similar_items(district.id, cycle_id, request.args.get("title", ""),
-                                   request.args.get("description", ""),
-                                   exclude_id=_int_arg("exclude"))
+    found = intake.similar_items(district.id, cycle_id, request.args.get("title", ""),
+                                 request.args.get("description", ""),
+                                 exclude_id=_int_arg("exclude"))
     return jsonify(items=[
         {"id": item.id, "title": item.title, "status": item.status,
          "status_label": str(item.status_label), "score": round(score, 3),
@@ -491,13 +458,13 @@ def similar_json():
     ])
 
 
-def _item_json(item: AgendaItem, supporters: int) -> dict:
+def _item_json(item: AgendaItem, supporter_count: int) -> dict:
     return {
         "id": item.id, "title": item.title, "description": item.description,
         "field": item.field, "kind": item.kind, "status": item.status,
         "area": item.dong.name if item.dong else None,
         "estimated_cost": item.estimated_cost, "proposing_group": item.proposing_group or None,
-        "supporters": supporters, "is_fused": item.is_fused,
+        "supporters": supporter_count, "is_fused": item.is_fused,
         "merged_into": item.merged_into_id, "year_round": item.year_round,
         "shortlisted_for_forum": item.shortlisted_for_forum,
         "shortlisted_for_vote": item.shortlisted_for_vote,
@@ -507,7 +474,7 @@ def _item_json(item: AgendaItem, supporters: int) -> dict:
         "duplicate_of_project": item.duplicate_of_project or None,
         "origin": item.origin, "origin_cycle": item.origin_cycle_id,
         "sources": [{"id": s.id, "title": s.title, "status": s.status}
-                    for s in services.sources_of(item)],
+                    for s in proposals.sources_of(item)],
         "created_at": item.created_at.isoformat(),
         "url": url_for("agenda.item_page", item_id=item.id, _external=True),
     }
@@ -517,15 +484,12 @@ def _item_json(item: AgendaItem, supporters: int) -> dict:
 @public
 def cycle_agenda_json(cycle_id: int):
     district = district_or_404()
-    try:
-        services.get_cycle(district.id, cycle_id)
-    except DomainError:
-        abort(404)
-    result = services.browse(
+    proposals.get_cycle(district.id, cycle_id)
+    result = browsing.browse(
         district.id, cycle_id, field=request.args.get("field"), kind=request.args.get("kind"),
         area=request.args.get("area"), status=request.args.get("status"),
         query=request.args.get("q"),
-        sort=request.args.get("sort") if request.args.get("sort") in services.SORTS
+        sort=request.args.get("sort") if request.args.get("sort") in browsing.SORTS
         else "newest",
         page=_int_arg("page", 1), page_size=min(_int_arg("per_page", 50) or 50, 200))
     return jsonify(

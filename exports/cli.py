@@ -16,7 +16,7 @@ import click
 from flask.cli import with_appcontext
 from flask_babel import force_locale
 
-from core.errors import DomainError
+from core.lifecycle import unit_of_work
 from core.tenancy import current_district
 
 from .registry import FORMATS, KINDS, SCOPES, ExportContext, get_kind, run_export
@@ -32,13 +32,11 @@ from .registry import FORMATS, KINDS, SCOPES, ExportContext, get_kind, run_expor
 @click.option("--include-personal", is_flag=True,
               help="include personal data columns (proposers' names, demographics)")
 @with_appcontext
+@unit_of_work
 def export_command(kind, fmt, out, cycle_id, forum_id, vote_id, include_personal):
     """Export KIND (agenda, forum, participation, cycle, ...) of this district to a file."""
     with force_locale("ko"):
-        try:
-            found = get_kind(kind)
-        except DomainError as error:
-            raise click.UsageError(str(error.message)) from None
+        found = get_kind(kind)
         given = {"cycle": cycle_id, "forum": forum_id, "vote": vote_id}
         if found.scope not in SCOPES:
             raise click.UsageError(f"{kind} cannot be exported yet")
@@ -56,9 +54,6 @@ def export_command(kind, fmt, out, cycle_id, forum_id, vote_id, include_personal
             with open(partial, "wb") as stream:
                 extension = run_export(kind, fmt, ctx, stream)
             os.replace(partial, out)
-        except DomainError as error:
-            partial.unlink(missing_ok=True)
-            raise click.ClickException(str(error.message)) from None
         except BaseException:
             partial.unlink(missing_ok=True)
             raise

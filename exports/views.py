@@ -15,8 +15,7 @@ from flask import (
 from flask_login import current_user
 
 from core.auth import Role, public, role_required
-from core.db import commit
-from core.errors import DomainError
+from core.lifecycle import answer_errors_as_json, on_error
 from core.tenancy import district_or_404
 
 # The kinds register themselves on import. The app imports every views module, so the
@@ -38,15 +37,9 @@ def _form(district) -> ExportForm:
 def _page(district, form, status=200):
     jobs = [services.check_worker_alive(job) for job in services.recent_jobs(district.id,
                                                                             current_user)]
-    commit()
     return render_template("exports/index.html", form=form, jobs=jobs,
                            format_labels=FORMAT_LABELS,
                            kinds=[(k, i, t) for k, i, t in targets(district.id)]), status
-
-
-def _error_page(error: DomainError):
-    return render_template("core/error.html", code=error.status, message=error.message), \
-        error.status
 
 
 @bp.route("/exports")
@@ -64,13 +57,9 @@ def create():
     if not form.validate_on_submit():
         return _page(district, form, 422)
     kind, scope_id = form.chosen()
-    try:
-        job = services.request_export(district.id, current_user, kind, form.format.data,
-                                      scope_id, form.include_personal.data)
-    except DomainError as error:
-        form.format.errors = [*form.format.errors, error.message]
-        return _page(district, form, error.status)
-    commit()
+    on_error(lambda: _page(district, form), form=form, field="format")
+    job = services.request_export(district.id, current_user, kind, form.format.data, scope_id,
+                                  form.include_personal.data)
     return redirect(url_for("exports.job_page", job_id=job.id))
 
 
@@ -78,12 +67,8 @@ def create():
 @role_required(Role.ORGANIZER)
 def job_page(job_id: int):
     district = district_or_404()
-    try:
-        job = services.check_worker_alive(services.own_job(district.id, current_user, job_id))
-    except DomainError as error:
-        return _error_page(error)
+    job = services.check_worker_alive(services.own_job(district.id, current_user, job_id))
     state = services.status(job)
-    commit()
     return render_template("exports/job.html", job=job, status=state,
                            format_labels=FORMAT_LABELS)
 
@@ -91,13 +76,10 @@ def job_page(job_id: int):
 @bp.route("/exports/jobs/<int:job_id>/status")
 @role_required(Role.ORGANIZER)
 def job_status(job_id: int):
+    answer_errors_as_json()
     district = district_or_404()
-    try:
-        job = services.check_worker_alive(services.own_job(district.id, current_user, job_id))
-    except DomainError as error:
-        return jsonify(error=str(error.message)), error.status
+    job = services.check_worker_alive(services.own_job(district.id, current_user, job_id))
     state = services.status(job)
-    commit()
     if state["ready"]:
         state["download_url"] = url_for("exports.download", token=job.token)
     return jsonify(state)
@@ -107,11 +89,7 @@ def job_status(job_id: int):
 @role_required(Role.ORGANIZER)
 def rerun(job_id: int):
     district = district_or_404()
-    try:
-        job = services.rerun(district.id, current_user, job_id)
-    except DomainError as error:
-        return _error_page(error)
-    commit()
+    job = services.rerun(district.id, current_user, job_id)
     return redirect(url_for("exports.job_page", job_id=job.id))
 
 
@@ -119,12 +97,7 @@ def rerun(job_id: int):
 @role_required(Role.ORGANIZER)
 def download(token: str):
     district = district_or_404()
-    try:
-        job, path = services.download(district.id, current_user, token,
-                                      request.remote_addr or "")
-    except DomainError as error:
-        return _error_page(error)
-    commit()
+    job, path = services.download(district.id, current_user, token, request.remote_addr or "")
     extension = job.file_name.rsplit(".", 1)[-1]
     response = send_file(path, mimetype=MEDIA_TYPES[extension], as_attachment=True,
                          download_name=job.file_name, max_age=0)
@@ -148,10 +121,7 @@ def open_data_file(kind: str, scope_id: int, fmt: str):
     ctx = ExportContext(district.id, scope_id, public=True)
     # Open data is small (results, plans, evaluations, agenda): made in memory on request.
     with io.BytesIO() as out:
-        try:
-            extension = run_export(kind, fmt, ctx, out)
-        except DomainError as error:
-            return jsonify(error=str(error.message)), error.status
+        extension = run_export(kind, fmt, ctx, out)
         data = out.getvalue()
     response = Response(data, mimetype=MEDIA_TYPES[extension])
     response.headers["Content-Disposition"] = (

@@ -26,7 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from agenda import services as agenda
+from agenda import coordination, intake, proposals
 from agenda.models import AgendaItem, Kind, Status, Support
 from core import audit
 from core.auth import Role
@@ -307,7 +307,7 @@ def create_plan_from_selection(district_id: int, cycle_id: int,
     plan = _new_plan(district_id, cycle_id, title, total_budget, source_label, actor)
     items = []
     for item_id, _score in ranked:
-        item = agenda.get_item(district_id, item_id)
+        item = proposals.get_item(district_id, item_id)
         if item.cycle_id != plan.cycle_id:
             raise DomainError(_l("다른 주기의 의제는 담을 수 없습니다."))
         if item.status != Status.SELECTED.value:
@@ -324,8 +324,8 @@ def create_plan_from_selection(district_id: int, cycle_id: int,
             vote_rank=rank, vote_score=str(score)[:40]))
     db.session.flush()
     for item in items:
-        agenda.set_status(item.id, Status.IN_PLAN.value, actor, plan.title,
-                          district_id=district_id, notify=False)
+        coordination.set_status(item.id, Status.IN_PLAN.value, actor, plan.title,
+                                district_id=district_id, notify=False)
     return plan
 
 
@@ -1023,10 +1023,10 @@ def carry_finding(district_id: int, finding_id: int, next_cycle_id: int, actor) 
     description = finding.body or finding.title
     origin = (f"{plan.cycle.title} 성과평가 — {FINDING_KO[finding.kind]}: {finding.title} "
               f"({public_plan_path(plan.cycle_id)}#finding-{finding.id})")
-    item = agenda.create_carry_over(
+    item = intake.create_carry_over(
         district_id, target.id,
-        agenda.Proposal(finding.title, description, agenda_field, item_kind, dong_id,
-                        None, project.civil_partners[:100] if project else ""),
+        proposals.Proposal(finding.title, description, agenda_field, item_kind, dong_id,
+                           None, project.civil_partners[:100] if project else ""),
         origin, plan.cycle_id, actor)
     finding.carried_item_id = item.id
     _log(plan, "finding_carried", actor, f"{finding.title} → {target.title}")

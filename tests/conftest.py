@@ -2,6 +2,7 @@
 tables emptied after each test. PostgreSQL and Redis are real servers, named by
 TEST_DATABASE_URL and TEST_REDIS_URL; under CI=true their absence fails the run."""
 
+import contextvars
 import os
 import re
 import time
@@ -10,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from flask.globals import _cv_app
+from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
@@ -82,15 +83,14 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
-        outer = _cv_app.get(None)
-        if outer is None:
+        if not has_app_context():
             return super().open(*args, **kwargs)
         db.session.rollback()
-        token = _cv_app.set(None)
         try:
-            return super().open(*args, **kwargs)
+            # Flask's contexts live in context variables: in an empty ``Context`` the request
+            # finds no app context to reuse and pushes its own.
+            return contextvars.Context().run(super().open, *args, **kwargs)
         finally:
-            _cv_app.reset(token)
             db.session.rollback()
 
 
@@ -194,6 +194,12 @@ def other_district(ctx):
     return other
 
 
+@pytest.fixture
+def cycle(district):
+    """The district's 2027 cycle, the one the demo seeds."""
+    return next(c for c in district.cycles if c.year == 2027)
+
+
 TEST_PASSWORD = "correct horse battery"  # noqa: S105
 
 
@@ -213,6 +219,11 @@ def make_user(ctx, district):
         return user
 
     return make
+
+
+@pytest.fixture
+def organizer(make_user):
+    return make_user("organizer")
 
 
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -14,8 +14,8 @@ from datetime import date, timedelta
 from sqlalchemy import select, update
 
 from accounts.models import user_by_email
+from agenda.coordination import shortlisted_items
 from agenda.demo import NEIGHBOURS
-from agenda.services import shortlisted_items
 from core.db import db, utcnow
 from core.models import Cycle, District
 from voting import services

@@ -367,7 +367,7 @@ FROZEN_FIELDS = ("ballot_type", "min_choices", "max_choices", "budget_limit", "p
 
 def shortlist_by_id(cycle_id: int) -> dict:
     """The agenda items shortlisted for a vote in the cycle, by id."""
-    from agenda.services import shortlisted_items
+    from agenda.coordination import shortlisted_items
 
     return {item.id: item for item in shortlisted_items(cycle_id)}
 
@@ -453,7 +453,7 @@ def _apply_definition(vote: Vote, data: VoteDefinition) -> None:
 
 def _claim_items(vote: Vote, actor) -> None:
     """Shortlisted items on a vote are ``in_vote`` (agenda's life cycle)."""
-    from agenda.services import set_status
+    from agenda.coordination import set_status
 
     for item in vote.items:
         if item.agenda_item.status == "shortlisted":
@@ -463,8 +463,8 @@ def _claim_items(vote: Vote, actor) -> None:
 
 def _release_items(vote: Vote, agenda_ids: list[int]) -> None:
     """Items taken off a vote go back to the shortlist unless another vote still holds them."""
+    from agenda.coordination import set_status
     from agenda.models import AgendaItem
-    from agenda.services import set_status
 
     for agenda_id in agenda_ids:
         others = db.session.scalar(select(func.count()).select_from(VoteItem).where(
@@ -1218,8 +1218,8 @@ def confirm_result(district_id: int, vote_id: int, actor, *, notify: bool = True
 
     Refused (409, nothing changed) before the vote closes, a second time, without ballots,
     or when an item is no longer ``in_vote`` (another vote already decided it)."""
+    from agenda.coordination import set_status
     from agenda.models import AgendaItem
-    from agenda.services import set_status
 
     vote = _locked_vote(district_id, vote_id, exclusive=True)
     if utcnow() < vote.closes_at:

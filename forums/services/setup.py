@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from agenda import services as agenda_services
+from agenda import coordination, proposals
 from core import audit
 from core.db import db
 from core.errors import Conflict, DomainError, NotFound
@@ -112,7 +112,7 @@ def add_topic(forum: Forum, title: str, description: str = "",
     """A topic in the next position (optionally deliberating one of the district's agenda
     items), with its pre and post polls ready to open."""
     if agenda_item_id is not None:
-        agenda_services.get_item(forum.district_id, agenda_item_id)
+        proposals.get_item(forum.district_id, agenda_item_id)
     position = len(forum.topics) + 1
     topic = Topic(position=position, title=title.strip(), description=description.strip(),
                   agenda_item_id=agenda_item_id)
@@ -248,7 +248,7 @@ def remove_question(question: Question) -> None:
 
 def forum_candidates(forum: Forum) -> list:
     """Agenda items the cycle shortlisted for deliberation at forums."""
-    return agenda_services.shortlisted_items(forum.cycle_id, for_vote=False, for_forum=True)
+    return coordination.shortlisted_items(forum.cycle_id, for_vote=False, for_forum=True)
 
 
 def add_agenda_ranking(topic: Topic, text: str) -> Question:

@@ -15,14 +15,9 @@ def ctx(app):
 
 
 @pytest.fixture
-def cycle(district):
-    return district.cycles[0]
-
-
-@pytest.fixture
 def make_item(ctx, district, make_user):
     """A published proposal by a fresh resident (or ``author``), committed."""
-    from agenda import services
+    from agenda import intake, proposals
     from core.db import commit
 
     counter = iter(range(1, 10_000))
@@ -38,25 +33,20 @@ def make_item(ctx, district, make_user):
             author = create_user(f"resident-{district_.slug}-{next(counter)}@example.kr",
                                  "correct horse battery", Role.RESIDENT, district_)
         author = author or make_user("resident")
-        data = services.Proposal(
+        data = proposals.Proposal(
             title=title or f"의제 {next(counter)}", description=extra.pop("description", "설명"),
             field=field, kind=extra.pop("kind", "problem_solving"),
             estimated_cost=estimated_cost, **extra,
         )
-        item = services.propose(district_ or district, author, data, INTAKE_DAY, draft=draft)
+        item = intake.propose(district_ or district, author, data, INTAKE_DAY, draft=draft)
         commit()
         return item
 
     return make
 
 
-@pytest.fixture
-def organizer(make_user):
-    return make_user("organizer")
-
-
 def fused_proposal(title: str = "통합 의제"):
-    from agenda.services import Proposal
+    from agenda.proposals import Proposal
 
     return Proposal(title=title, description="여러 제안을 하나로 모았습니다.", field="welfare",
                     kind="problem_solving")

@@ -3,9 +3,10 @@
 import pytest
 from sqlalchemy import func, select
 
-from agenda import services
+from agenda import comments, coordination, intake, merging, proposals
 from agenda.models import AgendaItem, Merge, Notice, Status
 from core.db import commit, db
+from core.errors import DomainError
 from tests.conftest import post_form, sign_in
 
 
@@ -63,10 +64,10 @@ def test_merge_three_undo_merge_again_and_shortlist(app, organizer_client, make_
 def test_undo_once_in_vote_is_refused_with_409(organizer_client, district, make_item,
                                                organizer):
     a, b = make_item(), make_item()
-    fused = services.merge(district.id, [a.id, b.id], organizer,
-                           services.Proposal("통합", "", "welfare", "problem_solving"), "통합")
-    services.shortlist(district.id, fused.id, organizer, False, True, "후보")
-    services.set_status(fused.id, "in_vote", organizer)
+    fused = merging.merge(district.id, [a.id, b.id], organizer,
+                          proposals.Proposal("통합", "", "welfare", "problem_solving"), "통합")
+    coordination.shortlist(district.id, fused.id, organizer, False, True, "후보")
+    coordination.set_status(fused.id, "in_vote", organizer)
     commit()
     response = post_form(organizer_client, f"/agenda/{fused.id}/undo-merge", {"reason": "취소"})
     assert response.status_code == 409
@@ -85,8 +86,8 @@ BAD_MERGES = {
 @pytest.mark.parametrize("pick", BAD_MERGES.values(), ids=BAD_MERGES.keys())
 def test_bad_merges_change_nothing(organizer_client, district, make_item, organizer, pick):
     a, b, c = make_item(), make_item(), make_item()
-    services.merge(district.id, [b.id, c.id], organizer,
-                   services.Proposal("먼저 통합", "", "welfare", "problem_solving"), "통합")
+    merging.merge(district.id, [b.id, c.id], organizer,
+                  proposals.Proposal("먼저 통합", "", "welfare", "problem_solving"), "통합")
     commit()
     before = db.session.scalar(select(func.count()).select_from(Merge))
     response = post_form(organizer_client, "/agenda/coordinate/merge",
@@ -164,7 +165,7 @@ def test_hidden_item_shows_the_reason_to_its_author_only(app, organizer_client, 
 def test_hidden_comment_keeps_its_place_with_the_reason(app, organizer_client, district,
                                                         make_item, make_user):
     item = make_item()
-    comment = services.add_comment(district.id, item.id, make_user(), "심한 말")
+    comment = comments.add_comment(district.id, item.id, make_user(), "심한 말")
     commit()
     assert post_form(organizer_client, f"/agenda/{item.id}/comments/{comment.id}/hide",
                      {"reason": "욕설"}).status_code == 302
@@ -177,9 +178,9 @@ def test_year_round_proposals_wait_in_the_pool(organizer_client, district, make_
 
     resident = make_user()
     # After the 2027 cycle's intake with no later cycle: the district pool.
-    item = services.propose(district, resident,
-                            services.Proposal("연중 제안", "", "jobs", "policy_execution"),
-                            date(2027, 6, 1))
+    item = intake.propose(district, resident,
+                          proposals.Proposal("연중 제안", "", "jobs", "policy_execution"),
+                          date(2027, 6, 1))
     commit()
     assert (item.cycle_id, item.year_round) == (None, True)
     assert post_form(organizer_client, "/agenda/coordinate/adopt-pool").status_code == 302
@@ -191,9 +192,9 @@ def test_public_api_lists_items_with_sources_and_filters(app, district, cycle, m
                                                          organizer, other_district):
     a, b = make_item("공동육아 활성화"), make_item("공동육아 지원")
     make_item("마을축제", field="culture")
-    fused = services.merge(district.id, [a.id, b.id], organizer,
-                           services.Proposal("공동육아", "", "welfare", "problem_solving"),
-                           "통합")
+    fused = merging.merge(district.id, [a.id, b.id], organizer,
+                          proposals.Proposal("공동육아", "", "welfare", "problem_solving"),
+                          "통합")
     commit()
     client = app.test_client()
     data = client.get(f"/api/v1/cycles/{cycle.id}/agenda").get_json()
@@ -234,9 +235,9 @@ def test_agenda_pages_have_unique_ids_and_no_inline_code(organizer_client, distr
     from collections import Counter
 
     a, b = make_item(), make_item()
-    fused = services.merge(district.id, [a.id, b.id], organizer,
-                           services.Proposal("통합", "", "welfare", "problem_solving"), "통합")
-    services.add_comment(district.id, fused.id, organizer, "의견")
+    fused = merging.merge(district.id, [a.id, b.id], organizer,
+                          proposals.Proposal("통합", "", "welfare", "problem_solving"), "통합")
+    comments.add_comment(district.id, fused.id, organizer, "의견")
     commit()
     for path in ("/agenda", "/agenda/propose", "/agenda/mine", "/agenda/coordinate",
                  f"/agenda/{fused.id}", f"/agenda/{a.id}", f"/agenda/{a.id}/edit"):
@@ -255,16 +256,16 @@ def test_carry_over_item_shows_where_it_came_from(app, district, cycle):
 
     earlier = save_cycle(district.id, 2026, "2026 강동구 지역사회혁신계획", "",
                          {Phase.EVALUATION: (date(2026, 7, 1), date(2026, 12, 15))})
-    item = services.create_carry_over(
+    item = intake.create_carry_over(
         district.id, cycle.id,
-        services.Proposal("공동육아 나눔터 2기", "", "welfare", "problem_solving"),
+        proposals.Proposal("공동육아 나눔터 2기", "", "welfare", "problem_solving"),
         "https://example.kr/evaluations/7", earlier.id)
     commit()
     page = app.test_client().get(f"/agenda/{item.id}").get_data(as_text=True)
     assert "이전 주기의 성과평가에서 이어진 의제입니다." in page
     assert "2026 강동구 지역사회혁신계획" in page
     assert 'href="https://example.kr/evaluations/7"' in page
-    with pytest.raises(services.DomainError):
-        services.create_carry_over(
-            district.id, cycle.id,
-            services.Proposal("x", "", "welfare", "problem_solving"), "<script>", earlier.id)
+    with pytest.raises(DomainError):
+        intake.create_carry_over(
+          district.id, cycle.id,
+          proposals.Proposal("x", "", "welfare", "problem_solving"), "<script>", earlier.id)

@@ -1,6 +1,6 @@
 from sqlalchemy import func, select
 
-from agenda import services
+from agenda import proposals, supporters
 from agenda.models import AgendaItem, AgendaLogEntry, LogAction, Support
 from core.db import db
 
@@ -16,7 +16,7 @@ def test_demo_agenda_is_seeded_once_with_a_fused_item_and_a_shortlist(app, ctx):
             db.session.scalar(select(func.count()).select_from(Support))) == counts
     fused = db.session.scalars(select(AgendaItem).where(
         AgendaItem.title == "공동육아 공간과 돌봄 공동체 만들기")).one()
-    assert len(services.sources_of(fused)) == 3
+    assert len(proposals.sources_of(fused)) == 3
     # The demo's votes and plan have since moved the shortlist on (in_vote, then selected or
     # not, then in_plan): the shortlist is read from the items' history.
     ballot = list(db.session.scalars(select(AgendaItem).join(
@@ -26,4 +26,4 @@ def test_demo_agenda_is_seeded_once_with_a_fused_item_and_a_shortlist(app, ctx):
     assert 6 <= len(ballot) <= 8
     assert all(item.estimated_cost and item.estimated_cost > 0 for item in ballot)
     assert {item.status for item in ballot} == {"in_plan", "not_selected"}
-    assert services.support_count(fused.id) > 0
+    assert supporters.support_count(fused.id) > 0

@@ -105,12 +105,12 @@ def test_editing_someone_elses_item_is_refused(resident_client, make_item):
 
 
 def test_author_cannot_edit_once_coordination_started(client, make_user, make_item, organizer):
-    from agenda import services
+    from agenda import coordination
     from core.db import commit
 
     author = make_user()
     item = make_item("원래 제목", author=author)
-    services.set_status(item.id, "under_review", organizer)
+    coordination.set_status(item.id, "under_review", organizer)
     commit()
     sign_in(client, author.email)
     response = post_form(client, f"/agenda/{item.id}/edit", _proposal(title="바꿈"))
@@ -169,10 +169,10 @@ def test_browse_filters_search_sort_and_pages(app, district, make_item, make_use
     popular = make_item("공동육아 나눔터", field="welfare")
     make_item("마을축제 활성화", field="culture")
     for _ in range(2):
-        from agenda import services
+        from agenda import supporters
         from core.db import commit
 
-        services.support(district.id, popular.id, make_user())
+        supporters.support(district.id, popular.id, make_user())
         commit()
     anonymous = app.test_client()
     culture = anonymous.get("/agenda?field=culture").get_data(as_text=True)
@@ -186,13 +186,13 @@ def test_browse_filters_search_sort_and_pages(app, district, make_item, make_use
 
 def test_coordinator_edits_a_fused_item_until_it_enters_a_vote(client, make_item, make_user,
                                                                 organizer, district):
-    from agenda import services
+    from agenda import coordination, merging
     from agenda.models import LogAction
     from core.db import commit
     from tests.agenda.conftest import fused_proposal
 
     a, b = make_item("공동육아 모임"), make_item("공동육아 공간")
-    fused = services.merge(district.id, [a.id, b.id], organizer, fused_proposal(), "비슷함")
+    fused = merging.merge(district.id, [a.id, b.id], organizer, fused_proposal(), "비슷함")
     commit()
     resident = make_user("resident")
     sign_in(client, resident.email)
@@ -211,8 +211,8 @@ def test_coordinator_edits_a_fused_item_until_it_enters_a_vote(client, make_item
     assert item.log[-1].action == LogAction.EDITED and item.log[-1].actor_id == organizer.id
     assert post_form(client, f"/agenda/{fused.id}/edit",
                      _proposal(title="")).status_code == 422
-    services.shortlist(district.id, fused.id, organizer, False, True, "주민투표 후보")
-    services.set_status(fused.id, "in_vote", organizer)
+    coordination.shortlist(district.id, fused.id, organizer, False, True, "주민투표 후보")
+    coordination.set_status(fused.id, "in_vote", organizer)
     commit()
     frozen = post_form(client, f"/agenda/{fused.id}/edit", _proposal(title="투표 중에 바꿈"))
     assert frozen.status_code == 409

@@ -37,12 +37,12 @@ def test_rank_respects_limit_and_threshold():
 
 
 def test_trigram_extension_is_used_on_postgresql_when_available(ctx):
-    from agenda.services import _has_pg_trgm
+    from agenda.intake import has_pg_trgm
     from core.db import db
 
     if db.engine.dialect.name != "postgresql":
-        assert not _has_pg_trgm()
+        assert not has_pg_trgm()
         return
     available = db.session.execute(
         text("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")).first()
-    assert _has_pg_trgm() == (available is not None)
+    assert has_pg_trgm() == (available is not None)

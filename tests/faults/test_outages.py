@@ -48,8 +48,7 @@ from voting.models import Ballot
 
 # The forum and vote fixtures those packages' tests use.
 facilitators, forum = forum_fixtures.facilitators, forum_fixtures.forum
-cycle, shortlist, organizer, make_vote = (vote_fixtures.cycle, vote_fixtures.shortlist,
-                                          vote_fixtures.organizer, vote_fixtures.make_vote)
+shortlist, make_vote = vote_fixtures.shortlist, vote_fixtures.make_vote
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 

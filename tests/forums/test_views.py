@@ -80,7 +80,7 @@ def test_participant_joins_without_an_account_and_answers(client, forum, distric
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     home = client.get(f"/forums/{forum.id}/me")
     html = home.get_data(as_text=True)
-    assert "참가 번호" in html and "인구통계" in html or "통계" in html
+    assert "참가 번호" in html and "참여자 구성 통계 (선택)" in html
     _clean(html)
     refused = post_form(client, f"/forums/{forum.id}/me/about",
                         {"age_band": "30s", "gender": "", "dong": ""})

@@ -5,20 +5,10 @@ from datetime import date
 
 import pytest
 
-from agenda import services as agenda
+from agenda import coordination, intake, proposals
 from core.db import commit
 from plans import services
 from plans.models import Category
-
-
-@pytest.fixture
-def organizer(make_user):
-    return make_user("organizer")
-
-
-@pytest.fixture
-def cycle(district):
-    return next(c for c in district.cycles if c.year == 2027)
 
 
 @pytest.fixture
@@ -27,11 +17,11 @@ def selected(district, cycle, organizer):
     items = []
     for title, cost in (("공동육아 공간", 40_000_000), ("밥상모임", 15_000_000),
                         ("골목 안전", 20_000_000)):
-        item = agenda.propose(district, organizer, agenda.Proposal(
+        item = intake.propose(district, organizer, proposals.Proposal(
             title, f"{title} 설명", "welfare", "problem_solving", None, cost), date(2026, 9, 2))
-        agenda.shortlist(district.id, item.id, organizer, False, True, "후보")
-        agenda.set_status(item.id, "in_vote", organizer, notify=False)
-        agenda.set_status(item.id, "selected", organizer, notify=False)
+        coordination.shortlist(district.id, item.id, organizer, False, True, "후보")
+        coordination.set_status(item.id, "in_vote", organizer, notify=False)
+        coordination.set_status(item.id, "selected", organizer, notify=False)
         items.append(item)
     commit()
     return items

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import update
 
-from agenda import services as agenda
+from agenda import coordination, intake, proposals
 from core.db import commit, db, utcnow
 from core.errors import Conflict, DomainError, NotFound
 from plans import services
@@ -23,9 +23,9 @@ COSTS = (("공동육아 공간", 40_000_000), ("밥상모임", 15_000_000), ("�
 def candidates(ctx, district, cycle, organizer):
     items = []
     for title, cost in COSTS:
-        item = agenda.propose(district, organizer, agenda.Proposal(
+        item = intake.propose(district, organizer, proposals.Proposal(
             title, f"{title} 설명", "welfare", "problem_solving", None, cost), date(2026, 9, 2))
-        agenda.shortlist(district.id, item.id, organizer, False, True, "후보")
+        coordination.shortlist(district.id, item.id, organizer, False, True, "후보")
         items.append(item)
     commit()
     return items

@@ -30,9 +30,9 @@ def test_plan_from_selection_moves_items_into_the_plan(ctx, district, plan, sele
 
 def test_only_selected_items_of_the_cycle_can_be_planned(ctx, district, cycle, organizer,
                                                          selected):
-    from agenda import services as agenda
+    from agenda import intake, proposals
 
-    shortlisted = agenda.propose(district, organizer, agenda.Proposal(
+    shortlisted = intake.propose(district, organizer, proposals.Proposal(
         "후보만", "설명", "welfare", "problem_solving", None, 1), date(2026, 9, 2))
     with pytest.raises(Conflict):
         services.create_plan_from_selection(district.id, cycle.id, [(shortlisted.id, 1)], "",

@@ -225,29 +225,29 @@ def test_vote_actions_are_audited_and_no_entry_holds_a_choice(app, district, cyc
 
 
 def test_agenda_actions(app, district, make_item, make_user, organizer):  # noqa: F811
-    from agenda import services as agenda
+    from agenda import comments, coordination, merging, moderation
 
     before = entries()
     a, b, c = make_item(), make_item(), make_item()
     assert entries() == before, "a resident's proposal is not a staff action"
-    fused = agenda.merge(district.id, [a.id, b.id], organizer, fused_proposal(), "비슷함",
-                         notify=False)
+    fused = merging.merge(district.id, [a.id, b.id], organizer, fused_proposal(), "비슷함",
+                          notify=False)
     commit()
     one("agenda.fused", organizer, "agenda_item", fused.id)
     assert {e.object_id for e in entries("agenda.merged_into")} == {a.id, b.id}
-    agenda.hide_item(district.id, c.id, organizer, "광고")
-    agenda.unhide_item(district.id, c.id, organizer, "오해")
-    agenda.shortlist(district.id, c.id, organizer, True, False, "공론장 후보")
+    moderation.hide_item(district.id, c.id, organizer, "광고")
+    moderation.unhide_item(district.id, c.id, organizer, "오해")
+    coordination.shortlist(district.id, c.id, organizer, True, False, "공론장 후보")
     commit()
     one("agenda.hidden", organizer, "agenda_item", c.id)
     one("agenda.unhidden", organizer, "agenda_item", c.id)
     one("agenda.shortlisted", organizer, "agenda_item", c.id)
     resident = make_user()
-    comment = agenda.add_comment(district.id, c.id, resident, "광고 댓글")
-    report = agenda.report(district.id, resident, c.id, "광고입니다")
+    comment = comments.add_comment(district.id, c.id, resident, "광고 댓글")
+    report = moderation.report(district.id, resident, c.id, "광고입니다")
     commit()
-    agenda.hide_comment(district.id, comment.id, organizer, "광고")
-    agenda.dismiss_report(district.id, report.id, organizer)
+    moderation.hide_comment(district.id, comment.id, organizer, "광고")
+    moderation.dismiss_report(district.id, report.id, organizer)
     commit()
     one("agenda.comment.hide", organizer, "comment", comment.id)
     one("agenda.report.dismiss", organizer, "report", report.id)
@@ -302,18 +302,18 @@ def test_forum_and_poll_actions(app, district, cycle, make_user, organizer, monk
 
 
 def test_plan_actions(app, district, cycle, organizer):
-    from agenda import services as agenda
+    from agenda import coordination, intake, proposals
     from plans import services as plans
 
     items = []
     with acting_as(app, organizer):
         for title, cost in (("공동육아 공간", 40_000_000), ("밥상모임", 15_000_000),
                             ("골목 안전", 20_000_000)):
-            item = agenda.propose(district, organizer, agenda.Proposal(
+            item = intake.propose(district, organizer, proposals.Proposal(
                 title, "설명", "welfare", "problem_solving", None, cost), date(2026, 9, 2))
-            agenda.shortlist(district.id, item.id, organizer, False, True, "후보")
-            agenda.set_status(item.id, "in_vote", organizer, notify=False)
-            agenda.set_status(item.id, "selected", organizer, notify=False)
+            coordination.shortlist(district.id, item.id, organizer, False, True, "후보")
+            coordination.set_status(item.id, "in_vote", organizer, notify=False)
+            coordination.set_status(item.id, "selected", organizer, notify=False)
             items.append(item)
         plan = plans.create_plan_from_selection(
             district.id, cycle.id, [(i.id, n) for n, i in enumerate(items)], "주민투표",

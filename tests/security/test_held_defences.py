@@ -73,7 +73,7 @@ def make_account(email: str, role: str, district) -> User:
 @pytest.fixture
 def home(ctx, district, make_user):
     """This district's public proposal, forum and open approval vote, for the routes' ids."""
-    from agenda import services as agenda
+    from agenda import intake, proposals
     from agenda.models import AgendaItem
     from forums import services as forums
     from tests.agenda.conftest import INTAKE_DAY
@@ -81,7 +81,7 @@ def home(ctx, district, make_user):
     from voting import services as voting
 
     with ctx.test_request_context():
-        proposal = agenda.propose(district, make_user("resident"), agenda.Proposal(
+        proposal = intake.propose(district, make_user("resident"), proposals.Proposal(
             "우리 동네 의제", "설명", "welfare", "problem_solving", None, None), INTAKE_DAY)
         cycle = district.cycles[0]
         forum = forums.create_forum(district.id, cycle.id, "원탁토론회", date(2027, 2, 1),
@@ -221,11 +221,11 @@ FILTERS = ("q", "field", "kind", "area", "status", "sort", "page", "cycle", "per
 
 
 def test_injection_in_search_and_filters_finds_nothing_extra(client, district, home, make_user):
-    from agenda import services as agenda
+    from agenda import intake, proposals
     from tests.agenda.conftest import INTAKE_DAY
 
     # A draft: in the table, never in a public listing.
-    agenda.propose(district, make_user("resident"), agenda.Proposal(
+    intake.propose(district, make_user("resident"), proposals.Proposal(
         "비공개 임시 저장", "설명", "welfare", "problem_solving", None, None), INTAKE_DAY,
         draft=True)
     commit()

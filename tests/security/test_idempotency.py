@@ -15,8 +15,7 @@ from voting import services
 from voting.models import Ballot, BallotChoice, CastRequest, Vote
 
 # The voting package's fixtures.
-ctx, cycle, shortlist = vote_fixtures.ctx, vote_fixtures.cycle, vote_fixtures.shortlist
-organizer, make_vote = vote_fixtures.organizer, vote_fixtures.make_vote
+ctx, shortlist, make_vote = vote_fixtures.ctx, vote_fixtures.shortlist, vote_fixtures.make_vote
 
 
 def _rows():

@@ -286,16 +286,16 @@ def test_a_json_refusal_quotes_the_request_as_written(app, request_ctx):
 
 
 def _shortlisted_items(district, organizer, count=3):
-    from agenda import services
+    from agenda import coordination, intake, proposals
     from tests.agenda.conftest import INTAKE_DAY
 
     items = []
     for n in range(count):
-        item = services.propose(district, organizer, services.Proposal(
+        item = intake.propose(district, organizer, proposals.Proposal(
             title=f"의제 {n} {OPEN_REFRESH}", description="설명", field="welfare",
             kind="problem_solving"), INTAKE_DAY)
-        services.shortlist(district.id, item.id, organizer, for_forum=False, for_vote=True,
-                           reason="후보")
+        coordination.shortlist(district.id, item.id, organizer, for_forum=False, for_vote=True,
+                               reason="후보")
         items.append(item)
     commit()
     return items
@@ -327,18 +327,18 @@ def test_a_vote_title_and_its_items_stay_text(app, request_ctx, district, make_u
 
 
 def test_a_plan_project_name_stays_text(app, request_ctx, district, make_user):
-    from agenda import services as agenda
+    from agenda import coordination, intake, proposals
     from plans import services as plans
     from plans.models import PlanProject
     from tests.agenda.conftest import INTAKE_DAY
 
     organizer_user = make_user("organizer")
     cycle = district.cycles[0]
-    item = agenda.propose(district, organizer_user, agenda.Proposal(
+    item = intake.propose(district, organizer_user, proposals.Proposal(
         "공동육아 공간", "설명", "welfare", "problem_solving", None, 40_000_000), INTAKE_DAY)
-    agenda.shortlist(district.id, item.id, organizer_user, False, True, "후보")
-    agenda.set_status(item.id, "in_vote", organizer_user, notify=False)
-    agenda.set_status(item.id, "selected", organizer_user, notify=False)
+    coordination.shortlist(district.id, item.id, organizer_user, False, True, "후보")
+    coordination.set_status(item.id, "in_vote", organizer_user, notify=False)
+    coordination.set_status(item.id, "selected", organizer_user, notify=False)
     plan = plans.create_plan_from_selection(district.id, cycle.id, [(item.id, "")], "주민투표",
                                             100_000_000, organizer_user)
     commit()
@@ -447,14 +447,14 @@ def _write_markup_everywhere() -> None:
 
 def _add_what_the_demo_lacks(district) -> None:
     from accounts.services import user_by_email
-    from agenda import services as agenda
+    from agenda import moderation
     from agenda.models import AgendaItem
     from exports.models import ExportJob
     from plans import services as plans
 
     item = db.session.scalars(select(AgendaItem).where(
         AgendaItem.district_id == district.id, AgendaItem.is_draft.is_(False))).first()
-    agenda.report(district.id, user_by_email("resident@demo.madang.kr"), item.id, "신고 사유")
+    moderation.report(district.id, user_by_email("resident@demo.madang.kr"), item.id, "신고 사유")
     plans.set_budget_limit(district.id, "field", "welfare", 1_000_000, None)
     # A failed export whose error quotes what it was about, for each staff account.
     for email in ("admin@demo.madang.kr", "organizer@demo.madang.kr"):

@@ -37,13 +37,13 @@ def resident(app, make_user):
 
 @pytest.fixture
 def item(ctx, district, make_user):
-    from agenda import services
+    from agenda import intake, proposals
     from core.db import commit
     from core.tenancy import seoul_today
 
-    data = services.Proposal(title="골목 화단 가꾸기", description="함께 꽃을 심습니다.",
-                             field="environment", kind="problem_solving")
-    created = services.propose(district, make_user("resident"), data, seoul_today())
+    data = proposals.Proposal(title="골목 화단 가꾸기", description="함께 꽃을 심습니다.",
+                              field="environment", kind="problem_solving")
+    created = intake.propose(district, make_user("resident"), data, seoul_today())
     commit()
     return created
 

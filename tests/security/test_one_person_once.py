@@ -21,8 +21,7 @@ from voting import services
 from voting.models import Ballot, BallotChoice, Channel, VoterRoll
 
 # The voting and forum packages' fixtures, for attacks that cross both.
-ctx, cycle, shortlist = vote_fixtures.ctx, vote_fixtures.cycle, vote_fixtures.shortlist
-organizer, make_vote = vote_fixtures.organizer, vote_fixtures.make_vote
+ctx, shortlist, make_vote = vote_fixtures.ctx, vote_fixtures.shortlist, vote_fixtures.make_vote
 forum, facilitators = forum_fixtures.forum, forum_fixtures.facilitators
 
 BIRTH = date(1988, 4, 5)

@@ -18,8 +18,6 @@ from tests.plans import conftest as plan_builders
 
 # The plan builders of tests/plans (a 2027 plan of three selected items and a foundation
 # project, a lawful council roster), offered to this module's tests as fixtures.
-organizer = plan_builders.organizer
-cycle = plan_builders.cycle
 selected = plan_builders.selected
 plan = plan_builders.plan
 roster = plan_builders.roster

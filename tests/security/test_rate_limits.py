@@ -55,12 +55,12 @@ def _resident(app, make_user):
 
 @pytest.fixture
 def agenda_items(ctx, district, make_user):
-    from agenda import services
+    from agenda import intake, proposals
 
     author = make_user()
     items = []
     for n in range(4):
-        items.append(services.propose(district, author, services.Proposal(
+        items.append(intake.propose(district, author, proposals.Proposal(
             title=f"의제 {n}", description="설명", field="welfare", kind="problem_solving"),
             INTAKE_DAY))
     commit()

@@ -5,7 +5,7 @@ reports, joins forums and votes nowhere but in its own district. The one rule is
 
 import pytest
 
-from agenda import services as agenda
+from agenda import comments, intake, moderation, proposals, supporters
 from core.auth import is_member, require_member
 from core.db import db
 from core.errors import Forbidden
@@ -74,17 +74,17 @@ def test_every_resident_service_refuses_an_outsider(ctx, district, home, outside
     from forums.models import Forum
 
     item = home["item_id"]
-    proposal = agenda.Proposal("다른 구의 제안", "설명", "welfare", "problem_solving", None, None)
+    proposal = proposals.Proposal("다른 구의 제안", "설명", "welfare", "problem_solving")
     forum = db.session.get(Forum, home["forum_id"])
     before = row_counts()
     with ctx.test_request_context():
         for attempt in (
-            lambda: agenda.propose(district, outsider, proposal, INTAKE_DAY),
-            lambda: agenda.edit(district.id, item, outsider, proposal, INTAKE_DAY),
-            lambda: agenda.support(district.id, item, outsider),
-            lambda: agenda.withdraw_support(district.id, item, outsider),
-            lambda: agenda.add_comment(district.id, item, outsider, "댓글"),
-            lambda: agenda.report(district.id, outsider, item, "사유"),
+            lambda: intake.propose(district, outsider, proposal, INTAKE_DAY),
+            lambda: intake.edit(district.id, item, outsider, proposal, INTAKE_DAY),
+            lambda: supporters.support(district.id, item, outsider),
+            lambda: supporters.withdraw_support(district.id, item, outsider),
+            lambda: comments.add_comment(district.id, item, outsider, "댓글"),
+            lambda: moderation.report(district.id, outsider, item, "사유"),
             lambda: forums.join_forum(forum, outsider),
         ):
             with pytest.raises(Forbidden):

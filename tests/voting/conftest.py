@@ -16,11 +16,6 @@ def ctx(app):
 
 
 @pytest.fixture
-def cycle(district):
-    return district.cycles[0]
-
-
-@pytest.fixture
 def shortlist(ctx, district, cycle):
     """Five agenda items shortlisted for the cycle's vote, with estimated costs."""
     from agenda.models import AgendaItem
@@ -35,11 +30,6 @@ def shortlist(ctx, district, cycle):
         items.append(item)
     commit()
     return items
-
-
-@pytest.fixture
-def organizer(make_user):
-    return make_user("organizer")
 
 
 def definition(ballot_type: str, items, **overrides):
