@@ -15,19 +15,21 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from agenda.models import FIELD_LABELS
-from plans.models import (
-    CATEGORY_LABELS,
+from plans.council_models import (
     CHOICE_LABELS,
-    FINDING_LABELS,
-    FUNDING_LABELS,
     GENDER_LABELS,
     MEMBER_TYPE_LABELS,
     MOTION_KIND_LABELS,
+)
+from plans.inputs import MAX_BUDGET
+from plans.models import (
+    CATEGORY_LABELS,
+    FINDING_LABELS,
+    FUNDING_LABELS,
     PERIOD_LABELS,
     PROGRESS_LABELS,
     SEVERITY_LABELS,
 )
-from plans.services import MAX_BUDGET
 
 REQUIRED = _l("이 항목을 입력하세요.")
 NOT_NEGATIVE = _l("0 이상이어야 합니다.")
