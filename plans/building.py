@@ -275,8 +275,10 @@ def summary(plan: Plan) -> dict:
     spent = sum(p.spent for p in plan.projects)
     weighted = (sum(p.percent_done * p.budget for p in plan.projects) // allocated
                 if allocated else 0)
+    # Of the plan's total budget, as the 30% rule measures it (``rules.foundation_check``).
+    total = plan.total_budget
     return {"allocated": allocated, "foundation": foundation,
-            "foundation_percent": round(100 * foundation / allocated, 1) if allocated else 0.0,
+            "foundation_percent": round(100 * foundation / total, 1) if total else 0.0,
             "spent": spent, "progress_percent": weighted,
             "by_source": {s.value: sum(p.budget for p in plan.projects
                                        if p.funding_source == s.value) for s in FundingSource}}

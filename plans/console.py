@@ -60,7 +60,8 @@ def attempt(form, action, done, target):
 
 
 def rule_rows(checks):
-    return [{"check": c, "label": settings.RULE_LABELS[c.code]} for c in checks]
+    return [{"check": c, "label": settings.RULE_LABELS[c.code],
+             "detail": settings.describe_check(c)} for c in checks]
 
 
 def staff_cycle(district) -> Cycle:

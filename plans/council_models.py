@@ -1,5 +1,5 @@
-"""The governance council (협치회의): its members, meetings, attendance and motions, the
-approval motion naming the plan it approves."""
+"""The governance council (협치회의): its members in their seats and terms, meetings,
+attendance and motions, the approval motion naming the plan it approves."""
 
 from datetime import date, datetime
 from enum import StrEnum
@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, db
+from plans import rules
 from plans.models import Plan, sql_values
 
 
@@ -23,6 +24,17 @@ MEMBER_TYPE_LABELS = {
     MemberType.OFFICIAL: _l("공무원"),
     MemberType.COUNCILLOR: _l("구의원"),
 }
+
+
+class Seat(StrEnum):
+    """How a member holds their seat (seed 000, 기본조례 제9조): appointed by the district head
+    for a term (위촉직) or by office, for as long as they hold it (당연직)."""
+
+    APPOINTED = "appointed"
+    EX_OFFICIO = "ex_officio"
+
+
+SEAT_LABELS = {Seat.APPOINTED: _l("위촉직"), Seat.EX_OFFICIO: _l("당연직")}
 
 
 class Gender(StrEnum):
@@ -54,14 +66,26 @@ CHOICE_LABELS = {Choice.YES: _l("찬성"), Choice.NO: _l("반대"), Choice.ABSTA
 
 
 class CouncilMember(db.Model):
-    """A member of the district's governance council (협치회의 위원)."""
+    """A member of the district's governance council (협치회의 위원) in one seat: appointed
+    members serve a term of two years, renewable once; ex officio members sit while in
+    office. A member leaves by retiring, with a reason; a replacement names whom they
+    replace."""
 
     __tablename__ = "council_member"
     __table_args__ = (
         UniqueConstraint("district_id", "name", "affiliation"),
         CheckConstraint(f"member_type IN {sql_values(MemberType)}", name="known_type"),
         CheckConstraint(f"gender IN {sql_values(Gender)}", name="known_gender"),
+        CheckConstraint(f"seat IN {sql_values(Seat)}", name="known_seat"),
         CheckConstraint("length(name) > 0", name="name_not_empty"),
+        CheckConstraint("seat = 'ex_officio' OR term_ends_on IS NOT NULL",
+                        name="appointed_term_ends"),
+        CheckConstraint("term_ends_on IS NULL OR term_ends_on >= term_starts_on",
+                        name="term_in_order"),
+        CheckConstraint("renewals BETWEEN 0 AND 1", name="renewed_once_at_most"),
+        CheckConstraint("retired_on IS NULL OR retire_reason <> ''", name="retired_has_reason"),
+        CheckConstraint("retired_on IS NULL OR retired_on >= term_starts_on",
+                        name="retired_after_start"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,11 +95,28 @@ class CouncilMember(db.Model):
     affiliation: Mapped[str] = mapped_column(String(100), default="")
     member_type: Mapped[str] = mapped_column(String(20))
     gender: Mapped[str] = mapped_column(String(10))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    seat: Mapped[str] = mapped_column(String(20), default=Seat.APPOINTED.value)
+    term_starts_on: Mapped[date]
+    # None for an ex officio member: the seat is held for as long as the office is.
+    term_ends_on: Mapped[date | None]
+    renewals: Mapped[int] = mapped_column(default=0)
+    retired_on: Mapped[date | None]
+    retire_reason: Mapped[str] = mapped_column(Text, default="")
+    replaces_id: Mapped[int | None] = mapped_column(
+        ForeignKey("council_member.id", ondelete="SET NULL"))
+
+    replaces: Mapped["CouncilMember | None"] = relationship(remote_side=[id])
+
+    def seated_on(self, day: date) -> bool:
+        return rules.seated_on(day, self.term_starts_on, self.term_ends_on, self.retired_on)
 
     @property
     def type_label(self):
         return MEMBER_TYPE_LABELS[MemberType(self.member_type)]
+
+    @property
+    def seat_label(self):
+        return SEAT_LABELS[Seat(self.seat)]
 
     @property
     def gender_label(self):
@@ -92,7 +133,8 @@ class CouncilMeeting(db.Model):
                                              index=True)
     title: Mapped[str] = mapped_column(String(200))
     held_on: Mapped[date]
-    # Active roster size when the meeting opened: the quorum counts against it.
+    # Seats filled on the meeting day, counted again at every decision: the quorum and the
+    # majorities count against it.
     members: Mapped[int]
     minutes: Mapped[str] = mapped_column(Text, default="")
     minutes_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -10,7 +10,7 @@ from core.auth import public, role_required
 from core.db import commit, db
 from core.errors import DomainError
 from core.inputs import record_id
-from core.tenancy import district_or_404
+from core.tenancy import district_or_404, seoul_today
 from plans import building, council, settings
 from plans.console import STAFF, attempt, or_404, rule_rows
 from plans.forms import (
@@ -20,17 +20,30 @@ from plans.forms import (
     MemberForm,
     MinutesForm,
     MotionForm,
+    ReplaceForm,
+    RetireForm,
 )
 from plans.models import PlanStatus
 
 
-def _council_page(district, status=200, error=None, member_form=None, meeting_form=None):
+def _seated_choices(district) -> list[SelectChoice]:
+    return [SelectChoice(m.id, f"{m.name} ({m.seat_label}, {m.type_label})")
+            for m in council.roster(district.id)]
+
+
+def _council_page(district, status=200, error=None, **forms):
+    today = seoul_today()
+    retire_form = forms.get("retire_form") or RetireForm(formdata=None, prefix="retire")
+    replace_form = forms.get("replace_form") or ReplaceForm(formdata=None, prefix="replace")
+    retire_form.member_id.choices = replace_form.member_id.choices = _seated_choices(district)
     return render_template(
-        "plans/council.html", district=district, members=council.roster(district.id),
-        checks=rule_rows(council.roster_checks(district.id)),
+        "plans/council.html", district=district, members=council.everyone(district.id),
+        seated=council.roster(district.id, today), today=today,
+        checks=rule_rows(council.roster_checks(district.id, today)),
         settings=settings.settings_for(district.id), meetings=council.meetings(district.id),
-        member_form=member_form or MemberForm(formdata=None),
-        meeting_form=meeting_form or MeetingForm(formdata=None), error=error), status
+        member_form=forms.get("member_form") or MemberForm(formdata=None),
+        meeting_form=forms.get("meeting_form") or MeetingForm(formdata=None),
+        retire_form=retire_form, replace_form=replace_form, error=error), status
 
 
 @role_required(*STAFF)
@@ -40,6 +53,8 @@ def council_page():
 
 def _council_action(form, form_name, action, done, back=None):
     district = district_or_404()
+    if hasattr(form, "member_id"):
+        form.member_id.choices = _seated_choices(district)
     if not form.validate_on_submit():
         return _council_page(district, 422, _l("입력을 확인하세요."), **{form_name: form})
     try:
@@ -59,7 +74,39 @@ def add_member():
     form = MemberForm()
     return _council_action(form, "member_form", lambda d: council.add_member(
         d.id, form.name.data, form.affiliation.data or "", form.member_type.data,
-        form.gender.data), _l("위원을 추가했습니다."))
+        form.gender.data, form.seat.data, form.term_starts_on.data, form.term_ends_on.data,
+        current_user), _l("위원을 추가했습니다."))
+
+
+@role_required(*STAFF)
+def renew_member(member_id: int):
+    district = district_or_404()
+    or_404(lambda: council.get_member(district.id, member_id))
+    try:
+        council.renew_member(district.id, member_id, current_user)
+        commit()
+    except DomainError as error:
+        db.session.rollback()
+        return _council_page(district, error.status, error.message)
+    flash(_l("위원의 임기를 연임으로 2년 늘렸습니다."), "success")
+    return redirect(url_for("plans.council"))
+
+
+@role_required(*STAFF)
+def retire_member():
+    form = RetireForm(prefix="retire")
+    return _council_action(form, "retire_form", lambda d: council.retire_member(
+        d.id, form.member_id.data, form.retired_on.data, form.reason.data, current_user),
+        _l("위원의 퇴임을 사유와 함께 기록했습니다."))
+
+
+@role_required(*STAFF)
+def replace_member():
+    form = ReplaceForm(prefix="replace")
+    return _council_action(form, "replace_form", lambda d: council.replace_member(
+        d.id, form.member_id.data, form.retired_on.data, form.reason.data, form.name.data,
+        form.affiliation.data or "", form.member_type.data, form.gender.data,
+        form.term_ends_on.data, current_user), _l("위원을 교체했습니다."))
 
 
 @role_required(*STAFF)
@@ -71,10 +118,10 @@ def open_meeting():
 
 
 def _meeting_page(district, meeting, status=200, error=None, motion_form=None):
-    members = council.roster(district.id, active_only=False)
+    members = council.everyone(district.id)
     attendance = AttendanceForm(formdata=None)
     attendance.member_ids.choices = [SelectChoice(m.id, f"{m.name} ({m.type_label})")
-                                     for m in council.roster(district.id)]
+                                     for m in council.roster(district.id, meeting.held_on)]
     attendance.member_ids.data = [a.member_id for a in meeting.attendance]
     plans = [p for p in (building.plan_for_cycle(district.id, c.id) for c in district.cycles)
              if p is not None and p.status == PlanStatus.IN_REVIEW.value]
@@ -154,6 +201,6 @@ def published_minutes():
     district = district_or_404()
     meetings = [m for m in council.meetings(district.id) if m.minutes_published_at]
     return render_template("plans/minutes.html", meetings=meetings,
-                           members={m.id: m for m in council.roster(district.id, False)},
+                           members={m.id: m for m in council.everyone(district.id)},
                            checks=rule_rows(council.roster_checks(district.id)),
                            roster=council.roster(district.id))

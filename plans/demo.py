@@ -13,7 +13,7 @@ from accounts.services import save_cycle
 from core.db import db
 from core.models import Cycle, District, Phase
 from plans import building, council, evaluation, findings, progress, review, settings
-from plans.council_models import Choice, Gender, MemberType, MotionKind
+from plans.council_models import Choice, Gender, MemberType, MotionKind, Seat
 from plans.models import Category, FindingKind, Period
 from voting import services as voting
 from voting.demo import COMBINED_VOTE_TITLE
@@ -56,15 +56,24 @@ REQUIRED_COMMENT = (
     "목적, 일정, 주요내용, 참여대상을 구체화하세요.")
 RECOMMENDED_COMMENT = ("예산산출내역의 구체화", "사업별 예산의 산출내역을 구체화하여 작성하세요.")
 
-# 30 members: 21 civil, 7 officials, 2 district councillors; 15 women, 15 men.
-COUNCIL = (
+# The seed's 협치강동구회의 (seed 000, 협치강동구회의 구성): 3 ex officio members by office
+# (구청장, 기획경제국장, 협치조정관) and 27 appointed for two years from the 2026 appointment
+# (2 district councillors, 25 civil members): 25 of 30 civil (83%), 14 women and 13 men among
+# the appointed. One civil member moves away in 2027 and is replaced before the plan's meeting.
+COUNCIL_APPOINTED_ON = date(2026, 7, 16)
+COUNCIL_EX_OFFICIO = (
+    ("강동구청장", "강동구청 구청장(공동의장)", Gender.MALE),
+    ("기획경제국장", "강동구청 기획경제국", Gender.FEMALE),
+    ("협치조정관", "강동구청 협치조정관", Gender.MALE),
+)
+COUNCIL_APPOINTED = (
     [(f"민간위원 {n:02d}", "강동구 주민·시민사회", MemberType.CIVIL,
-      Gender.FEMALE if n % 2 else Gender.MALE) for n in range(1, 22)]
-    + [(f"공무원위원 {n}", "강동구청", MemberType.OFFICIAL,
-        Gender.MALE if n % 2 else Gender.FEMALE) for n in range(1, 8)]
+      Gender.FEMALE if n % 2 else Gender.MALE) for n in range(1, 26)]
     + [("구의원위원 1", "강동구의회", MemberType.COUNCILLOR, Gender.FEMALE),
        ("구의원위원 2", "강동구의회", MemberType.COUNCILLOR, Gender.MALE)]
 )
+COUNCIL_REPLACEMENT = ("민간위원 04", date(2027, 3, 2), "거주지 이전(강동구 외 전출)으로 사임",
+                       ("민간위원 26", "강동구 주민·시민사회", MemberType.CIVIL, Gender.MALE))
 
 RUBRIC = [("협치성 (민관 공동 추진)", 30), ("목표 달성도", 40), ("주민 참여와 확산", 30)]
 
@@ -146,12 +155,19 @@ def _review(district: District, plan, organizer) -> None:
 def _council(district: District, plan, organizer) -> None:
     settings.save_settings(district.id, foundation_share_percent=30, council_max_members=30,
                            civil_share_percent=70, gender_max_percent=60, low_rating_percent=60)
-    if not council.roster(district.id):
-        for name, affiliation, member_type, gender in COUNCIL:
-            council.add_member(district.id, name, affiliation, member_type, gender)
+    if not council.everyone(district.id):
+        for name, affiliation, gender in COUNCIL_EX_OFFICIO:
+            council.add_member(district.id, name, affiliation, MemberType.OFFICIAL, gender,
+                               Seat.EX_OFFICIO, COUNCIL_APPOINTED_ON)
+        for name, affiliation, member_type, gender in COUNCIL_APPOINTED:
+            council.add_member(district.id, name, affiliation, member_type, gender,
+                               Seat.APPOINTED, COUNCIL_APPOINTED_ON)
+        leaving, on, reason, newcomer = COUNCIL_REPLACEMENT
+        member = next(m for m in council.everyone(district.id) if m.name == leaving)
+        council.replace_member(district.id, member.id, on, reason, *newcomer)
     meeting = council.open_meeting(district.id, "2027 제1차 협치강동구회의 전체회의",
                                    date(2027, 4, 20))
-    members = council.roster(district.id)
+    members = council.roster(district.id, meeting.held_on)
     present = members[:20]
     council.record_attendance(district.id, meeting.id, [m.id for m in present])
     motion = council.add_motion(district.id, meeting.id, "2027 강동구 지역사회혁신계획 승인의 건",

@@ -11,6 +11,7 @@ from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, Te
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, db, utcnow
+from plans import rules
 
 
 def sql_values(enum) -> str:
@@ -100,6 +101,23 @@ FINDING_LABELS = {
 }
 
 
+# The ordinance's thresholds (see ``plans.rules``): every district starts from them, and
+# only an administrator, with a reason, sets its own.
+ORDINANCE_THRESHOLDS = {
+    "foundation_share_percent": rules.ORDINANCE_FOUNDATION_PERCENT,
+    "council_max_members": rules.ORDINANCE_COUNCIL_MAX,
+    "civil_share_percent": rules.ORDINANCE_CIVIL_PERCENT,
+    "gender_max_percent": rules.ORDINANCE_GENDER_PERCENT,
+}
+
+THRESHOLD_LABELS = {
+    "foundation_share_percent": _l("기반구축 사업 최소 비율(%)"),
+    "council_max_members": _l("협치회의 정원(명)"),
+    "civil_share_percent": _l("민간위원 비율 기준(%)"),
+    "gender_max_percent": _l("위촉직 위원의 특정 성별 최대 비율(%)"),
+}
+
+
 class PlanSettings(db.Model):
     """A district's published rules for plans and its council (from its ordinances)."""
 
@@ -115,14 +133,28 @@ class PlanSettings(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"),
                                              unique=True)
-    foundation_share_percent: Mapped[int] = mapped_column(default=30)
-    council_max_members: Mapped[int] = mapped_column(default=50)
-    civil_share_percent: Mapped[int] = mapped_column(default=70)
-    gender_max_percent: Mapped[int] = mapped_column(default=60)
+    foundation_share_percent: Mapped[int] = mapped_column(
+        default=rules.ORDINANCE_FOUNDATION_PERCENT)
+    council_max_members: Mapped[int] = mapped_column(default=rules.ORDINANCE_COUNCIL_MAX)
+    # Civil members must make up MORE than this share of the seats filled.
+    civil_share_percent: Mapped[int] = mapped_column(default=rules.ORDINANCE_CIVIL_PERCENT)
+    gender_max_percent: Mapped[int] = mapped_column(default=rules.ORDINANCE_GENDER_PERCENT)
     # Evaluations scoring below this share of the rubric's maximum feed next year's intake.
     low_rating_percent: Mapped[int] = mapped_column(default=60)
     # Project titles every plan must contain (e.g. the council's own running costs).
     mandatory_titles: Mapped[list] = mapped_column(JSON, default=list)
+    # Why an administrator set thresholds other than the ordinance's; shown beside them.
+    thresholds_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    @property
+    def own_thresholds(self) -> dict[str, int]:
+        """The thresholds where the district departs from the ordinance, by name."""
+        return {name: getattr(self, name) for name, value in ORDINANCE_THRESHOLDS.items()
+                if getattr(self, name) != value}
+
+    @property
+    def thresholds_source(self):
+        return _l("구 자체 기준") if self.own_thresholds else _l("조례")
 
 
 class BudgetLimit(db.Model):

@@ -9,10 +9,10 @@ from core.auth import Role
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.i18n import lazy_message
-from plans import rules
 from plans.building import check_editable, check_plan, get_plan, log_action
 from plans.inputs import clean_text, required_text
 from plans.models import Plan, PlanStatus, PlanVersion, ReviewComment, Severity
+from plans.settings import describe_check
 from plans.versions import Change, diff_snapshots
 
 SNAPSHOT_FIELDS = ("title", "budget", "funding_source", "category", "field", "dong",
@@ -149,8 +149,11 @@ def approval_blockers(plan: Plan) -> list:
                                      n=len(open_required)))
     if has_unsaved_changes(plan):
         blockers.append(_l("저장하지 않은 수정 사항이 있습니다. 수정안을 새 판으로 저장하세요."))
-    if not rules.all_pass(check_plan(plan)) and not plan.rules_override_reason:
-        blockers.append(_l("예산 규칙을 지키지 않습니다. 고치거나 관리자의 예외 승인을 받으세요."))
+    broken = [c for c in check_plan(plan) if not c.passed]
+    if broken and not plan.rules_override_reason:
+        blockers.append(lazy_message(
+            "예산 규칙을 지키지 않습니다(%(rules)s). 고치거나 관리자의 예외 승인을 받으세요.",
+            rules="; ".join(str(describe_check(c)) for c in broken)))
     return blockers
 
 

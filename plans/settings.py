@@ -10,11 +10,20 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core import audit
+from core.auth import Role
 from core.db import db
-from core.errors import Conflict, DomainError, NotFound
+from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.i18n import lazy_message
 from plans import rules
+from plans.council_models import GENDER_LABELS, Gender
 from plans.inputs import MAX_BUDGET, required_text
-from plans.models import BudgetLimit, PlanSettings, RubricCriterion
+from plans.models import (
+    ORDINANCE_THRESHOLDS,
+    THRESHOLD_LABELS,
+    BudgetLimit,
+    PlanSettings,
+    RubricCriterion,
+)
 
 RULE_LABELS = {
     "total_within_budget": _l("총액이 예산 안에 있음"),
@@ -26,19 +35,49 @@ RULE_LABELS = {
     "mandatory_item": _l("필수 사업 포함"),
     "roster_size": _l("위원 수 상한"),
     "civil_share": _l("민간위원 비율"),
-    "gender_share": _l("특정 성별 비율 상한"),
+    "gender_share": _l("위촉직 위원의 특정 성별 비율 상한"),
 }
 
 
+def _percent_text(share: Fraction) -> str:
+    return f"{float(share) * 100:.1f}".removesuffix(".0") + "%"
+
+
+def describe_check(check: rules.RuleCheck):
+    """A rule and the numbers that break (or meet) it, for a refusal's message."""
+    label = RULE_LABELS[check.code]
+    if check.code == "roster_size":
+        return lazy_message("%(rule)s: 위원 %(actual)d명 (기준 %(required)d명 이내)",
+                            rule=label, actual=check.actual, required=check.required)
+    if check.code == "civil_share":
+        return lazy_message("%(rule)s: %(actual)s (기준 %(required)s 초과)", rule=label,
+                            actual=_percent_text(check.actual),
+                            required=_percent_text(check.required))
+    if check.code == "gender_share":
+        return lazy_message("%(rule)s: %(gender)s %(actual)s (기준 %(required)s 이하)",
+                            rule=label, gender=GENDER_LABELS[Gender(check.subject)],
+                            actual=_percent_text(check.actual),
+                            required=_percent_text(check.required))
+    if check.code == "foundation_share":
+        return lazy_message("%(rule)s: 총 예산의 %(actual)s (기준 %(required)s 이상)",
+                            rule=label, actual=_percent_text(check.actual),
+                            required=_percent_text(check.required))
+    if check.code == "mandatory_item":
+        return lazy_message("%(rule)s: %(subject)s", rule=label, subject=check.subject)
+    subject = f" ({check.subject})" if check.subject else ""
+    actual, required = f"{check.actual:,}", f"{check.required:,}"
+    return lazy_message("%(rule)s%(subject)s: %(actual)s원 (기준 %(required)s원)", rule=label,
+                        subject=subject, actual=actual, required=required)
+
+
 def settings_for(district_id: int) -> PlanSettings:
-    """The district's plan settings; the ordinance defaults (unsaved) until an organizer
-    saves their own."""
+    """The district's plan settings; the ordinance's thresholds (unsaved) until someone
+    saves the district's own."""
     found = db.session.scalars(
         select(PlanSettings).where(PlanSettings.district_id == district_id)).first()
-    return found or PlanSettings(district_id=district_id, foundation_share_percent=30,
-                                 council_max_members=50, civil_share_percent=70,
-                                 gender_max_percent=60, low_rating_percent=60,
-                                 mandatory_titles=[])
+    return found or PlanSettings(district_id=district_id, low_rating_percent=60,
+                                 mandatory_titles=[], thresholds_reason="",
+                                 **ORDINANCE_THRESHOLDS)
 
 
 def _percent(value, message) -> int:
@@ -49,29 +88,56 @@ def _percent(value, message) -> int:
 
 def save_settings(district_id: int, *, foundation_share_percent: int, council_max_members: int,
                   civil_share_percent: int, gender_max_percent: int, low_rating_percent: int,
-                  mandatory_titles: Sequence[str] = ()) -> PlanSettings:
+                  mandatory_titles: Sequence[str] = (), actor=None,
+                  reason: str = "") -> PlanSettings:
+    """Save the district's settings. The ordinance's thresholds (``ORDINANCE_THRESHOLDS``)
+    change only by an administrator with a reason (403 for anyone else, 422 without a
+    reason); the reason is kept and shown beside them while they differ from the ordinance,
+    and the change with its old and new values goes into the audit trail."""
     if council_max_members not in (30, 50):
         raise DomainError(_l("협치회의 정원은 조례에 따라 30명 또는 50명입니다."))
+    wanted = {
+        "foundation_share_percent": _percent(foundation_share_percent,
+                                             _l("기반구축 비율은 0~100%여야 합니다.")),
+        "council_max_members": council_max_members,
+        "civil_share_percent": _percent(civil_share_percent,
+                                        _l("민간위원 비율은 0~100%여야 합니다.")),
+        "gender_max_percent": _percent(gender_max_percent,
+                                       _l("성별 비율 상한은 0~100%여야 합니다.")),
+    }
+    low_rating_percent = _percent(low_rating_percent, _l("낮은 평가 기준은 0~100%여야 합니다."))
     settings = settings_for(district_id)
-    settings.foundation_share_percent = _percent(foundation_share_percent,
-                                                 _l("기반구축 비율은 0~100%여야 합니다."))
-    settings.civil_share_percent = _percent(civil_share_percent,
-                                            _l("민간위원 비율은 0~100%여야 합니다."))
-    settings.gender_max_percent = _percent(gender_max_percent,
-                                           _l("성별 비율 상한은 0~100%여야 합니다."))
-    settings.low_rating_percent = _percent(low_rating_percent,
-                                           _l("낮은 평가 기준은 0~100%여야 합니다."))
-    settings.council_max_members = council_max_members
+    changes = {name: (getattr(settings, name), value) for name, value in wanted.items()
+               if getattr(settings, name) != value}
+    reason = (reason or "").strip()
+    if changes:
+        described = ", ".join(f"{THRESHOLD_LABELS[name]} {old}→{new}"
+                              for name, (old, new) in changes.items())
+        if actor is None or not actor.has_role(district_id, Role.ADMIN):
+            raise Forbidden(lazy_message("조례가 정한 기준은 관리자만 사유와 함께 바꿀 수 "
+                                         "있습니다: %(changes)s", changes=described))
+        if not reason:
+            raise DomainError(lazy_message("조례가 정한 기준을 바꾸는 사유를 적으세요: "
+                                           "%(changes)s", changes=described))
+        reason = required_text(reason, _l("조례가 정한 기준을 바꾸는 사유를 적으세요."), 1000)
+    for name, value in wanted.items():
+        setattr(settings, name, value)
+    settings.low_rating_percent = low_rating_percent
     settings.mandatory_titles = sorted({t.strip() for t in mandatory_titles if t.strip()})
+    if changes:
+        settings.thresholds_reason = reason if settings.own_thresholds else ""
     db.session.add(settings)
     db.session.flush()
+    detail = {**wanted, "low_rating_percent": low_rating_percent,
+              "mandatory_titles": settings.mandatory_titles}
+    if changes:
+        # The trail keeps short values: each changed threshold's old value beside the new.
+        detail.update({f"{name}_was": old for name, (old, _new) in changes.items()},
+                      reason=reason)
+    # Without an actor the trail names the person signed in to the request.
+    who = {"actor": actor} if actor is not None else {}
     audit.record("plans.settings", "plan_settings", settings.id, district_id=district_id,
-                 detail={"foundation_share_percent": settings.foundation_share_percent,
-                         "council_max_members": council_max_members,
-                         "civil_share_percent": settings.civil_share_percent,
-                         "gender_max_percent": settings.gender_max_percent,
-                         "low_rating_percent": settings.low_rating_percent,
-                         "mandatory_titles": settings.mandatory_titles})
+                 detail=detail, **who)
     return settings
 
 

@@ -2,6 +2,7 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from core.auth import role_required
 from core.db import commit, db
@@ -10,6 +11,7 @@ from core.tenancy import district_or_404
 from plans import settings
 from plans.console import STAFF, attempt
 from plans.forms import BudgetLimitForm, CriterionForm, SettingsForm, limit_targets
+from plans.models import ORDINANCE_THRESHOLDS
 
 
 def _settings_page(district, status=200, error=None, **forms):
@@ -23,7 +25,8 @@ def _settings_page(district, status=200, error=None, **forms):
     limit_form.target.choices = limit_targets(dong_names)
     targets = {choice.value: choice.label for choice in limit_form.target.choices}
     return render_template(
-        "plans/settings.html", form=form,
+        "plans/settings.html", form=form, settings=published_rules,
+        ordinance=ORDINANCE_THRESHOLDS,
         error=error, criterion_form=forms.get("criterion_form") or CriterionForm(formdata=None),
         criteria=settings.rubric(district.id), limit_form=limit_form,
         limits=[(limit, targets.get(f"{limit.scope}:{limit.name}", limit.name))
@@ -45,7 +48,8 @@ def settings_page():
                 civil_share_percent=form.civil_share_percent.data,
                 gender_max_percent=form.gender_max_percent.data,
                 low_rating_percent=form.low_rating_percent.data,
-                mandatory_titles=(form.mandatory_titles.data or "").splitlines())
+                mandatory_titles=(form.mandatory_titles.data or "").splitlines(),
+                actor=current_user, reason=form.reason.data or "")
             commit()
         except DomainError as exc:
             db.session.rollback()

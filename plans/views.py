@@ -61,6 +61,12 @@ bp.add_url_rule("/plans/projects/<int:project_id>/evaluations", "evaluate",
                 progress_pages.evaluate, methods=["POST"])
 bp.add_url_rule("/plans/council", "council", council_pages.council_page)
 bp.add_url_rule("/plans/council/members", "add_member", council_pages.add_member, methods=["POST"])
+bp.add_url_rule("/plans/council/members/<int:member_id>/renew", "renew_member",
+                council_pages.renew_member, methods=["POST"])
+bp.add_url_rule("/plans/council/members/retire", "retire_member",
+                council_pages.retire_member, methods=["POST"])
+bp.add_url_rule("/plans/council/members/replace", "replace_member",
+                council_pages.replace_member, methods=["POST"])
 bp.add_url_rule("/plans/council/meetings", "open_meeting",
                 council_pages.open_meeting, methods=["POST"])
 bp.add_url_rule("/plans/council/meetings/<int:meeting_id>", "meeting_page",

@@ -52,12 +52,21 @@ def plan(district, cycle, selected, organizer):
     return built
 
 
-def make_roster(district_id: int, civil=21, official=7, councillor=2, women=15):
-    types = ["civil"] * civil + ["official"] * official + ["councillor"] * councillor
+# The day the test council's members took their seats; appointed terms run two years.
+SEATED_FROM = date(2026, 7, 16)
+
+
+def make_roster(district_id: int, civil=25, official=3, councillor=2, women=14, ex_officio=3):
+    """A council seated from ``SEATED_FROM``: the first ``ex_officio`` officials sit by office
+    (당연직, men), everyone else is appointed (위촉직) and the first ``women`` of them are
+    women. The default is lawful: 25 of 30 civil (83%), 14 of 27 appointed women (52%)."""
+    types = ["official"] * official + ["councillor"] * councillor + ["civil"] * civil
     members = []
     for n, member_type in enumerate(types):
+        seat = "ex_officio" if n < ex_officio else "appointed"
+        woman = seat == "appointed" and n - ex_officio < women
         members.append(council.add_member(district_id, f"위원 {n:02d}", "강동구", member_type,
-                                          "female" if n < women else "male"))
+                                          "female" if woman else "male", seat, SEATED_FROM))
     return members
 
 

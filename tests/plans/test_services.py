@@ -11,7 +11,7 @@ from core.db import commit, db
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from plans import building, council, evaluation, findings, progress, review, settings, what_if
 from plans.models import Evaluation, PlanProject, ProgressReport
-from tests.plans.conftest import FOUNDATION, approve, make_roster, review_round
+from tests.plans.conftest import FOUNDATION, SEATED_FROM, approve, make_roster, review_round
 
 
 @pytest.fixture(autouse=True)
@@ -67,7 +67,7 @@ def test_foundation_share_below_30_percent_blocks_approval(ctx, district, plan, 
 
 def test_floors_caps_and_mandatory_items_from_settings(ctx, district, plan, organizer):
     settings.set_budget_limit(district.id, "field", "welfare", None, 50_000_000)
-    settings.save_settings(district.id, foundation_share_percent=30, council_max_members=50,
+    settings.save_settings(district.id, foundation_share_percent=30, council_max_members=30,
                            civil_share_percent=70, gender_max_percent=60,
                            low_rating_percent=60, mandatory_titles=["협치 기반조성", "없는 사업"])
     failed = {(c.code, c.subject) for c in building.check_plan(plan) if not c.passed}
@@ -153,7 +153,7 @@ def test_rules_change_needs_two_thirds(ctx, district, organizer, roster):
 
 
 @pytest.mark.parametrize(("civil", "official", "councillor", "women"),
-                         [(20, 8, 2, 15), (21, 7, 2, 19)])
+                         [(21, 7, 2, 14), (25, 3, 2, 17)])
 def test_a_roster_breaking_the_ordinance_cannot_hold_a_meeting(ctx, district, civil, official,
                                                                councillor, women):
     settings.save_settings(district.id, foundation_share_percent=30, council_max_members=30,
@@ -163,12 +163,13 @@ def test_a_roster_breaking_the_ordinance_cannot_hold_a_meeting(ctx, district, ci
         council.open_meeting(district.id, "회의", date(2027, 4, 20))
 
 
-def test_roster_cap_and_unique_membership(ctx, district, roster):
+def test_roster_cap_and_unique_membership(ctx, district, roster, organizer):
     with pytest.raises(Conflict):
-        council.add_member(district.id, "31번째", "", "civil", "male")
-    council.retire_member(district.id, roster[0].id)
+        council.add_member(district.id, "31번째", "", "civil", "male", "appointed", SEATED_FROM)
+    council.retire_member(district.id, roster[0].id, date(2027, 1, 5), "사임", organizer)
     with pytest.raises(Conflict):
-        council.add_member(district.id, roster[1].name, roster[1].affiliation, "civil", "male")
+        council.add_member(district.id, roster[1].name, roster[1].affiliation, "civil", "male",
+                           "appointed", date(2027, 1, 5))
 
 
 def test_admin_override_is_logged_and_others_are_refused(ctx, district, plan, organizer,

@@ -122,15 +122,15 @@ def test_cycle_and_plan_settings(app, district, organizer, cycle):
         save_cycle(district.id, cycle.year, "2027 계획", "", {
             Phase.INTAKE: (date(2026, 9, 1), date(2026, 12, 31))}, cycle.id, organizer)
         saved_settings = settings.save_settings(
-            district.id, foundation_share_percent=25, council_max_members=30,
-            civil_share_percent=70, gender_max_percent=60, low_rating_percent=60)
+            district.id, foundation_share_percent=30, council_max_members=30,
+            civil_share_percent=70, gender_max_percent=60, low_rating_percent=50)
         limit_id = settings.set_budget_limit(district.id, "field", "welfare", None, 50_000_000).id
         settings.remove_budget_limit(district.id, limit_id)
         criterion = settings.add_criterion(district.id, "목표 달성", 40)
         commit()
     assert one("cycle.edit", organizer, "cycle", cycle.id).detail["phases"] == ["intake"]
     saved = one("plans.settings", organizer, "plan_settings", saved_settings.id)
-    assert saved.detail["foundation_share_percent"] == 25
+    assert saved.detail["low_rating_percent"] == 50
     one("plans.budget_limit.set", organizer, "budget_limit", limit_id)
     one("plans.budget_limit.remove", organizer, "budget_limit", limit_id)
     one("plans.rubric.add", organizer, "rubric_criterion", criterion.id)
