@@ -7,17 +7,15 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from core.auth import role_required
-from core.db import commit, db
-from core.errors import DomainError
+from core.lifecycle import on_error
 from core.tenancy import district_or_404
 from plans import building
 from plans.console import (
+    INVALID,
     STAFF,
-    attempt,
     confirmed_vote_choices,
     cycle_or_404,
     manage_page,
-    or_404,
     plan_action,
     selected_items,
     staff_cycle,
@@ -32,18 +30,14 @@ def build():
     form = BuildForm()
     form.item_ids.choices = [SelectChoice(i.id, i.title) for i in selected_items(cycle)]
     if not form.validate_on_submit():
-        return manage_page(district, cycle, 422, _l("입력을 확인하세요."), build_form=form)
-    try:
-        building.create_plan_from_selection(
-            district.id, cycle.id, [(item_id, "") for item_id in form.item_ids.data],
-            form.source_label.data or "", form.total_budget.data, current_user)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        return manage_page(district, cycle_or_404(district, cycle.id), error.status,
-                           error.message, build_form=form)
+        return manage_page(district, cycle, 422, INVALID, build_form=form)
+    cycle_id = cycle.id
+    on_error(lambda: manage_page(district, cycle_or_404(district, cycle_id), build_form=form))
+    building.create_plan_from_selection(
+        district.id, cycle_id, [(item_id, "") for item_id in form.item_ids.data],
+        form.source_label.data or "", form.total_budget.data, current_user)
     flash(_l("선정 의제로 실행계획을 만들었습니다."), "success")
-    return redirect(url_for("plans.manage", cycle=cycle.id))
+    return redirect(url_for("plans.manage", cycle=cycle_id))
 
 
 @role_required(*STAFF)
@@ -53,17 +47,13 @@ def build_from_vote():
     form = VoteBuildForm()
     form.vote_id.choices = confirmed_vote_choices(district, cycle)
     if not form.validate_on_submit():
-        return manage_page(district, cycle, 422, _l("입력을 확인하세요."), vote_form=form)
-    try:
-        building.create_plan_from_vote(district.id, cycle.id, form.vote_id.data,
-                                       form.total_budget.data, current_user)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        return manage_page(district, cycle_or_404(district, cycle.id), error.status,
-                           error.message, vote_form=form)
+        return manage_page(district, cycle, 422, INVALID, vote_form=form)
+    cycle_id = cycle.id
+    on_error(lambda: manage_page(district, cycle_or_404(district, cycle_id), vote_form=form))
+    building.create_plan_from_vote(district.id, cycle_id, form.vote_id.data,
+                                   form.total_budget.data, current_user)
     flash(_l("확정된 투표 결과로 실행계획을 만들었습니다."), "success")
-    return redirect(url_for("plans.manage", cycle=cycle.id))
+    return redirect(url_for("plans.manage", cycle=cycle_id))
 
 
 def _project_data(form: ProjectForm) -> building.ProjectData:
@@ -84,42 +74,46 @@ def add_project(plan_id: int):
         form, "project_form")
 
 
+def _project_page(district, project_id: int, form, milestone_form):
+    return render_template("plans/project_edit.html",
+                           project=building.get_project(district.id, project_id), form=form,
+                           milestone_form=milestone_form)
+
+
 @role_required(*STAFF)
 def edit_project(project_id: int):
     district = district_or_404()
-    project = or_404(lambda: building.get_project(district.id, project_id))
+    project = building.get_project(district.id, project_id)
     form = ProjectForm(obj=project if request.method == "GET" else None)
     milestone_form = MilestoneForm(formdata=None)
-    status, error = 200, None
     if form.validate_on_submit():
-        try:
-            building.update_project(district.id, project.id, _project_data(form),
-                                    current_user)
-            commit()
-        except DomainError as exc:
-            db.session.rollback()
-            status, error = exc.status, exc.message
-            project = building.get_project(district.id, project_id)
-        else:
-            flash(_l("사업을 저장했습니다."), "success")
-            return redirect(url_for("plans.manage", cycle=project.plan.cycle_id))
-    elif form.is_submitted():
-        status, error = 422, _l("입력을 확인하세요.")
-    return render_template("plans/project_edit.html", project=project, form=form,
-                           milestone_form=milestone_form, error=error), status
+        on_error(lambda: _project_page(district, project_id, form, milestone_form))
+        building.update_project(district.id, project.id, _project_data(form), current_user)
+        flash(_l("사업을 저장했습니다."), "success")
+        return redirect(url_for("plans.manage", cycle=project.plan.cycle_id))
+    if form.is_submitted():
+        return render_template("plans/project_edit.html", project=project, form=form,
+                               milestone_form=milestone_form, error=INVALID), 422
+    return _project_page(district, project_id, form, milestone_form)
 
 
 @role_required(*STAFF)
 def add_milestone(project_id: int):
     district = district_or_404()
-    project = or_404(lambda: building.get_project(district.id, project_id))
-    form = MilestoneForm()
-    done, (error, status) = attempt(form, lambda: building.add_milestone(
-        district.id, project.id, form.title.data, form.due_on.data, current_user),
-        _l("추진 일정을 추가했습니다."), url_for("plans.edit_project", project_id=project_id))
-    if done is not None:
-        return done
     project = building.get_project(district.id, project_id)
-    return render_template("plans/project_edit.html", project=project,
-                           form=ProjectForm(obj=project), milestone_form=form,
-                           error=error), status
+    form = MilestoneForm()
+
+    def page():
+        return _project_page(district, project_id,
+                             ProjectForm(obj=building.get_project(district.id, project_id)),
+                             form)
+
+    if not form.validate_on_submit():
+        return render_template("plans/project_edit.html", project=project,
+                               form=ProjectForm(obj=project), milestone_form=form,
+                               error=INVALID), 422
+    on_error(page)
+    building.add_milestone(district.id, project.id, form.title.data, form.due_on.data,
+                           current_user)
+    flash(_l("추진 일정을 추가했습니다."), "success")
+    return redirect(url_for("plans.edit_project", project_id=project_id))

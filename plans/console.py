@@ -1,5 +1,7 @@
-"""The organizers' plan console and what every plan page shares: loading a record of the
-district or answering 404, running an action and committing once, the rule rows."""
+"""The organizers' plan console and what every plan page shares: a cycle of the district or
+404, a console action (validate, declare the page to show again, call the service,
+redirect), the rule rows. The request lifecycle (``core.lifecycle``) commits once and turns
+a service's refusal into its status and message on the declared page."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -9,9 +11,9 @@ from wtforms import SelectChoice
 
 from agenda.models import AgendaItem, Status
 from core.auth import Role, role_required
-from core.db import commit, db
-from core.errors import DomainError
+from core.db import db
 from core.inputs import record_id
+from core.lifecycle import on_error
 from core.models import Cycle
 from core.tenancy import current_cycle, district_or_404
 from plans import building, review, settings, what_if
@@ -36,27 +38,7 @@ def cycle_or_404(district, cycle_id: int) -> Cycle:
     return cycle
 
 
-def or_404(load):
-    try:
-        return load()
-    except DomainError:
-        abort(404)
-
-
-def attempt(form, action, done, target):
-    """Run ``action`` for a valid form (or none, for a bare button) and commit: a redirect
-    to ``target`` with ``done`` flashed, or the ``(error, status)`` to show on the page
-    again, nothing changed."""
-    if form is not None and not form.validate_on_submit():
-        return None, (_l("입력을 확인하세요."), 422)
-    try:
-        action()
-        commit()
-    except DomainError as exc:
-        db.session.rollback()
-        return None, (exc.message, exc.status)
-    flash(done, "success")
-    return redirect(target), (None, None)
+INVALID = _l("입력을 확인하세요.")
 
 
 def rule_rows(checks):
@@ -121,16 +103,20 @@ def manage():
 
 
 def plan_action(plan_id: int, action, done, form=None, form_name: str | None = None):
-    """Run a console action on a plan of this district; 404 for foreign ids, the refusal's
-    4xx (with the console and its message) otherwise."""
+    """A console action on a plan of this district (``form`` validated first, if any): a
+    redirect to the console with ``done``; 404 for a foreign plan; a refusal shows the
+    console again with its status and message."""
     district = district_or_404()
-    plan = or_404(lambda: building.get_plan(district.id, plan_id))
-    cycle = plan.cycle
-    response, (error, status) = attempt(form, lambda: action(district, plan), done,
-                                        url_for("plans.manage", cycle=cycle.id))
-    if response is not None:
-        return response
-    if status == 404:
-        abort(404)
+    plan = building.get_plan(district.id, plan_id)
+    cycle_id = plan.cycle_id
     extra = {form_name: form} if form_name else {}
-    return manage_page(district, cycle_or_404(district, cycle.id), status, error, **extra)
+
+    def console():
+        return manage_page(district, cycle_or_404(district, cycle_id), **extra)
+
+    if form is not None and not form.validate_on_submit():
+        return manage_page(district, cycle_or_404(district, cycle_id), 422, INVALID, **extra)
+    on_error(console)
+    action(district, plan)
+    flash(done, "success")
+    return redirect(url_for("plans.manage", cycle=cycle_id))

@@ -1,18 +1,17 @@
 """The council (협치회의): roster, meetings, attendance, motions and their decision,
 minutes and their public page."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from core.auth import public, role_required
-from core.db import commit, db
-from core.errors import DomainError
 from core.inputs import record_id
+from core.lifecycle import on_error
 from core.tenancy import district_or_404, seoul_today
 from plans import building, council, settings
-from plans.console import STAFF, attempt, or_404, rule_rows
+from plans.console import INVALID, STAFF, rule_rows
 from plans.forms import (
     VOTE_CHOICES,
     AttendanceForm,
@@ -56,15 +55,9 @@ def _council_action(form, form_name, action, done, back=None):
     if hasattr(form, "member_id"):
         form.member_id.choices = _seated_choices(district)
     if not form.validate_on_submit():
-        return _council_page(district, 422, _l("입력을 확인하세요."), **{form_name: form})
-    try:
-        result = action(district)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        if error.status == 404:
-            abort(404)
-        return _council_page(district, error.status, error.message, **{form_name: form})
+        return _council_page(district, 422, INVALID, **{form_name: form})
+    on_error(lambda: _council_page(district, **{form_name: form}))
+    result = action(district)
     flash(done, "success")
     return redirect(back(result) if back else url_for("plans.council"))
 
@@ -81,13 +74,8 @@ def add_member():
 @role_required(*STAFF)
 def renew_member(member_id: int):
     district = district_or_404()
-    or_404(lambda: council.get_member(district.id, member_id))
-    try:
-        council.renew_member(district.id, member_id, current_user)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        return _council_page(district, error.status, error.message)
+    on_error(lambda: _council_page(district))
+    council.renew_member(district.id, member_id, current_user)
     flash(_l("위원의 임기를 연임으로 2년 늘렸습니다."), "success")
     return redirect(url_for("plans.council"))
 
@@ -136,22 +124,20 @@ def _meeting_page(district, meeting, status=200, error=None, motion_form=None):
 @role_required(*STAFF)
 def meeting_page(meeting_id: int):
     district = district_or_404()
-    meeting = or_404(lambda: council.get_meeting(district.id, meeting_id))
-    return _meeting_page(district, meeting)
+    return _meeting_page(district, council.get_meeting(district.id, meeting_id))
 
 
 def _meeting_action(meeting_id: int, action, done, form=None, form_name=None):
     district = district_or_404()
-    meeting = or_404(lambda: council.get_meeting(district.id, meeting_id))
-    response, (error, status) = attempt(form, lambda: action(district, meeting), done,
-                                        url_for("plans.meeting_page", meeting_id=meeting_id))
-    if response is not None:
-        return response
-    if status == 404:
-        abort(404)
+    meeting = council.get_meeting(district.id, meeting_id)
     extra = {form_name: form} if form_name else {}
-    return _meeting_page(district, council.get_meeting(district.id, meeting_id), status,
-                         error, **extra)
+    if form is not None and not form.validate_on_submit():
+        return _meeting_page(district, meeting, 422, INVALID, **extra)
+    on_error(lambda: _meeting_page(district, council.get_meeting(district.id, meeting_id),
+                                   **extra))
+    action(district, meeting)
+    flash(done, "success")
+    return redirect(url_for("plans.meeting_page", meeting_id=meeting_id))
 
 
 def _int_list(name: str) -> list[int]:
@@ -179,7 +165,7 @@ def add_motion(meeting_id: int):
 @role_required(*STAFF)
 def decide(motion_id: int):
     district = district_or_404()
-    motion = or_404(lambda: council.get_motion(district.id, motion_id))
+    motion = council.get_motion(district.id, motion_id)
     votes = {}
     for key, value in request.form.items():
         member_id = record_id(key.removeprefix("vote-")) if key.startswith("vote-") else None

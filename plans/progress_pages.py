@@ -1,13 +1,14 @@
 """Progress reports with photos and evaluations of one project."""
 
-from flask import render_template, request, send_from_directory, url_for
+from flask import flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import lazy_gettext as _l
 
 from core.auth import public, role_required
+from core.lifecycle import on_error
 from core.security import accepts_uploads
 from core.tenancy import district_or_404
 from plans import building, evaluation, photos, progress, settings
-from plans.console import STAFF, attempt, or_404
+from plans.console import INVALID, STAFF
 from plans.forms import EvaluationForm, ProgressForm
 
 
@@ -24,20 +25,22 @@ def _project_page(district, project, status=200, error=None, progress_form=None,
 @role_required(*STAFF)
 def project_report(project_id: int):
     district = district_or_404()
-    project = or_404(lambda: building.get_project(district.id, project_id))
+    project = building.get_project(district.id, project_id)
     return _project_page(district, project)
 
 
 def _project_action(project_id: int, form, form_name: str, action, done):
+    """Validate ``form``, run ``action`` on the project and go back to its page; a refusal
+    shows the page again with the form as posted."""
     district = district_or_404()
-    project = or_404(lambda: building.get_project(district.id, project_id))
-    response, (error, status) = attempt(
-        form, lambda: action(district, project), done,
-        url_for("plans.project_report", project_id=project_id))
-    if response is not None:
-        return response
-    return _project_page(district, building.get_project(district.id, project_id), status,
-                         error, **{form_name: form})
+    project = building.get_project(district.id, project_id)
+    if not form.validate_on_submit():
+        return _project_page(district, project, 422, INVALID, **{form_name: form})
+    on_error(lambda: _project_page(district, building.get_project(district.id, project_id),
+                                   **{form_name: form}))
+    action(district, project)
+    flash(done, "success")
+    return redirect(url_for("plans.project_report", project_id=project_id))
 
 
 @accepts_uploads(photos.MAX_BYTES + 64 * 1024)
@@ -57,7 +60,7 @@ def report_progress(project_id: int):
 @public
 def progress_photo(name: str):
     district = district_or_404()
-    report = or_404(lambda: progress.photo_report(district.id, name))
+    report = progress.photo_report(district.id, name)
     return send_from_directory(progress.photos_dir(), report.photo, mimetype="image/jpeg",
                                max_age=7 * 24 * 3600)
 

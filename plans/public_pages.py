@@ -8,7 +8,7 @@ from agenda.models import FIELD_LABELS
 from core.auth import public
 from core.tenancy import current_cycle, district_or_404
 from plans import building, council, evaluation, review, settings, what_if
-from plans.console import STAFF, cycle_or_404, or_404, rule_rows
+from plans.console import STAFF, cycle_or_404, rule_rows
 from plans.models import PERIOD_LABELS
 from plans.published import published_plan
 
@@ -46,7 +46,7 @@ def version_page(cycle_id: int, number: int):
     plan = building.plan_for_cycle(district.id, cycle.id)
     if plan is None:
         abort(404)
-    changes = or_404(lambda: review.version_diff(plan, number))
+    changes = review.version_diff(plan, number)
     version = next(v for v in plan.versions if v.number == number)
     comments = [c for c in plan.comments if c.version_number == number
                 or c.resolved_in_version == number]
