@@ -33,6 +33,13 @@ from plans.review import approval_blockers
 from plans.settings import describe_check, roster_rules, settings_for
 
 
+def _record(action: str, member: CouncilMember, actor, detail: dict) -> None:
+    # Without an actor the trail names the person signed in to the request.
+    who = {"actor": actor} if actor is not None else {}
+    audit.record(action, "council_member", member.id, district_id=member.district_id,
+                 detail=detail, **who)
+
+
 def get_member(district_id: int, member_id: int) -> CouncilMember:
     member = db.session.get(CouncilMember, member_id)
     if member is None or member.district_id != district_id:
@@ -119,11 +126,11 @@ def add_member(district_id: int, name: str, affiliation: str, member_type: str, 
             db.session.add(member)
     except IntegrityError:
         raise Conflict(_l("이미 위원 명단에 있습니다.")) from None
-    audit.record("council.member.add", "council_member", member.id, actor, district_id,
-                 {"name": member.name, "member_type": member_type, "seat": seat,
-                  "term_starts_on": starts_on.isoformat(),
-                  "term_ends_on": ends_on.isoformat() if ends_on else None,
-                  "replaces_id": member.replaces_id})
+    _record("council.member.add", member, actor,
+            {"name": member.name, "member_type": member_type, "seat": seat,
+             "term_starts_on": starts_on.isoformat(),
+             "term_ends_on": ends_on.isoformat() if ends_on else None,
+             "replaces_id": member.replaces_id})
     return member
 
 
@@ -143,8 +150,8 @@ def renew_member(district_id: int, member_id: int, actor=None) -> CouncilMember:
     member.term_ends_on = rules.term_end(member.term_ends_on + timedelta(days=1))
     member.renewals += 1
     db.session.flush()
-    audit.record("council.member.renew", "council_member", member.id, actor, district_id,
-                 {"name": member.name, "term_ends_on": member.term_ends_on.isoformat()})
+    _record("council.member.renew", member, actor,
+            {"name": member.name, "term_ends_on": member.term_ends_on.isoformat()})
     return member
 
 
@@ -168,8 +175,8 @@ def retire_member(district_id: int, member_id: int, retired_on: date | None, rea
     member.retired_on = retired_on
     member.retire_reason = reason
     db.session.flush()
-    audit.record("council.member.retire", "council_member", member.id, actor, district_id,
-                 {"name": member.name, "retired_on": retired_on.isoformat(), "reason": reason})
+    _record("council.member.retire", member, actor,
+            {"name": member.name, "retired_on": retired_on.isoformat(), "reason": reason})
     return member
 
 
