@@ -12,15 +12,16 @@ from accounts.models import user_by_email
 from accounts.services import save_cycle
 from core.db import db
 from core.models import Cycle, District, Phase
-from plans import services
-from plans.models import Category, Choice, FindingKind, Gender, MemberType, MotionKind, Period
+from plans import building, council, evaluation, findings, progress, review, settings
+from plans.council_models import Choice, Gender, MemberType, MotionKind, Seat
+from plans.models import Category, FindingKind, Period
 from voting import services as voting
 from voting.demo import COMBINED_VOTE_TITLE
 
 TOTAL_BUDGET = 160_000_000
 FOUNDATION_BUDGET = 60_000_000
 
-FOUNDATION = services.ProjectData(
+FOUNDATION = building.ProjectData(
     title="협치 기반조성: 협치강동구회의 운영·협치교육·성과공유",
     budget=FOUNDATION_BUDGET, category=Category.FOUNDATION.value, funding_source="city",
     summary="민관이 소통하고 실천하는 지역사회 협치기반을 만듭니다. 협치강동구회의와 "
@@ -55,15 +56,24 @@ REQUIRED_COMMENT = (
     "목적, 일정, 주요내용, 참여대상을 구체화하세요.")
 RECOMMENDED_COMMENT = ("예산산출내역의 구체화", "사업별 예산의 산출내역을 구체화하여 작성하세요.")
 
-# 30 members: 21 civil, 7 officials, 2 district councillors; 15 women, 15 men.
-COUNCIL = (
+# The seed's 협치강동구회의 (seed 000, 협치강동구회의 구성): 3 ex officio members by office
+# (구청장, 기획경제국장, 협치조정관) and 27 appointed for two years from the 2026 appointment
+# (2 district councillors, 25 civil members): 25 of 30 civil (83%), 14 women and 13 men among
+# the appointed. One civil member moves away in 2027 and is replaced before the plan's meeting.
+COUNCIL_APPOINTED_ON = date(2026, 7, 16)
+COUNCIL_EX_OFFICIO = (
+    ("강동구청장", "강동구청 구청장(공동의장)", Gender.MALE),
+    ("기획경제국장", "강동구청 기획경제국", Gender.FEMALE),
+    ("협치조정관", "강동구청 협치조정관", Gender.MALE),
+)
+COUNCIL_APPOINTED = (
     [(f"민간위원 {n:02d}", "강동구 주민·시민사회", MemberType.CIVIL,
-      Gender.FEMALE if n % 2 else Gender.MALE) for n in range(1, 22)]
-    + [(f"공무원위원 {n}", "강동구청", MemberType.OFFICIAL,
-        Gender.MALE if n % 2 else Gender.FEMALE) for n in range(1, 8)]
+      Gender.FEMALE if n % 2 else Gender.MALE) for n in range(1, 26)]
     + [("구의원위원 1", "강동구의회", MemberType.COUNCILLOR, Gender.FEMALE),
        ("구의원위원 2", "강동구의회", MemberType.COUNCILLOR, Gender.MALE)]
 )
+COUNCIL_REPLACEMENT = ("민간위원 04", date(2027, 3, 2), "거주지 이전(강동구 외 전출)으로 사임",
+                       ("민간위원 26", "강동구 주민·시민사회", MemberType.CIVIL, Gender.MALE))
 
 RUBRIC = [("협치성 (민관 공동 추진)", 30), ("목표 달성도", 40), ("주민 참여와 확산", 30)]
 
@@ -111,55 +121,62 @@ def _working_groups(district: District, plan, organizer) -> None:
         if group is None:
             continue
         department, team, partners, tags = group
-        services.update_project(district.id, project.id, services.ProjectData(
+        building.update_project(district.id, project.id, building.ProjectData(
             title=project.title, budget=project.budget, category=project.category,
             funding_source="city" if project.budget >= 15_000_000 else "district",
             summary=project.summary, field=project.field, dong=project.dong,
             department=department, team=team, civil_partners=partners, fusion_tags=tags,
             starts_on=date(2027, 5, 1), ends_on=date(2027, 11, 30)), organizer)
-        services.add_milestone(district.id, project.id, "민관 워킹그룹 구성", date(2027, 5, 15),
+        building.add_milestone(district.id, project.id, "민관 워킹그룹 구성", date(2027, 5, 15),
                                organizer)
-        services.add_milestone(district.id, project.id, "중간 점검", date(2027, 7, 15),
+        building.add_milestone(district.id, project.id, "중간 점검", date(2027, 7, 15),
                                organizer)
 
 
 def _review(district: District, plan, organizer) -> None:
-    services.submit_for_review(district.id, plan.id, organizer, "제1차안 (협치강동구회의 제출)")
-    required = services.add_review_comment(district.id, plan.id, "required",
-                                           *REQUIRED_COMMENT, organizer)
-    services.add_review_comment(district.id, plan.id, "recommended", *RECOMMENDED_COMMENT,
-                                organizer)
+    review.submit_for_review(district.id, plan.id, organizer, "제1차안 (협치강동구회의 제출)")
+    required = review.add_review_comment(district.id, plan.id, "required",
+                                         *REQUIRED_COMMENT, organizer)
+    review.add_review_comment(district.id, plan.id, "recommended", *RECOMMENDED_COMMENT,
+                              organizer)
     foundation = next(p for p in plan.projects if p.category == Category.FOUNDATION)
-    services.update_project(district.id, foundation.id, services.ProjectData(
+    building.update_project(district.id, foundation.id, building.ProjectData(
         **{**FOUNDATION.__dict__, "summary": FOUNDATION.summary + " 협치사업으로 하는 이유: "
            "민간위원과 부서가 함께 의제를 정하고 실행해야 주민이 결과에 책임을 나눕니다. "
            "참여대상은 협치회의 위원, 분과 확대회의 주민, 사업 부서 공무원입니다."}),
         organizer)
-    services.save_revision(district.id, plan.id, organizer,
-                           "협의조정 의견 반영: 협치적 맥락과 기반조성사업 목차 보완")
-    services.resolve_comment(district.id, required.id,
-                             "사업별 협치 필요성과 기대효과를 보완하고 기반조성사업을 별도 "
-                             "목차로 구성했습니다 (제2차안).", organizer)
+    review.save_revision(district.id, plan.id, organizer,
+                         "협의조정 의견 반영: 협치적 맥락과 기반조성사업 목차 보완")
+    review.resolve_comment(district.id, required.id,
+                           "사업별 협치 필요성과 기대효과를 보완하고 기반조성사업을 별도 "
+                           "목차로 구성했습니다 (제2차안).", organizer)
 
 
 def _council(district: District, plan, organizer) -> None:
-    services.save_settings(district.id, foundation_share_percent=30, council_max_members=30,
+    settings.save_settings(district.id, foundation_share_percent=30, council_max_members=30,
                            civil_share_percent=70, gender_max_percent=60, low_rating_percent=60)
-    if not services.roster(district.id):
-        for name, affiliation, member_type, gender in COUNCIL:
-            services.add_member(district.id, name, affiliation, member_type, gender)
-    meeting = services.open_meeting(district.id, "2027 제1차 협치강동구회의 전체회의",
-                                    date(2027, 4, 20))
-    members = services.roster(district.id)
+    if not council.everyone(district.id):
+        for name, affiliation, gender in COUNCIL_EX_OFFICIO:
+            council.add_member(district.id, name, affiliation, MemberType.OFFICIAL, gender,
+                               Seat.EX_OFFICIO, COUNCIL_APPOINTED_ON)
+        for name, affiliation, member_type, gender in COUNCIL_APPOINTED:
+            council.add_member(district.id, name, affiliation, member_type, gender,
+                               Seat.APPOINTED, COUNCIL_APPOINTED_ON)
+        leaving, on, reason, newcomer = COUNCIL_REPLACEMENT
+        member = next(m for m in council.everyone(district.id) if m.name == leaving)
+        council.replace_member(district.id, member.id, on, reason, *newcomer)
+    meeting = council.open_meeting(district.id, "2027 제1차 협치강동구회의 전체회의",
+                                   date(2027, 4, 20))
+    members = council.roster(district.id, meeting.held_on)
     present = members[:20]
-    services.record_attendance(district.id, meeting.id, [m.id for m in present])
-    motion = services.add_motion(district.id, meeting.id, "2027 강동구 지역사회혁신계획 승인의 건",
-                                 MotionKind.ORDINARY, plan.id)
+    council.record_attendance(district.id, meeting.id, [m.id for m in present])
+    motion = council.add_motion(district.id, meeting.id, "2027 강동구 지역사회혁신계획 승인의 건",
+                                MotionKind.ORDINARY, plan.id)
     votes = {m.id: Choice.YES.value for m in present[:17]}
     votes.update({present[17].id: Choice.NO.value, present[18].id: Choice.NO.value,
                   present[19].id: Choice.ABSTAIN.value})
-    services.decide(district.id, motion.id, votes, organizer)
-    services.record_minutes(
+    council.decide(district.id, motion.id, votes, organizer)
+    council.record_minutes(
         district.id, meeting.id,
         "재적 30명 중 20명 출석으로 성원되었습니다. 협치조정관이 협의조정 결과(필수 의견 1건 "
         "반영, 권고 의견 1건)를 보고하고, 기반구축 사업 비율이 30% 이상임을 확인했습니다. "
@@ -169,17 +186,17 @@ def _council(district: District, plan, organizer) -> None:
 
 
 def _mid_year(district: District, plan) -> None:
-    if not services.rubric(district.id):
+    if not settings.rubric(district.id):
         for name, max_score in RUBRIC:
-            services.add_criterion(district.id, name, max_score)
-    criteria = services.rubric(district.id)
+            settings.add_criterion(district.id, name, max_score)
+    criteria = settings.rubric(district.id)
     for project in plan.projects:
         percent, spent_share, status, scores, satisfaction, notes = MID_YEAR[project.title]
-        services.report_progress(
+        progress.report_progress(
             district.id, project.id, reported_on=date(2027, 6, 30), status=status,
             percent=percent, spent=project.budget * spent_share // 100, notes=notes,
             reporter=f"{project.department} {project.team}".strip())
-        services.evaluate(
+        evaluation.evaluate(
             district.id, project.id, period=Period.MID.value,
             self_evaluation=f"{notes}. 하반기에 민관 워킹그룹 회의를 늘려 보완하겠습니다.",
             evaluator="강동구 협치 성과평가단",
@@ -196,30 +213,30 @@ def _feedback(district: District, plan, organizer) -> None:
             "2027 성과평가에서 나온 환류 과제와 새 제안으로 2028년 지역의제를 발굴합니다.",
             CYCLE_2028)
     festival = next(p for p in plan.projects if p.title == "중소규모 마을축제 활성화 지원")
-    findings = [
-        services.add_finding(
+    found = [
+        findings.add_finding(
             district.id, plan.id, FindingKind.LOW_RATED, "주민이 기획하는 마을축제로 다시 설계",
             "중간평가 44점, 주민 만족도 48%. 참여 동 모집이 부진했습니다. 동 주민자치회와 "
             "주민기획단이 처음부터 함께 기획하는 방식으로 다시 숙의합니다.", festival.id),
-        services.add_finding(
+        findings.add_finding(
             district.id, plan.id, FindingKind.FINDING, "협치 의제 발굴 채널 다양화",
             "성과평가단 의견: 의제 발굴이 정기 공모에 몰려 있습니다. 연중 수시 제안, 동 "
             "단위 계획, 부서 제안을 잇는 발굴 채널을 넓혀야 합니다."),
     ]
-    for finding in findings:
-        services.carry_finding(district.id, finding.id, cycle_2028.id, organizer)
+    for finding in found:
+        findings.carry_finding(district.id, finding.id, cycle_2028.id, organizer)
 
 
 def seed(district: District, cycle: Cycle):
     """Build the demo plan for ``cycle`` once and return it (the existing one if seeded)."""
-    existing = services.plan_for_cycle(district.id, cycle.id)
+    existing = building.plan_for_cycle(district.id, cycle.id)
     if existing is not None:
         return existing
     organizer = user_by_email("organizer@demo.madang.kr")
     vote = _decisive_vote(district, cycle, organizer)
-    plan = services.create_plan_from_vote(district.id, cycle.id, vote.id, TOTAL_BUDGET,
+    plan = building.create_plan_from_vote(district.id, cycle.id, vote.id, TOTAL_BUDGET,
                                           organizer)
-    services.add_project(district.id, plan.id, FOUNDATION, organizer)
+    building.add_project(district.id, plan.id, FOUNDATION, organizer)
     _working_groups(district, plan, organizer)
     _review(district, plan, organizer)
     _council(district, plan, organizer)

@@ -15,19 +15,22 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from agenda.models import FIELD_LABELS
-from plans.models import (
-    CATEGORY_LABELS,
+from plans.council_models import (
     CHOICE_LABELS,
-    FINDING_LABELS,
-    FUNDING_LABELS,
     GENDER_LABELS,
     MEMBER_TYPE_LABELS,
     MOTION_KIND_LABELS,
+    SEAT_LABELS,
+)
+from plans.inputs import MAX_BUDGET
+from plans.models import (
+    CATEGORY_LABELS,
+    FINDING_LABELS,
+    FUNDING_LABELS,
     PERIOD_LABELS,
     PROGRESS_LABELS,
     SEVERITY_LABELS,
 )
-from plans.services import MAX_BUDGET
 
 REQUIRED = _l("이 항목을 입력하세요.")
 NOT_NEGATIVE = _l("0 이상이어야 합니다.")
@@ -98,6 +101,31 @@ class MemberForm(FlaskForm):
     affiliation = StringField(_l("소속"), validators=[Length(max=100)])
     member_type = SelectField(_l("위원 구분"), choices=_choices(MEMBER_TYPE_LABELS))
     gender = SelectField(_l("성별"), choices=_choices(GENDER_LABELS))
+    seat = SelectField(_l("위촉직·당연직"), choices=_choices(SEAT_LABELS))
+    term_starts_on = DateField(_l("임기 시작일"), validators=[InputRequired(REQUIRED)])
+    term_ends_on = DateField(_l("임기 종료일 (위촉직, 비우면 2년)"), validators=[Optional()])
+
+
+class RetireForm(FlaskForm):
+    """A seated member leaving; the member's choices come from the view (today's roster)."""
+
+    member_id = SelectField(_l("위원"), coerce=int)
+    retired_on = DateField(_l("퇴임일"), validators=[InputRequired(REQUIRED)])
+    reason = StringField(_l("퇴임 사유"), validators=[DataRequired(REQUIRED), Length(max=500)])
+    # Retiring cannot be undone: the box is the confirmation.
+    confirm = BooleanField(_l("이 위원의 퇴임을 기록합니다 (되돌릴 수 없습니다)"),
+                           validators=[DataRequired(_l("퇴임을 확인하는 칸에 표시하세요."))])
+
+
+class ReplaceForm(RetireForm):
+    """The member who leaves (date and reason) and the one who takes the seat that day."""
+
+    name = StringField(_l("새 위원 이름"), validators=[DataRequired(REQUIRED), Length(max=60)])
+    affiliation = StringField(_l("새 위원 소속"), validators=[Length(max=100)])
+    member_type = SelectField(_l("새 위원 구분"), choices=_choices(MEMBER_TYPE_LABELS))
+    gender = SelectField(_l("새 위원 성별"), choices=_choices(GENDER_LABELS))
+    term_ends_on = DateField(_l("새 위원 임기 종료일 (위촉직, 비우면 2년)"),
+                             validators=[Optional()])
 
 
 class MeetingForm(FlaskForm):
@@ -168,15 +196,15 @@ class ResultsForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
-    foundation_share_percent = IntegerField(_l("기반구축 사업 최소 비율 (%)"),
+    foundation_share_percent = IntegerField(_l("기반구축 사업 최소 비율 (총 예산의 %)"),
                                             validators=[InputRequired(REQUIRED),
                                                         NumberRange(0, 100, PERCENT)])
     council_max_members = SelectField(_l("협치회의 정원"), coerce=int,
                                       choices=[SelectChoice(30, "30"), SelectChoice(50, "50")])
-    civil_share_percent = IntegerField(_l("민간위원 최소 비율 (%)"),
+    civil_share_percent = IntegerField(_l("민간위원 비율 기준 (%, 이 비율을 넘어야 함)"),
                                        validators=[InputRequired(REQUIRED),
                                                    NumberRange(0, 100, PERCENT)])
-    gender_max_percent = IntegerField(_l("특정 성별 최대 비율 (%)"),
+    gender_max_percent = IntegerField(_l("위촉직 위원의 특정 성별 최대 비율 (%)"),
                                       validators=[InputRequired(REQUIRED),
                                                   NumberRange(0, 100, PERCENT)])
     low_rating_percent = IntegerField(_l("낮은 평가 기준 (%)"),
@@ -184,6 +212,8 @@ class SettingsForm(FlaskForm):
                                                   NumberRange(0, 100, PERCENT)])
     mandatory_titles = TextAreaField(_l("필수 사업 (한 줄에 하나)"),
                                      validators=[Length(max=2000)])
+    reason = TextAreaField(_l("조례와 다른 기준을 두는 사유 (관리자)"),
+                           validators=[Length(max=1000)])
 
 
 class BudgetLimitForm(FlaskForm):

@@ -1,27 +1,20 @@
-"""The annual plan (실행계획) and everything that happens to it through the year: projects,
-versions and city review (협의조정), the governance council (협치회의) and its approval
-motion, progress reports, evaluations (성과평가) and findings fed into next year (환류)."""
+"""The annual plan (실행계획) and everything that happens to it through the year: the
+district's rules, projects, versions and city review (협의조정), progress reports,
+evaluations (성과평가) and findings fed into next year (환류). The council that approves it
+is in ``plans.council_models``."""
 
 from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Boolean,
-    CheckConstraint,
-    ForeignKey,
-    String,
-    Text,
-    UniqueConstraint,
-)
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, db, utcnow
+from plans import rules
 
 
-def _values(enum) -> str:
+def sql_values(enum) -> str:
     return "(" + ", ".join(f"'{member.value}'" for member in enum) + ")"
 
 
@@ -72,47 +65,6 @@ class Severity(StrEnum):
 SEVERITY_LABELS = {Severity.REQUIRED: _l("필수"), Severity.RECOMMENDED: _l("권고")}
 
 
-class MemberType(StrEnum):
-    CIVIL = "civil"
-    OFFICIAL = "official"
-    COUNCILLOR = "councillor"
-
-
-MEMBER_TYPE_LABELS = {
-    MemberType.CIVIL: _l("민간위원"),
-    MemberType.OFFICIAL: _l("공무원"),
-    MemberType.COUNCILLOR: _l("구의원"),
-}
-
-
-class Gender(StrEnum):
-    FEMALE = "female"
-    MALE = "male"
-
-
-GENDER_LABELS = {Gender.FEMALE: _l("여성"), Gender.MALE: _l("남성")}
-
-
-class MotionKind(StrEnum):
-    ORDINARY = "ordinary"
-    RULES_CHANGE = "rules_change"
-
-
-MOTION_KIND_LABELS = {
-    MotionKind.ORDINARY: _l("일반 안건 (출석 과반)"),
-    MotionKind.RULES_CHANGE: _l("규칙 개정 (출석 3분의 2)"),
-}
-
-
-class Choice(StrEnum):
-    YES = "yes"
-    NO = "no"
-    ABSTAIN = "abstain"
-
-
-CHOICE_LABELS = {Choice.YES: _l("찬성"), Choice.NO: _l("반대"), Choice.ABSTAIN: _l("기권")}
-
-
 class ProgressStatus(StrEnum):
     NOT_STARTED = "not_started"
     ON_TRACK = "on_track"
@@ -149,6 +101,23 @@ FINDING_LABELS = {
 }
 
 
+# The ordinance's thresholds (see ``plans.rules``): every district starts from them, and
+# only an administrator, with a reason, sets its own.
+ORDINANCE_THRESHOLDS = {
+    "foundation_share_percent": rules.ORDINANCE_FOUNDATION_PERCENT,
+    "council_max_members": rules.ORDINANCE_COUNCIL_MAX,
+    "civil_share_percent": rules.ORDINANCE_CIVIL_PERCENT,
+    "gender_max_percent": rules.ORDINANCE_GENDER_PERCENT,
+}
+
+THRESHOLD_LABELS = {
+    "foundation_share_percent": _l("기반구축 사업 최소 비율(%)"),
+    "council_max_members": _l("협치회의 정원(명)"),
+    "civil_share_percent": _l("민간위원 비율 기준(%)"),
+    "gender_max_percent": _l("위촉직 위원의 특정 성별 최대 비율(%)"),
+}
+
+
 class PlanSettings(db.Model):
     """A district's published rules for plans and its council (from its ordinances)."""
 
@@ -164,14 +133,28 @@ class PlanSettings(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"),
                                              unique=True)
-    foundation_share_percent: Mapped[int] = mapped_column(default=30)
-    council_max_members: Mapped[int] = mapped_column(default=50)
-    civil_share_percent: Mapped[int] = mapped_column(default=70)
-    gender_max_percent: Mapped[int] = mapped_column(default=60)
+    foundation_share_percent: Mapped[int] = mapped_column(
+        default=rules.ORDINANCE_FOUNDATION_PERCENT)
+    council_max_members: Mapped[int] = mapped_column(default=rules.ORDINANCE_COUNCIL_MAX)
+    # Civil members must make up MORE than this share of the seats filled.
+    civil_share_percent: Mapped[int] = mapped_column(default=rules.ORDINANCE_CIVIL_PERCENT)
+    gender_max_percent: Mapped[int] = mapped_column(default=rules.ORDINANCE_GENDER_PERCENT)
     # Evaluations scoring below this share of the rubric's maximum feed next year's intake.
     low_rating_percent: Mapped[int] = mapped_column(default=60)
     # Project titles every plan must contain (e.g. the council's own running costs).
     mandatory_titles: Mapped[list] = mapped_column(JSON, default=list)
+    # Why an administrator set thresholds other than the ordinance's; shown beside them.
+    thresholds_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    @property
+    def own_thresholds(self) -> dict[str, int]:
+        """The thresholds where the district departs from the ordinance, by name."""
+        return {name: getattr(self, name) for name, value in ORDINANCE_THRESHOLDS.items()
+                if getattr(self, name) != value}
+
+    @property
+    def thresholds_source(self):
+        return _l("구 자체 기준") if self.own_thresholds else _l("조례")
 
 
 class BudgetLimit(db.Model):
@@ -215,7 +198,7 @@ class Plan(db.Model):
 
     __tablename__ = "plan"
     __table_args__ = (
-        CheckConstraint(f"status IN {_values(PlanStatus)}", name="known_status"),
+        CheckConstraint(f"status IN {sql_values(PlanStatus)}", name="known_status"),
         CheckConstraint("total_budget >= 0", name="budget_not_negative"),
         CheckConstraint("version >= 0", name="version_not_negative"),
         CheckConstraint("status <> 'approved' OR approved_at IS NOT NULL",
@@ -299,8 +282,8 @@ class PlanProject(ProjectFacts, db.Model):
         UniqueConstraint("plan_id", "title"),
         UniqueConstraint("plan_id", "agenda_item_id"),
         CheckConstraint("budget >= 0", name="budget_not_negative"),
-        CheckConstraint(f"funding_source IN {_values(FundingSource)}", name="known_funding"),
-        CheckConstraint(f"category IN {_values(Category)}", name="known_category"),
+        CheckConstraint(f"funding_source IN {sql_values(FundingSource)}", name="known_funding"),
+        CheckConstraint(f"category IN {sql_values(Category)}", name="known_category"),
         CheckConstraint("ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on",
                         name="dates_in_order"),
         CheckConstraint("length(title) > 0", name="title_not_empty"),
@@ -377,7 +360,7 @@ class ReviewComment(db.Model):
 
     __tablename__ = "review_comment"
     __table_args__ = (
-        CheckConstraint(f"severity IN {_values(Severity)}", name="known_severity"),
+        CheckConstraint(f"severity IN {sql_values(Severity)}", name="known_severity"),
         CheckConstraint("length(body) > 0", name="body_not_empty"),
         CheckConstraint("resolved_at IS NULL OR resolution <> ''", name="resolved_has_reply"),
     )
@@ -419,123 +402,12 @@ class PlanLogEntry(db.Model):
     actor = relationship("User")
 
 
-class CouncilMember(db.Model):
-    """A member of the district's governance council (협치회의 위원)."""
-
-    __tablename__ = "council_member"
-    __table_args__ = (
-        UniqueConstraint("district_id", "name", "affiliation"),
-        CheckConstraint(f"member_type IN {_values(MemberType)}", name="known_type"),
-        CheckConstraint(f"gender IN {_values(Gender)}", name="known_gender"),
-        CheckConstraint("length(name) > 0", name="name_not_empty"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"),
-                                             index=True)
-    name: Mapped[str] = mapped_column(String(60))
-    affiliation: Mapped[str] = mapped_column(String(100), default="")
-    member_type: Mapped[str] = mapped_column(String(20))
-    gender: Mapped[str] = mapped_column(String(10))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-
-    @property
-    def type_label(self):
-        return MEMBER_TYPE_LABELS[MemberType(self.member_type)]
-
-    @property
-    def gender_label(self):
-        return GENDER_LABELS[Gender(self.gender)]
-
-
-class CouncilMeeting(db.Model):
-    """A council meeting (협치강동구회의 전체회의) with its attendance and minutes."""
-
-    __tablename__ = "council_meeting"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"),
-                                             index=True)
-    title: Mapped[str] = mapped_column(String(200))
-    held_on: Mapped[date]
-    # Active roster size when the meeting opened: the quorum counts against it.
-    members: Mapped[int]
-    minutes: Mapped[str] = mapped_column(Text, default="")
-    minutes_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    attendance: Mapped[list["Attendance"]] = relationship(
-        back_populates="meeting", cascade="all, delete-orphan")
-    motions: Mapped[list["Motion"]] = relationship(
-        back_populates="meeting", order_by="Motion.id", cascade="all, delete-orphan")
-
-
-class Attendance(db.Model):
-    __tablename__ = "council_attendance"
-    __table_args__ = (UniqueConstraint("meeting_id", "member_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(ForeignKey("council_meeting.id", ondelete="CASCADE"))
-    member_id: Mapped[int] = mapped_column(ForeignKey("council_member.id", ondelete="CASCADE"))
-
-    meeting: Mapped[CouncilMeeting] = relationship(back_populates="attendance")
-    member: Mapped[CouncilMember] = relationship()
-
-
-class Motion(db.Model):
-    """A motion put to a meeting; the approval motion names the plan it approves."""
-
-    __tablename__ = "council_motion"
-    __table_args__ = (
-        CheckConstraint(f"kind IN {_values(MotionKind)}", name="known_kind"),
-        CheckConstraint("yes >= 0 AND no >= 0 AND abstain >= 0 AND present >= 0",
-                        name="counts_not_negative"),
-        CheckConstraint("yes + no + abstain <= present", name="votes_within_present"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(ForeignKey("council_meeting.id", ondelete="CASCADE"),
-                                            index=True)
-    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(20), default=MotionKind.ORDINARY.value)
-    title: Mapped[str] = mapped_column(String(200))
-    present: Mapped[int] = mapped_column(default=0)
-    yes: Mapped[int] = mapped_column(default=0)
-    no: Mapped[int] = mapped_column(default=0)
-    abstain: Mapped[int] = mapped_column(default=0)
-    passed: Mapped[bool | None] = mapped_column(Boolean)
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    meeting: Mapped[CouncilMeeting] = relationship(back_populates="motions")
-    plan = relationship("Plan")
-    votes: Mapped[list["MotionVote"]] = relationship(
-        back_populates="motion", cascade="all, delete-orphan")
-
-    @property
-    def kind_label(self):
-        return MOTION_KIND_LABELS[MotionKind(self.kind)]
-
-
-class MotionVote(db.Model):
-    __tablename__ = "council_motion_vote"
-    __table_args__ = (
-        UniqueConstraint("motion_id", "member_id"),
-        CheckConstraint(f"choice IN {_values(Choice)}", name="known_choice"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    motion_id: Mapped[int] = mapped_column(ForeignKey("council_motion.id", ondelete="CASCADE"))
-    member_id: Mapped[int] = mapped_column(ForeignKey("council_member.id", ondelete="CASCADE"))
-    choice: Mapped[str] = mapped_column(String(10))
-
-    motion: Mapped[Motion] = relationship(back_populates="votes")
-
-
 class ProgressReport(db.Model):
     """A department's progress report on one project (추진 실적)."""
 
     __tablename__ = "progress_report"
     __table_args__ = (
-        CheckConstraint(f"status IN {_values(ProgressStatus)}", name="known_status"),
+        CheckConstraint(f"status IN {sql_values(ProgressStatus)}", name="known_status"),
         CheckConstraint("percent BETWEEN 0 AND 100", name="percent_range"),
         CheckConstraint("spent >= 0", name="spent_not_negative"),
         # A photo is shown to people who cannot see it too: it always comes with its text.
@@ -569,7 +441,7 @@ class Evaluation(db.Model):
     __tablename__ = "evaluation"
     __table_args__ = (
         UniqueConstraint("project_id", "period"),
-        CheckConstraint(f"period IN {_values(Period)}", name="known_period"),
+        CheckConstraint(f"period IN {sql_values(Period)}", name="known_period"),
         CheckConstraint("satisfaction IS NULL OR satisfaction BETWEEN 0 AND 100",
                         name="satisfaction_range"),
         CheckConstraint("respondents >= 0", name="respondents_not_negative"),
@@ -618,7 +490,7 @@ class Finding(db.Model):
 
     __tablename__ = "plan_finding"
     __table_args__ = (
-        CheckConstraint(f"kind IN {_values(FindingKind)}", name="known_kind"),
+        CheckConstraint(f"kind IN {sql_values(FindingKind)}", name="known_kind"),
         CheckConstraint("length(title) > 0", name="title_not_empty"),
         UniqueConstraint("carried_item_id"),
     )

@@ -9,6 +9,7 @@ and staff exports read the working ``Plan`` itself."""
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from plans.building import plan_for_cycle
 from plans.models import (
     PLAN_STATUS_LABELS,
     Evaluation,
@@ -19,7 +20,6 @@ from plans.models import (
     ProgressReport,
     ProjectFacts,
 )
-from plans.services import plan_for_cycle
 
 
 def published_version(plan: Plan) -> PlanVersion | None:

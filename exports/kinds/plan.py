@@ -9,7 +9,7 @@ from exports import charts, pdf
 from exports.kinds.common import find_cycle, label, seoul
 from exports.registry import ExportContext, Kind, register
 from exports.tables import Column, ColumnType, Table
-from plans import services as plan_services
+from plans import building, evaluation
 from plans.models import (
     CATEGORY_LABELS,
     FUNDING_LABELS,
@@ -28,7 +28,7 @@ NO_PLAN = _l("이 주기에는 아직 실행계획이 없습니다.")
 
 def find_plan(district_id: int, cycle_id: int) -> Plan:
     cycle = find_cycle(district_id, cycle_id)
-    plan = plan_services.plan_for_cycle(district_id, cycle.id)
+    plan = building.plan_for_cycle(district_id, cycle.id)
     if plan is None:
         raise NotFound(NO_PLAN)
     return plan
@@ -80,7 +80,7 @@ def tables(ctx: ExportContext) -> list[Table]:
     projects = list(plan.projects)
 
     def plan_rows():
-        totals = plan_services.summary(plan)
+        totals = building.summary(plan)
         yield (plan.title, label(PLAN_STATUS_LABELS, plan.status), plan.total_budget,
                totals["allocated"], totals["foundation_percent"] / 100, totals["spent"],
                totals["progress_percent"] / 100, seoul(plan.approved_at))
@@ -117,7 +117,7 @@ def tables(ctx: ExportContext) -> list[Table]:
 
 def write_report(ctx: ExportContext, out) -> str:
     plan = plan_for(ctx)
-    totals = plan_services.summary(plan)
+    totals = building.summary(plan)
     by_category: dict[str, int] = {}
     for p in plan.projects:
         name = label(CATEGORY_LABELS, p.category)
@@ -125,7 +125,7 @@ def write_report(ctx: ExportContext, out) -> str:
     budget_chart = charts.bars([(p.title, p.budget / 10_000) for p in plan.projects],
                                unit=str(_l("만원")))
     category_chart = charts.bars(sorted(by_category.items()), unit=str(_l("원")))
-    evaluations = [(p, plan_services.latest_evaluation(p)) for p in plan.projects]
+    evaluations = [(p, evaluation.latest_evaluation(p)) for p in plan.projects]
     scored = [(p.title, e.score_percent) for p, e in evaluations if e is not None]
     evaluation_chart = charts.bars(scored, unit="%") if scored else ""
     progress_chart = charts.bars([(p.title, p.percent_done) for p in plan.projects], unit="%")

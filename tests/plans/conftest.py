@@ -7,7 +7,7 @@ import pytest
 
 from agenda import coordination, intake, proposals
 from core.db import commit
-from plans import services
+from plans import building, council, review, settings
 from plans.models import Category
 
 
@@ -27,33 +27,42 @@ def selected(district, cycle, organizer):
     return items
 
 
-FOUNDATION = services.ProjectData("협치 기반조성", 40_000_000, Category.FOUNDATION.value,
+FOUNDATION = building.ProjectData("협치 기반조성", 40_000_000, Category.FOUNDATION.value,
                                   department="기획예산과", team="협치팀")
 
 
 @pytest.fixture
 def plan(district, cycle, selected, organizer):
     """A draft plan: three selected items plus a foundation project (40M of 115M = 35%)."""
-    built = services.create_plan_from_selection(
+    built = building.create_plan_from_selection(
         district.id, cycle.id, [(i.id, n) for n, i in enumerate(selected)], "주민투표",
         120_000_000, organizer)
-    services.add_project(district.id, built.id, FOUNDATION, organizer)
+    building.add_project(district.id, built.id, FOUNDATION, organizer)
     commit()
     return built
 
 
-def make_roster(district_id: int, civil=21, official=7, councillor=2, women=15):
-    types = ["civil"] * civil + ["official"] * official + ["councillor"] * councillor
+# The day the test council's members took their seats; appointed terms run two years.
+SEATED_FROM = date(2026, 7, 16)
+
+
+def make_roster(district_id: int, civil=25, official=3, councillor=2, women=14, ex_officio=3):
+    """A council seated from ``SEATED_FROM``: the first ``ex_officio`` officials sit by office
+    (당연직, men), everyone else is appointed (위촉직) and the first ``women`` of them are
+    women. The default is lawful: 25 of 30 civil (83%), 14 of 27 appointed women (52%)."""
+    types = ["official"] * official + ["councillor"] * councillor + ["civil"] * civil
     members = []
     for n, member_type in enumerate(types):
-        members.append(services.add_member(district_id, f"위원 {n:02d}", "강동구", member_type,
-                                           "female" if n < women else "male"))
+        seat = "ex_officio" if n < ex_officio else "appointed"
+        woman = seat == "appointed" and n - ex_officio < women
+        members.append(council.add_member(district_id, f"위원 {n:02d}", "강동구", member_type,
+                                          "female" if woman else "male", seat, SEATED_FROM))
     return members
 
 
 @pytest.fixture
 def roster(district):
-    services.save_settings(district.id, foundation_share_percent=30, council_max_members=30,
+    settings.save_settings(district.id, foundation_share_percent=30, council_max_members=30,
                            civil_share_percent=70, gender_max_percent=60, low_rating_percent=60)
     members = make_roster(district.id)
     commit()
@@ -62,20 +71,20 @@ def roster(district):
 
 def review_round(district, plan, organizer):
     """Submit, get a required comment, revise, resolve it."""
-    services.submit_for_review(district.id, plan.id, organizer)
-    comment = services.add_review_comment(district.id, plan.id, "required", "협치적 맥락 보완",
-                                          "사업별로 서술하세요.", organizer)
+    review.submit_for_review(district.id, plan.id, organizer)
+    comment = review.add_review_comment(district.id, plan.id, "required", "협치적 맥락 보완",
+                                        "사업별로 서술하세요.", organizer)
     project = plan.projects[-1]
-    services.update_project(district.id, project.id, services.ProjectData(
+    building.update_project(district.id, project.id, building.ProjectData(
         **{**FOUNDATION.__dict__, "summary": "협치적 맥락 보완"}), organizer)
-    services.save_revision(district.id, plan.id, organizer, "의견 반영")
-    services.resolve_comment(district.id, comment.id, "반영했습니다", organizer)
+    review.save_revision(district.id, plan.id, organizer, "의견 반영")
+    review.resolve_comment(district.id, comment.id, "반영했습니다", organizer)
     return comment
 
 
 def approve(district, plan, organizer, members, present=16, yes=9):
-    meeting = services.open_meeting(district.id, "전체회의", date(2027, 4, 20))
-    services.record_attendance(district.id, meeting.id, [m.id for m in members[:present]])
-    motion = services.add_motion(district.id, meeting.id, "계획 승인의 건", "ordinary", plan.id)
+    meeting = council.open_meeting(district.id, "전체회의", date(2027, 4, 20))
+    council.record_attendance(district.id, meeting.id, [m.id for m in members[:present]])
+    motion = council.add_motion(district.id, meeting.id, "계획 승인의 건", "ordinary", plan.id)
     votes = {m.id: ("yes" if n < yes else "no") for n, m in enumerate(members[:present])}
-    return services.decide(district.id, motion.id, votes, organizer)
+    return council.decide(district.id, motion.id, votes, organizer)

@@ -8,7 +8,7 @@ from sqlalchemy import update
 from agenda import coordination, intake, proposals
 from core.db import commit, db, utcnow
 from core.errors import Conflict, DomainError, NotFound
-from plans import services
+from plans import building, what_if
 from plans.models import Plan
 from tests.conftest import post_form, sign_in
 from voting import services as voting
@@ -55,13 +55,13 @@ def test_plan_from_a_confirmed_vote_in_priority_order(district, cycle, organizer
     vote = _vote(district, cycle, organizer, candidates, make_user,
                  [[2, 1], [2], [2, 1], [0]])
     with pytest.raises(Conflict, match="확정되지 않은"):
-        services.create_plan_from_vote(district.id, cycle.id, vote.id, 100_000_000, organizer)
+        building.create_plan_from_vote(district.id, cycle.id, vote.id, 100_000_000, organizer)
     db.session.rollback()
-    assert services.source_votes(district.id, cycle.id) == []
+    assert what_if.source_votes(district.id, cycle.id) == []
     voting.confirm_result(district.id, vote.id, organizer)
     commit()
-    assert services.source_votes(district.id, cycle.id) == [vote]
-    plan = services.create_plan_from_vote(district.id, cycle.id, vote.id, 100_000_000,
+    assert what_if.source_votes(district.id, cycle.id) == [vote]
+    plan = building.create_plan_from_vote(district.id, cycle.id, vote.id, 100_000_000,
                                           organizer)
     commit()
     assert [(p.title, p.vote_rank, p.vote_score) for p in plan.projects] == [
@@ -81,9 +81,9 @@ def test_plan_from_a_vote_of_another_cycle_or_district_is_refused(
                        {Phase.INTAKE: (date(2027, 9, 1), date(2027, 12, 31))})
     commit()
     with pytest.raises(DomainError, match="다른 주기"):
-        services.create_plan_from_vote(district.id, later.id, vote.id, 100_000_000, organizer)
+        building.create_plan_from_vote(district.id, later.id, vote.id, 100_000_000, organizer)
     with pytest.raises(NotFound):
-        services.create_plan_from_vote(district.id + 100, cycle.id, vote.id, 100_000_000,
+        building.create_plan_from_vote(district.id + 100, cycle.id, vote.id, 100_000_000,
                                        organizer)
     db.session.rollback()
     assert db.session.query(Plan).count() == 0
@@ -98,10 +98,10 @@ def test_what_if_counts_the_votes_ballots(district, cycle, organizer, candidates
     for _ in range(5):
         db.session.add(Support(item_id=candidates[2].id, user_id=make_user().id))
     voting.confirm_result(district.id, vote.id, organizer)
-    plan = services.create_plan_from_vote(district.id, cycle.id, vote.id, 50_000_000, organizer)
+    plan = building.create_plan_from_vote(district.id, cycle.id, vote.id, 50_000_000, organizer)
     commit()
-    assert services.what_if_vote(district.id, plan) == vote
-    scenarios = {s.method: s for s in services.what_if(district.id, plan)}
+    assert what_if.what_if_vote(district.id, plan) == vote
+    scenarios = {s.method: s for s in what_if.what_if(district.id, plan)}
     # 기록관 (30M, 3 ballots) first, then only 밥상모임 (15M) of the rest fits in 50M.
     assert [i.title for i in scenarios["greedy"].items] == ["마을 기록관", "밥상모임"]
     assert {i.title for i in scenarios["mes"].items} <= {"마을 기록관", "공동육아 공간",
@@ -118,8 +118,8 @@ def test_what_if_falls_back_to_support_without_a_confirmed_vote(ctx, district, p
         resident = create_user(f"s{n}@example.kr", "correct horse battery", Role.RESIDENT,
                                district, f"주민{n}")
         db.session.add(Support(item_id=selected[1].id, user_id=resident.id))
-    assert services.what_if_vote(district.id, plan) is None
-    scenarios = {s.method: s for s in services.what_if(district.id, plan)}
+    assert what_if.what_if_vote(district.id, plan) is None
+    scenarios = {s.method: s for s in what_if.what_if(district.id, plan)}
     assert scenarios["greedy"].items[0].id == selected[1].id
     # MES funds only supported items: the one with 공감.
     assert [i.id for i in scenarios["mes"].items] == [selected[1].id]
@@ -147,7 +147,7 @@ def test_console_offers_confirmed_votes_and_builds_the_plan(client, district, cy
                       {"vote_id": str(vote.id), "total_budget": "100000000"})
     assert built.status_code == 302
     db.session.rollback()
-    plan = services.plan_for_cycle(district.id, cycle.id)
+    plan = building.plan_for_cycle(district.id, cycle.id)
     assert [p.title for p in plan.projects] == ["밥상모임", "공동육아 공간"]
     what_if = client.get(f"/cycles/{cycle.id}/plan/what-if").get_data(as_text=True)
     assert vote.title in what_if

@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from core.db import commit, db
-from plans import photos, services
+from plans import photos, progress
 from plans.models import ProgressReport
 from tests.conftest import csrf_token, post_form, sign_in
 from tests.plans.conftest import approve, review_round
@@ -127,7 +127,7 @@ def test_a_body_over_the_upload_limit_is_refused_with_413(staff_client, project)
 def test_photos_of_another_district_or_unknown_names_are_not_served(client, ctx, project):
     from core.models import District
 
-    report = services.report_progress(
+    report = progress.report_progress(
         project.plan.district_id, project.id, reported_on=date(2027, 6, 30),
         status="on_track", percent=10, spent=0, notes="", reporter="",
         photo=_photo(with_gps=False), photo_alt="현장")

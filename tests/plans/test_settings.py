@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from core.db import commit, db
-from plans import services
+from plans import building, settings
 from plans.models import BudgetLimit
 from tests.conftest import post_form, sign_in
 
@@ -39,7 +39,7 @@ def test_organizer_sets_changes_and_removes_limits_and_the_plan_checks_them(
     assert ("field", "welfare", 0, 60_000_000) in _limits(district.id)
     page = staff_client.get("/plans/settings").get_data(as_text=True)
     assert "복지" in page and "6,000만 원" in page
-    checks = {(c.code, c.subject) for c in services.check_plan(plan)}
+    checks = {(c.code, c.subject) for c in building.check_plan(plan)}
     assert {("field_cap", "welfare"), ("dong_floor", "천호제1동")} <= checks
     welfare = db.session.scalars(select(BudgetLimit).where(
         BudgetLimit.district_id == district.id, BudgetLimit.scope == "field")).one()
@@ -67,7 +67,7 @@ def test_limits_of_another_district_cannot_be_removed(staff_client, district, ct
     other = District(slug="songpa", name_ko="송파구", name_en="Songpa-gu")
     db.session.add(other)
     db.session.flush()
-    foreign = services.set_budget_limit(other.id, "field", "welfare", None, 5)
+    foreign = settings.set_budget_limit(other.id, "field", "welfare", None, 5)
     commit()
     assert post_form(staff_client, f"/plans/settings/limits/{foreign.id}/delete",
                      {}).status_code == 404

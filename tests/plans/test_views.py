@@ -3,7 +3,7 @@
 import pytest
 
 from core.db import db
-from plans import services
+from plans import council, review
 from plans.models import Plan, PlanProject
 from tests.conftest import post_form, sign_in
 from tests.plans.conftest import approve, review_round
@@ -67,14 +67,14 @@ def test_percent_over_100_is_refused(staff_client, ctx, district, plan, organize
 def test_approval_refused_with_unresolved_required_comment(staff_client, ctx, district, plan,
                                                            organizer, roster):
     with ctx.test_request_context():
-        services.submit_for_review(district.id, plan.id, organizer)
-        services.add_review_comment(district.id, plan.id, "required", "보완", "본문",
-                                    organizer)
+        review.submit_for_review(district.id, plan.id, organizer)
+        review.add_review_comment(district.id, plan.id, "required", "보완", "본문",
+                                  organizer)
         from datetime import date
 
-        meeting = services.open_meeting(district.id, "회의", date(2027, 4, 20))
-        services.record_attendance(district.id, meeting.id, [m.id for m in roster[:20]])
-        motion = services.add_motion(district.id, meeting.id, "승인", "ordinary", plan.id)
+        meeting = council.open_meeting(district.id, "회의", date(2027, 4, 20))
+        council.record_attendance(district.id, meeting.id, [m.id for m in roster[:20]])
+        motion = council.add_motion(district.id, meeting.id, "승인", "ordinary", plan.id)
         from core.db import commit
 
         commit()

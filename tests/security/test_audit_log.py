@@ -116,21 +116,21 @@ def test_a_refused_grant_leaves_no_entry(app, district, make_user, organizer):
 def test_cycle_and_plan_settings(app, district, organizer, cycle):
     from accounts.services import save_cycle
     from core.models import Phase
-    from plans import services as plans
+    from plans import settings
 
     with acting_as(app, organizer):
         save_cycle(district.id, cycle.year, "2027 계획", "", {
             Phase.INTAKE: (date(2026, 9, 1), date(2026, 12, 31))}, cycle.id, organizer)
-        settings = plans.save_settings(
-            district.id, foundation_share_percent=25, council_max_members=30,
-            civil_share_percent=70, gender_max_percent=60, low_rating_percent=60)
-        limit_id = plans.set_budget_limit(district.id, "field", "welfare", None, 50_000_000).id
-        plans.remove_budget_limit(district.id, limit_id)
-        criterion = plans.add_criterion(district.id, "목표 달성", 40)
+        saved_settings = settings.save_settings(
+            district.id, foundation_share_percent=30, council_max_members=30,
+            civil_share_percent=70, gender_max_percent=60, low_rating_percent=50)
+        limit_id = settings.set_budget_limit(district.id, "field", "welfare", None, 50_000_000).id
+        settings.remove_budget_limit(district.id, limit_id)
+        criterion = settings.add_criterion(district.id, "목표 달성", 40)
         commit()
     assert one("cycle.edit", organizer, "cycle", cycle.id).detail["phases"] == ["intake"]
-    saved = one("plans.settings", organizer, "plan_settings", settings.id)
-    assert saved.detail["foundation_share_percent"] == 25
+    saved = one("plans.settings", organizer, "plan_settings", saved_settings.id)
+    assert saved.detail["low_rating_percent"] == 50
     one("plans.budget_limit.set", organizer, "budget_limit", limit_id)
     one("plans.budget_limit.remove", organizer, "budget_limit", limit_id)
     one("plans.rubric.add", organizer, "rubric_criterion", criterion.id)
@@ -303,7 +303,7 @@ def test_forum_and_poll_actions(app, district, cycle, make_user, organizer, monk
 
 def test_plan_actions(app, district, cycle, organizer):
     from agenda import coordination, intake, proposals
-    from plans import services as plans
+    from plans import building, evaluation, progress, settings
 
     items = []
     with acting_as(app, organizer):
@@ -315,24 +315,24 @@ def test_plan_actions(app, district, cycle, organizer):
             coordination.set_status(item.id, "in_vote", organizer, notify=False)
             coordination.set_status(item.id, "selected", organizer, notify=False)
             items.append(item)
-        plan = plans.create_plan_from_selection(
+        plan = building.create_plan_from_selection(
             district.id, cycle.id, [(i.id, n) for n, i in enumerate(items)], "주민투표",
             120_000_000, organizer)
-        plans.add_project(district.id, plan.id, FOUNDATION, organizer)
-        plans.save_settings(district.id, foundation_share_percent=30, council_max_members=30,
-                            civil_share_percent=70, gender_max_percent=60,
-                            low_rating_percent=60)
+        building.add_project(district.id, plan.id, FOUNDATION, organizer)
+        settings.save_settings(district.id, foundation_share_percent=30, council_max_members=30,
+                               civil_share_percent=70, gender_max_percent=60,
+                               low_rating_percent=60)
         members = make_roster(district.id)
         review_round(district, plan, organizer)
         motion = approve(district, plan, organizer, members)
         project = plan.projects[0]
-        plans.report_progress(district.id, project.id, reported_on=date(2027, 6, 1),
-                              status="on_track", percent=40, spent=1_000_000, notes="",
-                              reporter="담당")
-        criterion = plans.add_criterion(district.id, "목표 달성", 100)
-        evaluation = plans.evaluate(district.id, project.id, period="mid", self_evaluation="",
-                                    evaluator="평가단", scores={criterion.id: 70},
-                                    satisfaction=80, respondents=10)
+        progress.report_progress(district.id, project.id, reported_on=date(2027, 6, 1),
+                                 status="on_track", percent=40, spent=1_000_000, notes="",
+                                 reporter="담당")
+        criterion = settings.add_criterion(district.id, "목표 달성", 100)
+        recorded = evaluation.evaluate(district.id, project.id, period="mid", self_evaluation="",
+                                       evaluator="평가단", scores={criterion.id: 70},
+                                       satisfaction=80, respondents=10)
         commit()
     for action in ("plan.created", "plan.project_added", "plan.submitted", "plan.commented",
                    "plan.revised", "plan.resolved", "plan.approved"):
@@ -346,7 +346,7 @@ def test_plan_actions(app, district, cycle, organizer):
     assert decided.detail["passed"] is True
     one("plan.progress", organizer, "plan_project", project.id)
     evaluated = one("plan.evaluate", organizer, "plan_project", project.id)
-    assert evaluated.detail["evaluation_id"] == evaluation.id
+    assert evaluated.detail["evaluation_id"] == recorded.id
 
 
 def test_exports_requested_and_downloaded(app, district, cycle, organizer):

@@ -20,7 +20,8 @@ PACKAGES = ("core", "accounts", "agenda", "forums", "voting", "plans", "exports"
 ID_TABLES = {
     "cycle_id": "cycle", "finding_id": "plan_finding", "forum_id": "forum",
     "item_id": "agenda_item", "job_id": "export_job", "limit_id": "budget_limit",
-    "meeting_id": "council_meeting", "membership_id": "membership",
+    "meeting_id": "council_meeting", "member_id": "council_member",
+    "membership_id": "membership",
     "motion_id": "council_motion", "participant_id": "forum_participant", "plan_id": "plan",
     "poll_id": "forum_poll", "project_id": "plan_project", "question_id": "forum_question",
     "report_id": "agenda_report", "scope_id": "cycle", "table_id": "forum_table",

@@ -328,7 +328,7 @@ def test_a_vote_title_and_its_items_stay_text(app, request_ctx, district, make_u
 
 def test_a_plan_project_name_stays_text(app, request_ctx, district, make_user):
     from agenda import coordination, intake, proposals
-    from plans import services as plans
+    from plans import building, review
     from plans.models import PlanProject
     from tests.agenda.conftest import INTAKE_DAY
 
@@ -339,8 +339,8 @@ def test_a_plan_project_name_stays_text(app, request_ctx, district, make_user):
     coordination.shortlist(district.id, item.id, organizer_user, False, True, "후보")
     coordination.set_status(item.id, "in_vote", organizer_user, notify=False)
     coordination.set_status(item.id, "selected", organizer_user, notify=False)
-    plan = plans.create_plan_from_selection(district.id, cycle.id, [(item.id, "")], "주민투표",
-                                            100_000_000, organizer_user)
+    plan = building.create_plan_from_selection(district.id, cycle.id, [(item.id, "")], "주민투표",
+                                               100_000_000, organizer_user)
     commit()
     organizer = _client_as(app, organizer_user)
     added = post_form(organizer, f"/plans/{plan.id}/projects", {
@@ -353,7 +353,7 @@ def test_a_plan_project_name_stays_text(app, request_ctx, district, make_user):
     _assert_text_only(added, *PAYLOADS)
     project = db.session.scalars(select(PlanProject).where(PlanProject.title == PAYLOAD)).one()
     # The public reads the plan as submitted, so the project reaches every page once sent.
-    plans.submit_for_review(district.id, plan.id, organizer_user)
+    review.submit_for_review(district.id, plan.id, organizer_user)
     commit()
     for path in (f"/plans/manage?cycle={cycle.id}", f"/plans/projects/{project.id}/edit",
                  f"/plans/projects/{project.id}/report", f"/cycles/{cycle.id}/plan",
@@ -450,12 +450,12 @@ def _add_what_the_demo_lacks(district) -> None:
     from agenda import moderation
     from agenda.models import AgendaItem
     from exports.models import ExportJob
-    from plans import services as plans
+    from plans import settings
 
     item = db.session.scalars(select(AgendaItem).where(
         AgendaItem.district_id == district.id, AgendaItem.is_draft.is_(False))).first()
     moderation.report(district.id, user_by_email("resident@demo.madang.kr"), item.id, "신고 사유")
-    plans.set_budget_limit(district.id, "field", "welfare", 1_000_000, None)
+    settings.set_budget_limit(district.id, "field", "welfare", 1_000_000, None)
     # A failed export whose error quotes what it was about, for each staff account.
     for email in ("admin@demo.madang.kr", "organizer@demo.madang.kr"):
         db.session.add(ExportJob(district_id=district.id, requester_id=user_by_email(email).id,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.db import commit
-from plans import services
+from plans import building, review
 from plans.models import PlanProject
 from tests.conftest import sign_in
 from tests.plans import conftest as plan_builders
@@ -27,7 +27,7 @@ DRAFT_BUDGET = 41_500_000
 
 
 def _edit(district, project: PlanProject, organizer, title: str, budget: int) -> None:
-    services.update_project(district.id, project.id, services.ProjectData(
+    building.update_project(district.id, project.id, building.ProjectData(
         title, budget, project.category, project.funding_source, summary=project.summary,
         department=project.department), organizer)
 
@@ -42,7 +42,7 @@ def reopened(ctx, district, plan, organizer, roster):
         commit()
         project = plan.projects[0]
         approved = (project.id, project.title, project.budget)
-        services.reopen_for_amendment(district.id, plan.id, "사업명과 예산 조정", organizer)
+        review.reopen_for_amendment(district.id, plan.id, "사업명과 예산 조정", organizer)
         _edit(district, project, organizer, DRAFT_TITLE, DRAFT_BUDGET)
         commit()
     return approved
@@ -104,7 +104,7 @@ def test_organizers_still_see_and_edit_the_draft(client, organizer, reopened):
 def test_the_approved_amendment_becomes_public(ctx, client, district, cycle, plan, organizer,
                                                roster, reopened):
     with ctx.test_request_context():
-        services.save_revision(district.id, plan.id, organizer, "사업명과 예산 조정")
+        review.save_revision(district.id, plan.id, organizer, "사업명과 예산 조정")
         plan_builders.approve(district, plan, organizer, roster)
         commit()
     data = client.get(f"/api/v1/cycles/{cycle.id}/plan").get_json()
@@ -116,7 +116,7 @@ def test_the_approved_amendment_becomes_public(ctx, client, district, cycle, pla
 def test_a_revision_saved_for_review_is_not_public_before_approval(ctx, client, district, cycle,
                                                                     plan, organizer, reopened):
     with ctx.test_request_context():
-        services.save_revision(district.id, plan.id, organizer, "사업명과 예산 조정")
+        review.save_revision(district.id, plan.id, organizer, "사업명과 예산 조정")
         commit()
     for reader, text in _public_views(client, cycle.id).items():
         assert DRAFT_TITLE not in text, f"{reader} shows an amendment the council did not approve"
@@ -133,7 +133,7 @@ def test_before_approval_the_public_reads_the_version_sent_to_review(ctx, client
     assert client.get(f"/api/v1/open-data/plan/{cycle.id}.json").status_code == 404
     assert submitted_title not in client.get(f"/cycles/{cycle.id}/plan").get_data(as_text=True)
     with ctx.test_request_context():
-        services.submit_for_review(district.id, plan.id, organizer)
+        review.submit_for_review(district.id, plan.id, organizer)
         _edit(district, project, organizer, DRAFT_TITLE, DRAFT_BUDGET)
         commit()
     data = client.get(f"/api/v1/cycles/{cycle.id}/plan").get_json()

@@ -1,0 +1,33 @@
+"""The demo as the issue's "done when" reads it: the 2027 plan meets the 30% rule against its
+total budget (seed 001) and the council has ex officio and appointed members with terms and
+one replacement (seed 000, 협치강동구회의 구성)."""
+
+from datetime import date
+from fractions import Fraction
+
+from sqlalchemy import select
+
+from core.db import db
+from core.models import Cycle, District
+from plans import building, council
+from plans.demo import FOUNDATION_BUDGET, TOTAL_BUDGET
+
+
+def test_the_demo_plan_and_council_follow_the_ordinance(app, ctx):
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    district = db.session.scalars(select(District)).one()
+    cycle = db.session.scalars(select(Cycle).where(Cycle.year == 2027)).one()
+    plan = building.plan_for_cycle(district.id, cycle.id)
+    foundation = {c.code: c for c in building.check_plan(plan)}["foundation_share"]
+    assert plan.total_budget == TOTAL_BUDGET
+    assert foundation.passed and foundation.actual == Fraction(FOUNDATION_BUDGET, TOTAL_BUDGET)
+    members = council.everyone(district.id)
+    seats = {m.seat for m in members}
+    assert seats == {"appointed", "ex_officio"}
+    assert all(m.term_ends_on is None for m in members if m.seat == "ex_officio")
+    assert all(m.term_ends_on for m in members if m.seat == "appointed")
+    replaced = [m for m in members if m.replaces is not None]
+    assert len(replaced) == 1 and replaced[0].replaces.retire_reason
+    meeting_day = date(2027, 4, 20)
+    assert all(c.passed for c in council.roster_checks(district.id, meeting_day))
+    assert len(council.roster(district.id, meeting_day)) == 30
