@@ -61,8 +61,8 @@ def prepare_database(database_url: str) -> tuple[int, list[int]]:
     from agenda.models import AgendaItem
     from core.auth import Role
     from core.db import commit, db, utcnow
-    from voting import services
-    from voting.ballots import BallotType
+    from voting.definition import VoteDefinition, create_vote
+    from voting.rules import BallotType
 
     instance = Path(os.environ.get("INSTANCE_PATH", "/tmp/madang-bench"))  # noqa: S108
     app = migrated_app(database_url, instance)
@@ -79,7 +79,7 @@ def prepare_database(database_url: str) -> tuple[int, list[int]]:
         organizer = create_user("organizer@bench.kr", PASSWORD, Role.ORGANIZER, district)
         db.session.flush()
         now = utcnow()
-        vote = services.create_vote(district.id, cycle.id, services.VoteDefinition(
+        vote = create_vote(district.id, cycle.id, VoteDefinition(
             title="벤치마크 투표", ballot_type=BallotType.APPROVAL,
             agenda_item_ids=[i.id for i in items], opens_at=now - timedelta(hours=1),
             closes_at=now + timedelta(days=1), method="approval", max_choices=3), organizer)

@@ -22,29 +22,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.tenancy import SEOUL
-from voting.ballots import BallotType
-from voting.models import (
-    BALLOT_TYPE_LABELS,
-    CHANNEL_LABELS,
-    ELECTORATE_LABELS,
-    Channel,
-    Electorate,
-)
+from voting.labels import BALLOT_TYPE_LABELS, CHANNEL_LABELS, ELECTORATE_LABELS, METHOD_LABELS
+from voting.rules import BallotType, Channel, Electorate
 
 REQUIRED = _l("이 항목을 입력하세요.")
-
-METHOD_LABELS = {
-    "borda": _l("보다 점수(순위 점수 합)"),
-    "schulze": _l("슐체 방식(쌍대 비교)"),
-    "ranked-pairs": _l("순위쌍 방식(쌍대 비교)"),
-    "copeland": _l("코플랜드 방식(쌍대 승수)"),
-    "irv": _l("즉석 결선(최하위 탈락)"),
-    "stv": _l("단기이양식(여러 의제 선정)"),
-    "approval": _l("찬성 수 순"),
-    "greedy": _l("득표순 예산 채우기"),
-    "mes": _l("균등 분배 방식(MES)"),
-    "points": _l("점수 합계 순"),
-}
 
 GENDERS = [SelectChoice("", _l("선택 안 함")), SelectChoice("female", _l("여성")),
            SelectChoice("male", _l("남성")), SelectChoice("other", _l("기타"))]

@@ -7,9 +7,7 @@ items of the ballot's own vote (composite foreign keys), one stored answer per
 """
 
 from datetime import date, datetime
-from enum import StrEnum
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -28,43 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, db, utcnow
-from voting.ballots import BallotRules, BallotType, window_status
-
-
-class Channel(StrEnum):
-    ONLINE = "online"
-    PAPER = "paper"
-    FORUM = "forum"
-
-
-CHANNEL_LABELS = {
-    Channel.ONLINE: _l("온라인"),
-    Channel.PAPER: _l("종이 투표"),
-    Channel.FORUM: _l("공론장 현장 투표"),
-}
-
-class Electorate(StrEnum):
-    """Who may vote online in a vote, from the loosest to the strictest. Paper and forum
-    ballots are entered by staff who checked the person in the room, so any level admits
-    them."""
-
-    ACCOUNT = "account"  # any resident account of the district
-    EMAIL = "email"  # accounts whose email address is verified (or who are on the roll)
-    ROLL = "roll"  # residents on the voter roll, verified in person
-
-
-ELECTORATE_LABELS = {
-    Electorate.ACCOUNT: _l("가입한 자치구 주민 누구나"),
-    Electorate.EMAIL: _l("이메일 인증을 마친 주민"),
-    Electorate.ROLL: _l("주민 확인(명부 등록)을 마친 주민"),
-}
-
-BALLOT_TYPE_LABELS = {
-    BallotType.RANKED: _l("순위 투표"),
-    BallotType.APPROVAL: _l("찬성 투표(복수 선택)"),
-    BallotType.BUDGET: _l("예산 배분 투표"),
-    BallotType.POINTS: _l("점수 배분 투표"),
-}
+from voting.labels import BALLOT_TYPE_LABELS, ELECTORATE_LABELS
+from voting.rules import BallotRules, BallotType, Channel, Electorate, window_status
 
 
 def _values(enum) -> str:
@@ -302,7 +265,7 @@ class CastRequest(db.Model):
     vote_id: Mapped[int] = mapped_column(ForeignKey("vote.id", ondelete="CASCADE"))
     voter_key: Mapped[str] = mapped_column(String(64))
     key: Mapped[str] = mapped_column(String(100))
-    # SHA-256 of the ballot the key was first sent with (``voting.ballots.request_digest``):
+    # SHA-256 of the ballot the key was first sent with (``voting.casting.request_digest``):
     # the key replays its answer only to that ballot. Empty for requests stored before it was
     # kept.
     request_digest: Mapped[str | None] = mapped_column(String(64))

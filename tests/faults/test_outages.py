@@ -37,8 +37,8 @@ from tests.forums.test_views import _answers, _open_pre
 from tests.voting import conftest as vote_fixtures
 from tests.voting.conftest import item_ids
 from tests.voting.test_views import ballot_form
-from voting.ballots import account_identity, voter_key
 from voting.models import Ballot
+from voting.pseudonyms import account_identity, voter_key
 
 # The forum and vote fixtures those packages' tests use.
 facilitators, forum = forum_fixtures.facilitators, forum_fixtures.forum

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from core.db import commit, db
 from core.errors import DomainError
 from tests.voting.conftest import item_ids
-from voting import services
+from voting.casting import cast_online
 from voting.models import Ballot, BallotChoice, CastRequest
 
 pytestmark = pytest.mark.postgres
@@ -29,7 +29,7 @@ def _race(app, district_id, vote_id, user_id, entries_for, key_for):
             db.session.rollback()
             start.wait(timeout=60)
             try:
-                answers.append(services.cast_online(district_id, vote_id, user, entries_for(n),
+                answers.append(cast_online(district_id, vote_id, user, entries_for(n),
                                                     idempotency_key=key_for(n)))
                 commit()
             except DomainError as error:
