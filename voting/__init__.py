@@ -6,8 +6,12 @@ so ``import voting.tally`` loads numpy and nothing of the web app."""
 
 
 def setup(app) -> None:
-    """Voting's part of the personal-data purge."""
+    """Voting's part of the personal-data purge, and how PostgreSQL records an online cast
+    (``CASTING_PATH``, see ``voting.casting``)."""
+    import os
+
     from accounts.retention import register
     from voting.retention import PART
 
     register(PART)
+    app.config.setdefault("CASTING_PATH", os.environ.get("CASTING_PATH", "single-statement"))
