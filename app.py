@@ -6,10 +6,9 @@ from pathlib import Path
 
 import click
 from dotenv import load_dotenv
-from flask import Flask
 
 from core import db as database
-from core import gate, i18n, inputs, mail, realtime, security
+from core import gate, i18n, inputs, lifecycle, mail, realtime, security
 from core import views as core_views
 from core.auth import login_manager
 from core.config import DEFAULTS, from_environment
@@ -21,9 +20,10 @@ ROOT = Path(__file__).resolve().parent
 DOMAIN_PACKAGES = ("accounts", "agenda", "forums", "voting", "plans", "exports")
 
 
-def create_app(config: dict | None = None) -> Flask:
+def create_app(config: dict | None = None) -> lifecycle.App:
     load_dotenv(ROOT / ".env")
-    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or str(ROOT / "instance"))
+    instance = os.environ.get("INSTANCE_PATH") or str(ROOT / "instance")
+    app = lifecycle.App(__name__, instance_path=instance)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(DEFAULTS)
     app.config.update(from_environment(app.instance_path))
@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
 
     core_views.init_app(app)
+    lifecycle.init_app(app)
     for name in DOMAIN_PACKAGES:
         package = importlib.import_module(name)
         if hasattr(package, "setup"):
@@ -50,7 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-def register_commands(app: Flask) -> None:
+def register_commands(app: lifecycle.App) -> None:
     import demo
     from accounts.cli import create_user_command, purge_personal_data_command
     from core.backup import backup_command, restore_command

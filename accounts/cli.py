@@ -9,8 +9,8 @@ from sqlalchemy import select
 from accounts.retention import purge_personal_data
 from accounts.services import create_user
 from core.auth import Role
-from core.db import commit, db, utcnow
-from core.errors import DomainError
+from core.db import db, utcnow
+from core.lifecycle import unit_of_work
 from core.models import District
 
 
@@ -21,6 +21,7 @@ from core.models import District
 @click.option("--district", "district_slug", required=True, help="District slug, e.g. gangdong")
 @click.option("--name", "display_name", default=None)
 @with_appcontext
+@unit_of_work
 def create_user_command(email, password, role, district_slug, display_name):
     """Create a person (or add a role to an existing one) in a district."""
     try:
@@ -32,11 +33,7 @@ def create_user_command(email, password, role, district_slug, display_name):
     district = db.session.scalars(select(District).where(District.slug == district_slug)).first()
     if district is None:
         raise click.UsageError(f"no district with slug {district_slug!r}")
-    try:
-        user = create_user(email, password, Role(role), district, display_name)
-        commit()
-    except DomainError as error:
-        raise click.ClickException(str(error.message)) from None
+    user = create_user(email, password, Role(role), district, display_name)
     click.echo(f"{user.email}: {', '.join(sorted(user.roles_in(district.id)))} in {district.slug}")
 
 
@@ -45,6 +42,7 @@ def create_user_command(email, password, role, district_slug, display_name):
               help="Days of inactivity (default: PERSONAL_DATA_RETENTION_DAYS).")
 @click.option("--dry-run", is_flag=True, help="Count the people, change nothing.")
 @with_appcontext
+@unit_of_work
 def purge_personal_data_command(days: int | None, dry_run: bool):
     """Erase the contact and demographic data of people inactive past the retention period;
     their anonymous ballots and answers stay."""
@@ -54,5 +52,4 @@ def purge_personal_data_command(days: int | None, dry_run: bool):
     if dry_run:
         click.echo(f"{count} people inactive for {days} days would be purged (dry run)")
         return
-    commit()
     click.echo(f"{count} people inactive for {days} days purged")

@@ -305,9 +305,9 @@ def grant_role(district_id: int, email: str, role: Role, acting_user: User) -> M
     _check_may_manage(district_id, role, acting_user)
     user = user_by_email(email)
     if user is None:
-        raise NotFound(_l("그 이메일로 가입한 사람이 없습니다."))
+        raise NotFound(_l("그 이메일로 가입한 사람이 없습니다."), field="email")
     if role in user.roles_in(district_id):
-        raise Conflict(_l("이미 그 역할을 가지고 있습니다."))
+        raise Conflict(_l("이미 그 역할을 가지고 있습니다."), field="email")
     membership = Membership(user_id=user.id, district_id=district_id, role=role)
     user.memberships.append(membership)
     db.session.flush()

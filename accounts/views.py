@@ -3,7 +3,6 @@ from datetime import date, datetime, time, timedelta
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -31,9 +30,8 @@ from accounts.forms import (
 )
 from core import audit
 from core.auth import Role, public, role_required, signed_in
-from core.db import commit
-from core.errors import DomainError
 from core.i18n import lazy_message
+from core.lifecycle import on_error
 from core.security import limiter, rate_limited
 from core.tenancy import SEOUL, current_cycle, district_or_404, seoul_today
 from core.views import safe_next_url
@@ -60,13 +58,10 @@ def sign_up():
     district = district_or_404()
     form = SignUpForm()
     if form.validate_on_submit():
-        try:
-            services.sign_up(form.email.data, form.password.data, form.display_name.data,
-                             district.id, str(get_locale()))
-            commit()
-        except DomainError as error:
-            form.password.errors.append(error.message)
-            return render_template("accounts/sign_up.html", form=form), error.status
+        on_error(lambda: render_template("accounts/sign_up.html", form=form), form=form,
+                 field="password")
+        services.sign_up(form.email.data, form.password.data, form.display_name.data,
+                         district.id, str(get_locale()))
         # The same answer for a new and a known address; the mail tells them apart.
         flash(lazy_message("%(email)s(으)로 메일을 보냈습니다. 메일의 링크로 이메일 인증을 마친 "
                            "뒤 로그인하세요.", email=form.email.data.strip().lower()), "info")
@@ -77,12 +72,8 @@ def sign_up():
 @bp.route("/verify-email/<token>")
 @public
 def verify_email(token: str):
-    try:
-        services.verify_email(token)
-        commit()
-    except DomainError as error:
-        return render_template("accounts/verify_invalid.html", message=error.message), \
-            error.status
+    on_error(lambda: render_template("accounts/verify_invalid.html"))
+    services.verify_email(token)
     flash(_l("이메일 인증을 마쳤습니다."), "success")
     return redirect(url_for("accounts.my_page" if current_user.is_authenticated
                             else "accounts.sign_in"))
@@ -92,13 +83,10 @@ def verify_email(token: str):
 @rate_limited("VERIFICATION_MAIL")
 @signed_in
 def resend_verification():
-    try:
-        services.resend_verification_mail(current_user, str(get_locale()))
-        commit()
-    except DomainError as error:
-        flash(error.message, "info")
-    else:
-        flash(_l("인증 메일을 보냈습니다. 메일의 링크를 누르세요."), "success")
+    district = district_or_404()
+    on_error(lambda: _my_page(district, _demographics_form(district, current_user)))
+    services.resend_verification_mail(current_user, str(get_locale()))
+    flash(_l("인증 메일을 보냈습니다. 메일의 링크를 누르세요."), "success")
     return redirect(url_for("accounts.my_page"))
 
 
@@ -106,7 +94,6 @@ def _start_session(user) -> None:
     # A fresh session at every sign-in: nothing from before (a fixated id included) survives.
     session.clear()
     services.open_session(user)
-    commit()
     login_user(user)
 
 
@@ -131,7 +118,6 @@ def sign_in():
 @signed_in
 def sign_out():
     services.close_session(current_user.get_id())
-    commit()
     logout_user()
     session.clear()
     flash(_l("로그아웃했습니다."), "info")
@@ -146,7 +132,6 @@ def forgot_password():
     form = ResetRequestForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data, str(get_locale()))
-        commit()
         flash(_l("가입된 이메일이라면 재설정 링크를 보냈습니다. 메일함을 확인하세요."), "info")
         return redirect(url_for("accounts.sign_in"))
     return _render_invalid("accounts/forgot_password.html", form)
@@ -155,14 +140,13 @@ def forgot_password():
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @public
 def reset_password(token: str):
-    try:
-        services.user_for_reset_token(token)
-    except DomainError as error:
-        return render_template("accounts/reset_invalid.html", message=error.message), 400
+    on_error(lambda: render_template("accounts/reset_invalid.html"))
+    services.user_for_reset_token(token)
     form = ResetPasswordForm()
     if form.validate_on_submit():
+        on_error(lambda: render_template("accounts/reset_password.html", form=form), form=form,
+                 field="password")
         services.reset_password(token, form.password.data)
-        commit()
         flash(_l("비밀번호를 바꿨습니다. 새 비밀번호로 로그인하세요."), "success")
         return redirect(url_for("accounts.sign_in"))
     return _render_invalid("accounts/reset_password.html", form)
@@ -183,33 +167,28 @@ def _demographics_form(district, user) -> DemographicsForm:
 def my_page():
     district = district_or_404()
     form = _demographics_form(district, current_user)
-    status = 200
     if form.validate_on_submit():
-        try:
-            services.save_demographics(
-                current_user, form.consent.data, form.birth_year.data, form.gender.data,
-                form.dong.data, form.occupation.data,
-            )
-            commit()
-            flash(_l("인구통계 정보를 저장했습니다."), "success")
-            return redirect(url_for("accounts.my_page"))
-        except DomainError as error:
-            form.consent.errors.append(error.message)
-            status = error.status
-    elif form.is_submitted():
-        status = 422
-    cycle = current_cycle(district)
+        on_error(lambda: _my_page(district, form), form=form, field="consent")
+        services.save_demographics(
+            current_user, form.consent.data, form.birth_year.data, form.gender.data,
+            form.dong.data, form.occupation.data,
+        )
+        flash(_l("인구통계 정보를 저장했습니다."), "success")
+        return redirect(url_for("accounts.my_page"))
+    return _my_page(district, form), 422 if form.is_submitted() else 200
+
+
+def _my_page(district, form) -> str:
     return render_template(
-        "accounts/my_page.html", form=form, district=district, cycle=cycle,
+        "accounts/my_page.html", form=form, district=district, cycle=current_cycle(district),
         roles=current_user.roles_in(district.id), today=seoul_today(),
-    ), status
+    )
 
 
 @bp.route("/me/demographics/delete", methods=["POST"])
 @signed_in
 def delete_demographics():
     services.delete_demographics(current_user)
-    commit()
     flash(_l("인구통계 정보를 삭제했습니다."), "success")
     return redirect(url_for("accounts.my_page"))
 
@@ -229,11 +208,13 @@ def facilitator_page():
 @bp.route("/organize")
 @role_required(Role.ORGANIZER)
 def organizer_page():
-    district = district_or_404()
+    return _organizer_page(district_or_404(), GrantRoleForm())
+
+
+def _organizer_page(district, grant_form: GrantRoleForm) -> str:
     return render_template(
         "accounts/organizer.html", district=district, cycle=current_cycle(district),
-        members=services.members_of(district.id), grant_form=GrantRoleForm(),
-        today=seoul_today(),
+        members=services.members_of(district.id), grant_form=grant_form, today=seoul_today(),
     )
 
 
@@ -242,35 +223,20 @@ def organizer_page():
 def grant_role():
     district = district_or_404()
     form = GrantRoleForm()
-    if form.validate_on_submit():
-        try:
-            services.grant_role(district.id, form.email.data, Role(form.role.data), current_user)
-            commit()
-        except DomainError as error:
-            form.email.errors.append(error.message)
-            return _organizer_with_errors(district, form, error.status)
-        flash(_l("역할을 부여했습니다."), "success")
-        return redirect(url_for("accounts.organizer_page"))
-    return _organizer_with_errors(district, form, 422)
-
-
-def _organizer_with_errors(district, form, status):
-    return render_template(
-        "accounts/organizer.html", district=district, cycle=current_cycle(district),
-        members=services.members_of(district.id), grant_form=form, today=seoul_today(),
-    ), status
+    if not form.validate_on_submit():
+        return _organizer_page(district, form), 422
+    on_error(lambda: _organizer_page(district, form), form=form, field="email")
+    services.grant_role(district.id, form.email.data, Role(form.role.data), current_user)
+    flash(_l("역할을 부여했습니다."), "success")
+    return redirect(url_for("accounts.organizer_page"))
 
 
 @bp.route("/organize/members/<int:membership_id>/revoke", methods=["POST"])
 @role_required(Role.ORGANIZER)
 def revoke_role(membership_id: int):
     district = district_or_404()
-    try:
-        services.revoke_role(district.id, membership_id, current_user)
-        commit()
-    except DomainError as error:
-        flash(error.message, "error")
-        return _organizer_with_errors(district, GrantRoleForm(), error.status)
+    on_error(lambda: _organizer_page(district, GrantRoleForm()))
+    services.revoke_role(district.id, membership_id, current_user)
     flash(_l("역할을 회수했습니다."), "success")
     return redirect(url_for("accounts.organizer_page"))
 
@@ -280,27 +246,18 @@ def revoke_role(membership_id: int):
 @role_required(Role.ORGANIZER)
 def edit_cycle(cycle_id: int | None = None):
     district = district_or_404()
-    cycle = None
-    if cycle_id is not None:
-        try:
-            cycle = services.cycle_of_district(district.id, cycle_id)
-        except DomainError:
-            abort(404)
+    cycle = None if cycle_id is None else services.cycle_of_district(district.id, cycle_id)
     form = CycleForm(obj=cycle)
     if cycle is not None and request.method == "GET":
         for scheduled in cycle.phases:
             getattr(form, f"{scheduled.phase}_start").data = scheduled.starts_on
             getattr(form, f"{scheduled.phase}_end").data = scheduled.ends_on
     if form.validate_on_submit():
-        try:
-            services.save_cycle(district.id, form.year.data, form.title.data,
-                                form.description.data or "", form.phase_dates(), cycle_id,
-                                current_user)
-            commit()
-        except DomainError as error:
-            form.year.errors.append(error.message)
-            return render_template("accounts/cycle_form.html", form=form, cycle=cycle), \
-                error.status
+        on_error(lambda: render_template("accounts/cycle_form.html", form=form, cycle=cycle),
+                 form=form, field="year")
+        services.save_cycle(district.id, form.year.data, form.title.data,
+                            form.description.data or "", form.phase_dates(), cycle_id,
+                            current_user)
         flash(_l("연차 계획 주기를 저장했습니다."), "success")
         return redirect(url_for("accounts.organizer_page"))
     return _render_invalid("accounts/cycle_form.html", form, cycle=cycle)

@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, PendingRollbackError
 from core.auth import ROLE_LABELS, public
 from core.db import database_unavailable, db
 from core.i18n import LOCALE_COOKIE
+from core.lifecycle import wants_json
 from core.models import PHASE_GUIDES, PHASE_ORDER
 from core.tenancy import current_cycle, current_district, seoul_today
 
@@ -111,10 +112,6 @@ ERROR_MESSAGES = {
 }
 
 
-def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
-
-
 def render_error(code: int, message=None):
     """The error page (or JSON) for ``code`` in the reader's language.
 
@@ -122,10 +119,10 @@ def render_error(code: int, message=None):
     the page itself reads the database (the district in the header). It never fails: when
     the page cannot be rendered, a bare page with the same message goes out instead.
     """
-    _roll_back()
+    roll_back()
     message = message or ERROR_MESSAGES.get(code, ERROR_MESSAGES[400])
     try:
-        if _wants_json():
+        if wants_json():
             return jsonify(error=str(message), status=code), code
         return render_template("core/error.html", code=code, message=message), code
     except Exception:
@@ -133,7 +130,7 @@ def render_error(code: int, message=None):
         return _bare_error(code, message)
 
 
-def _roll_back() -> None:
+def roll_back() -> None:
     try:
         db.session.rollback()
     except Exception:
@@ -151,7 +148,7 @@ def _bare_error(code: int, message) -> Response:
         shown, language = str(message), str(get_locale() or "ko")
     except Exception:
         shown, language = _LAST_RESORT, "ko"
-    if _wants_json():
+    if wants_json():
         body = json.dumps({"error": shown, "status": code}, ensure_ascii=False)
         return Response(body, code, mimetype="application/json")
     page = (f'<!doctype html><html lang="{escape(language)}"><meta charset="utf-8">'
@@ -178,7 +175,7 @@ def database_unavailable_error(error):
     current_app.logger.error("database unavailable: %s", error)
     try:
         message = str(DATABASE_UNAVAILABLE)
-        if _wants_json():
+        if wants_json():
             response = jsonify(error=message, status=503)
         else:
             page = current_app.jinja_env.get_template("core/unavailable.html")
