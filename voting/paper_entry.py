@@ -53,7 +53,7 @@ def _paper_voter(district_id: int, person: PersonOnPaper) -> Voter:
     if person.email:
         user = user_by_email(person.email)
         if user is None or not is_member(user, district_id):
-            raise NotFound(_l("그 이메일로 가입한 이 자치구 주민이 없습니다."))
+            raise NotFound(_l("그 이메일로 가입한 이 자치구 주민이 없습니다."), field="email")
         found = account_voter(district_id, user)
         # Staff checked the person's identity in the room: as good as the roll for this ballot.
         return Voter(identity=found.identity, registered=True, verified=True,

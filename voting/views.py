@@ -20,9 +20,10 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from core.auth import Role, public, role_required, signed_in
-from core.db import commit, db, utcnow
+from core.db import db, utcnow
 from core.errors import DomainError
 from core.i18n import lazy_message
+from core.lifecycle import on_error
 from core.security import limiter, rate_limited
 from core.tenancy import SEOUL, current_cycle, district_id_or_404, district_or_404
 from voting import (
@@ -61,13 +62,11 @@ RECEIPTS = "voting_receipts"
 
 
 def _vote_or_404(vote_id: int, *, for_casting: bool = False):
-    """The vote of this district; for a cast, the ``CastingVote`` under its shared lock."""
-    try:
-        if for_casting:
-            return casting.vote_for_casting(district_id_or_404(), vote_id, current_user)
-        return definition.get_vote(district_id_or_404(), vote_id)
-    except DomainError:
-        abort(404)
+    """The vote of this district (404 when it has none by that id); for a cast, the
+    ``CastingVote`` under its shared lock."""
+    if for_casting:
+        return casting.vote_for_casting(district_id_or_404(), vote_id, current_user)
+    return definition.get_vote(district_id_or_404(), vote_id)
 
 
 def _wants_json() -> bool:
@@ -179,13 +178,12 @@ def ballot(vote_id: int):
         entries = _posted_entries(vote, request.form)
     except BallotError as error:
         return _refuse(vote, _draft(vote, []), ballot_message(error), 422)
-    try:
-        answer = casting.cast_ballot(vote, entries, idempotency_key=key,
-                                      definition=request.form.get("definition"))
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        return _refuse(vote, _draft(vote, entries), error.message, error.status)
+    # A refused cast shows the whole vote again (``vote`` is what the cast reads of it), with
+    # the ballot as it was filled in.
+    on_error(lambda: _render_ballot(definition.get_vote(vote.district_id, vote.id),
+                                    _draft(vote, entries)))
+    answer = casting.cast_ballot(vote, entries, idempotency_key=key,
+                                 definition=request.form.get("definition"))
     if _wants_json():
         return jsonify(answer), 201 if answer["status"] == "created" else 200
     session.setdefault(RECEIPTS, {})[str(vote.id)] = answer["receipt"]
@@ -206,12 +204,8 @@ def _refuse(vote, draft, message, status):
 @signed_in
 def withdraw(vote_id: int):
     vote = _vote_or_404(vote_id)
-    try:
-        casting.withdraw(vote.district_id, vote.id, current_user)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        return _render_ballot(vote, _draft(vote, []), error.status, error.message)
+    on_error(lambda: _render_ballot(vote, _draft(vote, [])))
+    casting.withdraw(vote.district_id, vote.id, current_user)
     session.get(RECEIPTS, {}).pop(str(vote.id), None)
     session.modified = True
     flash(_("투표지를 철회했습니다. 마감 전까지 다시 투표할 수 있습니다."), "success")
@@ -258,17 +252,15 @@ def results_page(vote_id: int):
     return _results(_vote_or_404(vote_id))
 
 
-def _results(vote, status: int = 200, error=None):
+def _results(vote):
     """The results page, or while they are hidden the page that says so with the turnout;
     a refused confirmation comes back here too, so it cannot show what the page hides."""
     if not secrecy.results_visible(vote):
         return render_template("voting/results_hidden.html", **_context(
-            vote, ballots=stored_ballots.ballot_count(vote.id), confirm_error=error)), status
+            vote, ballots=stored_ballots.ballot_count(vote.id)))
     result, record = results.current_result(vote)
-    commit()
     if result is None:
-        return render_template("voting/results_progress.html",
-                               **_context(vote, record=record)), status
+        return render_template("voting/results_progress.html", **_context(vote, record=record))
     confirmed = vote_log.confirmation(vote)
     can_confirm = (confirmed is None and vote.status_at(utcnow()) == "closed"
                    and current_user.is_authenticated
@@ -281,7 +273,7 @@ def _results(vote, status: int = 200, error=None):
         gender_labels=dict(GENDERS_BY_VALUE),
         show_combined=vote.weight_vote < 100, confirmed=confirmed,
         basis=confirmation.selection_basis(vote), forum_sources=FORUM_SOURCES,
-        confirm_form=ConfirmForm() if can_confirm else None, confirm_error=error)), status
+        confirm_form=ConfirmForm() if can_confirm else None))
 
 
 @bp.route("/votes/<int:vote_id>/results/confirm", methods=["POST"])
@@ -290,15 +282,8 @@ def confirm_results(vote_id: int):
     vote = _vote_or_404(vote_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        confirmation.confirm_result(vote.district_id, vote.id, current_user)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        vote = _vote_or_404(vote_id)
-        if _wants_json():
-            return jsonify(error=str(error.message), status=error.status), error.status
-        return _results(vote, error.status, error.message)
+    on_error(lambda: _results(_vote_or_404(vote_id)))
+    confirmation.confirm_result(vote.district_id, vote.id, current_user)
     flash(_("투표 결과를 확정했습니다. 선정된 의제는 실행계획에 담을 수 있습니다."), "success")
     return redirect(url_for("voting.results_page", vote_id=vote.id))
 
@@ -379,7 +364,6 @@ def api_results(vote_id: int):
         return jsonify(error=str(RESULTS_HIDDEN), status=403,
                        ballots=stored_ballots.ballot_count(vote.id)), 403
     result, record = results.current_result(vote)
-    commit()
     if result is None:
         return jsonify(status="counting", progress=record.progress), 202
     return jsonify(confirmation.published(vote, result))
@@ -453,20 +437,14 @@ def edit_vote(vote_id: int | None = None):
     template = "voting/vote_form.html"
     methods = {t.value: list(m) for t, m in METHODS_BY_TYPE.items()}
     if form.validate_on_submit():
-        try:
-            if vote is None:
-                if cycle is None:
-                    abort(404)
-                vote = definition.create_vote(district.id, cycle.id, _definition(form),
-                                            current_user)
-            else:
-                definition.update_vote(district.id, vote.id, _definition(form), current_user)
-            commit()
-        except DomainError as error:
-            db.session.rollback()
-            form.title.errors.append(error.message)
-            return render_template(template, form=form, vote=vote, methods=methods,
-                                   log=[]), error.status
+        on_error(lambda: render_template(template, form=form, vote=vote, methods=methods, log=[]),
+                 form=form, field="title")
+        if vote is None:
+            if cycle is None:
+                abort(404)
+            vote = definition.create_vote(district.id, cycle.id, _definition(form), current_user)
+        else:
+            definition.update_vote(district.id, vote.id, _definition(form), current_user)
         flash(_("투표를 저장했습니다."), "success")
         return redirect(url_for("voting.organize_votes"))
     status = 422 if form.is_submitted() else 200
@@ -480,15 +458,10 @@ def edit_vote(vote_id: int | None = None):
 def reset_vote(vote_id: int):
     vote = _vote_or_404(vote_id)
     form = ResetForm()
-    try:
-        if not form.validate_on_submit():
-            raise DomainError(_l("초기화 사유를 적으세요."))
-        removed = definition.reset_vote(vote.district_id, vote.id, current_user, form.reason.data)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("voting.edit_vote", vote_id=vote.id)), error.status
+    on_error(lambda: redirect(url_for("voting.edit_vote", vote_id=vote.id)))
+    if not form.validate_on_submit():
+        raise DomainError(_l("초기화 사유를 적으세요."))
+    removed = definition.reset_vote(vote.district_id, vote.id, current_user, form.reason.data)
     flash(lazy_message("투표를 초기화했습니다(투표지 %(n)d장 삭제). 기록에 남았습니다.",
                        n=removed), "success")
     return redirect(url_for("voting.edit_vote", vote_id=vote.id))
@@ -509,21 +482,18 @@ def enter_ballot(vote_id: int):
             email=(form.email.data or "").strip() or None, name=form.name.data,
             birth_date=form.birth_date.data, dong_id=form.dong.data or None,
             consented=form.consent.data, gender=form.gender.data or None)
+        on_error(lambda: render_template("voting/entry.html", **_context(
+            vote, form=form, values=values)), form=form, field="channel")
         try:
             entries = _posted_entries(vote, request.form)
-            values = dict(entries)
-            answer = paper_entry.enter_ballot(district.id, vote.id, current_user,
-                                           Channel(form.channel.data), person, entries,
-                                           form.paper_serial.data)
-            commit()
         except BallotError as error:
             form.channel.errors.append(ballot_message(error))
             status = 422
-        except DomainError as error:
-            db.session.rollback()
-            form.channel.errors.append(error.message)
-            status = error.status
         else:
+            values = dict(entries)
+            answer = paper_entry.enter_ballot(district.id, vote.id, current_user,
+                                              Channel(form.channel.data), person, entries,
+                                              form.paper_serial.data)
             flash(lazy_message("투표지를 입력했습니다. 영수증 코드: %(code)s",
                                code=answer["receipt"]), "success")
             return redirect(url_for("voting.enter_ballot", vote_id=vote.id))
@@ -543,16 +513,11 @@ def review_scores(vote_id: int):
             for item in vote.items:
                 raw = (request.form.get(f"review-{item.id}") or "").strip()
                 scores[item.id] = float(raw) if raw else None
-            definition.set_review_scores(vote.district_id, vote.id, scores, current_user)
-            commit()
         except ValueError:
-            db.session.rollback()
             flash(_("심사 점수는 숫자로 입력하세요."), "error")
             return render_template("voting/reviews.html", **_context(vote)), 422
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return render_template("voting/reviews.html", **_context(vote)), error.status
+        on_error(lambda: render_template("voting/reviews.html", **_context(vote)))
+        definition.set_review_scores(vote.district_id, vote.id, scores, current_user)
         flash(_("위원회 심사 점수를 저장했습니다."), "success")
         return redirect(url_for("voting.review_scores", vote_id=vote.id))
     return render_template("voting/reviews.html", **_context(vote))
@@ -566,18 +531,12 @@ def voter_roll():
     form.dong.choices = [SelectChoice(d.id, d.name) for d in district.dongs]
     status = 200
     if form.validate_on_submit():
-        try:
-            verify_resident(district.id, current_user, form.name.data,
-                                     form.birth_date.data, form.dong.data,
-                                     (form.email.data or "").strip() or None)
-            commit()
-        except DomainError as error:
-            db.session.rollback()
-            form.name.errors.append(error.message)
-            status = error.status
-        else:
-            flash(_("주민 확인을 명부에 기록했습니다."), "success")
-            return redirect(url_for("voting.voter_roll"))
+        on_error(lambda: render_template("voting/roll.html", form=form,
+                                         size=roll_size(district.id)), form=form, field="name")
+        verify_resident(district.id, current_user, form.name.data, form.birth_date.data,
+                        form.dong.data, (form.email.data or "").strip() or None)
+        flash(_("주민 확인을 명부에 기록했습니다."), "success")
+        return redirect(url_for("voting.voter_roll"))
     elif form.is_submitted():
         status = 422
     return render_template("voting/roll.html", form=form,

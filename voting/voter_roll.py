@@ -45,7 +45,7 @@ def verify_resident(district_id: int, actor: User, name: str, birth_date: date, 
     if email:
         user = user_by_email(email)
         if user is None or not is_member(user, district_id):
-            raise NotFound(_l("그 이메일로 가입한 이 자치구 주민이 없습니다."))
+            raise NotFound(_l("그 이메일로 가입한 이 자치구 주민이 없습니다."), field="email")
     identity = person_identity(name, birth_date, dong.id)
     entry = db.session.scalars(select(VoterRoll).where(
         VoterRoll.district_id == district_id,
