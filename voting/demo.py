@@ -135,11 +135,11 @@ def seed() -> None:
         opens_at = now - timedelta(days=12 if spec["closed"] else 2)
         closes_at = now + timedelta(days=8)
         vote = create_vote(district.id, cycle.id,
-                                    _definition(spec, items, opens_at, closes_at), organizer)
+                           _definition(spec, items, opens_at, closes_at), organizer)
         favourites = [rng.randint(1, 6) for _ in items]
         for voter in online_voters if spec["online"] else []:
             cast_online(district.id, vote.id, voter,
-                                 _random_entries(vote, rng, favourites))
+                        _random_entries(vote, rng, favourites))
         for person_number in range(spec["paper"] + spec["forum"]):
             channel = Channel.PAPER if person_number < spec["paper"] else Channel.FORUM
             serial = f"2027-{number + 1:02d}-{person_number + 1:04d}"
@@ -155,7 +155,7 @@ def seed() -> None:
         if spec["closed"]:
             closes_at = now - timedelta(days=2)
             update_vote(district.id, vote.id,
-                                 _definition(spec, items, opens_at, closes_at), organizer)
+                        _definition(spec, items, opens_at, closes_at), organizer)
         _spread_over_window(vote, rng, opens_at, min(now, closes_at))
     db.session.flush()
 

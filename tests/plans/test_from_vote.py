@@ -44,7 +44,7 @@ def _vote(district, cycle, organizer, items, make_user, ballots, seats=2, weight
         weight_review=weights[2]), organizer)
     for chosen in ballots:
         cast_online(district.id, vote.id, make_user(),
-                           [(vote.items[n].id, 1) for n in chosen])
+                    [(vote.items[n].id, 1) for n in chosen])
     db.session.execute(update(Vote).where(Vote.id == vote.id).values(
         closes_at=utcnow() - timedelta(seconds=1)))
     commit()

@@ -177,7 +177,7 @@ def test_vote_actions_are_audited_and_no_entry_holds_a_choice(app, district, cyc
     assert created.detail["items"] == [i.id for i in items]
     later = utcnow() + timedelta(days=5)
     update_vote(district.id, vote.id, definition("approval", items, closes_at=later),
-                       organizer)
+                organizer)
     commit()
     assert one("vote.edit", organizer, "vote", vote.id).detail["closes_at"] == \
         later.isoformat()
@@ -187,7 +187,7 @@ def test_vote_actions_are_audited_and_no_entry_holds_a_choice(app, district, cyc
     one("vote.review_scores", organizer, "vote", vote.id)
     resident = make_user()
     roll = verify_resident(district.id, organizer, "김주민", date(1980, 1, 2),
-                                  district.dongs[0].id, email=resident.email)
+                           district.dongs[0].id, email=resident.email)
     commit()
     one("roll.verify", organizer, "voter_roll", roll.id)
 
@@ -198,7 +198,7 @@ def test_vote_actions_are_audited_and_no_entry_holds_a_choice(app, district, cyc
     assert len(entries()) == before, "a resident's ballot is not a staff action"
     person = PersonOnPaper(email=make_user().email)
     enter_ballot(district.id, vote.id, organizer, Channel.PAPER, person,
-                        [(ids[2], 1)], paper_serial="P-0007")
+                 [(ids[2], 1)], paper_serial="P-0007")
     commit()
     entered = one("vote.ballot_entry", organizer, "vote", vote.id)
     assert entered.detail == {"channel": "paper", "paper_serial": "P-0007"}
@@ -211,8 +211,8 @@ def test_vote_actions_are_audited_and_no_entry_holds_a_choice(app, district, cyc
     assert sorted(e.object_id for e in decided) == sorted(i.id for i in items)
 
     second = create_vote(district.id, cycle.id,
-                                definition("ranked", _shortlist(district, cycle, "둘째")),
-                                organizer)
+                         definition("ranked", _shortlist(district, cycle, "둘째")),
+                         organizer)
     commit()
     cast_online(district.id, second.id, make_user(), [(second.items[0].id, 1)])
     commit()

@@ -93,7 +93,7 @@ def home(ctx, district, make_user):
         db.session.add_all(candidates)
         db.session.flush()
         vote = create_vote(district.id, cycle.id, definition("approval", candidates),
-                                  make_user("organizer"))
+                           make_user("organizer"))
         commit()
     return {"item_id": proposal.id, "forum_id": forum.id, "vote_id": vote.id,
             "code": forum.join_code, "cycle_id": cycle.id,

@@ -40,7 +40,7 @@ def test_same_key_other_choices_is_422_and_changes_nothing(make_vote, make_user,
     voter = make_user()
     ids = item_ids(vote)
     first = cast_online(district.id, vote.id, voter, [(ids[0], 1), (ids[1], 1)],
-                                 idempotency_key="k-1")
+                        idempotency_key="k-1")
     commit()
     before = _rows()
     assert before[2][0].request_digest is not None
@@ -51,7 +51,7 @@ def test_same_key_other_choices_is_422_and_changes_nothing(make_vote, make_user,
     assert _rows() == before
     # The same choices, in another order, are the same request: the stored answer again.
     again = cast_online(district.id, vote.id, voter, [(ids[1], 1), (ids[0], 1)],
-                                 idempotency_key="k-1")
+                        idempotency_key="k-1")
     commit()
     assert again == first
     assert _rows() == before
@@ -62,7 +62,7 @@ def test_same_key_other_choices_after_the_close_is_still_422(make_vote, make_use
     voter = make_user()
     ids = item_ids(vote)
     first = cast_online(district.id, vote.id, voter, [(ids[0], 1), (ids[1], 2)],
-                                 idempotency_key="before-close")
+                        idempotency_key="before-close")
     commit()
     db.session.execute(Vote.__table__.update().where(Vote.id == vote.id)
                        .values(closes_at=utcnow() - timedelta(seconds=1)))
@@ -71,11 +71,11 @@ def test_same_key_other_choices_after_the_close_is_still_422(make_vote, make_use
     # The ranks swapped: another ballot, whatever the window says.
     with pytest.raises(DomainError) as refused:
         cast_online(district.id, vote.id, voter, [(ids[1], 1), (ids[0], 2)],
-                             idempotency_key="before-close")
+                    idempotency_key="before-close")
     assert refused.value.status == 422
     assert _rows() == before
     assert cast_online(district.id, vote.id, voter, [(ids[0], 1), (ids[1], 2)],
-                                idempotency_key="before-close") == first
+                       idempotency_key="before-close") == first
 
 
 def test_the_header_reused_with_another_ballot_is_422_over_http(client, make_vote, make_user):

@@ -99,7 +99,7 @@ def test_a_variant_typed_on_paper_is_the_person_who_voted_online(make_vote, make
     before = _rows()
     with pytest.raises(Conflict) as refused:
         enter_ballot(district.id, vote.id, organizer, entries=[(ids[1], 1)],
-                              **_paper(variant, dong, "P-1"))
+                     **_paper(variant, dong, "P-1"))
     assert refused.value.status == 409
     assert "온라인" in str(refused.value.message)
     assert _rows() == before
@@ -132,13 +132,13 @@ def test_paper_then_online_is_refused_naming_paper(make_vote, make_user, distric
     dong = district.dongs[2]
     verify_resident(district.id, organizer, "박서연", BIRTH, dong.id)
     enter_ballot(district.id, vote.id, organizer, entries=[(ids[0], 1)],
-                          **_paper("박서연", dong, "P-2"))
+                 **_paper("박서연", dong, "P-2"))
     commit()
     # Later the resident shows up with an account; staff link it to the roll entry (the name
     # typed with different spacing and a stray zero-width space).
     resident = make_user()
     verify_resident(district.id, organizer, "박 서연\u200b", BIRTH, dong.id,
-                             email=resident.email)
+                    email=resident.email)
     commit()
     before = _rows()
     with pytest.raises(Conflict) as refused:
@@ -160,13 +160,13 @@ def test_linking_a_person_with_a_ballot_on_each_side_is_refused(make_vote, make_
     dong = district.dongs[0]
     resident = make_user()
     enter_ballot(district.id, vote.id, organizer, entries=[(ids[0], 1)],
-                          **_paper("이하나", dong, "P-3"))
+                 **_paper("이하나", dong, "P-3"))
     cast_online(district.id, vote.id, resident, [(ids[1], 1)])
     commit()
     before = _rows()
     with pytest.raises(Conflict) as refused:
         verify_resident(district.id, organizer, "이하나", BIRTH, dong.id,
-                                 email=resident.email)
+                        email=resident.email)
     assert vote.title in str(refused.value.message)
     assert _rows() == before
 

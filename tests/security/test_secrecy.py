@@ -98,7 +98,7 @@ def secret(ctx, district, make_user):
         voter = make_user()
         first, second, third = (item.id for item in points.items)
         cast_online(district.id, points.id, voter,
-                             [(first, SHARES[0]), (second, SHARES[1])])
+                    [(first, SHARES[0]), (second, SHARES[1])])
         first, second, third = (item.id for item in ranked.items)
         cast_online(district.id, ranked.id, voter, [(first, 1), (second, 2), (third, 3)])
     commit()

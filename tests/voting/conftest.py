@@ -67,7 +67,7 @@ def make_vote(ctx, district, cycle, shortlist, organizer):
 
     def make(ballot_type: str = "ranked", **overrides):
         vote = create_vote(district.id, cycle.id,
-                                    definition(ballot_type, shortlist, **overrides), organizer)
+                           definition(ballot_type, shortlist, **overrides), organizer)
         commit()
         return vote
 

@@ -116,14 +116,14 @@ def test_eligibility_verified_age_and_dong(make_vote, make_user, district, organ
         cast_online(district.id, vote.id, voter, entries)
     db.session.rollback()
     verify_resident(district.id, organizer, "박주민", date(2015, 1, 1),
-                             district.dongs[1].id, email=voter.email)
+                    district.dongs[1].id, email=voter.email)
     commit()
     with pytest.raises(Forbidden, match="19세"):
         cast_online(district.id, vote.id, voter, entries)
     db.session.rollback()
     adult = make_user()
     verify_resident(district.id, organizer, "김어른", date(1980, 1, 1),
-                             district.dongs[1].id, email=adult.email)
+                    district.dongs[1].id, email=adult.email)
     commit()
     with pytest.raises(Forbidden, match=dong.name):
         cast_online(district.id, vote.id, adult, entries)
@@ -131,7 +131,7 @@ def test_eligibility_verified_age_and_dong(make_vote, make_user, district, organ
     local = make_user()
     save_demographics(local, True, 1985, "female", dong.name, None)
     verify_resident(district.id, organizer, "이동네", date(1985, 3, 3), dong.id,
-                             email=local.email)
+                    email=local.email)
     commit()
     assert cast_online(district.id, vote.id, local, entries)["status"] == "created"
 
@@ -158,7 +158,7 @@ def test_frozen_after_first_ballot_and_admin_reset(make_vote, make_user, distric
         assert caught.value.status == 409
         db.session.rollback()
     update_vote(district.id, vote.id, definition("ranked", shortlist, title="제목만"),
-                         organizer)
+                organizer)
     commit()
     with pytest.raises(Forbidden):
         reset_vote(district.id, vote.id, organizer, "잘못 만든 투표")
@@ -178,10 +178,10 @@ def test_idempotency_key_returns_the_same_answer(make_vote, make_user, district)
     voter = make_user()
     ids = item_ids(vote)
     first = cast_online(district.id, vote.id, voter, [(ids[0], 1)],
-                                 idempotency_key="key-1")
+                        idempotency_key="key-1")
     commit()
     again = cast_online(district.id, vote.id, voter, [(ids[0], 1)],
-                                 idempotency_key="key-1")
+                        idempotency_key="key-1")
     commit()
     assert again == first
     check = check_receipt(first["receipt"])
@@ -193,16 +193,16 @@ def test_a_retry_after_the_close_gets_the_stored_answer(make_vote, make_user, di
     voter = make_user()
     ids = item_ids(vote)
     first = cast_online(district.id, vote.id, voter, [(ids[0], 1)],
-                                 idempotency_key="sent-before-close")
+                        idempotency_key="sent-before-close")
     commit()
     vote.closes_at = utcnow() - timedelta(seconds=1)
     commit()
     again = cast_online(district.id, vote.id, voter, [(ids[0], 1)],
-                                 idempotency_key="sent-before-close")
+                        idempotency_key="sent-before-close")
     assert again == first
     with pytest.raises(DomainError, match="마감"):
         cast_online(district.id, vote.id, voter, [(ids[1], 1)],
-                             idempotency_key="a-new-request")
+                    idempotency_key="a-new-request")
 
 
 def test_a_refused_cast_keeps_no_claim_on_its_key(make_vote, make_user, district):
@@ -211,11 +211,11 @@ def test_a_refused_cast_keeps_no_claim_on_its_key(make_vote, make_user, district
     ids = item_ids(vote)
     with pytest.raises(DomainError, match="최대"):
         cast_online(district.id, vote.id, voter, [(i, 1) for i in ids[:4]],
-                             idempotency_key="fixed-and-sent-again")
+                    idempotency_key="fixed-and-sent-again")
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(CastRequest)) == 0
     answer = cast_online(district.id, vote.id, voter, [(ids[0], 1)],
-                                  idempotency_key="fixed-and-sent-again")
+                         idempotency_key="fixed-and-sent-again")
     commit()
     assert answer["status"] == "created" and ballots(vote.id) == 1
 
@@ -226,11 +226,11 @@ def test_paper_serial_and_cross_channel_identity(make_vote, make_user, district,
     dong = district.dongs[2]
     resident = make_user()
     verify_resident(district.id, organizer, "최종이", date(1970, 7, 7), dong.id,
-                             email=resident.email)
+                    email=resident.email)
     commit()
     person = PersonOnPaper(name="최 종이", birth_date=date(1970, 7, 7), dong_id=dong.id)
     enter_ballot(district.id, vote.id, organizer, Channel.PAPER, person, [(ids[0], 1)],
-                          paper_serial="A-0001")
+                 paper_serial="A-0001")
     commit()
     # The paper ballot belongs to the resident's account: no online ballot on top of it.
     with pytest.raises(Conflict, match="종이 투표"):
@@ -240,7 +240,7 @@ def test_paper_serial_and_cross_channel_identity(make_vote, make_user, district,
     stranger = PersonOnPaper(name="한낯선", birth_date=date(1990, 1, 1), dong_id=dong.id)
     with pytest.raises(Conflict, match="A-0001"):
         enter_ballot(district.id, vote.id, organizer, Channel.PAPER, stranger,
-                              [(ids[1], 1)], paper_serial="A-0001")
+                     [(ids[1], 1)], paper_serial="A-0001")
     db.session.rollback()
     # Someone who voted online cannot be entered at a forum by email.
     online = make_user()
@@ -252,11 +252,11 @@ def test_paper_serial_and_cross_channel_identity(make_vote, make_user, district,
     db.session.rollback()
     # The same unrolled person typed twice (spacing differs) counts once.
     enter_ballot(district.id, vote.id, organizer, Channel.FORUM, stranger,
-                          [(ids[3], 1)])
+                 [(ids[3], 1)])
     commit()
     twin = PersonOnPaper(name="한 낯선", birth_date=date(1990, 1, 1), dong_id=dong.id)
     with pytest.raises(Conflict):
         enter_ballot(district.id, vote.id, organizer, Channel.PAPER, twin,
-                              [(ids[1], 1)], paper_serial="A-0002")
+                     [(ids[1], 1)], paper_serial="A-0002")
     db.session.rollback()
     assert ballots(vote.id) == 3
