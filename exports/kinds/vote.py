@@ -26,7 +26,7 @@ from exports.kinds.common import seoul
 from exports.registry import ExportContext, Kind, register, register_scope
 from exports.tables import Column, ColumnType, Table
 from voting.definition import get_vote
-from voting.forms import METHOD_LABELS
+from voting.labels import METHOD_LABELS
 from voting.models import Vote
 from voting.results import compute_result
 from voting.rules import BallotType
