@@ -11,7 +11,7 @@ Public functions other packages may rely on:
   actor)`` — the plan built from a vote's selected items, ``ranked`` being
   ``[(agenda_item_id, score), ...]`` best first.
 - ``create_plan_from_vote(district_id, cycle_id, vote_id, total_budget, actor)`` — the same
-  from a vote's confirmed result (``voting.services.confirmed_selection``).
+  from a vote's confirmed result (``voting.confirmed.confirmed_selection``).
 - ``plan_for_cycle(district_id, cycle_id)`` — the cycle's plan or ``None``.
 """
 
@@ -67,7 +67,8 @@ from plans.models import (
     Severity,
 )
 from plans.versions import Change, diff_snapshots
-from voting import services as voting
+from voting.confirmed import approval_ballots, confirmed_selection, confirmed_votes
+from voting.definition import get_vote
 
 MAX_BUDGET = 1_000_000_000_000
 TEXT_MAX = 5_000
@@ -333,10 +334,10 @@ def create_plan_from_vote(district_id: int, cycle_id: int, vote_id: int, total_b
                           actor, title: str = "") -> Plan:
     """The cycle's plan from a vote's confirmed result, its selection in priority order with
     the scores that placed it. Refused (409) while the vote's result is not confirmed."""
-    vote = voting.get_vote(district_id, vote_id)
+    vote = get_vote(district_id, vote_id)
     if vote.cycle_id != cycle_id:
         raise DomainError(_l("다른 주기의 투표로는 이 주기의 실행계획을 만들 수 없습니다."))
-    ranked = voting.confirmed_selection(district_id, vote.id)
+    ranked = confirmed_selection(district_id, vote.id)
     # Stored in the district's language, like the plan's default title.
     label = f"{vote.title} 확정 결과"
     return create_plan_from_selection(district_id, cycle_id, ranked, label[:200],
@@ -1087,7 +1088,7 @@ def _support_ballots(items: Sequence[AgendaItem]) -> tuple[list[list[bool]], lis
 
 def source_votes(district_id: int, cycle_id: int):
     """The cycle's votes a plan can be built from: those with a confirmed result."""
-    return voting.confirmed_votes(district_id, cycle_id)
+    return confirmed_votes(district_id, cycle_id)
 
 
 def what_if_vote(district_id: int, plan: Plan):
@@ -1096,7 +1097,7 @@ def what_if_vote(district_id: int, plan: Plan):
     votes = source_votes(district_id, plan.cycle_id)
     in_plan = {p.agenda_item_id for p in plan.projects if p.agenda_item_id is not None}
     for vote in votes:
-        if {item for item, _score in voting.confirmed_selection(district_id, vote.id)} <= in_plan:
+        if {item for item, _score in confirmed_selection(district_id, vote.id)} <= in_plan:
             return vote
     return votes[0] if votes else None
 
@@ -1104,7 +1105,7 @@ def what_if_vote(district_id: int, plan: Plan):
 def _vote_ballots(district_id: int, vote_id: int, items: Sequence[AgendaItem]
                   ) -> tuple[list[list[bool]], list[int]]:
     """The vote's ballots as approvals over ``items`` (items not on its ballot get none)."""
-    agenda_ids, rows, counts = voting.approval_ballots(district_id, vote_id)
+    agenda_ids, rows, counts = approval_ballots(district_id, vote_id)
     column = {agenda_id: n for n, agenda_id in enumerate(agenda_ids)}
     approvals = [[i.id in column and row[column[i.id]] for i in items] for row in rows]
     return approvals, counts
