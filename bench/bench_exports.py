@@ -49,8 +49,8 @@ def seed(app, ballots: int) -> dict[str, int]:
     from agenda.models import AgendaItem
     from core.auth import Role
     from core.db import commit, db, utcnow
-    from voting import services
-    from voting.ballots import BallotType
+    from voting.definition import VoteDefinition, create_vote
+    from voting.rules import BallotType
 
     with app.app_context(), app.test_request_context():
         district = seed_district()
@@ -70,10 +70,10 @@ def seed(app, ballots: int) -> dict[str, int]:
         window = {"agenda_item_ids": [i.id for i in items], "opens_at": now - timedelta(days=2),
                   "closes_at": now + timedelta(days=1), "seats": 3, "results_live": True}
         votes = {
-            "ranked": services.create_vote(district.id, cycle.id, services.VoteDefinition(
+            "ranked": create_vote(district.id, cycle.id, VoteDefinition(
                 title="순위 투표", ballot_type=BallotType.RANKED, method="schulze",
                 max_choices=ITEMS, **window), organizer),
-            "approval": services.create_vote(district.id, cycle.id, services.VoteDefinition(
+            "approval": create_vote(district.id, cycle.id, VoteDefinition(
                 title="찬반 투표", ballot_type=BallotType.APPROVAL, method="approval",
                 max_choices=ITEMS, **window), organizer),
         }

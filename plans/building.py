@@ -7,7 +7,7 @@ Public functions other packages may rely on:
   actor)`` — the plan built from a vote's selected items, ``ranked`` being
   ``[(agenda_item_id, score), ...]`` best first.
 - ``create_plan_from_vote(district_id, cycle_id, vote_id, total_budget, actor)`` — the same
-  from a vote's confirmed result (``voting.services.confirmed_selection``).
+  from a vote's confirmed result (``voting.confirmed.confirmed_selection``).
 - ``plan_for_cycle(district_id, cycle_id)`` — the cycle's plan or ``None``.
 """
 
@@ -37,7 +37,8 @@ from plans.models import (
     PlanStatus,
 )
 from plans.settings import budget_rules
-from voting import services as voting
+from voting.confirmed import confirmed_selection
+from voting.definition import get_vote
 
 PLAN_NOT_FOUND = _l("그런 실행계획이 없습니다.")
 PROJECT_NOT_FOUND = _l("그런 실행사업이 없습니다.")
@@ -151,10 +152,10 @@ def create_plan_from_vote(district_id: int, cycle_id: int, vote_id: int, total_b
                           actor, title: str = "") -> Plan:
     """The cycle's plan from a vote's confirmed result, its selection in priority order with
     the scores that placed it. Refused (409) while the vote's result is not confirmed."""
-    vote = voting.get_vote(district_id, vote_id)
+    vote = get_vote(district_id, vote_id)
     if vote.cycle_id != cycle_id:
         raise DomainError(_l("다른 주기의 투표로는 이 주기의 실행계획을 만들 수 없습니다."))
-    ranked = voting.confirmed_selection(district_id, vote.id)
+    ranked = confirmed_selection(district_id, vote.id)
     # Stored in the district's language, like the plan's default title.
     label = f"{vote.title} 확정 결과"
     return create_plan_from_selection(district_id, cycle_id, ranked, label[:200],

@@ -15,8 +15,10 @@ from core.models import Cycle, District, Phase
 from plans import building, council, evaluation, findings, progress, review, settings
 from plans.council_models import Choice, Gender, MemberType, MotionKind, Seat
 from plans.models import Category, FindingKind, Period
-from voting import services as voting
+from voting.confirmation import confirm_result
+from voting.definition import votes_of
 from voting.demo import COMBINED_VOTE_TITLE
+from voting.vote_log import confirmation
 
 TOTAL_BUDGET = 160_000_000
 FOUNDATION_BUDGET = 60_000_000
@@ -109,9 +111,9 @@ CYCLE_2028 = {
 def _decisive_vote(district: District, cycle: Cycle, organizer):
     """The demo's closed points vote (resident vote 50%, forum 20%, committee review 30%),
     confirmed once; the other demo votes over the same shortlist stay unconfirmed."""
-    vote = next(v for v in voting.votes_of(district.id, cycle.id) if v.title == COMBINED_VOTE_TITLE)
-    if voting.confirmation(vote) is None:
-        voting.confirm_result(district.id, vote.id, organizer, notify=False)
+    vote = next(v for v in votes_of(district.id, cycle.id) if v.title == COMBINED_VOTE_TITLE)
+    if confirmation(vote) is None:
+        confirm_result(district.id, vote.id, organizer, notify=False)
     return vote
 
 

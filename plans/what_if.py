@@ -13,7 +13,7 @@ from plans import rules
 from plans.building import category_for, project_line
 from plans.models import Plan
 from plans.settings import budget_rules
-from voting import services as voting
+from voting.confirmed import approval_ballots, confirmed_selection, confirmed_votes
 
 
 @dataclass
@@ -66,7 +66,7 @@ def _support_ballots(items: Sequence[AgendaItem]) -> tuple[list[list[bool]], lis
 
 def source_votes(district_id: int, cycle_id: int):
     """The cycle's votes a plan can be built from: those with a confirmed result."""
-    return voting.confirmed_votes(district_id, cycle_id)
+    return confirmed_votes(district_id, cycle_id)
 
 
 def what_if_vote(district_id: int, plan: Plan):
@@ -75,7 +75,7 @@ def what_if_vote(district_id: int, plan: Plan):
     votes = source_votes(district_id, plan.cycle_id)
     in_plan = {p.agenda_item_id for p in plan.projects if p.agenda_item_id is not None}
     for vote in votes:
-        if {item for item, _score in voting.confirmed_selection(district_id, vote.id)} <= in_plan:
+        if {item for item, _score in confirmed_selection(district_id, vote.id)} <= in_plan:
             return vote
     return votes[0] if votes else None
 
@@ -83,7 +83,7 @@ def what_if_vote(district_id: int, plan: Plan):
 def _vote_ballots(district_id: int, vote_id: int, items: Sequence[AgendaItem]
                   ) -> tuple[list[list[bool]], list[int]]:
     """The vote's ballots as approvals over ``items`` (items not on its ballot get none)."""
-    agenda_ids, rows, counts = voting.approval_ballots(district_id, vote_id)
+    agenda_ids, rows, counts = approval_ballots(district_id, vote_id)
     column = {agenda_id: n for n, agenda_id in enumerate(agenda_ids)}
     approvals = [[i.id in column and row[column[i.id]] for i in items] for row in rows]
     return approvals, counts

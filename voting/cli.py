@@ -11,10 +11,10 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale
 
 from core.db import commit, db
+from voting.confirmation import published
 from voting.models import Vote
 from voting.results import current_result
 from voting.secrecy import ResultsHidden
-from voting.services import published
 
 
 @click.command("tally")

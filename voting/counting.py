@@ -1,10 +1,10 @@
-"""Stored ballots to the tally engine's profiles, and the combined score.
+"""Folded ballots into the tally engine: its profile for each ballot type, and the count.
 
 Pure: callers hand in plain data read from the database, so the same functions serve the
 results page, ``flask tally`` and the background job, and tests run them on plain data.
 
 Ballots arrive folded: each distinct ballot once, with how many people cast it (the database
-folds them, ``voting.results.distinct_ballots``), so a vote of a million ballots becomes a
+folds them, ``voting.stored_ballots.distinct_ballots``), so a vote of a million ballots becomes a
 profile of a few thousand rows before anything is held in memory.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voting.ballots import BallotType
+from voting.rules import BallotType
 from voting.tally import SEATED_METHODS, ApprovalProfile, PointsProfile, RankedProfile, tally
 
 # The engine's encoding per ballot type: ranks from 0 with -1 for unranked; chosen or not;
@@ -93,48 +93,3 @@ def count(ballot_type: BallotType, method: str, candidates: list[str], ballots: 
     return tally(profile, method, seats=seats if method in SEATED_METHODS else None,
                  budget=budget, seed=seed,
                  completion=completion if method == "mes" else None).to_dict()
-
-
-def support(ballot_type: BallotType, candidates: int, ballots: FoldedBallots,
-            max_ranks: int) -> np.ndarray:
-    """Each item's support, the resident-vote component of the combined score.
-
-    Ranked: rank points (1st of up to k ranks earns k, 2nd k-1, ...); approval and budget:
-    number of ballots choosing the item; points: points received.
-    """
-    matrix = ballots.matrix.astype(np.int64)
-    if ballot_type == BallotType.RANKED:
-        weights = np.where(matrix >= 0, np.clip(max_ranks - matrix, 0, None), 0)
-    else:
-        weights = matrix
-    if not weights.size:
-        return np.zeros(candidates, dtype=np.float64)
-    return (weights * ballots.counts[:, None]).sum(axis=0).astype(np.float64)
-
-
-def normalise(scores: np.ndarray) -> np.ndarray:
-    """Scores scaled to 0-100, the best item at 100 (all zero when nobody scored)."""
-    top = float(scores.max()) if scores.size else 0.0
-    if top <= 0:
-        return np.zeros_like(scores, dtype=np.float64)
-    return scores.astype(np.float64) * (100.0 / top)
-
-
-def combined(components: dict[str, np.ndarray], weights: dict[str, int]) -> dict:
-    """The published weighted sum: each component normalised to 0-100 (best item = 100),
-    multiplied by its weight in percent, summed.
-
-    Returns ``{"weights", "normalised": {component: [...]}, "total": [...], "order": [...]}``
-    where ``order`` lists item positions by total, best first (equal totals keep item order).
-    """
-    size = len(next(iter(components.values())))
-    total = np.zeros(size, dtype=np.float64)
-    normalised = {}
-    for name, raw in components.items():
-        scaled = normalise(np.asarray(raw, dtype=np.float64))
-        normalised[name] = [round(float(v), 2) for v in scaled]
-        total += scaled * (weights.get(name, 0) / 100.0)
-    rounded = [round(float(v), 2) for v in total]
-    order = sorted(range(size), key=lambda i: (-rounded[i], i))
-    return {"weights": dict(weights), "normalised": normalised, "total": rounded,
-            "order": order}

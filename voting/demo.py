@@ -18,9 +18,11 @@ from agenda.coordination import shortlisted_items
 from agenda.demo import NEIGHBOURS
 from core.db import db, utcnow
 from core.models import Cycle, District
-from voting import services
-from voting.ballots import BallotType
+from voting.casting import cast_online
+from voting.definition import VoteDefinition, create_vote, set_review_scores, update_vote
 from voting.models import Ballot, Channel, Vote
+from voting.paper_entry import PersonOnPaper, enter_ballot
+from voting.rules import BallotType
 
 SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍"
 GIVEN = ["민준", "서연", "도윤", "하은", "시우", "지유", "주원", "서아", "예준", "하린",
@@ -92,17 +94,17 @@ def _weighted_sample(ids, weights, k, rng):
     return picked
 
 
-def _person(rng: random.Random, district: District, number: int) -> services.PersonOnPaper:
-    return services.PersonOnPaper(
+def _person(rng: random.Random, district: District, number: int) -> PersonOnPaper:
+    return PersonOnPaper(
         name=f"{SURNAMES[number % len(SURNAMES)]}{GIVEN[(number * 7) % len(GIVEN)]}{number}",
         birth_date=date(rng.randint(1945, 2006), rng.randint(1, 12), rng.randint(1, 28)),
         dong_id=rng.choice(district.dongs).id, consented=rng.random() < 0.8,
         gender=rng.choice(GENDERS))
 
 
-def _definition(spec: dict, items, opens_at, closes_at) -> services.VoteDefinition:
+def _definition(spec: dict, items, opens_at, closes_at) -> VoteDefinition:
     weights = spec.get("weights", (100, 0, 0))
-    return services.VoteDefinition(
+    return VoteDefinition(
         title=spec["title"], description=spec["description"], ballot_type=spec["ballot_type"],
         agenda_item_ids=[item.id for item in items], opens_at=opens_at, closes_at=closes_at,
         method=spec["method"], compare_methods=spec.get("compare_methods", []),
@@ -132,28 +134,28 @@ def seed() -> None:
             continue
         opens_at = now - timedelta(days=12 if spec["closed"] else 2)
         closes_at = now + timedelta(days=8)
-        vote = services.create_vote(district.id, cycle.id,
-                                    _definition(spec, items, opens_at, closes_at), organizer)
+        vote = create_vote(district.id, cycle.id,
+                           _definition(spec, items, opens_at, closes_at), organizer)
         favourites = [rng.randint(1, 6) for _ in items]
         for voter in online_voters if spec["online"] else []:
-            services.cast_online(district.id, vote.id, voter,
-                                 _random_entries(vote, rng, favourites))
+            cast_online(district.id, vote.id, voter,
+                        _random_entries(vote, rng, favourites))
         for person_number in range(spec["paper"] + spec["forum"]):
             channel = Channel.PAPER if person_number < spec["paper"] else Channel.FORUM
             serial = f"2027-{number + 1:02d}-{person_number + 1:04d}"
-            services.enter_ballot(
+            enter_ballot(
                 district.id, vote.id, facilitator, channel,
                 _person(rng, district, number * 100 + person_number),
                 _random_entries(vote, rng, favourites),
                 serial if channel == Channel.PAPER else None)
         if spec.get("weights"):
-            services.set_review_scores(district.id, vote.id, {
+            set_review_scores(district.id, vote.id, {
                 item.id: REVIEW_SCORES[i % len(REVIEW_SCORES)]
                 for i, item in enumerate(vote.items)}, organizer)
         if spec["closed"]:
             closes_at = now - timedelta(days=2)
-            services.update_vote(district.id, vote.id,
-                                 _definition(spec, items, opens_at, closes_at), organizer)
+            update_vote(district.id, vote.id,
+                        _definition(spec, items, opens_at, closes_at), organizer)
         _spread_over_window(vote, rng, opens_at, min(now, closes_at))
     db.session.flush()
 

@@ -22,7 +22,6 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.tenancy import SEOUL
-from voting.ballots import BallotType
 from voting.labels import (
     BALLOT_TYPE_LABELS,
     CHANNEL_LABELS,
@@ -31,7 +30,7 @@ from voting.labels import (
     GENDER_LABELS,
     METHOD_LABELS,
 )
-from voting.models import Channel, Electorate
+from voting.rules import BallotType, Channel, Electorate
 
 REQUIRED = _l("이 항목을 입력하세요.")
 

@@ -36,7 +36,7 @@ def send_count(record: VoteResult) -> None:
 
 
 def count_vote(vote_id: int) -> None:
-    from voting.results import _save, compute_result, fingerprint
+    from voting.results import compute_result, fingerprint, record_result
 
     vote = db.session.get(Vote, vote_id)
     if vote is None:
@@ -48,23 +48,23 @@ def count_vote(vote_id: int) -> None:
     if not results_visible(vote):
         # The vote hid its results after the count was asked for: nothing is counted, and
         # the failed mark lets the first reader after closing ask for a new count.
-        _save(vote_id, mark, "failed", 0, None)
+        record_result(vote_id, mark, "failed", 0, None)
         commit()
         return
 
     def progress(percent: int) -> None:
         # Committed at once so the results page, in another process, can show it.
-        _save(vote_id, mark, "running", min(percent, 99), None)
+        record_result(vote_id, mark, "running", min(percent, 99), None)
         commit()
 
     try:
         result = compute_result(vote_id, progress)
     except Exception:
         db.session.rollback()
-        _save(vote_id, mark, "failed", 0, None)
+        record_result(vote_id, mark, "failed", 0, None)
         commit()
         raise
-    _save(vote_id, mark, "done", 100, result)
+    record_result(vote_id, mark, "done", 100, result)
 
 
 def reconcile() -> int:

@@ -7,7 +7,6 @@ items of the ballot's own vote (composite foreign keys), one stored answer per
 """
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -27,28 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, db, utcnow
-from voting.ballots import BallotRules, BallotType, window_status
 from voting.labels import BALLOT_TYPE_LABELS, ELECTORATE_LABELS
-
-
-class Channel(StrEnum):
-    ONLINE = "online"
-    PAPER = "paper"
-    FORUM = "forum"
-
-
-
-class Electorate(StrEnum):
-    """Who may vote online in a vote, from the loosest to the strictest. Paper and forum
-    ballots are entered by staff who checked the person in the room, so any level admits
-    them."""
-
-    ACCOUNT = "account"  # any resident account of the district
-    EMAIL = "email"  # accounts whose email address is verified (or who are on the roll)
-    ROLL = "roll"  # residents on the voter roll, verified in person
-
-
-
+from voting.rules import BallotRules, BallotType, Channel, Electorate, window_status
 
 
 def _values(enum) -> str:
@@ -291,7 +270,7 @@ class CastRequest(db.Model):
     vote_id: Mapped[int] = mapped_column(ForeignKey("vote.id", ondelete="CASCADE"))
     voter_key: Mapped[str] = mapped_column(String(64))
     key: Mapped[str] = mapped_column(String(100))
-    # SHA-256 of the ballot the key was first sent with (``voting.ballots.request_digest``):
+    # SHA-256 of the ballot the key was first sent with (``voting.casting.request_digest``):
     # the key replays its answer only to that ballot. Empty for requests stored before it was
     # kept.
     request_digest: Mapped[str | None] = mapped_column(String(64))

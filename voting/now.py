@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from core.db import db, utcnow
 from core.now import OpenNow
-from voting.ballots import account_identity, voter_key
 from voting.models import Ballot, Vote
+from voting.pseudonyms import account_identity, voter_key
 
 
 def open_votes(district, cycle, user, today) -> list[OpenNow]:

@@ -3,26 +3,29 @@
 ``compute_result`` is the one function that counts: the results page, the JSON API,
 ``flask tally`` and the background job all go through it, so they cannot disagree.
 
-Every read of ballots (``_ballot_signatures``), every count and every cached result asks the
-secrecy rule (``voting.secrecy``) first: a vote's hidden results cannot leave through here.
+Every count and every cached result asks the secrecy rule (``voting.secrecy``) first, as
+every read of ballots does (``voting.stored_ballots``): a vote's hidden results cannot leave
+through here.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import numpy as np
 from flask import current_app
-from sqlalchemy import String, cast, func, literal, select
+from sqlalchemy import func, select
 
 from core.db import db, on_postgresql, utcnow
 from forums.services import agenda_ranking, forums_of_district
-from voting.ballots import BallotType
-from voting.counting import FoldedBallots, combined, count, support
-from voting.models import Ballot, BallotChoice, Channel, Vote, VoteResult
+from voting.combined_score import combined, support
+from voting.counting import FoldedBallots, count
+from voting.models import Ballot, Vote, VoteResult
+from voting.rules import BallotType, Channel
 from voting.secrecy import check_results_readable
+from voting.stored_ballots import ballot_count, folded_ballots
 
 DEFAULT_JOB_THRESHOLD = 50_000
 
@@ -41,76 +44,6 @@ def fingerprint(vote: Vote) -> str:
     forums = sorted(forum_ranking(vote).items())
     content = f"{vote.id}|{ballots}|{latest}|{vote.updated_at}|{vote.salt}|{reviews}|{forums}"
     return hashlib.sha256(content.encode()).hexdigest()
-
-
-def ballot_count(vote_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(Ballot).where(
-        Ballot.vote_id == vote_id)) or 0
-
-
-def _ballot_signatures(vote: Vote, channels: tuple[str, ...] | None):
-    """One row per ballot of the vote (from ``channels`` only, if given): its choices as
-    text, ``"<vote item id>:<value>"`` in item order joined by commas, so identical ballots
-    have identical text. Refused while the vote's results are hidden."""
-    check_results_readable(vote)
-    choice = BallotChoice.__table__
-    pair = cast(choice.c.vote_item_id, String) + literal(":") + cast(choice.c.value, String)
-    joined = func.aggregate_strings(pair, ",")
-    if on_postgresql():
-        per_ballot = select(joined.aggregate_order_by(choice.c.vote_item_id).label("sig")) \
-            .group_by(choice.c.ballot_id)
-    else:
-        # SQLite before 3.44 has no ORDER BY inside an aggregate; as a window function over
-        # the whole ballot, group_concat meets the choices in the window's order.
-        per_ballot = select(choice.c.ballot_id, joined.over(
-            partition_by=choice.c.ballot_id, order_by=choice.c.vote_item_id,
-            rows=(None, None)).label("sig")).distinct()
-    per_ballot = per_ballot.where(choice.c.vote_id == vote.id)
-    if channels is not None:
-        per_ballot = per_ballot.where(choice.c.ballot_id.in_(select(Ballot.id).where(
-            Ballot.vote_id == vote.id, Ballot.channel.in_(channels))))
-    return per_ballot.subquery()
-
-
-def _signature_order(column):
-    # Byte order, the same on both databases whatever the server's locale.
-    return column.collate("C") if on_postgresql() else column
-
-
-def distinct_ballots(vote: Vote, *, most_cast_first: bool = False,
-                     channels: tuple[str, ...] | None = None
-                     ) -> Iterator[tuple[tuple[int, ...], int]]:
-    """The vote's distinct ballots with how many people cast each, folded and ordered by the
-    database and read in batches, so the memory used stays flat however many ballots there
-    are. Each ballot is in the engine's encoding (``FoldedBallots``): ranks from 0 with -1
-    for unranked, 1 for chosen and 0 for not, or points. Ordered by content, or by count and
-    then content: never by anything that tells when or how a ballot was cast."""
-    signatures = _ballot_signatures(vote, channels)
-    people = func.count().label("people")
-    content = _signature_order(signatures.c.sig)
-    query = select(signatures.c.sig, people).group_by(signatures.c.sig).order_by(
-        *((people.desc(), content) if most_cast_first else (content,)))
-    position = {item.id: index for index, item in enumerate(vote.items)}
-    ranked = vote.type == BallotType.RANKED
-    empty = [-1 if ranked else 0] * len(position)
-    for signature, n in db.session.execute(query, execution_options={"yield_per": 5000}):
-        row = empty.copy()
-        for pair in signature.split(","):
-            item, _, value = pair.partition(":")
-            row[position[int(item)]] = int(value) - 1 if ranked else int(value)
-        yield tuple(row), n
-
-
-def distinct_ballot_count(vote: Vote) -> int:
-    """How many rows ``distinct_ballots`` gives."""
-    signatures = _ballot_signatures(vote, None)
-    return db.session.scalar(select(func.count(func.distinct(signatures.c.sig)))) or 0
-
-
-def folded_ballots(vote: Vote, channels: tuple[str, ...] | None = None) -> FoldedBallots:
-    """The vote's ballots (from ``channels`` only, if given) folded for counting."""
-    return FoldedBallots.of(vote.type, len(vote.items),
-                            distinct_ballots(vote, channels=channels))
 
 
 def forum_ranking(vote: Vote) -> dict[int, int]:
@@ -134,19 +67,6 @@ def _forum_component(vote: Vote, kind: BallotType, forum: FoldedBallots, k: int
     if points.any():
         return "forum_ranking", points
     return "none", np.zeros(len(vote.items))
-
-
-def approval_rows(vote: Vote) -> tuple[list[int], np.ndarray, np.ndarray]:
-    """Every ballot of the vote read as approvals (an item ranked, chosen or given points is
-    approved), identical ballots folded: ``(agenda item ids, rows of booleans, counts)``."""
-    ids = [item.agenda_item_id for item in vote.items]
-    folded = folded_ballots(vote)
-    if not folded.total:
-        return ids, np.zeros((0, len(ids)), dtype=bool), np.zeros(0, dtype=np.int64)
-    approved = folded.matrix >= 0 if vote.type == BallotType.RANKED else folded.matrix > 0
-    unique, inverse = np.unique(approved, axis=0, return_inverse=True)
-    counts = np.bincount(inverse.ravel(), weights=folded.counts).astype(np.int64)
-    return ids, unique, counts
 
 
 def _seoul_day(column):
@@ -268,7 +188,10 @@ def _selected(main: dict, seats: int) -> list[str]:
     return ordered[:seats]
 
 
-def _save(vote_id: int, mark: str, status: str, progress: int, result: dict | None) -> None:
+def record_result(vote_id: int, mark: str, status: str, progress: int,
+                  result: dict | None) -> None:
+    """Store the count for the ballots' state ``mark``: its status (running, done, failed),
+    progress in percent and, once done, the result."""
     record = db.session.get(VoteResult, vote_id)
     if record is None:
         record = VoteResult(vote_id=vote_id)
@@ -295,13 +218,13 @@ def current_result(vote: Vote, *, allow_job: bool = True) -> tuple[dict | None, 
             return None, cached
     threshold = current_app.config.get("TALLY_JOB_THRESHOLD", DEFAULT_JOB_THRESHOLD)
     if allow_job and ballot_count(vote.id) >= threshold:
-        _save(vote.id, mark, "running", 0, None)
+        record_result(vote.id, mark, "running", 0, None)
         record = db.session.get(VoteResult, vote.id)
         # A new count: its sends are numbered afresh.
         record.attempts = 0
         send_count(record)
         return None, record
     result = compute_result(vote.id)
-    _save(vote.id, mark, "done", 100, result)
+    record_result(vote.id, mark, "done", 100, result)
     return result, db.session.get(VoteResult, vote.id)
 

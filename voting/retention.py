@@ -11,8 +11,8 @@ from sqlalchemy import delete, select
 
 from accounts.retention import RetentionPart
 from core.db import db
-from voting.ballots import account_identity, voter_key
 from voting.models import Ballot, Vote, VoterRoll
+from voting.pseudonyms import account_identity, voter_key
 
 
 def active_since(cutoff: datetime, people: Collection[int]) -> set[int]:

@@ -8,8 +8,8 @@ ballot and no choice. ``results_visible`` is the rule and ``check_results_readab
 refusal. Every reader asks one of them: the results page and API, ``flask tally``, the
 counting job, each export of a vote (when it is requested, when its job runs and when its
 file is fetched), the cycle export's vote sheets, open data and the plan's what-if.
-``voting.results`` asks again wherever ballots are read or a result is counted or served
-from its cache, so a reader that forgets to ask still gets nothing.
+``voting.stored_ballots`` and ``voting.results`` ask again wherever ballots are read or a
+result is counted or served from its cache, so a reader that forgets to ask still gets nothing.
 
 What the rule leaves readable, on purpose:
 

@@ -20,21 +20,25 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from core.auth import Role, public, role_required, signed_in
-from core.db import commit, db, utcnow
+from core.db import db, utcnow
 from core.errors import DomainError
 from core.i18n import lazy_message
+from core.lifecycle import on_error
 from core.security import limiter, rate_limited
 from core.tenancy import SEOUL, current_cycle, district_id_or_404, district_or_404
-from voting import results, services
-from voting.ballots import (
-    METHODS_BY_TYPE,
-    BallotError,
-    BallotType,
-    move,
-    normalise_receipt_code,
-    parse_int,
-    parse_ranking,
+from voting import (
+    casting,
+    confirmation,
+    definition,
+    eligibility,
+    paper_entry,
+    receipts,
+    results,
+    secrecy,
+    stored_ballots,
+    vote_log,
 )
+from voting.ballot_input import move, parse_int, parse_ranking
 from voting.forms import (
     ConfirmForm,
     EntryForm,
@@ -53,9 +57,13 @@ from voting.labels import (
     METHOD_LABELS,
     SCORE_LABELS,
     SEAT_RULES,
+    ballot_message,
 )
-from voting.models import Channel, Electorate
+from voting.models import VoteResult
+from voting.receipts import normalise_receipt_code
+from voting.rules import METHODS_BY_TYPE, BallotError, BallotType, Channel, Electorate
 from voting.secrecy import RESULTS_HIDDEN
+from voting.voter_roll import roll_size, verify_resident
 
 bp = Blueprint("voting", __name__)
 
@@ -64,13 +72,11 @@ RECEIPTS = "voting_receipts"
 
 
 def _vote_or_404(vote_id: int, *, for_casting: bool = False):
-    """The vote of this district; for a cast, the ``CastingVote`` under its shared lock."""
-    try:
-        if for_casting:
-            return services.vote_for_casting(district_id_or_404(), vote_id, current_user)
-        return services.get_vote(district_id_or_404(), vote_id)
-    except DomainError:
-        abort(404)
+    """The vote of this district (404 when it has none by that id); for a cast, the
+    ``CastingVote`` under its shared lock."""
+    if for_casting:
+        return casting.vote_for_casting(district_id_or_404(), vote_id, current_user)
+    return definition.get_vote(district_id_or_404(), vote_id)
 
 
 def _wants_json() -> bool:
@@ -82,7 +88,7 @@ def _context(vote, **extra):
     return {"vote": vote, "status": vote.status_at(now), "now": now,
             "type_labels": BALLOT_TYPE_LABELS, "method_labels": METHOD_LABELS,
             "channel_labels": CHANNEL_LABELS,
-            "results_visible": services.results_visible(vote, now), **extra}
+            "results_visible": secrecy.results_visible(vote, now), **extra}
 
 
 # --- Public pages ----------------------------------------------------------------------------
@@ -92,7 +98,7 @@ def _context(vote, **extra):
 def vote_list():
     district = district_or_404()
     cycle = current_cycle(district)
-    votes = services.votes_of(district.id, cycle.id if cycle else None)
+    votes = definition.votes_of(district.id, cycle.id if cycle else None)
     now = utcnow()
     groups = {"open": [], "upcoming": [], "closed": []}
     for vote in votes:
@@ -108,9 +114,9 @@ def vote_page(vote_id: int):
     problem = None
     ballot = None
     if current_user.is_authenticated:
-        problem = services.eligibility_problem(
-            vote, services.account_voter(vote.district_id, current_user))
-        ballot, _entries = services.my_ballot(vote, current_user)
+        problem = eligibility.eligibility_problem(
+            vote, eligibility.account_voter(vote.district_id, current_user))
+        ballot, _entries = casting.my_ballot(vote, current_user)
     return render_template("voting/vote.html", **_context(vote, problem=problem, ballot=ballot))
 
 
@@ -141,14 +147,14 @@ def _draft(vote, entries) -> dict:
 
 
 def _render_ballot(vote, draft, status=200, error=None):
-    ballot, entries = services.my_ballot(vote, current_user)
-    problem = services.eligibility_problem(
-        vote, services.account_voter(vote.district_id, current_user))
+    ballot, entries = casting.my_ballot(vote, current_user)
+    problem = eligibility.eligibility_problem(
+        vote, eligibility.account_voter(vote.district_id, current_user))
     items = {item.id: item for item in vote.items}
     return render_template(
         "voting/ballot.html", **_context(
             vote, draft=draft, items=items, ballot=ballot, my_entries=entries, error=error,
-            problem=problem, definition=services.definition_tag(vote),
+            problem=problem, definition=definition.definition_tag(vote),
             idempotency_key=secrets.token_urlsafe(16), limit=vote.rules().limit,
         )), status
 
@@ -167,7 +173,7 @@ def ballot(vote_id: int):
     # against that definition.
     vote = _vote_or_404(vote_id, for_casting=action == "cast")
     if request.method == "GET":
-        _current, entries = services.my_ballot(vote, current_user)
+        _current, entries = casting.my_ballot(vote, current_user)
         return _render_ballot(vote, _draft(vote, entries))
     if action != "cast":
         # A tap on the ranking screen without JavaScript: redraw, store nothing.
@@ -175,20 +181,19 @@ def ballot(vote_id: int):
             order = [item for item, _rank in parse_ranking(request.form.get("ranking"))]
             order = move(order, action, vote.rules())
         except BallotError as error:
-            return _render_ballot(vote, {"order": []}, 422, services.ballot_message(error))
+            return _render_ballot(vote, {"order": []}, 422, ballot_message(error))
         return _render_ballot(vote, {"order": order})
     key = request.headers.get("Idempotency-Key") or request.form.get("idempotency_key") or None
     try:
         entries = _posted_entries(vote, request.form)
     except BallotError as error:
-        return _refuse(vote, _draft(vote, []), services.ballot_message(error), 422)
-    try:
-        answer = services.cast_ballot(vote, entries, idempotency_key=key,
-                                      definition=request.form.get("definition"))
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        return _refuse(vote, _draft(vote, entries), error.message, error.status)
+        return _refuse(vote, _draft(vote, []), ballot_message(error), 422)
+    # A refused cast shows the whole vote again (``vote`` is what the cast reads of it), with
+    # the ballot as it was filled in.
+    on_error(lambda: _render_ballot(definition.get_vote(vote.district_id, vote.id),
+                                    _draft(vote, entries)))
+    answer = casting.cast_ballot(vote, entries, idempotency_key=key,
+                                 definition=request.form.get("definition"))
     if _wants_json():
         return jsonify(answer), 201 if answer["status"] == "created" else 200
     session.setdefault(RECEIPTS, {})[str(vote.id)] = answer["receipt"]
@@ -202,19 +207,15 @@ def _refuse(vote, draft, message, status):
     """Answer a refused cast of ``vote`` (a ``CastingVote``); the page shows the whole vote."""
     if _wants_json():
         return jsonify(error=str(message), status=status), status
-    return _render_ballot(services.get_vote(vote.district_id, vote.id), draft, status, message)
+    return _render_ballot(definition.get_vote(vote.district_id, vote.id), draft, status, message)
 
 
 @bp.route("/votes/<int:vote_id>/ballot/withdraw", methods=["POST"])
 @signed_in
 def withdraw(vote_id: int):
     vote = _vote_or_404(vote_id)
-    try:
-        services.withdraw(vote.district_id, vote.id, current_user)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        return _render_ballot(vote, _draft(vote, []), error.status, error.message)
+    on_error(lambda: _render_ballot(vote, _draft(vote, [])))
+    casting.withdraw(vote.district_id, vote.id, current_user)
     session.get(RECEIPTS, {}).pop(str(vote.id), None)
     session.modified = True
     flash(_("투표지를 철회했습니다. 마감 전까지 다시 투표할 수 있습니다."), "success")
@@ -225,7 +226,7 @@ def withdraw(vote_id: int):
 @signed_in
 def receipt(vote_id: int):
     vote = _vote_or_404(vote_id)
-    ballot, entries = services.my_ballot(vote, current_user)
+    ballot, entries = casting.my_ballot(vote, current_user)
     code = session.get(RECEIPTS, {}).get(str(vote.id))
     items = {item.id: item for item in vote.items}
     return render_template("voting/receipt.html", **_context(
@@ -242,7 +243,7 @@ def verify():
     status = 200
     if form.validate_on_submit():
         code = normalise_receipt_code(form.code.data)
-        check = services.check_receipt(code) if code else None
+        check = receipts.check_receipt(code) if code else None
         if check is None:
             status = 404
             form.code.errors.append(_l("이 영수증과 일치하는 투표지가 없습니다. 투표를 바꾸거나 "
@@ -261,30 +262,29 @@ def results_page(vote_id: int):
     return _results(_vote_or_404(vote_id))
 
 
-def _results(vote, status: int = 200, error=None):
+def _results(vote):
     """The results page, or while they are hidden the page that says so with the turnout;
     a refused confirmation comes back here too, so it cannot show what the page hides."""
-    if not services.results_visible(vote):
+    if not secrecy.results_visible(vote):
         return render_template("voting/results_hidden.html", **_context(
-            vote, ballots=results.ballot_count(vote.id), confirm_error=error)), status
+            vote, ballots=stored_ballots.ballot_count(vote.id)))
     result, record = results.current_result(vote)
-    commit()
     if result is None:
-        return render_template("voting/results_progress.html",
-                               **_context(vote, record=record)), status
-    confirmed = services.confirmation(vote)
+        return render_template("voting/results_progress.html", **_context(vote, record=record))
+    confirmed = vote_log.confirmation(vote)
     can_confirm = (confirmed is None and vote.status_at(utcnow()) == "closed"
                    and current_user.is_authenticated
                    and current_user.has_role(vote.district_id, Role.ORGANIZER))
     return render_template("voting/results.html", **_context(
         vote, result=result,
-        rows=result_rows(result, [str(item) for item, _ in services.selection_of(vote, result)]),
+        rows=result_rows(result, [str(item)
+                                  for item, _ in confirmation.selection_of(vote, result)]),
         score_label=SCORE_LABELS.get(result["method"], _l("지지")),
         gender_labels=GENDER_LABELS,
         show_combined=vote.weight_vote < 100, confirmed=confirmed,
-        basis=services.selection_basis(vote), forum_sources=FORUM_SOURCE_LABELS,
+        basis=confirmation.selection_basis(vote), forum_sources=FORUM_SOURCE_LABELS,
         seat_rules=SEAT_RULES, completion_labels=COMPLETION_LABELS,
-        confirm_form=ConfirmForm() if can_confirm else None, confirm_error=error)), status
+        confirm_form=ConfirmForm() if can_confirm else None))
 
 
 @bp.route("/votes/<int:vote_id>/results/confirm", methods=["POST"])
@@ -293,15 +293,8 @@ def confirm_results(vote_id: int):
     vote = _vote_or_404(vote_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.confirm_result(vote.district_id, vote.id, current_user)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        vote = _vote_or_404(vote_id)
-        if _wants_json():
-            return jsonify(error=str(error.message), status=error.status), error.status
-        return _results(vote, error.status, error.message)
+    on_error(lambda: _results(_vote_or_404(vote_id)))
+    confirmation.confirm_result(vote.district_id, vote.id, current_user)
     flash(_("투표 결과를 확정했습니다. 선정된 의제는 실행계획에 담을 수 있습니다."), "success")
     return redirect(url_for("voting.results_page", vote_id=vote.id))
 
@@ -351,7 +344,7 @@ def _public_definition(vote) -> dict:
         "mes_completion": vote.mes_completion,
         "combined_weights": {"vote": vote.weight_vote, "forum": vote.weight_forum,
                              "review": vote.weight_review},
-        "tie_seed": vote.tie_seed, "frozen": services.is_frozen(vote),
+        "tie_seed": vote.tie_seed, "frozen": definition.is_frozen(vote),
         "items": [{"id": item.agenda_item_id, "title": item.title, "cost": item.cost}
                   for item in vote.items],
     }
@@ -367,22 +360,21 @@ def api_vote(vote_id: int):
 @public
 def api_results(vote_id: int):
     vote = _vote_or_404(vote_id)
-    if not services.results_visible(vote):
+    if not secrecy.results_visible(vote):
         return jsonify(error=str(RESULTS_HIDDEN), status=403,
-                       ballots=results.ballot_count(vote.id)), 403
+                       ballots=stored_ballots.ballot_count(vote.id)), 403
     result, record = results.current_result(vote)
-    commit()
     if result is None:
         return jsonify(status="counting", progress=record.progress), 202
-    return jsonify(services.published(vote, result))
+    return jsonify(confirmation.published(vote, result))
 
 
 @bp.route("/api/v1/votes/<int:vote_id>/progress")
 @public
 def api_progress(vote_id: int):
     vote = _vote_or_404(vote_id)
-    record = db.session.get(results.VoteResult, vote.id)
-    if record is None or not services.results_visible(vote):
+    record = db.session.get(VoteResult, vote.id)
+    if record is None or not secrecy.results_visible(vote):
         return jsonify(status="none", progress=0)
     return jsonify(status=record.status, progress=record.progress)
 
@@ -393,14 +385,14 @@ def api_progress(vote_id: int):
 @role_required(Role.ORGANIZER, Role.FACILITATOR)
 def organize_votes():
     district = district_or_404()
-    return render_template("voting/organize.html", votes=services.votes_of(district.id),
+    return render_template("voting/organize.html", votes=definition.votes_of(district.id),
                            now=utcnow(), type_labels=BALLOT_TYPE_LABELS,
                            is_organizer=current_user.has_role(district.id, Role.ORGANIZER))
 
 
 def _vote_form(district, cycle, vote=None) -> VoteForm:
     form = VoteForm(obj=vote) if vote is not None and request.method == "GET" else VoteForm()
-    shortlist = services.shortlist_by_id(cycle.id) if cycle else {}
+    shortlist = definition.shortlist_of(cycle.id) if cycle else {}
     choices = {agenda_id: item.title for agenda_id, item in shortlist.items()}
     if vote is not None:
         choices.update({item.agenda_item_id: item.title for item in vote.items})
@@ -419,8 +411,8 @@ def _vote_form(district, cycle, vote=None) -> VoteForm:
     return form
 
 
-def _definition(form: VoteForm) -> services.VoteDefinition:
-    return services.VoteDefinition(
+def _definition(form: VoteForm) -> definition.VoteDefinition:
+    return definition.VoteDefinition(
         title=form.title.data, description=form.description.data or "",
         ballot_type=BallotType(form.ballot_type.data), agenda_item_ids=list(form.items.data),
         opens_at=seoul_datetime(form.opens_at.data), closes_at=seoul_datetime(form.closes_at.data),
@@ -446,24 +438,18 @@ def edit_vote(vote_id: int | None = None):
     template = "voting/vote_form.html"
     methods = {t.value: list(m) for t, m in METHODS_BY_TYPE.items()}
     if form.validate_on_submit():
-        try:
-            if vote is None:
-                if cycle is None:
-                    abort(404)
-                vote = services.create_vote(district.id, cycle.id, _definition(form),
-                                            current_user)
-            else:
-                services.update_vote(district.id, vote.id, _definition(form), current_user)
-            commit()
-        except DomainError as error:
-            db.session.rollback()
-            form.title.errors.append(error.message)
-            return render_template(template, form=form, vote=vote, methods=methods,
-                                   log=[]), error.status
+        on_error(lambda: render_template(template, form=form, vote=vote, methods=methods, log=[]),
+                 form=form, field="title")
+        if vote is None:
+            if cycle is None:
+                abort(404)
+            vote = definition.create_vote(district.id, cycle.id, _definition(form), current_user)
+        else:
+            definition.update_vote(district.id, vote.id, _definition(form), current_user)
         flash(_("투표를 저장했습니다."), "success")
         return redirect(url_for("voting.organize_votes"))
     status = 422 if form.is_submitted() else 200
-    log = services.log_of(vote) if vote is not None else []
+    log = vote_log.log_of(vote) if vote is not None else []
     return render_template(template, form=form, vote=vote, methods=methods, log=log,
                            reset_form=ResetForm()), status
 
@@ -473,15 +459,10 @@ def edit_vote(vote_id: int | None = None):
 def reset_vote(vote_id: int):
     vote = _vote_or_404(vote_id)
     form = ResetForm()
-    try:
-        if not form.validate_on_submit():
-            raise DomainError(_l("초기화 사유를 적으세요."))
-        removed = services.reset_vote(vote.district_id, vote.id, current_user, form.reason.data)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("voting.edit_vote", vote_id=vote.id)), error.status
+    on_error(lambda: redirect(url_for("voting.edit_vote", vote_id=vote.id)))
+    if not form.validate_on_submit():
+        raise DomainError(_l("초기화 사유를 적으세요."))
+    removed = definition.reset_vote(vote.district_id, vote.id, current_user, form.reason.data)
     flash(lazy_message("투표를 초기화했습니다(투표지 %(n)d장 삭제). 기록에 남았습니다.",
                        n=removed), "success")
     return redirect(url_for("voting.edit_vote", vote_id=vote.id))
@@ -498,25 +479,22 @@ def enter_ballot(vote_id: int):
     status = 200
     values = {}
     if form.validate_on_submit():
-        person = services.PersonOnPaper(
+        person = paper_entry.PersonOnPaper(
             email=(form.email.data or "").strip() or None, name=form.name.data,
             birth_date=form.birth_date.data, dong_id=form.dong.data or None,
             consented=form.consent.data, gender=form.gender.data or None)
+        on_error(lambda: render_template("voting/entry.html", **_context(
+            vote, form=form, values=values)), form=form, field="channel")
         try:
             entries = _posted_entries(vote, request.form)
-            values = dict(entries)
-            answer = services.enter_ballot(district.id, vote.id, current_user,
-                                           Channel(form.channel.data), person, entries,
-                                           form.paper_serial.data)
-            commit()
         except BallotError as error:
-            form.channel.errors.append(services.ballot_message(error))
+            form.channel.errors.append(ballot_message(error))
             status = 422
-        except DomainError as error:
-            db.session.rollback()
-            form.channel.errors.append(error.message)
-            status = error.status
         else:
+            values = dict(entries)
+            answer = paper_entry.enter_ballot(district.id, vote.id, current_user,
+                                              Channel(form.channel.data), person, entries,
+                                              form.paper_serial.data)
             flash(lazy_message("투표지를 입력했습니다. 영수증 코드: %(code)s",
                                code=answer["receipt"]), "success")
             return redirect(url_for("voting.enter_ballot", vote_id=vote.id))
@@ -536,16 +514,11 @@ def review_scores(vote_id: int):
             for item in vote.items:
                 raw = (request.form.get(f"review-{item.id}") or "").strip()
                 scores[item.id] = float(raw) if raw else None
-            services.set_review_scores(vote.district_id, vote.id, scores, current_user)
-            commit()
         except ValueError:
-            db.session.rollback()
             flash(_("심사 점수는 숫자로 입력하세요."), "error")
             return render_template("voting/reviews.html", **_context(vote)), 422
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return render_template("voting/reviews.html", **_context(vote)), error.status
+        on_error(lambda: render_template("voting/reviews.html", **_context(vote)))
+        definition.set_review_scores(vote.district_id, vote.id, scores, current_user)
         flash(_("위원회 심사 점수를 저장했습니다."), "success")
         return redirect(url_for("voting.review_scores", vote_id=vote.id))
     return render_template("voting/reviews.html", **_context(vote))
@@ -559,19 +532,13 @@ def voter_roll():
     form.dong.choices = [SelectChoice(d.id, d.name) for d in district.dongs]
     status = 200
     if form.validate_on_submit():
-        try:
-            services.verify_resident(district.id, current_user, form.name.data,
-                                     form.birth_date.data, form.dong.data,
-                                     (form.email.data or "").strip() or None)
-            commit()
-        except DomainError as error:
-            db.session.rollback()
-            form.name.errors.append(error.message)
-            status = error.status
-        else:
-            flash(_("주민 확인을 명부에 기록했습니다."), "success")
-            return redirect(url_for("voting.voter_roll"))
+        on_error(lambda: render_template("voting/roll.html", form=form,
+                                         size=roll_size(district.id)), form=form, field="name")
+        verify_resident(district.id, current_user, form.name.data, form.birth_date.data,
+                        form.dong.data, (form.email.data or "").strip() or None)
+        flash(_("주민 확인을 명부에 기록했습니다."), "success")
+        return redirect(url_for("voting.voter_roll"))
     elif form.is_submitted():
         status = 422
     return render_template("voting/roll.html", form=form,
-                           size=services.roll_size(district.id)), status
+                           size=roll_size(district.id)), status

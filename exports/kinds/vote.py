@@ -25,12 +25,13 @@ from exports import charts, pdf
 from exports.kinds.common import seoul
 from exports.registry import ExportContext, Kind, register, register_scope
 from exports.tables import Column, ColumnType, Table
-from voting import services as vote_services
-from voting.ballots import BallotType
+from voting.definition import get_vote
 from voting.labels import METHOD_LABELS
 from voting.models import Vote
-from voting.results import ballot_count, compute_result, distinct_ballot_count, distinct_ballots
+from voting.results import compute_result
+from voting.rules import BallotType
 from voting.secrecy import RESULTS_HIDDEN, check_results_readable, results_visible
+from voting.stored_ballots import ballot_count, distinct_ballot_count, distinct_ballots
 from voting.tally import SEATED_METHODS
 from voting.tally.ties import Lot
 
@@ -39,7 +40,7 @@ T = ColumnType
 
 def readable_vote(district_id: int, vote_id: int) -> Vote:
     """The district's vote, refused (``ResultsHidden``, 403) while its results are hidden."""
-    vote = vote_services.get_vote(district_id, vote_id)
+    vote = get_vote(district_id, vote_id)
     check_results_readable(vote)
     return vote
 

@@ -115,11 +115,11 @@ def _png_is_not_blank(pdf: bytes, tmp_path) -> tuple[int, int]:
 
 
 def test_vote_results_pdf_has_ranking_selection_and_charts(demo, tmp_path):
-    from voting import services as vote_services
     from voting.models import Vote
+    from voting.secrecy import results_visible
 
     vote = next(v for v in db.session.scalars(select(Vote).order_by(Vote.id))
-                if vote_services.results_visible(v))
+                if results_visible(v))
     extension, pdf = export_bytes("results", "pdf", demo.district.id, vote.id)
     assert extension == "pdf" and pdf.startswith(b"%PDF")
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,

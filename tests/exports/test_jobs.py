@@ -172,8 +172,8 @@ def test_every_kind_downloads_in_every_format_through_the_pages(demo, client):
     formats, through a job whose page shows the finished progress bar."""
     from exports.registry import MEDIA_TYPES, targets
     from tests.exports.conftest import close_hidden_votes
-    from voting.ballots import BallotType
     from voting.models import Vote
+    from voting.rules import BallotType
 
     close_hidden_votes(demo.cycle.id)
     sign_in(client, demo.organizer, demo.organizer_password)

@@ -41,8 +41,8 @@ def _recount(path, data: bytes) -> dict:
 
 
 def test_research_files_recount_to_the_platform_result(demo, tmp_path):
-    from voting.ballots import BallotType
     from voting.results import current_result
+    from voting.rules import BallotType
 
     votes = _counted_votes(demo)
     assert {v.type for v in votes} >= {BallotType.RANKED}
@@ -88,9 +88,9 @@ def test_ballots_are_anonymous_distinct_ballots_with_counts(demo):
 
 
 def test_results_carry_the_explanation_and_open_once_published(demo, client):
-    from voting import services
+    from voting.secrecy import results_visible
 
-    hidden = [v for v in _demo_votes(demo) if not services.results_visible(v)]
+    hidden = [v for v in _demo_votes(demo) if not results_visible(v)]
     assert hidden
     for vote in hidden:
         assert client.get(f"/api/v1/open-data/results/{vote.id}.json").status_code == 403
@@ -108,7 +108,7 @@ def test_wrong_research_format_for_the_ballot_type_is_refused(demo):
     import pytest
 
     from core.errors import DomainError
-    from voting.ballots import BallotType
+    from voting.rules import BallotType
 
     ranked = next(v for v in _counted_votes(demo) if v.type == BallotType.RANKED)
     with pytest.raises(DomainError, match="PrefLib"):
@@ -120,7 +120,7 @@ def test_the_database_folds_ballots_exactly_as_each_ballot_reads(demo):
     choices say, with how many people cast it, for every ballot type."""
     from voting.counting import FoldedBallots
     from voting.models import BallotChoice
-    from voting.results import distinct_ballot_count, distinct_ballots
+    from voting.stored_ballots import distinct_ballot_count, distinct_ballots
 
     votes = _counted_votes(demo)
     assert len({v.type for v in votes}) == 4

@@ -43,8 +43,8 @@ from tests.forums.test_views import _answers, _open_pre
 from tests.voting import conftest as vote_fixtures
 from tests.voting.conftest import item_ids
 from tests.voting.test_views import ballot_form
-from voting.ballots import account_identity, voter_key
 from voting.models import Ballot
+from voting.pseudonyms import account_identity, voter_key
 
 # The forum and vote fixtures those packages' tests use.
 facilitators, forum = forum_fixtures.facilitators, forum_fixtures.forum
@@ -442,7 +442,7 @@ def _seed_vote(application, voters: int):
     from core.db import commit
     from tests.conftest import TEST_PASSWORD
     from tests.voting.conftest import COSTS, TITLES, definition
-    from voting import services
+    from voting.definition import create_vote
 
     with application.app_context():
         upgrade(directory=str(MIGRATIONS))
@@ -461,8 +461,7 @@ def _seed_vote(application, voters: int):
         people = [create_user(f"resident{n}@example.kr", TEST_PASSWORD, Role("resident"),
                               district, display_name="resident 님") for n in range(voters)]
         commit()
-        vote = services.create_vote(district.id, cycle.id,
-                                    definition("approval", items), organizer)
+        vote = create_vote(district.id, cycle.id, definition("approval", items), organizer)
         commit()
         seeded = (vote.id, vote.salt, [str(item.agenda_item_id) for item in vote.items],
                   [(person.email, person.id) for person in people])

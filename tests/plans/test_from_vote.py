@@ -11,9 +11,11 @@ from core.errors import Conflict, DomainError, NotFound
 from plans import building, what_if
 from plans.models import Plan
 from tests.conftest import post_form, sign_in
-from voting import services as voting
-from voting.ballots import BallotType
+from voting.casting import cast_online
+from voting.confirmation import confirm_result
+from voting.definition import VoteDefinition, create_vote
 from voting.models import Vote
+from voting.rules import BallotType
 
 COSTS = (("공동육아 공간", 40_000_000), ("밥상모임", 15_000_000), ("골목 안전", 20_000_000),
          ("마을 기록관", 30_000_000))
@@ -34,15 +36,15 @@ def candidates(ctx, district, cycle, organizer):
 def _vote(district, cycle, organizer, items, make_user, ballots, seats=2, weights=(100, 0, 0)):
     """An approval vote over ``items`` with ``ballots`` (lists of item positions), closed."""
     now = utcnow()
-    vote = voting.create_vote(district.id, cycle.id, voting.VoteDefinition(
+    vote = create_vote(district.id, cycle.id, VoteDefinition(
         title="2027 찬성 투표", ballot_type=BallotType.APPROVAL,
         agenda_item_ids=[i.id for i in items], opens_at=now - timedelta(hours=1),
         closes_at=now + timedelta(days=1), method="approval", min_choices=1,
         max_choices=len(items), seats=seats, weight_vote=weights[0], weight_forum=weights[1],
         weight_review=weights[2]), organizer)
     for chosen in ballots:
-        voting.cast_online(district.id, vote.id, make_user(),
-                           [(vote.items[n].id, 1) for n in chosen])
+        cast_online(district.id, vote.id, make_user(),
+                    [(vote.items[n].id, 1) for n in chosen])
     db.session.execute(update(Vote).where(Vote.id == vote.id).values(
         closes_at=utcnow() - timedelta(seconds=1)))
     commit()
@@ -58,7 +60,7 @@ def test_plan_from_a_confirmed_vote_in_priority_order(district, cycle, organizer
         building.create_plan_from_vote(district.id, cycle.id, vote.id, 100_000_000, organizer)
     db.session.rollback()
     assert what_if.source_votes(district.id, cycle.id) == []
-    voting.confirm_result(district.id, vote.id, organizer)
+    confirm_result(district.id, vote.id, organizer)
     commit()
     assert what_if.source_votes(district.id, cycle.id) == [vote]
     plan = building.create_plan_from_vote(district.id, cycle.id, vote.id, 100_000_000,
@@ -76,7 +78,7 @@ def test_plan_from_a_vote_of_another_cycle_or_district_is_refused(
     from core.models import Phase
 
     vote = _vote(district, cycle, organizer, candidates, make_user, [[0], [1]])
-    voting.confirm_result(district.id, vote.id, organizer)
+    confirm_result(district.id, vote.id, organizer)
     later = save_cycle(district.id, 2028, "2028 계획", "",
                        {Phase.INTAKE: (date(2027, 9, 1), date(2027, 12, 31))})
     commit()
@@ -97,7 +99,7 @@ def test_what_if_counts_the_votes_ballots(district, cycle, organizer, candidates
     # Support from intake points the other way: the what-if must not use it.
     for _ in range(5):
         db.session.add(Support(item_id=candidates[2].id, user_id=make_user().id))
-    voting.confirm_result(district.id, vote.id, organizer)
+    confirm_result(district.id, vote.id, organizer)
     plan = building.create_plan_from_vote(district.id, cycle.id, vote.id, 50_000_000, organizer)
     commit()
     assert what_if.what_if_vote(district.id, plan) == vote
@@ -134,7 +136,7 @@ def test_console_offers_confirmed_votes_and_builds_the_plan(client, district, cy
     refused = post_form(client, f"/plans/build-from-vote?cycle={cycle.id}",
                         {"vote_id": str(vote.id), "total_budget": "100000000"})
     assert refused.status_code == 422
-    voting.confirm_result(district.id, vote.id, organizer)
+    confirm_result(district.id, vote.id, organizer)
     commit()
     page = client.get(f"/plans/manage?cycle={cycle.id}").get_data(as_text=True)
     assert f'value="{vote.id}"' in page and vote.title in page

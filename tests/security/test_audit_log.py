@@ -162,57 +162,61 @@ def _close(vote):
 
 def test_vote_actions_are_audited_and_no_entry_holds_a_choice(app, district, cycle, make_user,
                                                              organizer, admin):
-    from voting import services as voting
+    from voting.casting import cast_online
+    from voting.confirmation import confirm_result
+    from voting.definition import create_vote, reset_vote, set_review_scores, update_vote
     from voting.models import Channel
+    from voting.paper_entry import PersonOnPaper, enter_ballot
+    from voting.voter_roll import verify_resident
 
     items = _shortlist(district, cycle)
-    vote = voting.create_vote(district.id, cycle.id, definition("approval", items), organizer)
+    vote = create_vote(district.id, cycle.id, definition("approval", items), organizer)
     commit()
     created = one("vote.create", organizer, "vote", vote.id)
     assert created.detail["title"] == vote.title
     assert created.detail["items"] == [i.id for i in items]
     later = utcnow() + timedelta(days=5)
-    voting.update_vote(district.id, vote.id, definition("approval", items, closes_at=later),
-                       organizer)
+    update_vote(district.id, vote.id, definition("approval", items, closes_at=later),
+                organizer)
     commit()
     assert one("vote.edit", organizer, "vote", vote.id).detail["closes_at"] == \
         later.isoformat()
     ids = [item.id for item in vote.items]
-    voting.set_review_scores(district.id, vote.id, {ids[0]: 80.0}, organizer)
+    set_review_scores(district.id, vote.id, {ids[0]: 80.0}, organizer)
     commit()
     one("vote.review_scores", organizer, "vote", vote.id)
     resident = make_user()
-    roll = voting.verify_resident(district.id, organizer, "김주민", date(1980, 1, 2),
-                                  district.dongs[0].id, email=resident.email)
+    roll = verify_resident(district.id, organizer, "김주민", date(1980, 1, 2),
+                           district.dongs[0].id, email=resident.email)
     commit()
     one("roll.verify", organizer, "voter_roll", roll.id)
 
     before = len(entries())
     for chosen in ([ids[0], ids[1]], [ids[1]], [ids[2]]):
-        voting.cast_online(district.id, vote.id, make_user(), [(i, 1) for i in chosen])
+        cast_online(district.id, vote.id, make_user(), [(i, 1) for i in chosen])
     commit()
     assert len(entries()) == before, "a resident's ballot is not a staff action"
-    person = voting.PersonOnPaper(email=make_user().email)
-    voting.enter_ballot(district.id, vote.id, organizer, Channel.PAPER, person,
-                        [(ids[2], 1)], paper_serial="P-0007")
+    person = PersonOnPaper(email=make_user().email)
+    enter_ballot(district.id, vote.id, organizer, Channel.PAPER, person,
+                 [(ids[2], 1)], paper_serial="P-0007")
     commit()
     entered = one("vote.ballot_entry", organizer, "vote", vote.id)
     assert entered.detail == {"channel": "paper", "paper_serial": "P-0007"}
 
     _close(vote)
-    voting.confirm_result(district.id, vote.id, organizer, notify=False)
+    confirm_result(district.id, vote.id, organizer, notify=False)
     commit()
     one("vote.confirm", organizer, "vote", vote.id)
     decided = [e for e in entries("agenda.status") if e.detail["to"] != "in_vote"]
     assert sorted(e.object_id for e in decided) == sorted(i.id for i in items)
 
-    second = voting.create_vote(district.id, cycle.id,
-                                definition("ranked", _shortlist(district, cycle, "둘째")),
-                                organizer)
+    second = create_vote(district.id, cycle.id,
+                         definition("ranked", _shortlist(district, cycle, "둘째")),
+                         organizer)
     commit()
-    voting.cast_online(district.id, second.id, make_user(), [(second.items[0].id, 1)])
+    cast_online(district.id, second.id, make_user(), [(second.items[0].id, 1)])
     commit()
-    voting.reset_vote(district.id, second.id, admin, "시험 투표 정리")
+    reset_vote(district.id, second.id, admin, "시험 투표 정리")
     commit()
     reset = one("vote.reset", admin, "vote", second.id)
     assert reset.detail == {"ballots_removed": 1, "reason": "시험 투표 정리"}

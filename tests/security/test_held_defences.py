@@ -78,7 +78,7 @@ def home(ctx, district, make_user):
     from forums import services as forums
     from tests.agenda.conftest import INTAKE_DAY
     from tests.voting.conftest import definition
-    from voting import services as voting
+    from voting.definition import create_vote
 
     with ctx.test_request_context():
         proposal = intake.propose(district, make_user("resident"), proposals.Proposal(
@@ -92,8 +92,8 @@ def home(ctx, district, make_user):
                                  estimated_cost=10_000_000) for n in range(3)]
         db.session.add_all(candidates)
         db.session.flush()
-        vote = voting.create_vote(district.id, cycle.id, definition("approval", candidates),
-                                  make_user("organizer"))
+        vote = create_vote(district.id, cycle.id, definition("approval", candidates),
+                           make_user("organizer"))
         commit()
     return {"item_id": proposal.id, "forum_id": forum.id, "vote_id": vote.id,
             "code": forum.join_code, "cycle_id": cycle.id,
@@ -310,7 +310,7 @@ def _set_window(vote_id: int, opens_at, closes_at) -> None:
 def test_a_cast_one_second_outside_the_window_is_refused(ctx, district, home, make_user):
     """Days-wide windows are tested in tests/voting/test_services.py::test_outside_the_window;
     this holds the edges to the second, from the vote's own opens_at and closes_at."""
-    from voting import services as voting
+    from voting.casting import cast_online
     from voting.models import Ballot
 
     voter = make_user()
@@ -318,7 +318,7 @@ def test_a_cast_one_second_outside_the_window_is_refused(ctx, district, home, ma
 
     def cast():
         with ctx.test_request_context():
-            answer = voting.cast_online(district.id, home["vote_id"], voter, entries)
+            answer = cast_online(district.id, home["vote_id"], voter, entries)
             commit()
             return answer
 

@@ -11,7 +11,8 @@ from core.errors import DomainError
 from tests.conftest import csrf_token, sign_in
 from tests.voting import conftest as vote_fixtures
 from tests.voting.conftest import item_ids
-from voting import services
+from voting.casting import cast_online
+from voting.definition import definition_tag
 from voting.models import Ballot, BallotChoice, CastRequest, Vote
 
 # The voting package's fixtures.
@@ -37,19 +38,19 @@ def test_same_key_other_choices_is_422_and_changes_nothing(make_vote, make_user,
     vote = make_vote("approval")
     voter = make_user()
     ids = item_ids(vote)
-    first = services.cast_online(district.id, vote.id, voter, [(ids[0], 1), (ids[1], 1)],
-                                 idempotency_key="k-1")
+    first = cast_online(district.id, vote.id, voter, [(ids[0], 1), (ids[1], 1)],
+                        idempotency_key="k-1")
     commit()
     before = _rows()
     assert before[2][0].request_digest is not None
     with pytest.raises(DomainError) as refused:
-        services.cast_online(district.id, vote.id, voter, [(ids[2], 1)], idempotency_key="k-1")
+        cast_online(district.id, vote.id, voter, [(ids[2], 1)], idempotency_key="k-1")
     assert refused.value.status == 422
     assert "Idempotency-Key" in str(refused.value.message)
     assert _rows() == before
     # The same choices, in another order, are the same request: the stored answer again.
-    again = services.cast_online(district.id, vote.id, voter, [(ids[1], 1), (ids[0], 1)],
-                                 idempotency_key="k-1")
+    again = cast_online(district.id, vote.id, voter, [(ids[1], 1), (ids[0], 1)],
+                        idempotency_key="k-1")
     commit()
     assert again == first
     assert _rows() == before
@@ -59,8 +60,8 @@ def test_same_key_other_choices_after_the_close_is_still_422(make_vote, make_use
     vote = make_vote("ranked")
     voter = make_user()
     ids = item_ids(vote)
-    first = services.cast_online(district.id, vote.id, voter, [(ids[0], 1), (ids[1], 2)],
-                                 idempotency_key="before-close")
+    first = cast_online(district.id, vote.id, voter, [(ids[0], 1), (ids[1], 2)],
+                        idempotency_key="before-close")
     commit()
     db.session.execute(Vote.__table__.update().where(Vote.id == vote.id)
                        .values(closes_at=utcnow() - timedelta(seconds=1)))
@@ -68,12 +69,12 @@ def test_same_key_other_choices_after_the_close_is_still_422(make_vote, make_use
     before = _rows()
     # The ranks swapped: another ballot, whatever the window says.
     with pytest.raises(DomainError) as refused:
-        services.cast_online(district.id, vote.id, voter, [(ids[1], 1), (ids[0], 2)],
-                             idempotency_key="before-close")
+        cast_online(district.id, vote.id, voter, [(ids[1], 1), (ids[0], 2)],
+                    idempotency_key="before-close")
     assert refused.value.status == 422
     assert _rows() == before
-    assert services.cast_online(district.id, vote.id, voter, [(ids[0], 1), (ids[1], 2)],
-                                idempotency_key="before-close") == first
+    assert cast_online(district.id, vote.id, voter, [(ids[0], 1), (ids[1], 2)],
+                       idempotency_key="before-close") == first
 
 
 def test_the_header_reused_with_another_ballot_is_422_over_http(client, make_vote, make_user):
@@ -82,7 +83,7 @@ def test_the_header_reused_with_another_ballot_is_422_over_http(client, make_vot
     voter = make_user()
     sign_in(client, voter.email)
     form = {"csrf_token": csrf_token(client, f"/votes/{vote.id}/ballot"), "action": "cast",
-            "definition": services.definition_tag(vote), "item": [str(ids[0])]}
+            "definition": definition_tag(vote), "item": [str(ids[0])]}
     headers = {"Idempotency-Key": "retry-me", "Accept": "application/json"}
     first = client.post(f"/votes/{vote.id}/ballot", data=form, headers=headers)
     assert first.status_code == 201

@@ -17,8 +17,10 @@ from tests.conftest import post_form, sign_in
 from tests.forums import conftest as forum_fixtures
 from tests.voting import conftest as vote_fixtures
 from tests.voting.conftest import item_ids
-from voting import services
+from voting.casting import cast_online
 from voting.models import Ballot, BallotChoice, Channel, VoterRoll
+from voting.paper_entry import PersonOnPaper, enter_ballot
+from voting.voter_roll import verify_resident
 
 # The voting and forum packages' fixtures, for attacks that cross both.
 ctx, shortlist, make_vote = vote_fixtures.ctx, vote_fixtures.shortlist, vote_fixtures.make_vote
@@ -57,7 +59,7 @@ def _rows():
 
 def _paper(name, dong, serial):
     return dict(channel=Channel.PAPER, paper_serial=serial,
-                person=services.PersonOnPaper(name=name, birth_date=BIRTH, dong_id=dong.id))
+                person=PersonOnPaper(name=name, birth_date=BIRTH, dong_id=dong.id))
 
 
 def test_folding_is_one_spelling_for_every_variant():
@@ -75,11 +77,11 @@ def test_a_variant_of_a_rolled_name_is_the_same_person_on_the_roll(make_vote, di
                                                                    organizer, variant):
     dong = district.dongs[0]
     canonical = LATIN if variant in LATIN_VARIANTS else NAME
-    services.verify_resident(district.id, organizer, canonical, BIRTH, dong.id)
+    verify_resident(district.id, organizer, canonical, BIRTH, dong.id)
     commit()
     before = _rows()
     with pytest.raises(Conflict):
-        services.verify_resident(district.id, organizer, variant, BIRTH, dong.id)
+        verify_resident(district.id, organizer, variant, BIRTH, dong.id)
     assert _rows() == before
 
 
@@ -90,13 +92,13 @@ def test_a_variant_typed_on_paper_is_the_person_who_voted_online(make_vote, make
     ids = item_ids(vote)
     dong = district.dongs[0]
     resident = make_user()
-    services.cast_online(district.id, vote.id, resident, [(ids[0], 1)])
-    services.verify_resident(district.id, organizer, NAME, BIRTH, dong.id, email=resident.email)
+    cast_online(district.id, vote.id, resident, [(ids[0], 1)])
+    verify_resident(district.id, organizer, NAME, BIRTH, dong.id, email=resident.email)
     commit()
     before = _rows()
     with pytest.raises(Conflict) as refused:
-        services.enter_ballot(district.id, vote.id, organizer, entries=[(ids[1], 1)],
-                              **_paper(variant, dong, "P-1"))
+        enter_ballot(district.id, vote.id, organizer, entries=[(ids[1], 1)],
+                     **_paper(variant, dong, "P-1"))
     assert refused.value.status == 409
     assert "온라인" in str(refused.value.message)
     assert _rows() == before
@@ -108,7 +110,7 @@ def test_online_then_paper_by_name_over_http_is_409_naming_online(client, make_v
     ids = item_ids(vote)
     dong = district.dongs[1]
     resident = make_user()
-    services.cast_online(district.id, vote.id, resident, [(ids[0], 1)])
+    cast_online(district.id, vote.id, resident, [(ids[0], 1)])
     commit()
     sign_in(client, organizer.email)
     rolled = post_form(client, "/organize/roll", {"name": "최 종 이", "birth_date": "1970-07-07",
@@ -127,26 +129,26 @@ def test_paper_then_online_is_refused_naming_paper(make_vote, make_user, distric
     vote = make_vote("approval")
     ids = item_ids(vote)
     dong = district.dongs[2]
-    services.verify_resident(district.id, organizer, "박서연", BIRTH, dong.id)
-    services.enter_ballot(district.id, vote.id, organizer, entries=[(ids[0], 1)],
-                          **_paper("박서연", dong, "P-2"))
+    verify_resident(district.id, organizer, "박서연", BIRTH, dong.id)
+    enter_ballot(district.id, vote.id, organizer, entries=[(ids[0], 1)],
+                 **_paper("박서연", dong, "P-2"))
     commit()
     # Later the resident shows up with an account; staff link it to the roll entry (the name
     # typed with different spacing and a stray zero-width space).
     resident = make_user()
-    services.verify_resident(district.id, organizer, "박 서연\u200b", BIRTH, dong.id,
-                             email=resident.email)
+    verify_resident(district.id, organizer, "박 서연\u200b", BIRTH, dong.id,
+                    email=resident.email)
     commit()
     before = _rows()
     with pytest.raises(Conflict) as refused:
-        services.cast_online(district.id, vote.id, resident, [(ids[1], 1)])
+        cast_online(district.id, vote.id, resident, [(ids[1], 1)])
     assert refused.value.status == 409
     assert "종이 투표" in str(refused.value.message)
     assert _rows() == before
     # And by email at a forum desk: the same person, refused.
     with pytest.raises(Conflict, match="종이 투표"):
-        services.enter_ballot(district.id, vote.id, organizer, Channel.FORUM,
-                              services.PersonOnPaper(email=resident.email), [(ids[1], 1)])
+        enter_ballot(district.id, vote.id, organizer, Channel.FORUM,
+                              PersonOnPaper(email=resident.email), [(ids[1], 1)])
     assert _rows() == before
 
 
@@ -156,14 +158,14 @@ def test_linking_a_person_with_a_ballot_on_each_side_is_refused(make_vote, make_
     ids = item_ids(vote)
     dong = district.dongs[0]
     resident = make_user()
-    services.enter_ballot(district.id, vote.id, organizer, entries=[(ids[0], 1)],
-                          **_paper("이하나", dong, "P-3"))
-    services.cast_online(district.id, vote.id, resident, [(ids[1], 1)])
+    enter_ballot(district.id, vote.id, organizer, entries=[(ids[0], 1)],
+                 **_paper("이하나", dong, "P-3"))
+    cast_online(district.id, vote.id, resident, [(ids[1], 1)])
     commit()
     before = _rows()
     with pytest.raises(Conflict) as refused:
-        services.verify_resident(district.id, organizer, "이하나", BIRTH, dong.id,
-                                 email=resident.email)
+        verify_resident(district.id, organizer, "이하나", BIRTH, dong.id,
+                        email=resident.email)
     assert vote.title in str(refused.value.message)
     assert _rows() == before
 

@@ -18,8 +18,8 @@ from core.models import Dong
 from forums.models import Answer, Forum, Participant
 from tests.conftest import post_form
 from tests.exports.conftest import close_hidden_votes
-from voting.ballots import account_identity, voter_key
 from voting.models import Ballot, Vote, VoterRoll
+from voting.pseudonyms import account_identity, voter_key
 
 YEARS_AGO = timedelta(days=4 * 365)
 

@@ -71,7 +71,8 @@ def agenda_items(ctx, district, make_user):
 def make_vote(ctx, district, make_user):
     """An open vote over four shortlisted items that every account may vote in."""
     from agenda.models import AgendaItem as Item
-    from voting import services
+    from voting.definition import VoteDefinition, create_vote
+    from voting.rules import BallotType
 
     cycle = district.cycles[0]
     items = [Item(district_id=district.id, cycle_id=cycle.id, title=f"후보 {n}",
@@ -83,8 +84,8 @@ def make_vote(ctx, district, make_user):
 
     def make(ballot_type: str = "approval", method: str = "approval"):
         now = utcnow()
-        vote = services.create_vote(district.id, cycle.id, services.VoteDefinition(
-            title="우선순위 투표", ballot_type=services.BallotType(ballot_type),
+        vote = create_vote(district.id, cycle.id, VoteDefinition(
+            title="우선순위 투표", ballot_type=BallotType(ballot_type),
             agenda_item_ids=[i.id for i in items], opens_at=now - timedelta(hours=1),
             closes_at=now + timedelta(days=3), method=method, max_choices=1,
             electorate=Electorate.ACCOUNT), organizer)

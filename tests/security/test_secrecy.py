@@ -69,8 +69,9 @@ def secret(ctx, district, make_user):
     """Two open votes that hide their results until closing, with three ballots each: a
     points vote with the distinctive numbers, and a ranked vote (for PrefLib)."""
     from agenda.models import AgendaItem
-    from voting import services
-    from voting.ballots import BallotType
+    from voting.casting import cast_online
+    from voting.definition import VoteDefinition, create_vote
+    from voting.rules import BallotType
 
     cycle = district.cycles[0]
     items = []
@@ -86,20 +87,20 @@ def secret(ctx, district, make_user):
     now = utcnow()
     window = {"agenda_item_ids": [i.id for i in items], "opens_at": now - timedelta(hours=1),
               "closes_at": now + timedelta(days=3), "results_live": False}
-    points = services.create_vote(district.id, cycle.id, services.VoteDefinition(
+    points = create_vote(district.id, cycle.id, VoteDefinition(
         title="점수 배분 투표", ballot_type=BallotType.POINTS, method="points",
         points_total=POINTS_TOTAL, seats=1, **window), organizer)
-    ranked = services.create_vote(district.id, cycle.id, services.VoteDefinition(
+    ranked = create_vote(district.id, cycle.id, VoteDefinition(
         title="순위 투표", ballot_type=BallotType.RANKED, method="borda", max_choices=3,
         **window), organizer)
     commit()
     for _ in range(VOTERS):
         voter = make_user()
         first, second, third = (item.id for item in points.items)
-        services.cast_online(district.id, points.id, voter,
-                             [(first, SHARES[0]), (second, SHARES[1])])
+        cast_online(district.id, points.id, voter,
+                    [(first, SHARES[0]), (second, SHARES[1])])
         first, second, third = (item.id for item in ranked.items)
-        services.cast_online(district.id, ranked.id, voter, [(first, 1), (second, 2), (third, 3)])
+        cast_online(district.id, ranked.id, voter, [(first, 1), (second, 2), (third, 3)])
     commit()
     return Secret(district, organizer, admin, points, ranked)
 
@@ -413,20 +414,28 @@ def test_flask_tally_and_flask_export_refuse_a_hidden_vote(app, secret, tmp_path
 
 
 def test_every_service_that_reads_ballots_or_results_refuses_a_hidden_vote(secret):
-    from voting import results, services
+    from voting.confirmed import approval_ballots
     from voting.jobs import count_vote
     from voting.models import VoteResult
+    from voting.results import compute_result, current_result
     from voting.secrecy import ResultsHidden
+    from voting.stored_ballots import (
+        approval_rows,
+        ballot_count,
+        distinct_ballot_count,
+        distinct_ballots,
+        folded_ballots,
+    )
 
     vote = secret.points
     readers = {
-        "current_result": lambda: results.current_result(vote, allow_job=False),
-        "compute_result": lambda: results.compute_result(vote.id),
-        "distinct_ballots": lambda: list(results.distinct_ballots(vote)),
-        "distinct_ballot_count": lambda: results.distinct_ballot_count(vote),
-        "folded_ballots": lambda: results.folded_ballots(vote),
-        "approval_rows": lambda: results.approval_rows(vote),
-        "approval_ballots": lambda: services.approval_ballots(secret.district.id, vote.id),
+        "current_result": lambda: current_result(vote, allow_job=False),
+        "compute_result": lambda: compute_result(vote.id),
+        "distinct_ballots": lambda: list(distinct_ballots(vote)),
+        "distinct_ballot_count": lambda: distinct_ballot_count(vote),
+        "folded_ballots": lambda: folded_ballots(vote),
+        "approval_rows": lambda: approval_rows(vote),
+        "approval_ballots": lambda: approval_ballots(secret.district.id, vote.id),
     }
     for name, read in readers.items():
         with pytest.raises(ResultsHidden):
@@ -437,7 +446,7 @@ def test_every_service_that_reads_ballots_or_results_refuses_a_hidden_vote(secre
     db.session.rollback()
     record = db.session.get(VoteResult, vote.id)
     assert record.status == "failed" and record.result is None
-    assert results.ballot_count(vote.id) == VOTERS
+    assert ballot_count(vote.id) == VOTERS
 
     _close(vote)
     db.session.expire_all()

@@ -164,7 +164,8 @@ def test_create_user_makes_a_verified_account(app, district, ctx):
 def open_vote(ctx, district, make_user):
     """Make an open approval vote over two shortlisted items for an electorate."""
     from agenda.models import AgendaItem
-    from voting import services
+    from voting.definition import VoteDefinition, create_vote
+    from voting.rules import BallotType
 
     cycle = district.cycles[0]
     items = []
@@ -179,8 +180,8 @@ def open_vote(ctx, district, make_user):
 
     def make(electorate: Electorate) -> Vote:
         now = utcnow()
-        vote = services.create_vote(district.id, cycle.id, services.VoteDefinition(
-            title=f"{electorate} 투표", ballot_type=services.BallotType.APPROVAL,
+        vote = create_vote(district.id, cycle.id, VoteDefinition(
+            title=f"{electorate} 투표", ballot_type=BallotType.APPROVAL,
             agenda_item_ids=[i.id for i in items], opens_at=now - timedelta(hours=1),
             closes_at=now + timedelta(days=3), method="approval", max_choices=1,
             electorate=electorate), organizer)
@@ -220,7 +221,7 @@ def unverified_client(client, district):
 
 
 def test_a_new_vote_asks_for_a_verified_email_by_default(open_vote):
-    from voting.services import VoteDefinition
+    from voting.definition import VoteDefinition
 
     assert VoteDefinition.__dataclass_fields__["electorate"].default == Electorate.EMAIL
 

@@ -20,7 +20,7 @@ from tests.security.test_held_defences import (
     path_for,
     row_counts,
 )
-from voting import services as voting
+from voting.eligibility import account_voter
 
 # Routes about the account itself or open to anyone without an account; none of them writes
 # a district's data for a signed-in person. Sign-out ends the account's own session.
@@ -95,7 +95,7 @@ def test_every_resident_service_refuses_an_outsider(ctx, district, home, outside
         with pytest.raises(Forbidden):
             forums.link_account(anonymous, outsider)
         db.session.rollback()
-        voter = voting.account_voter(district.id, outsider)
+        voter = account_voter(district.id, outsider)
         assert not voter.registered
     assert row_counts() == before
 

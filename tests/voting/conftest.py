@@ -33,8 +33,8 @@ def shortlist(ctx, district, cycle):
 
 
 def definition(ballot_type: str, items, **overrides):
-    from voting.ballots import BallotType
-    from voting.services import VoteDefinition
+    from voting.definition import VoteDefinition
+    from voting.rules import BallotType
 
     now = utcnow()
     kind = BallotType(ballot_type)
@@ -53,11 +53,11 @@ def definition(ballot_type: str, items, **overrides):
 @pytest.fixture
 def make_vote(ctx, district, cycle, shortlist, organizer):
     from core.db import commit
-    from voting import services
+    from voting.definition import create_vote
 
     def make(ballot_type: str = "ranked", **overrides):
-        vote = services.create_vote(district.id, cycle.id,
-                                    definition(ballot_type, shortlist, **overrides), organizer)
+        vote = create_vote(district.id, cycle.id,
+                           definition(ballot_type, shortlist, **overrides), organizer)
         commit()
         return vote
 

@@ -5,22 +5,13 @@ from datetime import date
 import numpy as np
 import pytest
 
-from voting.ballots import (
-    BallotError,
-    BallotRules,
-    BallotType,
-    account_identity,
-    age_band,
-    move,
-    new_receipt_code,
-    normalise_receipt_code,
-    parse_ranking,
-    person_identity,
-    receipt_seal,
-    validate,
-    voter_key,
-)
-from voting.counting import FoldedBallots, combined, count, support
+from voting.age_bands import age_band
+from voting.ballot_input import move, parse_ranking
+from voting.combined_score import combined, support
+from voting.counting import FoldedBallots, count
+from voting.pseudonyms import account_identity, person_identity, voter_key
+from voting.receipts import new_receipt_code, normalise_receipt_code, receipt_seal
+from voting.rules import BallotError, BallotRules, BallotType, validate
 
 ITEMS = (11, 12, 13, 14, 15)
 RANKED = BallotRules(BallotType.RANKED, ITEMS, max_choices=3)

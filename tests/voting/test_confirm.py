@@ -10,8 +10,12 @@ from core.db import commit, db, utcnow
 from core.errors import Conflict
 from tests.conftest import post_form, sign_in
 from tests.voting.conftest import item_ids
-from voting import services
+from voting.casting import cast_online
+from voting.confirmation import confirm_result
+from voting.confirmed import confirmed_selection, confirmed_votes
+from voting.definition import set_review_scores
 from voting.models import Vote, VoteLog
+from voting.vote_log import CONFIRMED
 
 
 def _close(vote):
@@ -29,7 +33,7 @@ def _statuses(vote):
 
 def _confirm_logs(vote):
     return db.session.scalar(select(func.count()).select_from(VoteLog).where(
-        VoteLog.vote_id == vote.id, VoteLog.action == services.CONFIRMED))
+        VoteLog.vote_id == vote.id, VoteLog.action == CONFIRMED))
 
 
 def _approval_vote(make_vote, make_user, district, **overrides):
@@ -37,7 +41,7 @@ def _approval_vote(make_vote, make_user, district, **overrides):
     vote = make_vote("approval", compare_methods=[], **overrides)
     ids = item_ids(vote)
     for chosen in ([ids[0], ids[1]], [ids[1], ids[2]], [ids[1], ids[2]]):
-        services.cast_online(district.id, vote.id, make_user(), [(i, 1) for i in chosen])
+        cast_online(district.id, vote.id, make_user(), [(i, 1) for i in chosen])
     commit()
     return vote
 
@@ -45,12 +49,12 @@ def _approval_vote(make_vote, make_user, district, **overrides):
 def test_refused_before_close_and_nothing_changes(make_vote, make_user, district, organizer):
     vote = _approval_vote(make_vote, make_user, district)
     with pytest.raises(Conflict, match="마감된 뒤"):
-        services.confirm_result(district.id, vote.id, organizer)
+        confirm_result(district.id, vote.id, organizer)
     db.session.rollback()
     assert set(_statuses(vote).values()) == {"in_vote"}
     assert _confirm_logs(vote) == 0
     with pytest.raises(Conflict, match="확정되지 않은"):
-        services.confirmed_selection(district.id, vote.id)
+        confirmed_selection(district.id, vote.id)
 
 
 def test_method_selection_when_the_vote_is_the_whole_score(make_vote, make_user, district,
@@ -58,34 +62,34 @@ def test_method_selection_when_the_vote_is_the_whole_score(make_vote, make_user,
     vote = _approval_vote(make_vote, make_user, district)
     _close(vote)
     agenda = [item.agenda_item_id for item in vote.items]
-    confirmed = services.confirm_result(district.id, vote.id, organizer)
+    confirmed = confirm_result(district.id, vote.id, organizer)
     commit()
     assert confirmed.basis == "method"
     assert confirmed.selected == [(agenda[1], 3.0), (agenda[2], 2.0)]
-    assert services.confirmed_selection(district.id, vote.id) == confirmed.selected
+    assert confirmed_selection(district.id, vote.id) == confirmed.selected
     statuses = _statuses(vote)
     assert [statuses[a] for a in agenda] == ["not_selected", "selected", "selected",
                                              "not_selected", "not_selected"]
-    assert services.confirmed_votes(district.id, vote.cycle_id) == [vote]
+    assert confirmed_votes(district.id, vote.cycle_id) == [vote]
     with pytest.raises(Conflict, match="이미 확정"):
-        services.confirm_result(district.id, vote.id, organizer)
+        confirm_result(district.id, vote.id, organizer)
     db.session.rollback()
     assert _confirm_logs(vote) == 1
     with pytest.raises(Conflict, match="이미 확정"):
-        services.set_review_scores(district.id, vote.id, {vote.items[0].id: 50}, organizer)
+        set_review_scores(district.id, vote.id, {vote.items[0].id: 50}, organizer)
 
 
 def test_combined_score_decides_with_other_weights(make_vote, make_user, district, organizer):
     vote = _approval_vote(make_vote, make_user, district, weight_vote=40, weight_forum=0,
                           weight_review=60)
     # The committee rates items 0 and 3 highest: with 60% they overtake item 2.
-    services.set_review_scores(district.id, vote.id, {
+    set_review_scores(district.id, vote.id, {
         item.id: score for item, score in zip(vote.items, [100, 0, 0, 90, 0], strict=True)},
         organizer)
     commit()
     _close(vote)
     agenda = [item.agenda_item_id for item in vote.items]
-    confirmed = services.confirm_result(district.id, vote.id, organizer)
+    confirmed = confirm_result(district.id, vote.id, organizer)
     commit()
     assert confirmed.basis == "combined"
     # item 0: 40*1/3 + 60 = 73.33; item 3: 54; item 1: 40 (the method's winner)
@@ -98,10 +102,10 @@ def test_budget_vote_keeps_the_method_selection(make_vote, make_user, district, 
                      weight_review=50)
     ids = item_ids(vote)
     for chosen in ([ids[1], ids[2]], [ids[1], ids[3]], [ids[0]]):
-        services.cast_online(district.id, vote.id, make_user(), [(i, 1) for i in chosen])
+        cast_online(district.id, vote.id, make_user(), [(i, 1) for i in chosen])
     commit()
     _close(vote)
-    confirmed = services.confirm_result(district.id, vote.id, organizer)
+    confirmed = confirm_result(district.id, vote.id, organizer)
     agenda = [item.agenda_item_id for item in vote.items]
     assert confirmed.basis == "method"
     # Greedy by approvals: 50M (2), then 30M and 20M (1 each, in the lot's order) fit; 80M
@@ -116,11 +120,11 @@ def test_refused_when_another_vote_already_decided_an_item(make_vote, make_user,
     second = _approval_vote(make_vote, make_user, district)
     _close(first)
     _close(second)
-    services.confirm_result(district.id, first.id, organizer)
+    confirm_result(district.id, first.id, organizer)
     commit()
     before = _statuses(second)
     with pytest.raises(Conflict, match="더 이상 투표 중인 의제가 아닙니다"):
-        services.confirm_result(district.id, second.id, organizer)
+        confirm_result(district.id, second.id, organizer)
     db.session.rollback()
     assert _statuses(second) == before
     assert _confirm_logs(second) == 0
@@ -130,7 +134,7 @@ def test_refused_without_ballots(make_vote, district, organizer):
     vote = make_vote("approval")
     _close(vote)
     with pytest.raises(Conflict, match="투표지가 없어"):
-        services.confirm_result(district.id, vote.id, organizer)
+        confirm_result(district.id, vote.id, organizer)
 
 
 def test_forum_ranking_feeds_the_combined_score_without_forum_ballots(

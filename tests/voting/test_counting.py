@@ -1,7 +1,7 @@
 """Budget ballots are counted in won: MES gives the engine's own outcome, not a coarser one."""
 
-from voting.ballots import BallotType
 from voting.counting import FoldedBallots, build_profile, count
+from voting.rules import BallotType
 from voting.tally import tally
 
 COSTS = [6_000_000, 20_000_000, 14_000_000, 17_000_000, 19_000_000, 40_000_000, 15_000_000]

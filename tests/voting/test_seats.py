@@ -14,13 +14,13 @@ from voting.models import Vote
 
 def _cast(district, vote, make_user, ballots):
     """Cast ``ballots``: (positions of the vote's items, value per position or 1), count."""
-    from voting import services
+    from voting import casting
 
     ids = item_ids(vote)
     for chosen, count in ballots:
         for _ in range(count):
             entries = [(ids[p], value) for p, value in chosen]
-            services.cast_online(district.id, vote.id, make_user(), entries)
+            casting.cast_online(district.id, vote.id, make_user(), entries)
     commit()
 
 
@@ -29,12 +29,11 @@ def _result(client, vote):
 
 
 def test_a_budget_vote_refuses_a_number_of_seats(ctx, district, cycle, shortlist, organizer):
-    from voting import services
+    from voting.definition import create_vote
 
     before = db.session.scalar(select(func.count()).select_from(Vote))
     with pytest.raises(DomainError, match="1로 두세요") as caught:
-        services.create_vote(district.id, cycle.id,
-                             definition("budget", shortlist, seats=3), organizer)
+        create_vote(district.id, cycle.id, definition("budget", shortlist, seats=3), organizer)
     assert 400 <= caught.value.status < 500
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Vote)) == before
@@ -42,13 +41,13 @@ def test_a_budget_vote_refuses_a_number_of_seats(ctx, district, cycle, shortlist
 
 def test_mes_completion_is_chosen_stored_and_checked(ctx, district, cycle, shortlist,
                                                      organizer, make_vote):
-    from voting import services
+    from voting.definition import create_vote
 
     vote = make_vote("budget", method="mes", mes_completion="greedy")
     assert db.session.get(Vote, vote.id).mes_completion == "greedy"
     assert make_vote("budget", method="mes").mes_completion == "add1"
     with pytest.raises(DomainError, match="MES"):
-        services.create_vote(district.id, cycle.id, definition(
+        create_vote(district.id, cycle.id, definition(
             "budget", shortlist, method="mes", mes_completion="twice"), organizer)
 
 

@@ -8,8 +8,12 @@ from sqlalchemy import func, select
 from core.db import commit, db, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from tests.voting.conftest import definition, item_ids
-from voting import services
+from voting.casting import cast_online, withdraw
+from voting.definition import reset_vote, update_vote
 from voting.models import Ballot, BallotChoice, CastRequest, Channel, Electorate, VoteLog
+from voting.paper_entry import PersonOnPaper, enter_ballot
+from voting.receipts import check_receipt
+from voting.voter_roll import verify_resident
 
 
 def ballots(vote_id):
@@ -27,17 +31,17 @@ def test_cast_change_and_withdraw(make_vote, make_user, district):
     vote = make_vote("ranked")
     voter = make_user()
     a, b, c, *_ = item_ids(vote)
-    first = services.cast_online(district.id, vote.id, voter, [(a, 1), (b, 2)])
+    first = cast_online(district.id, vote.id, voter, [(a, 1), (b, 2)])
     commit()
     assert first["status"] == "created" and len(first["receipt"]) == 14
-    second = services.cast_online(district.id, vote.id, voter, [(c, 1)])
+    second = cast_online(district.id, vote.id, voter, [(c, 1)])
     commit()
     assert second["status"] == "changed"
     assert ballots(vote.id) == 1 and choices(vote.id) == 1
-    assert services.check_receipt(first["receipt"]) is None
-    check = services.check_receipt(second["receipt"])
+    assert check_receipt(first["receipt"]) is None
+    check = check_receipt(second["receipt"])
     assert check.intact and [(i.id, v) for i, v in check.choices] == [(c, 1)]
-    services.withdraw(district.id, vote.id, voter)
+    withdraw(district.id, vote.id, voter)
     commit()
     assert ballots(vote.id) == 0
 
@@ -55,7 +59,7 @@ def test_a_change_stores_exactly_the_new_choices(make_vote, make_user, district,
     ids = item_ids(vote)
     for change in changes:
         entries = [(ids[index], rank) for index, rank in change]
-        services.cast_online(district.id, vote.id, voter, entries)
+        cast_online(district.id, vote.id, voter, entries)
         commit()
         stored = db.session.execute(select(BallotChoice.vote_item_id, BallotChoice.value).where(
             BallotChoice.vote_id == vote.id)).all()
@@ -76,7 +80,7 @@ def test_bad_ballots_are_refused_and_nothing_is_stored(make_vote, make_user, dis
                                                        ballot_type, entries, message):
     vote = make_vote(ballot_type)
     with pytest.raises(DomainError) as caught:
-        services.cast_online(district.id, vote.id, make_user(), entries(item_ids(vote)))
+        cast_online(district.id, vote.id, make_user(), entries(item_ids(vote)))
     assert caught.value.status == 422 and message in str(caught.value.message)
     db.session.rollback()
     assert ballots(vote.id) == 0
@@ -86,7 +90,7 @@ def test_foreign_item_of_another_vote_is_refused(make_vote, make_user, district)
     ranked, other = make_vote("ranked"), make_vote("approval")
     foreign = item_ids(other)[0]
     with pytest.raises(DomainError, match="없는 의제"):
-        services.cast_online(district.id, ranked.id, make_user(), [(foreign, 1)])
+        cast_online(district.id, ranked.id, make_user(), [(foreign, 1)])
 
 
 def test_outside_the_window(make_vote, make_user, district):
@@ -97,7 +101,7 @@ def test_outside_the_window(make_vote, make_user, district):
     voter = make_user()
     for vote, text in ((later, "아직"), (closed, "마감")):
         with pytest.raises(DomainError) as caught:
-            services.cast_online(district.id, vote.id, voter, [(item_ids(vote)[0], 1)])
+            cast_online(district.id, vote.id, voter, [(item_ids(vote)[0], 1)])
         assert caught.value.status == 403 and text in str(caught.value.message)
 
 
@@ -109,63 +113,63 @@ def test_eligibility_verified_age_and_dong(make_vote, make_user, district, organ
     voter = make_user()
     entries = [(item_ids(vote)[0], 1)]
     with pytest.raises(Forbidden, match="주민 확인"):
-        services.cast_online(district.id, vote.id, voter, entries)
+        cast_online(district.id, vote.id, voter, entries)
     db.session.rollback()
-    services.verify_resident(district.id, organizer, "박주민", date(2015, 1, 1),
-                             district.dongs[1].id, email=voter.email)
+    verify_resident(district.id, organizer, "박주민", date(2015, 1, 1),
+                    district.dongs[1].id, email=voter.email)
     commit()
     with pytest.raises(Forbidden, match="19세"):
-        services.cast_online(district.id, vote.id, voter, entries)
+        cast_online(district.id, vote.id, voter, entries)
     db.session.rollback()
     adult = make_user()
-    services.verify_resident(district.id, organizer, "김어른", date(1980, 1, 1),
-                             district.dongs[1].id, email=adult.email)
+    verify_resident(district.id, organizer, "김어른", date(1980, 1, 1),
+                    district.dongs[1].id, email=adult.email)
     commit()
     with pytest.raises(Forbidden, match=dong.name):
-        services.cast_online(district.id, vote.id, adult, entries)
+        cast_online(district.id, vote.id, adult, entries)
     db.session.rollback()
     local = make_user()
     save_demographics(local, True, 1985, "female", dong.name, None)
-    services.verify_resident(district.id, organizer, "이동네", date(1985, 3, 3), dong.id,
-                             email=local.email)
+    verify_resident(district.id, organizer, "이동네", date(1985, 3, 3), dong.id,
+                    email=local.email)
     commit()
-    assert services.cast_online(district.id, vote.id, local, entries)["status"] == "created"
+    assert cast_online(district.id, vote.id, local, entries)["status"] == "created"
 
 
 def test_foreign_district_vote_is_not_found(make_vote, make_user, district):
     vote = make_vote("ranked")
     with pytest.raises(NotFound):
-        services.cast_online(district.id + 1, vote.id, make_user(), [(item_ids(vote)[0], 1)])
+        cast_online(district.id + 1, vote.id, make_user(), [(item_ids(vote)[0], 1)])
 
 
 def test_frozen_after_first_ballot_and_admin_reset(make_vote, make_user, district, shortlist,
                                                    organizer):
     vote = make_vote("ranked")
     changed = definition("ranked", shortlist, title="바뀐 제목")
-    services.update_vote(district.id, vote.id, changed, organizer)
+    update_vote(district.id, vote.id, changed, organizer)
     commit()
-    services.cast_online(district.id, vote.id, make_user(), [(item_ids(vote)[0], 1)])
+    cast_online(district.id, vote.id, make_user(), [(item_ids(vote)[0], 1)])
     commit()
     for frozen in (definition("approval", shortlist), definition("ranked", shortlist[:3]),
                    definition("ranked", shortlist, electorate=Electorate.ROLL),
                    definition("ranked", shortlist, method="irv")):
         with pytest.raises(Conflict) as caught:
-            services.update_vote(district.id, vote.id, frozen, organizer)
+            update_vote(district.id, vote.id, frozen, organizer)
         assert caught.value.status == 409
         db.session.rollback()
-    services.update_vote(district.id, vote.id, definition("ranked", shortlist, title="제목만"),
-                         organizer)
+    update_vote(district.id, vote.id, definition("ranked", shortlist, title="제목만"),
+                organizer)
     commit()
     with pytest.raises(Forbidden):
-        services.reset_vote(district.id, vote.id, organizer, "잘못 만든 투표")
+        reset_vote(district.id, vote.id, organizer, "잘못 만든 투표")
     db.session.rollback()
     admin = make_user("admin")
-    assert services.reset_vote(district.id, vote.id, admin, "항목 구성 오류") == 1
+    assert reset_vote(district.id, vote.id, admin, "항목 구성 오류") == 1
     commit()
     assert ballots(vote.id) == 0
     logged = db.session.scalars(select(VoteLog.action).where(VoteLog.vote_id == vote.id)).all()
     assert "reset" in logged
-    services.update_vote(district.id, vote.id, definition("approval", shortlist), organizer)
+    update_vote(district.id, vote.id, definition("approval", shortlist), organizer)
     commit()
 
 
@@ -173,14 +177,14 @@ def test_idempotency_key_returns_the_same_answer(make_vote, make_user, district)
     vote = make_vote("approval")
     voter = make_user()
     ids = item_ids(vote)
-    first = services.cast_online(district.id, vote.id, voter, [(ids[0], 1)],
-                                 idempotency_key="key-1")
+    first = cast_online(district.id, vote.id, voter, [(ids[0], 1)],
+                        idempotency_key="key-1")
     commit()
-    again = services.cast_online(district.id, vote.id, voter, [(ids[0], 1)],
-                                 idempotency_key="key-1")
+    again = cast_online(district.id, vote.id, voter, [(ids[0], 1)],
+                        idempotency_key="key-1")
     commit()
     assert again == first
-    check = services.check_receipt(first["receipt"])
+    check = check_receipt(first["receipt"])
     assert [(i.id, v) for i, v in check.choices] == [(ids[0], 1)]
 
 
@@ -188,17 +192,17 @@ def test_a_retry_after_the_close_gets_the_stored_answer(make_vote, make_user, di
     vote = make_vote("approval")
     voter = make_user()
     ids = item_ids(vote)
-    first = services.cast_online(district.id, vote.id, voter, [(ids[0], 1)],
-                                 idempotency_key="sent-before-close")
+    first = cast_online(district.id, vote.id, voter, [(ids[0], 1)],
+                        idempotency_key="sent-before-close")
     commit()
     vote.closes_at = utcnow() - timedelta(seconds=1)
     commit()
-    again = services.cast_online(district.id, vote.id, voter, [(ids[0], 1)],
-                                 idempotency_key="sent-before-close")
+    again = cast_online(district.id, vote.id, voter, [(ids[0], 1)],
+                        idempotency_key="sent-before-close")
     assert again == first
     with pytest.raises(DomainError, match="마감"):
-        services.cast_online(district.id, vote.id, voter, [(ids[1], 1)],
-                             idempotency_key="a-new-request")
+        cast_online(district.id, vote.id, voter, [(ids[1], 1)],
+                    idempotency_key="a-new-request")
 
 
 def test_a_refused_cast_keeps_no_claim_on_its_key(make_vote, make_user, district):
@@ -206,12 +210,12 @@ def test_a_refused_cast_keeps_no_claim_on_its_key(make_vote, make_user, district
     voter = make_user()
     ids = item_ids(vote)
     with pytest.raises(DomainError, match="최대"):
-        services.cast_online(district.id, vote.id, voter, [(i, 1) for i in ids[:4]],
-                             idempotency_key="fixed-and-sent-again")
+        cast_online(district.id, vote.id, voter, [(i, 1) for i in ids[:4]],
+                    idempotency_key="fixed-and-sent-again")
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(CastRequest)) == 0
-    answer = services.cast_online(district.id, vote.id, voter, [(ids[0], 1)],
-                                  idempotency_key="fixed-and-sent-again")
+    answer = cast_online(district.id, vote.id, voter, [(ids[0], 1)],
+                         idempotency_key="fixed-and-sent-again")
     commit()
     assert answer["status"] == "created" and ballots(vote.id) == 1
 
@@ -221,38 +225,38 @@ def test_paper_serial_and_cross_channel_identity(make_vote, make_user, district,
     ids = item_ids(vote)
     dong = district.dongs[2]
     resident = make_user()
-    services.verify_resident(district.id, organizer, "최종이", date(1970, 7, 7), dong.id,
-                             email=resident.email)
+    verify_resident(district.id, organizer, "최종이", date(1970, 7, 7), dong.id,
+                    email=resident.email)
     commit()
-    person = services.PersonOnPaper(name="최 종이", birth_date=date(1970, 7, 7), dong_id=dong.id)
-    services.enter_ballot(district.id, vote.id, organizer, Channel.PAPER, person, [(ids[0], 1)],
-                          paper_serial="A-0001")
+    person = PersonOnPaper(name="최 종이", birth_date=date(1970, 7, 7), dong_id=dong.id)
+    enter_ballot(district.id, vote.id, organizer, Channel.PAPER, person, [(ids[0], 1)],
+                 paper_serial="A-0001")
     commit()
     # The paper ballot belongs to the resident's account: no online ballot on top of it.
     with pytest.raises(Conflict, match="종이 투표"):
-        services.cast_online(district.id, vote.id, resident, [(ids[1], 1)])
+        cast_online(district.id, vote.id, resident, [(ids[1], 1)])
     db.session.rollback()
     # The same serial twice is refused.
-    stranger = services.PersonOnPaper(name="한낯선", birth_date=date(1990, 1, 1), dong_id=dong.id)
+    stranger = PersonOnPaper(name="한낯선", birth_date=date(1990, 1, 1), dong_id=dong.id)
     with pytest.raises(Conflict, match="A-0001"):
-        services.enter_ballot(district.id, vote.id, organizer, Channel.PAPER, stranger,
-                              [(ids[1], 1)], paper_serial="A-0001")
+        enter_ballot(district.id, vote.id, organizer, Channel.PAPER, stranger,
+                     [(ids[1], 1)], paper_serial="A-0001")
     db.session.rollback()
     # Someone who voted online cannot be entered at a forum by email.
     online = make_user()
-    services.cast_online(district.id, vote.id, online, [(ids[2], 1)])
+    cast_online(district.id, vote.id, online, [(ids[2], 1)])
     commit()
     with pytest.raises(Conflict, match="이미"):
-        services.enter_ballot(district.id, vote.id, organizer, Channel.FORUM,
-                              services.PersonOnPaper(email=online.email), [(ids[1], 1)])
+        enter_ballot(district.id, vote.id, organizer, Channel.FORUM,
+                              PersonOnPaper(email=online.email), [(ids[1], 1)])
     db.session.rollback()
     # The same unrolled person typed twice (spacing differs) counts once.
-    services.enter_ballot(district.id, vote.id, organizer, Channel.FORUM, stranger,
-                          [(ids[3], 1)])
+    enter_ballot(district.id, vote.id, organizer, Channel.FORUM, stranger,
+                 [(ids[3], 1)])
     commit()
-    twin = services.PersonOnPaper(name="한 낯선", birth_date=date(1990, 1, 1), dong_id=dong.id)
+    twin = PersonOnPaper(name="한 낯선", birth_date=date(1990, 1, 1), dong_id=dong.id)
     with pytest.raises(Conflict):
-        services.enter_ballot(district.id, vote.id, organizer, Channel.PAPER, twin,
-                              [(ids[1], 1)], paper_serial="A-0002")
+        enter_ballot(district.id, vote.id, organizer, Channel.PAPER, twin,
+                     [(ids[1], 1)], paper_serial="A-0002")
     db.session.rollback()
     assert ballots(vote.id) == 3

@@ -152,13 +152,13 @@ def test_results_hidden_until_close_even_for_organizers(client, make_vote, organ
 
 
 def test_results_page_api_and_cli_agree(app, client, make_vote, make_user, district):
-    from voting import services
+    from voting.casting import cast_online
 
     vote = make_vote("approval", results_live=True, weight_vote=50, weight_forum=20,
                      weight_review=30, compare_methods=[])
     ids = item_ids(vote)
     for chosen in ([ids[0], ids[1]], [ids[1]], [ids[1], ids[2]]):
-        services.cast_online(district.id, vote.id, make_user(), [(i, 1) for i in chosen])
+        cast_online(district.id, vote.id, make_user(), [(i, 1) for i in chosen])
     commit()
     page = client.get(f"/votes/{vote.id}/results")
     html = page.get_data(as_text=True)
@@ -205,7 +205,7 @@ def test_foreign_district_vote_ids_are_404(client, make_vote, organizer):
 
 def test_organizer_creates_and_frozen_edit_is_409(client, make_vote, organizer, shortlist,
                                                   make_user, district):
-    from voting import services
+    from voting.casting import cast_online
 
     sign_in(client, organizer.email)
     form = client.get("/organize/votes/new")
@@ -219,7 +219,7 @@ def test_organizer_creates_and_frozen_edit_is_409(client, make_vote, organizer, 
     assert created.status_code == 302, created.get_data(as_text=True)
     db.session.rollback()
     vote = db.session.scalars(select(Vote).where(Vote.title == "새 투표")).one()
-    services.cast_online(district.id, vote.id, make_user(), [(vote.items[0].id, 1)])
+    cast_online(district.id, vote.id, make_user(), [(vote.items[0].id, 1)])
     commit()
     changed = post_form(client, f"/organize/votes/{vote.id}/edit", {**data, "max_choices": "3"})
     assert changed.status_code == 409 and "바꿀 수 없습니다" in changed.get_data(as_text=True)

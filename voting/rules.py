@@ -3,7 +3,8 @@
 No Flask and no database here, so the rules are tested directly and the same code decides
 for every channel (online, paper, forum). A ballot arrives as ``(item, value)`` pairs as
 submitted; ``validate`` either returns the canonical form or raises :class:`BallotError`
-with a code the web layer turns into a message in the reader's language.
+with a code the web layer turns into a message in the reader's language
+(``voting.labels.ballot_message``).
 
 Canonical forms (what is stored and counted):
 
@@ -14,17 +15,10 @@ Canonical forms (what is stored and counted):
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import re
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
-
-from core.identity import fold_name
 
 
 class BallotType(StrEnum):
@@ -32,6 +26,22 @@ class BallotType(StrEnum):
     APPROVAL = "approval"
     BUDGET = "budget"
     POINTS = "points"
+
+
+class Channel(StrEnum):
+    ONLINE = "online"
+    PAPER = "paper"
+    FORUM = "forum"
+
+
+class Electorate(StrEnum):
+    """Who may vote online in a vote, from the loosest to the strictest. Paper and forum
+    ballots are entered by staff who checked the person in the room, so any level admits
+    them."""
+
+    ACCOUNT = "account"  # any resident account of the district
+    EMAIL = "email"  # accounts whose email address is verified (or who are on the roll)
+    ROLL = "roll"  # residents on the voter roll, verified in person
 
 
 # Counting methods of the tally engine that apply to each ballot type; the first is the default.
@@ -169,120 +179,6 @@ def _points(rules: BallotRules, entries: Sequence[tuple[int, int]]) -> Entries:
     return tuple((item, given[item]) for item in rules.items if item in given)
 
 
-_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,12}")
-
-
-def parse_int(text: str | None) -> int:
-    """A whole number typed or posted; anything else is a malformed ballot."""
-    value = (text or "").strip()
-    if not _WHOLE_NUMBER.fullmatch(value):
-        raise BallotError("malformed")
-    return int(value)
-
-
-def parse_ranking(text: str | None) -> list[tuple[int, int]]:
-    """A ranking posted as comma-separated item ids, best first, into ``(item, rank)`` pairs."""
-    parts = [p for p in (text or "").split(",") if p.strip()]
-    if len(parts) > 500:
-        raise BallotError("malformed")
-    return [(parse_int(part), rank) for rank, part in enumerate(parts, start=1)]
-
-
-def move(order: Sequence[int], action: str, rules: BallotRules) -> list[int]:
-    """Apply one tap of the ranking screen (``up:ID``, ``down:ID``, ``add:ID``, ``remove:ID``)
-    to a draft ranking, returning the new order. The draft is not a ballot until cast."""
-    verb, _, raw = action.partition(":")
-    item = parse_int(raw)
-    if item not in rules.items:
-        raise BallotError("unknown_item")
-    result = list(order)
-    if verb == "add":
-        if item in result:
-            raise BallotError("duplicate_item")
-        if len(result) >= rules.limit:
-            raise BallotError("too_many", k=rules.limit)
-        result.append(item)
-        return result
-    if item not in result:
-        raise BallotError("malformed")
-    position = result.index(item)
-    if verb == "remove":
-        result.pop(position)
-    elif verb == "up" and position > 0:
-        result[position - 1], result[position] = result[position], result[position - 1]
-    elif verb == "down" and position < len(result) - 1:
-        result[position + 1], result[position] = result[position], result[position + 1]
-    elif verb not in ("up", "down"):
-        raise BallotError("malformed")
-    return result
-
-
-# --- Identity and receipts --------------------------------------------------------------
-
-def new_salt() -> str:
-    return secrets.token_hex(16)
-
-
-def account_identity(user_id: int) -> str:
-    """The identity of a person known by their account."""
-    return f"account:{user_id}"
-
-
-def person_identity(name: str, birth_date: date, dong_id: int) -> str:
-    """The identity of a person known by name, birth date and dong (checked in person).
-
-    The name is compared as ``core.identity.fold_name`` spells it (spaces, letter case,
-    invisible characters and Unicode variants do not matter), so the same person typed
-    twice at two tables gives the same identity.
-    """
-    return f"person:{fold_name(name)}|{birth_date.isoformat()}|{dong_id}"
-
-
-def voter_key(salt: str, identity: str) -> str:
-    """The per-vote pseudonym under which a person's one ballot is stored.
-
-    Keyed with the vote's own salt, so the same person has unrelated keys in different votes.
-    """
-    return hmac.new(salt.encode(), identity.encode(), hashlib.sha256).hexdigest()
-
-
-def request_digest(entries: Sequence[tuple[int, int]]) -> str:
-    """A digest of a cast's ballot as submitted, kept with its ``Idempotency-Key``: a retry
-    must carry the same choices (in any order) to be answered from the stored answer."""
-    content = json.dumps(sorted([int(item), int(value)] for item, value in entries),
-                         separators=(",", ":"))
-    return hashlib.sha256(f"cast\x1f{content}".encode()).hexdigest()
-
-
-RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
-
-
-def new_receipt_code() -> str:
-    """Twelve characters from a 32-letter alphabet (60 bits), shown as XXXX-XXXX-XXXX."""
-    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(12))
-    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
-
-
-def normalise_receipt_code(text: str) -> str | None:
-    """A receipt code as typed (any case, spaces or dashes) in its printed form, or None."""
-    raw = "".join(ch for ch in text.upper() if ch.isalnum())
-    if len(raw) != 12 or any(ch not in RECEIPT_ALPHABET for ch in raw):
-        return None
-    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
-
-
-def receipt_lookup(code: str) -> str:
-    """Where a receipt's ballot is found; the code itself is never stored."""
-    return hashlib.sha256(f"receipt\x1f{code}".encode()).hexdigest()
-
-
-def receipt_seal(salt: str, code: str, entries: Entries) -> str:
-    """A digest binding the receipt to the choices; recomputed on verification, so a stored
-    ballot that no longer matches what was cast is detected."""
-    content = json.dumps([list(e) for e in entries], separators=(",", ":"))
-    return hashlib.sha256(f"{salt}\x1f{code}\x1f{content}".encode()).hexdigest()
-
-
 def window_status(opens_at: datetime, closes_at: datetime, now: datetime) -> str:
     """Where ``now`` falls in a vote's window: upcoming, open (opening instant included) or
     closed (closing instant included)."""
@@ -291,23 +187,3 @@ def window_status(opens_at: datetime, closes_at: datetime, now: datetime) -> str
     if now < closes_at:
         return "open"
     return "closed"
-
-
-def age_in_year(birth_year: int, year: int) -> int:
-    """Age reached during ``year`` (the rule many resident votes use: 연 나이)."""
-    return year - birth_year
-
-
-AGE_BANDS = ((0, 19, "-19"), (20, 29, "20-29"), (30, 39, "30-39"), (40, 49, "40-49"),
-             (50, 59, "50-59"), (60, 69, "60-69"), (70, 200, "70+"))
-
-
-def age_band(birth_year: int | None, year: int) -> str | None:
-    """The participation statistics' age band, or None when the birth year is not known."""
-    if birth_year is None:
-        return None
-    age = age_in_year(birth_year, year)
-    for low, high, label in AGE_BANDS:
-        if low <= age <= high:
-            return label
-    return None
