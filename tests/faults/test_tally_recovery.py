@@ -25,11 +25,10 @@ from tests.faults.test_jobs_recovery import (  # noqa: F401 (fixtures)
 )
 from tests.voting import conftest as vote_fixtures
 from tests.voting.conftest import item_ids
-from voting import results, services
+from voting import casting, results
 from voting.models import VoteResult
 
-cycle, shortlist, organizer, make_vote = (vote_fixtures.cycle, vote_fixtures.shortlist,
-                                          vote_fixtures.organizer, vote_fixtures.make_vote)
+shortlist, make_vote = vote_fixtures.shortlist, vote_fixtures.make_vote
 
 VOTERS = 30
 
@@ -42,8 +41,8 @@ def counted_vote(app, ctx, environment, make_vote, make_user, district, monkeypa
     orders = list(permutations(item_ids(vote), 3))
     for index in range(VOTERS):
         ranking = orders[(index * 7) % len(orders)]
-        services.cast_online(district.id, vote.id, make_user(),
-                             [(item, rank) for rank, item in enumerate(ranking, 1)])
+        casting.cast_online(district.id, vote.id, make_user(),
+                            [(item, rank) for rank, item in enumerate(ranking, 1)])
         commit()
     monkeypatch.setitem(app.config, "TALLY_JOB_THRESHOLD", 1)
     return vote
