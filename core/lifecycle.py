@@ -76,14 +76,22 @@ def finish() -> None:
         raise Conflict(COMMIT_CONFLICT) from error
 
 
-def on_error(render: Callable[[], object], form=None, field: str | None = None) -> None:
+def on_error(render: Callable[[], object], form=None, field: str | None = None, *,
+             shows_message: bool = False) -> None:
     """Declare the page to show again if a service refuses this request.
 
     ``render`` returns what a view would return (a rendered template, optionally with a
     status); it is called after the rollback, and the error's status replaces any status it
     gives. ``form`` and ``field`` say where the message goes: the field the error names if
-    ``form`` has it, else ``field``; with neither, it is flashed as an error."""
-    g.madang_on_error = (render, form, field)
+    ``form`` has it, else ``field``; with neither, it is flashed as an error. A page that puts
+    the message in place itself (beside the poll it concerns, say) passes ``shows_message``
+    and reads it from ``refusal()``."""
+    g.madang_on_error = (render, form, field, shows_message)
+
+
+def refusal() -> DomainError | None:
+    """The refusal being answered, for a declared page that shows its message itself."""
+    return g.get("madang_refusal")
 
 
 def answer_errors_as_json() -> None:
@@ -105,13 +113,15 @@ def handle_domain_error(error: DomainError):
     declared = g.pop("madang_on_error", None)
     if declared is None or wants_json():
         return render_error(error.status, error.message)
-    render, form, field = declared
+    render, form, field, shows_message = declared
     named = error.field if form is not None and error.field in form else None
-    if error.status == 404 and named is None:
+    if error.status == 404 and named is None and not shows_message:
         # The page's own object is missing: there is nothing to show again.
         return render_error(error.status, error.message)
     roll_back()
-    _attach(error.message, form, named or (field if form is not None else None))
+    g.madang_refusal = error
+    if not shows_message:
+        _attach(error.message, form, named or (field if form is not None else None))
     response = make_response(render())
     response.status_code = error.status
     return response

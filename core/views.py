@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, PendingRollbackError
 
 from core import now
 from core.auth import ROLE_LABELS, public
-from core.db import commit, database_unavailable, db
+from core.db import database_unavailable, db
 from core.i18n import LOCALE_COOKIE
 from core.lifecycle import wants_json
 from core.models import PHASE_GUIDES, PHASE_ORDER
@@ -123,7 +123,6 @@ def set_text_size():
         return render_error(400, _l("지원하지 않는 글자 크기입니다."))
     if current_user.is_authenticated:
         current_user.large_text = size == "large"
-        commit()
     target = safe_next_url(request.form.get("next")) or url_for("core.home")
     response = redirect(target)
     response.set_cookie(TEXT_SIZE_COOKIE, size, max_age=365 * 24 * 3600, samesite="Lax",

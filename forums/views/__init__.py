@@ -19,6 +19,7 @@ from flask_login import current_user
 from core import realtime
 from core.db import db
 from core.errors import DomainError, Forbidden, NotFound
+from core.lifecycle import on_error
 from core.tenancy import district_or_404
 from forums import services
 
@@ -37,6 +38,12 @@ def forum_or_404(forum_id: int):
         return services.forum_of_district(district_or_404().id, forum_id)
     except NotFound:
         abort(404)
+
+
+def refuse_with_way_back(target: str) -> None:
+    """From here on, a service's refusal shows the refusal page with a way back to
+    ``target`` (the message itself comes flashed)."""
+    on_error(lambda: render_template("forums/refused.html", back=target))
 
 
 def refused(error: DomainError, target: str):

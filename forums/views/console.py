@@ -16,10 +16,10 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from core.auth import Role, role_required
-from core.db import commit, db
 from core.errors import DomainError, NotFound
 from core.i18n import lazy_message
 from core.inputs import record_id
+from core.lifecycle import on_error, refusal
 from core.tenancy import current_cycle, district_or_404, seoul_today
 from forums import poll_templates, report, services
 from forums.forms import (
@@ -33,7 +33,14 @@ from forums.models import (
     PollPhase,
     PollState,
 )
-from forums.views import bp, forum_or_404, refused, staff_table, ticket_cards
+from forums.views import (
+    bp,
+    forum_or_404,
+    refuse_with_way_back,
+    refused,
+    staff_table,
+    ticket_cards,
+)
 
 
 @bp.route("/facilitate")
@@ -85,15 +92,13 @@ def console(forum_id: int, table_id: int):
 def table_step(forum_id: int, table_id: int):
     forum = forum_or_404(forum_id)
     table = staff_table(forum, table_id)
+    back = url_for("forums.console", forum_id=forum.id, table_id=table.id)
     try:
-        services.set_table_step(forum, table.id, current_user, int(request.form.get("step", "")))
-        commit()
+        step = int(request.form.get("step", ""))
     except ValueError:
-        return refused(DomainError(_l("알 수 없는 진행 단계입니다.")),
-                      url_for("forums.console", forum_id=forum.id, table_id=table.id))
-    except DomainError as error:
-        db.session.rollback()
-        return refused(error, url_for("forums.console", forum_id=forum.id, table_id=table.id))
+        return refused(DomainError(_l("알 수 없는 진행 단계입니다.")), back)
+    refuse_with_way_back(back)
+    services.set_table_step(forum, table.id, current_user, step)
     return redirect(url_for("forums.console", forum_id=forum.id, table_id=table.id))
 
 
@@ -105,14 +110,10 @@ def table_outputs(forum_id: int, table_id: int):
     form = TableOutputsForm()
     if not form.validate_on_submit():
         return _console(forum, table, 422, outputs_form=form)
-    try:
-        services.submit_table_outputs(forum, table.id, current_user, form.obstacle.data,
-                                      form.stepping_stone.data, form.summary.data or "")
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        form.obstacle.errors.append(error.message)
-        return _console(forum, table, error.status, outputs_form=form)
+    on_error(lambda: _console(forum, table, 200, outputs_form=form), form=form,
+             field="obstacle")
+    services.submit_table_outputs(forum, table.id, current_user, form.obstacle.data,
+                                  form.stepping_stone.data, form.summary.data or "")
     flash(_l("테이블 키워드와 요약을 제출했습니다."), "success")
     return redirect(url_for("forums.console", forum_id=forum.id, table_id=table.id))
 
@@ -125,14 +126,9 @@ def launch_table_poll(forum_id: int, table_id: int):
     form = LivePollForm(prefix="live")
     if not form.validate_on_submit():
         return _console(forum, table, 422, live_form=form)
-    try:
-        services.launch_live_poll(forum, current_user, table.id, form.kind.data, form.text.data,
-                                  form.labels(), form.max_choices.data)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        form.options.errors.append(error.message)
-        return _console(forum, table, error.status, live_form=form)
+    on_error(lambda: _console(forum, table, 200, live_form=form), form=form, field="options")
+    services.launch_live_poll(forum, current_user, table.id, form.kind.data, form.text.data,
+                              form.labels(), form.max_choices.data)
     flash(_l("테이블 실시간 투표를 시작했습니다."), "success")
     return redirect(url_for("forums.console", forum_id=forum.id, table_id=table.id))
 
@@ -144,15 +140,11 @@ def launch_template_poll(forum_id: int, table_id: int):
     forum = forum_or_404(forum_id)
     table = staff_table(forum, table_id)
     text = request.form.get("text", "")
-    try:
-        if len(text) > 300:
-            raise DomainError(_l("질문은 300자 이내로 입력하세요."))
-        poll_templates.launch(forum, current_user, table.id, request.form.get("template", ""),
-                              text)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        return _console(forum, table, error.status, template_error=error.message)
+    on_error(lambda: _console(forum, table, 200, template_error=refusal().message),
+             shows_message=True)
+    if len(text) > 300:
+        raise DomainError(_l("질문은 300자 이내로 입력하세요."))
+    poll_templates.launch(forum, current_user, table.id, request.form.get("template", ""), text)
     flash(_l("테이블 실시간 투표를 시작했습니다."), "success")
     return redirect(url_for("forums.console", forum_id=forum.id, table_id=table.id))
 
@@ -165,12 +157,8 @@ def close_live_poll(forum_id: int, poll_id: int):
     back_table = record_id(back)
     target = (url_for("forums.console", forum_id=forum.id, table_id=back_table)
               if back_table is not None else url_for("forums.manage", forum_id=forum.id))
-    try:
-        services.close_live_poll(forum, poll_id, current_user)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        return refused(error, target)
+    refuse_with_way_back(target)
+    services.close_live_poll(forum, poll_id, current_user)
     flash(_l("실시간 투표를 마감했습니다."), "success")
     return redirect(target)
 
@@ -183,7 +171,6 @@ def table_ticket(forum_id: int, table_id: int):
     forum = forum_or_404(forum_id)
     table = staff_table(forum, table_id)
     issued = services.issue_tickets(forum, current_user, 1)[0]
-    commit()
     flash(lazy_message("좌석표 %(code)s를 발급했습니다.", code=issued.code), "success")
     return redirect(url_for("forums.console", forum_id=forum.id, table_id=table.id)
                     + "#tickets")
@@ -195,7 +182,6 @@ def add_paper_participant(forum_id: int, table_id: int):
     forum = forum_or_404(forum_id)
     table = staff_table(forum, table_id)
     participant = services.add_paper_participant(forum, table.id, current_user)
-    commit()
     flash(lazy_message("종이 참가자 %(n)d번을 더했습니다.", n=participant.number), "success")
     return redirect(url_for("forums.paper_answers", forum_id=forum.id, table_id=table.id,
                             participant_id=participant.id))
@@ -214,26 +200,25 @@ def paper_answers(forum_id: int, table_id: int, participant_id: int):
         abort(404)
     if participant.table_id != table.id:
         abort(403)
-    errors, status = {}, 200
     if request.method == "POST":
         poll_id = record_id(request.form.get("poll", ""))
-        try:
-            if poll_id is None:
-                raise DomainError(_l("설문을 찾을 수 없습니다."), status=404)
-            services.submit_answers(forum, poll_id, participant,
-                                    answers_from_form(request.form), entered_by=current_user)
-            commit()
-            flash(lazy_message("%(n)d번 참가자의 답을 저장했습니다.", n=participant.number),
-                  "success")
-            return redirect(request.path)
-        except DomainError as error:
-            db.session.rollback()
-            errors[poll_id or 0] = error.message
-            status = error.status
+        on_error(lambda: _paper_page(forum, table, participant,
+                                     {poll_id or 0: refusal().message}), shows_message=True)
+        if poll_id is None:
+            raise DomainError(_l("설문을 찾을 수 없습니다."), status=404)
+        services.submit_answers(forum, poll_id, participant,
+                                answers_from_form(request.form), entered_by=current_user)
+        flash(lazy_message("%(n)d번 참가자의 답을 저장했습니다.", n=participant.number),
+              "success")
+        return redirect(request.path)
+    return _paper_page(forum, table, participant, {})
+
+
+def _paper_page(forum, table, participant, errors: dict):
     polls = services.polls_for_participant(forum, participant)
     return render_template(
         "forums/paper.html", forum=forum, table=table, participant=participant, polls=polls,
         phase_labels=PHASE_LABELS,
         mine={p.id: services.answers_of(p, participant) for p in polls}, errors=errors,
         ticket=services.ticket_of(participant),
-    ), status
+    )

@@ -18,10 +18,11 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import SelectChoice
 
-from core.auth import public, require_member
-from core.db import commit, db
-from core.errors import DomainError
+from core.auth import NOT_A_MEMBER, is_member, public
+from core.db import db
+from core.errors import DomainError, Forbidden
 from core.i18n import lazy_message
+from core.lifecycle import on_error, refusal
 from core.security import rate_limited, signed_in_account
 from core.tenancy import district_or_404
 from forums import live, services
@@ -36,7 +37,14 @@ from forums.forms import (
 from forums.models import (
     PHASE_LABELS,
 )
-from forums.views import bp, event_stream, forum_or_404, refused, snapshot_response
+from forums.views import (
+    bp,
+    event_stream,
+    forum_or_404,
+    refuse_with_way_back,
+    refused,
+    snapshot_response,
+)
 
 COOKIE_PREFIX = "forum_participant_"
 
@@ -55,30 +63,37 @@ def _cookie_name(forum) -> str:
     return f"{COOKIE_PREFIX}{forum.id}"
 
 
-def _participant(forum):
-    """The person behind this browser: their signed cookie, else their signed-in account.
-    A tampered cookie is an error, never someone else's identity."""
+def _browser_participant(forum):
+    """The person behind this browser and, when they may not take part from here, why not:
+    their signed cookie, else their signed-in account. A tampered cookie is refused, never
+    taken for someone else's identity; an account takes part only in its own district's
+    forums (a shared phone signed in elsewhere can sign out and take part anonymously)."""
     participant = None
     raw = request.cookies.get(_cookie_name(forum))
     if raw:
         try:
             token = _serializer().loads(raw)
         except BadSignature:
-            raise DomainError(BAD_TOKEN, status=400) from None
+            return None, DomainError(BAD_TOKEN, status=400)
         participant = services.participant_for_token(forum, str(token))
         if participant is None:
-            raise DomainError(BAD_TOKEN, status=400)
+            return None, DomainError(BAD_TOKEN, status=400)
     if current_user.is_authenticated:
-        # An account takes part only in its own district's forums (a shared phone signed in
-        # elsewhere can sign out and take part anonymously).
-        require_member(current_user, forum.district_id)
+        if not is_member(current_user, forum.district_id):
+            return None, Forbidden(NOT_A_MEMBER)
         if participant is not None and participant.user_id not in (None, current_user.id):
             participant = None  # a shared phone: the signed-in person is someone else
         elif participant is not None:
             services.link_account(participant, current_user)
         if participant is None:
             participant = services.participant_for_user(forum, current_user.id)
-    return participant
+    return participant, None
+
+
+def _participant_if_any(forum):
+    """This browser's participant, or None where joining again is the way on (no cookie, a
+    broken one, an account of another district): a new join replaces the cookie."""
+    return _browser_participant(forum)[0]
 
 
 def _set_participant_cookie(response, forum, token: str):
@@ -94,11 +109,9 @@ def join():
     district = district_or_404()
     form = JoinForm()
     if form.validate_on_submit():
-        try:
-            forum = services.forum_by_code(district.id, form.code.data)
-        except DomainError as error:
-            form.code.errors.append(error.message)
-            return render_template("forums/join.html", form=form, forum=None), error.status
+        on_error(lambda: render_template("forums/join.html", form=form, forum=None),
+                 form=form, field="code")
+        forum = services.forum_by_code(district.id, form.code.data)
         return _enter(forum, form.ticket.data)
     status = 422 if form.is_submitted() else 200
     return render_template("forums/join.html", form=form, forum=None), status
@@ -108,20 +121,15 @@ def join():
 @public
 def join_by_code(code: str):
     district = district_or_404()
-    try:
-        forum = services.forum_by_code(district.id, code)
-    except DomainError as error:
-        form = JoinForm()
-        form.code.errors = [error.message]
-        return render_template("forums/join.html", form=form, forum=None), error.status
+    code_form = JoinForm()
+    on_error(lambda: render_template("forums/join.html", form=code_form, forum=None),
+             form=code_form, field="code")
+    forum = services.forum_by_code(district.id, code)
     form = JoinForm(code=forum.join_code, ticket=request.args.get("t", ""))
     if request.method == "POST" and form.validate_on_submit():
         return _enter(forum, form.ticket.data)
-    try:
-        if _participant(forum) is not None and not form.ticket.data:
-            return redirect(url_for("forums.participant_home", forum_id=forum.id))
-    except DomainError:
-        pass  # a broken cookie: joining again replaces it
+    if _participant_if_any(forum) is not None and not form.ticket.data:
+        return redirect(url_for("forums.participant_home", forum_id=forum.id))
     return render_template("forums/join.html", form=form, forum=forum)
 
 
@@ -129,22 +137,15 @@ def _enter(forum, ticket: str | None = None):
     """Join ``forum`` from this browser: with a seat ticket, as the ticket's participant
     (the same one however often it is presented); without one, as this browser's
     participant or a new one."""
-    try:
-        existing = _participant(forum)
-    except DomainError:
-        existing = None
+    existing = _participant_if_any(forum)
     if existing is not None and not ticket:
         return redirect(url_for("forums.participant_home", forum_id=forum.id))
     user = current_user if current_user.is_authenticated else None
-    try:
-        if ticket:
-            participant, token = services.enter_with_ticket(forum, ticket, existing, user)
-        else:
-            participant, token = services.join_forum(forum, user)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        return refused(error, url_for("forums.join_by_code", code=forum.join_code))
+    refuse_with_way_back(url_for("forums.join_by_code", code=forum.join_code))
+    if ticket:
+        participant, token = services.enter_with_ticket(forum, ticket, existing, user)
+    else:
+        participant, token = services.join_forum(forum, user)
     flash(lazy_message("참가했습니다. 참가 번호는 %(n)d번입니다.", n=participant.number), "success")
     response = redirect(url_for("forums.participant_home", forum_id=forum.id))
     return response if token is None else _set_participant_cookie(response, forum, token)
@@ -157,10 +158,9 @@ def _demographics_form(district) -> DemographicsForm:
 
 
 def _participant_or_refuse(forum):
-    try:
-        participant = _participant(forum)
-    except DomainError as error:
-        return None, refused(error, url_for("forums.join"))
+    participant, why_not = _browser_participant(forum)
+    if why_not is not None:
+        return None, refused(why_not, url_for("forums.join"))
     if participant is None:
         return None, redirect(url_for("forums.join_by_code", code=forum.join_code))
     return participant, None
@@ -204,7 +204,6 @@ def participant_home(forum_id: int):
     participant, refusal = _participant_or_refuse(forum)
     if refusal:
         return refusal
-    commit()  # a signed-in person's account may just have been linked
     return _participant_page(forum, participant)
 
 
@@ -218,15 +217,11 @@ def participant_about(forum_id: int):
     form = _demographics_form(district_or_404())
     if not form.validate_on_submit():
         return _participant_page(forum, participant, 422, demographics_form=form)
-    try:
-        services.record_demographics(
-            participant, form.consent.data, form.age_band.data, form.gender.data,
-            form.dong.data, [d.name for d in district_or_404().dongs])
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        form.consent.errors.append(error.message)
-        return _participant_page(forum, participant, error.status, demographics_form=form)
+    on_error(lambda: _participant_page(forum, participant, demographics_form=form),
+             form=form, field="consent")
+    services.record_demographics(
+        participant, form.consent.data, form.age_band.data, form.gender.data,
+        form.dong.data, [d.name for d in district_or_404().dongs])
     flash(_l("고맙습니다. 이제 설문에 답할 수 있습니다."), "success")
     return redirect(url_for("forums.participant_home", forum_id=forum.id))
 
@@ -241,13 +236,9 @@ def participant_table(forum_id: int):
     form = ChooseTableForm()
     if not form.validate_on_submit():
         return _participant_page(forum, participant, 422, table_form=form)
-    try:
-        table = services.choose_table(participant, form.number.data)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        form.number.errors.append(error.message)
-        return _participant_page(forum, participant, error.status, table_form=form)
+    on_error(lambda: _participant_page(forum, participant, table_form=form),
+             form=form, field="number")
+    table = services.choose_table(participant, form.number.data)
     flash(lazy_message("%(n)d번 테이블에 앉았습니다.", n=table.number), "success")
     return redirect(url_for("forums.participant_home", forum_id=forum.id))
 
@@ -264,13 +255,9 @@ def participant_ticket(forum_id: int):
     if not form.validate_on_submit():
         return _participant_page(forum, participant, 422, ticket_form=form)
     user = current_user if current_user.is_authenticated else None
-    try:
-        holder, token = services.enter_with_ticket(forum, form.ticket.data, participant, user)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        form.ticket.errors.append(error.message)
-        return _participant_page(forum, participant, error.status, ticket_form=form)
+    on_error(lambda: _participant_page(forum, participant, ticket_form=form),
+             form=form, field="ticket")
+    holder, token = services.enter_with_ticket(forum, form.ticket.data, participant, user)
     flash(lazy_message("좌석표를 확인했습니다. 참가 번호는 %(n)d번입니다.", n=holder.number),
           "success")
     response = redirect(url_for("forums.participant_home", forum_id=forum.id))
@@ -294,23 +281,24 @@ def participant_answer(forum_id: int, poll_id: int):
     participant, refusal = _participant_or_refuse(forum)
     if refusal:
         return refusal
-    try:
-        stored = services.submit_answers(forum, poll_id, participant,
-                                         answers_from_form(request.form))
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        if _wants_fragment():
-            return _polls_fragment(forum, participant, error.status,
-                                   errors={poll_id: error.message})
-        return _participant_page(forum, participant, error.status,
-                                 errors={poll_id: error.message})
+    on_error(lambda: _answer_refused(forum, participant, poll_id), shows_message=True)
+    stored = services.submit_answers(forum, poll_id, participant,
+                                     answers_from_form(request.form))
     saved = lazy_message(
         "답을 저장했습니다 (%(n)d개 질문). 설문이 열려 있는 동안 바꿀 수 있습니다.", n=stored)
     if _wants_fragment():
         return _polls_fragment(forum, participant, notice=saved)
     flash(saved, "success")
     return redirect(url_for("forums.participant_home", forum_id=forum.id) + f"#poll-{poll_id}")
+
+
+def _answer_refused(forum, participant, poll_id: int):
+    """A refused answer: the message beside the poll it concerns, on the page or in the
+    fragment the phone swaps in."""
+    errors = {poll_id: refusal().message}
+    if _wants_fragment():
+        return _polls_fragment(forum, participant, errors=errors)
+    return _participant_page(forum, participant, errors=errors)
 
 
 @bp.route("/forums/<int:forum_id>/me/polls")
@@ -328,11 +316,7 @@ def _following_participant(forum_id: int):
     """A participant's phone may follow its forum's polls opening and closing; anyone else
     is refused as on every participant page."""
     forum = forum_or_404(forum_id)
-    try:
-        participant = _participant(forum)
-    except DomainError:
-        participant = None
-    if participant is None:
+    if _participant_if_any(forum) is None:
         abort(403)
     return forum
 

@@ -4,12 +4,11 @@ from flask import jsonify, make_response, redirect, render_template, request, ur
 from flask_login import current_user
 
 from core.auth import Role, role_required
-from core.db import commit, db
-from core.errors import DomainError
 from core.inputs import record_id
+from core.lifecycle import answer_errors_as_json
 from forums import projection
 from forums.models import PHASE_LABELS, POLL_STATE_LABELS
-from forums.views import bp, forum_or_404, join_url, refused
+from forums.views import bp, forum_or_404, join_url, refuse_with_way_back
 
 
 def _wants_json() -> bool:
@@ -54,16 +53,13 @@ def present_remote(forum_id: int):
 def present_control(forum_id: int):
     forum = forum_or_404(forum_id)
     back = url_for("forums.present_remote", forum_id=forum.id)
-    try:
-        # record_id reads "0" as a number too: a fresh forum's screen is at version 0.
-        projection.control(forum, current_user, request.form.get("action", ""),
-                           record_id(request.form.get("at", "")))
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        if _wants_json():
-            return jsonify({"message": str(error.message)}), error.status
-        return refused(error, back)
+    if _wants_json():
+        answer_errors_as_json()
+    else:
+        refuse_with_way_back(back)
+    # record_id reads "0" as a number too: a fresh forum's screen is at version 0.
+    projection.control(forum, current_user, request.form.get("action", ""),
+                       record_id(request.form.get("at", "")))
     if _wants_json():
         return jsonify({"version": forum.screen_version})
     return redirect(back)

@@ -18,10 +18,10 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from core.auth import Role, role_required
-from core.db import commit, db
 from core.errors import DomainError, NotFound
 from core.i18n import lazy_message
 from core.inputs import record_id
+from core.lifecycle import on_error
 from core.tenancy import current_cycle, district_or_404
 from forums import population, services
 from forums.forms import (
@@ -47,7 +47,15 @@ from forums.models import (
     PollPhase,
     PollState,
 )
-from forums.views import POPULATION_TITLES, bp, forum_or_404, join_url, refused, ticket_cards
+from forums.views import (
+    POPULATION_TITLES,
+    bp,
+    forum_or_404,
+    join_url,
+    refuse_with_way_back,
+    refused,
+    ticket_cards,
+)
 
 
 @bp.route("/forums/", methods=["GET", "POST"])
@@ -60,17 +68,15 @@ def forum_list():
         if cycle is None:
             form.title.errors.append(_l("먼저 연차 계획 주기를 만드세요."))
         else:
-            try:
-                forum = services.create_forum(
-                    district.id, cycle.id, form.title.data, form.held_on.data,
-                    form.venue.data or "", form.expected_participants.data,
-                    form.seating.data, form.table_count.data)
-                commit()
-                flash(_l("공론장을 만들었습니다. 주제와 질문을 더하세요."), "success")
-                return redirect(url_for("forums.manage", forum_id=forum.id))
-            except DomainError as error:
-                db.session.rollback()
-                form.title.errors.append(error.message)
+            on_error(lambda: render_template(
+                "forums/index.html", forums=services.forums_of_district(district.id), form=form,
+                cycle=cycle), form=form, field="title")
+            forum = services.create_forum(
+                district.id, cycle.id, form.title.data, form.held_on.data,
+                form.venue.data or "", form.expected_participants.data,
+                form.seating.data, form.table_count.data)
+            flash(_l("공론장을 만들었습니다. 주제와 질문을 더하세요."), "success")
+            return redirect(url_for("forums.manage", forum_id=forum.id))
     status = 422 if form.is_submitted() else 200
     return render_template("forums/index.html", forums=services.forums_of_district(district.id),
                            form=form, cycle=cycle), status
@@ -114,14 +120,8 @@ def add_topic(forum_id: int):
     if not form.validate_on_submit():
         return _manage_page(forum, 422, topic_form=form)
     raw = form.agenda_item.data or ""
-    try:
-        services.add_topic(forum, form.title.data, form.description.data or "",
-                           record_id(raw))
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        form.agenda_item.errors = [error.message]
-        return _manage_page(forum, error.status, topic_form=form)
+    on_error(lambda: _manage_page(forum, 200, topic_form=form), form=form, field="agenda_item")
+    services.add_topic(forum, form.title.data, form.description.data or "", record_id(raw))
     flash(_l("주제를 더했습니다."), "success")
     return redirect(url_for("forums.manage", forum_id=forum.id))
 
@@ -137,14 +137,9 @@ def add_question(forum_id: int, topic_id: int):
         abort(404)
     if not form.validate_on_submit():
         return _manage_page(forum, 422, question_form=form)
-    try:
-        services.add_question(topic, form.kind.data, form.text.data, form.labels(),
-                              form.max_choices.data)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        form.options.errors.append(error.message)
-        return _manage_page(forum, error.status, question_form=form)
+    on_error(lambda: _manage_page(forum, 200, question_form=form), form=form, field="options")
+    services.add_question(topic, form.kind.data, form.text.data, form.labels(),
+                          form.max_choices.data)
     flash(_l("질문을 더했습니다. 사전·사후 설문에 같은 질문이 들어갑니다."), "success")
     return redirect(url_for("forums.manage", forum_id=forum.id))
 
@@ -161,12 +156,8 @@ def add_agenda_ranking(forum_id: int, topic_id: int):
     if not form.validate_on_submit():
         return refused(DomainError(_l("순위 질문을 입력하세요.")),
                       url_for("forums.manage", forum_id=forum.id))
-    try:
-        services.add_agenda_ranking(topic, form.text.data)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        return refused(error, url_for("forums.manage", forum_id=forum.id))
+    refuse_with_way_back(url_for("forums.manage", forum_id=forum.id))
+    services.add_agenda_ranking(topic, form.text.data)
     flash(_l("공론장 후보 의제로 순위 질문을 만들었습니다."), "success")
     return redirect(url_for("forums.manage", forum_id=forum.id))
 
@@ -189,15 +180,11 @@ def edit_forum(forum_id: int):
     heading, action = _l("공론장 정보 고치기"), url_for("forums.edit_forum", forum_id=forum.id)
     if not form.validate_on_submit():
         return _edit_page(forum, form, heading, action, 422 if form.is_submitted() else 200)
-    try:
-        services.update_forum(forum, form.title.data, form.held_on.data, form.venue.data or "",
-                              form.expected_participants.data, form.seating.data,
-                              form.table_count.data)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        form.table_count.errors.append(error.message)
-        return _edit_page(forum, form, heading, action, error.status)
+    on_error(lambda: _edit_page(forum, form, heading, action, 200), form=form,
+             field="table_count")
+    services.update_forum(forum, form.title.data, form.held_on.data, form.venue.data or "",
+                          form.expected_participants.data, form.seating.data,
+                          form.table_count.data)
     return _saved(forum, _l("공론장 정보를 고쳤습니다."))
 
 
@@ -214,13 +201,8 @@ def edit_topic(forum_id: int, topic_id: int):
     action = url_for("forums.edit_topic", forum_id=forum.id, topic_id=topic.id)
     if not form.validate_on_submit():
         return _edit_page(forum, form, heading, action, 422 if form.is_submitted() else 200)
-    try:
-        services.update_topic(topic, form.title.data, form.description.data or "")
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        form.title.errors.append(error.message)
-        return _edit_page(forum, form, heading, action, error.status)
+    on_error(lambda: _edit_page(forum, form, heading, action, 200), form=form, field="title")
+    services.update_topic(topic, form.title.data, form.description.data or "")
     return _saved(forum, _l("주제를 고쳤습니다."))
 
 
@@ -244,13 +226,9 @@ def edit_question(forum_id: int, question_id: int):
     if not form.validate_on_submit():
         return _edit_page(forum, form, heading, action, 422 if form.is_submitted() else 200,
                           question=question)
-    try:
-        services.update_question(question, form.text.data, form.labels(), form.max_choices.data)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        form.options.errors.append(error.message)
-        return _edit_page(forum, form, heading, action, error.status, question=question)
+    on_error(lambda: _edit_page(forum, form, heading, action, 200, question=question),
+             form=form, field="options")
+    services.update_question(question, form.text.data, form.labels(), form.max_choices.data)
     return _saved(forum, _l("질문을 고쳤습니다. 사전·사후 설문에 같은 질문이 들어갑니다."))
 
 
@@ -259,12 +237,8 @@ def edit_question(forum_id: int, question_id: int):
 def delete_question(forum_id: int, question_id: int):
     forum = forum_or_404(forum_id)
     question = _question(forum, question_id)
-    try:
-        services.remove_question(question)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        return refused(error, url_for("forums.manage", forum_id=forum.id))
+    refuse_with_way_back(url_for("forums.manage", forum_id=forum.id))
+    services.remove_question(question)
     return _saved(forum, _l("질문을 지웠습니다."))
 
 
@@ -284,14 +258,12 @@ def set_facilitator(forum_id: int, table_id: int):
     forum = forum_or_404(forum_id)
     raw = request.form.get("facilitator", "")
     try:
-        services.set_facilitator(forum, table_id, _chosen_id(raw))
-        commit()
+        chosen = _chosen_id(raw)
     except ValueError:
         return refused(DomainError(_l("퍼실리테이터를 고르세요.")),
                       url_for("forums.manage", forum_id=forum.id))
-    except DomainError as error:
-        db.session.rollback()
-        return refused(error, url_for("forums.manage", forum_id=forum.id))
+    refuse_with_way_back(url_for("forums.manage", forum_id=forum.id))
+    services.set_facilitator(forum, table_id, chosen)
     flash(_l("퍼실리테이터를 배정했습니다."), "success")
     return redirect(url_for("forums.manage", forum_id=forum.id) + "#tables")
 
@@ -300,12 +272,8 @@ def set_facilitator(forum_id: int, table_id: int):
 @role_required(Role.ORGANIZER)
 def poll_state(forum_id: int, poll_id: int):
     forum = forum_or_404(forum_id)
-    try:
-        poll = services.set_poll_state(forum, poll_id, request.form.get("state", ""))
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        return refused(error, url_for("forums.manage", forum_id=forum.id))
+    refuse_with_way_back(url_for("forums.manage", forum_id=forum.id))
+    poll = services.set_poll_state(forum, poll_id, request.form.get("state", ""))
     opened = poll.state == PollState.OPEN
     flash(_l("설문을 열었습니다.") if opened else _l("설문을 마감했습니다."), "success")
     return redirect(url_for("forums.manage", forum_id=forum.id) + "#polls")
@@ -318,14 +286,9 @@ def launch_room_poll(forum_id: int):
     form = LivePollForm(prefix="live")
     if not form.validate_on_submit():
         return _manage_page(forum, 422, live_form=form)
-    try:
-        services.launch_live_poll(forum, current_user, None, form.kind.data, form.text.data,
-                                  form.labels(), form.max_choices.data)
-        commit()
-    except DomainError as error:
-        db.session.rollback()
-        form.options.errors.append(error.message)
-        return _manage_page(forum, error.status, live_form=form)
+    on_error(lambda: _manage_page(forum, 200, live_form=form), form=form, field="options")
+    services.launch_live_poll(forum, current_user, None, form.kind.data, form.text.data,
+                              form.labels(), form.max_choices.data)
     flash(_l("전체 실시간 투표를 시작했습니다. 큰 화면에 나타납니다."), "success")
     return redirect(url_for("forums.manage", forum_id=forum.id) + "#polls")
 
@@ -336,14 +299,12 @@ def assign_table(forum_id: int, participant_id: int):
     forum = forum_or_404(forum_id)
     raw = request.form.get("table", "")
     try:
-        services.assign_table(forum, participant_id, _chosen_id(raw))
-        commit()
+        chosen = _chosen_id(raw)
     except ValueError:
         return refused(DomainError(_l("테이블을 고르세요.")),
                       url_for("forums.manage", forum_id=forum.id))
-    except DomainError as error:
-        db.session.rollback()
-        return refused(error, url_for("forums.manage", forum_id=forum.id))
+    refuse_with_way_back(url_for("forums.manage", forum_id=forum.id))
+    services.assign_table(forum, participant_id, chosen)
     flash(_l("테이블을 배정했습니다."), "success")
     return redirect(url_for("forums.manage", forum_id=forum.id) + "#participants")
 
@@ -353,7 +314,6 @@ def assign_table(forum_id: int, participant_id: int):
 def balance(forum_id: int):
     forum = forum_or_404(forum_id)
     seated = services.balance_seats(forum)
-    commit()
     flash(lazy_message("%(n)d명을 인구통계 균형에 맞춰 배정했습니다.", n=seated), "success")
     return redirect(url_for("forums.manage", forum_id=forum.id) + "#participants")
 
@@ -379,7 +339,6 @@ def tickets(forum_id: int):
     status = 200
     if form.validate_on_submit():
         issued = services.issue_tickets(forum, current_user, form.count.data)
-        commit()
         flash(lazy_message("좌석표 %(n)d장을 발급했습니다.", n=len(issued)), "success")
         return redirect(url_for("forums.tickets", forum_id=forum.id))
     if form.is_submitted():
@@ -418,18 +377,11 @@ def save_population(dimension: str):
         abort(404)
     forms = _population_forms(district, formdata_for=dimension)
     form = forms[dimension]
-    if form.validate():
-        try:
-            population.save(district, dimension, population_values(form))
-            commit()
-            flash(lazy_message("%(what)s를 저장했습니다.", what=POPULATION_TITLES[dimension]),
-                  "success")
-            return redirect(url_for("forums.population_page"))
-        except DomainError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-            status = error.status
-    else:
-        status = 422
-    return render_template("forums/population.html", forms=forms, titles=POPULATION_TITLES), \
-        status
+    if not form.validate():
+        return render_template("forums/population.html", forms=forms,
+                               titles=POPULATION_TITLES), 422
+    on_error(lambda: render_template("forums/population.html", forms=forms,
+                                     titles=POPULATION_TITLES))
+    population.save(district, dimension, population_values(form))
+    flash(lazy_message("%(what)s를 저장했습니다.", what=POPULATION_TITLES[dimension]), "success")
+    return redirect(url_for("forums.population_page"))

@@ -222,7 +222,7 @@
         .then(function (response) {
           if (response.ok) { redraw(); return null; }
           return response.json().then(function (data) {
-            if (connection) { connection.textContent = data.message; }
+            if (connection) { connection.textContent = data.error; }
             window.setTimeout(showConnection, 4000);
             redraw();
           });

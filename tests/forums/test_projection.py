@@ -81,7 +81,7 @@ def test_keyboard_presses_get_json_answers(client, forum, organizer):
     refused = client.post(f"/forums/{forum.id}/present/control",
                           data={"action": "next", "at": "0", "csrf_token": token},
                           headers={"X-Requested-With": "fetch"})
-    assert refused.status_code == 409 and "아무것도 바뀌지 않았습니다" in refused.json["message"]
+    assert refused.status_code == 409 and "아무것도 바뀌지 않았습니다" in refused.json["error"]
 
 
 def test_only_organizers_steer_the_projection(client, forum, facilitators):
