@@ -210,5 +210,6 @@ def test_error_page_falls_back_to_a_bare_page_when_the_template_fails(
         response = client.get("/agenda/999999")
     assert response.status_code == 404
     assert response.mimetype == "text/html"
-    assert "The page you are looking for does not exist." in response.get_data(as_text=True)
+    # The refusal's own message, in the reader's language, on the bare page.
+    assert "There is no such agenda item." in response.get_data(as_text=True)
     assert any("could not be rendered" in record.getMessage() for record in caplog.records)
