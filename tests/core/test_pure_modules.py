@@ -17,6 +17,7 @@ PURE_MODULES = [
     "voting.tally.formats",
     "voting.tally.profiles",
     "voting.tally.ranked",
+    "voting.tally.stv",
     "voting.tally.result",
     "voting.tally.ties",
     "forums.analysis",

@@ -25,8 +25,8 @@ from voting.eligibility import account_voter
 # Routes about the account itself or open to anyone without an account; none of them writes
 # a district's data for a signed-in person. Sign-out ends the account's own session.
 ACCOUNT_ROUTES = {"core.set_language", "core.set_text_size", "accounts.sign_up",
-                  "accounts.sign_in", "accounts.sign_out", "accounts.forgot_password", "accounts.reset_password",
-                  "accounts.my_page", "accounts.delete_demographics",
+                  "accounts.sign_in", "accounts.sign_out", "accounts.forgot_password",
+                  "accounts.reset_password", "accounts.my_page", "accounts.delete_demographics",
                   "accounts.resend_verification", "voting.verify"}
 
 # The builders of the defences module, offered to this module's tests as fixtures.

@@ -16,8 +16,9 @@ from __future__ import annotations
 from .budget import COMPLETIONS, greedy, mes, top_scores
 from .formats import ParseError, read_file
 from .profiles import ApprovalProfile, PointsProfile, Profile, ProfileError, RankedProfile
-from .ranked import borda, copeland, irv, pairwise, ranked_pairs, schulze, stv
+from .ranked import borda, copeland, irv, pairwise, ranked_pairs, schulze
 from .result import TallyResult
+from .stv import stv
 from .ties import Lot
 
 RANKED_METHODS = ("borda", "schulze", "ranked-pairs", "copeland", "irv", "stv")
