@@ -46,7 +46,8 @@ def test_reset_revoke_and_delete_are_confirmed_too(client, make_user, make_vote,
     assert 'name="reason"' in block and "되돌릴 수 없습니다" in block
     assert _one_tap_forms(html, reset) == []
 
-    membership = db.session.scalars(db.select(Membership).filter_by(user_id=helper.id)).first()
+    membership = db.session.scalars(db.select(Membership).filter_by(
+        user_id=helper.id, role="facilitator")).one()
     html = client.get("/organize").get_data(as_text=True)
     revoke = f"/organize/members/{membership.id}/revoke"
     [block] = [b for b in _confirm_blocks(html) if revoke in b]
