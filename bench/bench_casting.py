@@ -277,6 +277,30 @@ class Measured:
     ok: bool
 
 
+def signed_in_voters(port: int, vote_id: int, tries: int) -> tuple[list, list[dict]]:
+    """Wait (``tries`` × 0.2 s at most) for the server to answer, then sign every voter in
+    and read the fields their ballot form posts."""
+    for _ in range(tries):
+        try:
+            if Client(port).request("GET", "/healthz")[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.2)
+    clients = [Client(port) for _ in range(VOTERS)]
+    forms = []
+    for n, client in enumerate(clients):
+        _status, page = client.request("GET", "/signin")
+        status, _ = client.request("POST", "/signin", {
+            "csrf_token": token(page, "csrf_token"), "email": f"voter{n}@bench.kr",
+            "password": PASSWORD})
+        assert status == 302, f"sign-in failed: {status}"
+        _status, page = client.request("GET", f"/votes/{vote_id}/ballot")
+        forms.append({"csrf_token": token(page, "csrf_token"),
+                      "definition": token(page, "definition"), "action": "cast"})
+        client.connection.close()
+    return clients, forms
+
+
 def run(database_url: str, path: str) -> Measured:
     vote_id, item_ids = prepare_database(database_url)
     port = free_port()
@@ -291,24 +315,7 @@ def run(database_url: str, path: str) -> Measured:
          "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null", "app:create_app()"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(100):
-            try:
-                if Client(port).request("GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
-        clients = [Client(port) for _ in range(VOTERS)]
-        forms = []
-        for n, client in enumerate(clients):
-            _status, page = client.request("GET", "/signin")
-            status, _ = client.request("POST", "/signin", {
-                "csrf_token": token(page, "csrf_token"), "email": f"voter{n}@bench.kr",
-                "password": PASSWORD})
-            assert status == 302, f"sign-in failed: {status}"
-            _status, page = client.request("GET", f"/votes/{vote_id}/ballot")
-            forms.append({"csrf_token": token(page, "csrf_token"),
-                          "definition": token(page, "definition"), "action": "cast"})
-            client.connection.close()
+        clients, forms = signed_in_voters(port, vote_id, tries=100)
 
         health = [[raw_request("GET", "/healthz", client.cookies)] * MAX_REQUESTS_PER_VOTER
                   for client in clients]

@@ -27,16 +27,13 @@ from bench.bench_casting import (  # noqa: E402
     DATABASE,
     DATABASE_SERVER_URL,
     MAX_REQUESTS_PER_VOTER,
-    PASSWORD,
     REDIS_URL,
-    VOTERS,
-    Client,
     failed,
     p95,
     prepare_database,
     raw_request,
     run_phase,
-    token,
+    signed_in_voters,
 )
 from bench.common import free_port, throwaway_database  # noqa: E402
 
@@ -69,24 +66,7 @@ def serve_and_cast(database_url: str, vote_id: int, item_ids: list[int], variant
          f"bench.bench_request_path:app_variant({variant!r})"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(150):
-            try:
-                if Client(port).request("GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
-        clients = [Client(port) for _ in range(VOTERS)]
-        forms = []
-        for n, client in enumerate(clients):
-            _status, page = client.request("GET", "/signin")
-            status, _ = client.request("POST", "/signin", {
-                "csrf_token": token(page, "csrf_token"), "email": f"voter{n}@bench.kr",
-                "password": PASSWORD})
-            assert status == 302, f"sign-in failed: {status}"
-            _status, page = client.request("GET", f"/votes/{vote_id}/ballot")
-            forms.append({"csrf_token": token(page, "csrf_token"),
-                          "definition": token(page, "definition"), "action": "cast"})
-            client.connection.close()
+        clients, forms = signed_in_voters(port, vote_id, tries=150)
         casts = [[raw_request(
             "POST", f"/votes/{vote_id}/ballot", client.cookies,
             urlencode({**forms[index], "item": [str(item_ids[(index + n + k) % len(item_ids)])
