@@ -242,13 +242,14 @@ def delete_question(forum_id: int, question_id: int):
     return _saved(forum, _l("질문을 지웠습니다."))
 
 
-def _chosen_id(raw: str) -> int | None:
-    """The id picked in a select, None when none was; ValueError when it names no record."""
+def _chosen_id(raw: str, unreadable) -> int | None:
+    """The id picked in a select, None when none was; refused with ``unreadable`` when it
+    names no record."""
     if not raw:
         return None
     number = record_id(raw)
     if number is None:
-        raise ValueError(raw)
+        raise DomainError(unreadable)
     return number
 
 
@@ -256,13 +257,8 @@ def _chosen_id(raw: str) -> int | None:
 @role_required(Role.ORGANIZER)
 def set_facilitator(forum_id: int, table_id: int):
     forum = forum_or_404(forum_id)
-    raw = request.form.get("facilitator", "")
-    try:
-        chosen = _chosen_id(raw)
-    except ValueError:
-        return refused(DomainError(_l("퍼실리테이터를 고르세요.")),
-                      url_for("forums.manage", forum_id=forum.id))
     refuse_with_way_back(url_for("forums.manage", forum_id=forum.id))
+    chosen = _chosen_id(request.form.get("facilitator", ""), _l("퍼실리테이터를 고르세요."))
     services.set_facilitator(forum, table_id, chosen)
     flash(_l("퍼실리테이터를 배정했습니다."), "success")
     return redirect(url_for("forums.manage", forum_id=forum.id) + "#tables")
@@ -297,13 +293,8 @@ def launch_room_poll(forum_id: int):
 @role_required(Role.ORGANIZER)
 def assign_table(forum_id: int, participant_id: int):
     forum = forum_or_404(forum_id)
-    raw = request.form.get("table", "")
-    try:
-        chosen = _chosen_id(raw)
-    except ValueError:
-        return refused(DomainError(_l("테이블을 고르세요.")),
-                      url_for("forums.manage", forum_id=forum.id))
     refuse_with_way_back(url_for("forums.manage", forum_id=forum.id))
+    chosen = _chosen_id(request.form.get("table", ""), _l("테이블을 고르세요."))
     services.assign_table(forum, participant_id, chosen)
     flash(_l("테이블을 배정했습니다."), "success")
     return redirect(url_for("forums.manage", forum_id=forum.id) + "#participants")
