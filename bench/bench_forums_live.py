@@ -33,7 +33,6 @@ import argparse
 import asyncio
 import bisect
 import contextlib
-import json
 import os
 import random
 import re
@@ -58,6 +57,7 @@ from bench.common import (  # noqa: E402 (needs the root on the path)
     migrated_app,
     throwaway_database,
 )
+from bench.phones import CSRF, ForumStream, Phone, Stream  # noqa: E402 (needs the root on the path)
 from core.realtime import KEEPALIVE_SECONDS  # noqa: E402 (needs the root on the path)
 
 DATABASE = "madang_bench_live"
@@ -66,7 +66,6 @@ NAMESPACE = f"bench-live-{os.getpid()}"
 SECRET_KEY = "bench-forums-live"  # noqa: S105 (a throwaway server)
 ORGANIZER_EMAIL = "bench-organizer@example.kr"
 ORGANIZER_PASSWORD = "bench organizer password"  # noqa: S105 (a throwaway database)
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 LATENCY_TARGET = 1.0
 MEMORY_GROWTH_LIMIT = 1.10
 STARTUP_SECONDS = 60
@@ -224,91 +223,6 @@ class Server:
 
 
 # --- the load --------------------------------------------------------------------------------
-
-class Stream:
-    """One screen following the poll: every snapshot version it saw, and when."""
-
-    def __init__(self) -> None:
-        self.status: int | None = None
-        self.arrivals: list[tuple[float, int]] = []
-        self.ended = False
-        self.closing = False
-        self.error: str | None = None
-
-    async def follow(self, client: httpx.AsyncClient, path: str) -> None:
-        try:
-            async with client.stream("GET", path) as response:
-                self.status = response.status_code
-                async for line in response.aiter_lines():
-                    if line.startswith("data: "):
-                        version = json.loads(line[len("data: "):])["version"]
-                        self.arrivals.append((time.monotonic(), version))
-        except httpx.HTTPError as error:
-            self.error = repr(error)
-        finally:
-            if not self.closing:
-                self.ended = True
-
-    def first_seen(self, version: int) -> float | None:
-        """When this screen first showed ``version`` or a later one."""
-        for arrived, seen in self.arrivals:
-            if seen >= version:
-                return arrived
-        return None
-
-
-class ForumStream:
-    """A phone (or the projection) following its forum: when each poll was first seen open."""
-
-    def __init__(self) -> None:
-        self.status: int | None = None
-        self.opened_at: dict[int, float] = {}
-        self.first_event = asyncio.Event()
-        self.ended = False
-        self.closing = False
-        self.error: str | None = None
-
-    async def follow(self, client: httpx.AsyncClient, path: str) -> None:
-        # Like a browser's EventSource, a phone whose connection the server had already closed
-        # (an idle keep-alive connection reused just as it timed out) connects again.
-        for _attempt in range(3):
-            try:
-                async with client.stream("GET", path) as response:
-                    self.status = response.status_code
-                    async for line in response.aiter_lines():
-                        if line.startswith("data: "):
-                            now = time.monotonic()
-                            for poll_id in json.loads(line[len("data: "):])["open_polls"]:
-                                self.opened_at.setdefault(poll_id, now)
-                            self.first_event.set()
-            except httpx.RemoteProtocolError as error:
-                self.error = type(error).__name__
-                if self.first_event.is_set():
-                    break
-                continue
-            except httpx.HTTPError as error:
-                self.error = type(error).__name__
-            break
-        self.first_event.set()
-        if not self.closing:
-            self.ended = True
-
-
-class Phone:
-    def __init__(self, base_url: str, ssl_context) -> None:
-        self.client = httpx.AsyncClient(base_url=base_url, timeout=30, verify=ssl_context)
-        self.csrf = ""
-
-    async def join(self, code: str) -> None:
-        page = await self.client.get(f"/j/{code}")
-        self.csrf = CSRF.search(page.text).group(1)
-        joined = await self.client.post(f"/j/{code}", data={"csrf_token": self.csrf, "code": code})
-        if joined.status_code != 302:
-            raise RuntimeError(f"joining failed: {joined.status_code}")
-        # The phone page asks once, then follows (consent left empty: nothing stored).
-        page = await self.client.get(joined.headers["location"])
-        self.csrf = CSRF.search(page.text).group(1)
-
 
 async def sign_in(client: httpx.AsyncClient) -> None:
     page = await client.get("/signin")
