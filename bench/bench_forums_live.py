@@ -2,12 +2,13 @@
 
 Run from the repository root: ``python bench/bench_forums_live.py``. It needs PostgreSQL
 (``BENCH_POSTGRES_URL``, a database on the server it may create others from) and Redis
-(``BENCH_REDIS_URL``). It creates and migrates a throwaway database, serves the app with
-gunicorn (the project's gunicorn.conf.py) on a loopback port, and connects 1,000 participant
-phones (each following its forum's event stream, as the phone page does) and the
-projection (following the forum and, on a poll slide, the poll). Then the organizer opens
-five room polls one after another; after each opening 300 of the phones answer within
-10 s. Then it stops the server and drops the database.
+(``BENCH_REDIS_URL``). It creates and migrates a throwaway database named for this run
+(``madang_bench_live_<pid>``), serves the app with gunicorn (the project's gunicorn.conf.py)
+on a loopback port, and connects 1,000 participant phones (each following its forum's event
+stream, as the phone page does) and the projection (following the forum and, on a poll
+slide, the poll). Then the organizer opens five room polls one after another; after each
+opening 300 of the phones answer within 10 s. Then it stops the server and drops the
+database.
 
 Besides the lines of each round below: opening-to-screen p95 (from launching a poll to
 every phone and the projection showing it) against /healthz p95 under the same load,
@@ -60,9 +61,10 @@ from bench.common import (  # noqa: E402 (needs the root on the path)
 from bench.phones import CSRF, ForumStream, Phone, Stream  # noqa: E402 (needs the root on the path)
 from core.realtime import KEEPALIVE_SECONDS  # noqa: E402 (needs the root on the path)
 
-DATABASE = "madang_bench_live"
-# Redis pub/sub channels are server-wide: this run's stay apart from any other's.
+# Each run has its own database and Redis channels, so two runs on one server never meet
+# (the throwaway database is dropped first: a fixed name would drop another run's).
 NAMESPACE = f"bench-live-{os.getpid()}"
+DATABASE = f"madang_bench_live_{os.getpid()}"
 SECRET_KEY = "bench-forums-live"  # noqa: S105 (a throwaway server)
 ORGANIZER_EMAIL = "bench-organizer@example.kr"
 ORGANIZER_PASSWORD = "bench organizer password"  # noqa: S105 (a throwaway database)
