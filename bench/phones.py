@@ -14,6 +14,23 @@ import httpx
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
+async def messages(response: httpx.Response):
+    """The data of each message event of a server-sent event stream, read as EventSource
+    does: a blank line ends an event, and only events without an ``event:`` name reach
+    ``onmessage``. The server's heartbeats (``event: heartbeat``, ``data: 15``) go to their
+    own listener in the browser, so a screen never takes them for a snapshot."""
+    name, data = "", []
+    async for line in response.aiter_lines():
+        if line == "":
+            if data and name in ("", "message"):
+                yield "\n".join(data)
+            name, data = "", []
+        elif line.startswith("event:"):
+            name = line[len("event:"):].strip()
+        elif line.startswith("data:"):
+            data.append(line[len("data:"):].removeprefix(" "))
+
+
 class Stream:
     """One screen following the poll: every snapshot version it saw, and when."""
 
@@ -28,10 +45,8 @@ class Stream:
         try:
             async with client.stream("GET", path) as response:
                 self.status = response.status_code
-                async for line in response.aiter_lines():
-                    if line.startswith("data: "):
-                        version = json.loads(line[len("data: "):])["version"]
-                        self.arrivals.append((time.monotonic(), version))
+                async for data in messages(response):
+                    self.arrivals.append((time.monotonic(), json.loads(data)["version"]))
         except httpx.HTTPError as error:
             self.error = repr(error)
         finally:
@@ -58,29 +73,35 @@ class ForumStream:
         self.error: str | None = None
 
     async def follow(self, client: httpx.AsyncClient, path: str) -> None:
+        # Ended however it ends (a client error included): a follower that stopped reading
+        # counts as a dropped stream, never as one kept that saw nothing more.
+        try:
+            await self._follow(client, path)
+        finally:
+            self.first_event.set()
+            if not self.closing:
+                self.ended = True
+
+    async def _follow(self, client: httpx.AsyncClient, path: str) -> None:
         # Like a browser's EventSource, a phone whose connection the server had already closed
         # (an idle keep-alive connection reused just as it timed out) connects again.
         for _attempt in range(3):
             try:
                 async with client.stream("GET", path) as response:
                     self.status = response.status_code
-                    async for line in response.aiter_lines():
-                        if line.startswith("data: "):
-                            now = time.monotonic()
-                            for poll_id in json.loads(line[len("data: "):])["open_polls"]:
-                                self.opened_at.setdefault(poll_id, now)
-                            self.first_event.set()
+                    async for data in messages(response):
+                        now = time.monotonic()
+                        for poll_id in json.loads(data)["open_polls"]:
+                            self.opened_at.setdefault(poll_id, now)
+                        self.first_event.set()
             except httpx.RemoteProtocolError as error:
                 self.error = type(error).__name__
                 if self.first_event.is_set():
-                    break
+                    return
                 continue
             except httpx.HTTPError as error:
                 self.error = type(error).__name__
-            break
-        self.first_event.set()
-        if not self.closing:
-            self.ended = True
+            return
 
 
 class Phone:
