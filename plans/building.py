@@ -35,6 +35,7 @@ from plans.models import (
     PlanLogEntry,
     PlanProject,
     PlanStatus,
+    PlanVersion,
 )
 from plans.settings import budget_rules
 from voting.confirmed import confirmed_selection
@@ -264,8 +265,18 @@ def add_milestone(district_id: int, project_id: int, title: str, due_on: date | 
     return milestone
 
 
+def in_force(plan: Plan) -> PlanVersion | None:
+    """The version in force: the last one the city's decision approved (seed 000 §IV,
+    협의조정 → 확정). An amendment under way leaves it in force until a later one is approved."""
+    approved = [v for v in plan.versions if v.approved_at is not None]
+    return approved[-1] if approved else None
+
+
 def require_approved(project: PlanProject) -> None:
-    if project.plan.status != PlanStatus.APPROVED.value:
+    """Progress and evaluations are recorded on the projects of the version in force, also
+    while an amendment goes through the council and the city."""
+    version = in_force(project.plan)
+    if version is None or project.id not in {p["id"] for p in version.snapshot["projects"]}:
         raise Conflict(_l("승인된 계획의 사업만 실적과 평가를 기록할 수 있습니다."))
 
 

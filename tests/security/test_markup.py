@@ -353,7 +353,7 @@ def test_a_plan_project_name_stays_text(app, request_ctx, district, make_user):
     _assert_text_only(added, *PAYLOADS)
     project = db.session.scalars(select(PlanProject).where(PlanProject.title == PAYLOAD)).one()
     # The public reads the plan as submitted, so the project reaches every page once sent.
-    review.submit_for_review(district.id, plan.id, organizer_user)
+    review.submit_to_council(district.id, plan.id, organizer_user)
     commit()
     for path in (f"/plans/manage?cycle={cycle.id}", f"/plans/projects/{project.id}/edit",
                  f"/plans/projects/{project.id}/report", f"/cycles/{cycle.id}/plan",
