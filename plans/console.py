@@ -26,6 +26,7 @@ from plans.forms import (
     NoteForm,
     ProjectForm,
     ResultsForm,
+    VoteAmendForm,
     VoteBuildForm,
 )
 from plans.models import PlanStatus
@@ -77,9 +78,12 @@ def manage_page(district, cycle, status: int = 200, error=None, **forms):
     vote_form = forms.pop("vote_form", None) or VoteBuildForm(formdata=None)
     vote_form.vote_id.choices = confirmed_vote_choices(district, cycle)
     project_form = forms.pop("project_form", None) or ProjectForm(formdata=None)
+    amend_form = forms.pop("amend_form", None) or VoteAmendForm(formdata=None)
+    amend_form.vote_id.choices = vote_form.vote_id.choices
     context = {
         "district": district, "cycle": cycle, "plan": plan, "error": error,
         "build_form": build, "vote_form": vote_form, "project_form": project_form,
+        "amend_form": amend_form,
         "note_form": forms.pop("note_form", None) or NoteForm(formdata=None),
         "comment_form": forms.pop("comment_form", None) or CommentForm(formdata=None),
         "finding_form": forms.pop("finding_form", None) or FindingForm(formdata=None),

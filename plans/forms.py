@@ -66,6 +66,11 @@ class VoteBuildForm(FlaskForm):
     total_budget = _won(_l("총 예산 (원)"))
 
 
+class VoteAmendForm(FlaskForm):
+    vote_id = SelectField(_l("결과가 확정된 투표"), coerce=int,
+                          validators=[DataRequired(_l("투표를 고르세요."))])
+
+
 class ProjectForm(FlaskForm):
     title = StringField(_l("사업명"), validators=[DataRequired(REQUIRED), Length(max=200)])
     budget = _won(_l("예산 (원)"))

@@ -13,12 +13,20 @@ from core.auth import Role
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.i18n import lazy_message
-from plans.building import check_editable, check_plan, get_plan, in_force, log_action
+from plans.building import (
+    add_vote_selection,
+    check_editable,
+    check_plan,
+    get_plan,
+    in_force,
+    log_action,
+)
 from plans.inputs import clean_text, required_text
 from plans.models import (
     CityDecision,
     Outcome,
     Plan,
+    PlanProject,
     PlanStatus,
     PlanVersion,
     ReviewComment,
@@ -317,3 +325,13 @@ def reopen_for_amendment(district_id: int, plan_id: int, reason: str, actor) -> 
     log_action(plan, "reopened", actor, reason)
     db.session.flush()
     return plan
+
+
+def amend_from_vote(district_id: int, plan_id: int, vote_id: int, actor) -> list[PlanProject]:
+    """A confirmed vote's selection added to the plan without retyping: to an approved plan
+    as an amendment (opened here, with the vote named as its reason), which then goes the
+    approval path like any other; to a plan not yet approved, into its working copy."""
+    plan = get_plan(district_id, plan_id, lock=True)
+    if plan.status == PlanStatus.APPROVED.value:
+        reopen_for_amendment(district_id, plan.id, "확정된 투표 결과의 선정 의제 추가", actor)
+    return add_vote_selection(district_id, plan, vote_id, actor)

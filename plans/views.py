@@ -29,6 +29,8 @@ bp.add_url_rule("/plans/manage", "manage", console.manage)
 bp.add_url_rule("/plans/build", "build", building_pages.build, methods=["POST"])
 bp.add_url_rule("/plans/build-from-vote", "build_from_vote",
                 building_pages.build_from_vote, methods=["POST"])
+bp.add_url_rule("/plans/<int:plan_id>/from-vote", "amend_from_vote",
+                building_pages.amend_from_vote, methods=["POST"])
 bp.add_url_rule("/plans/<int:plan_id>/projects", "add_project",
                 building_pages.add_project, methods=["POST"])
 bp.add_url_rule("/plans/projects/<int:project_id>/edit", "edit_project",
