@@ -264,8 +264,14 @@ def _amendment(district: District, plan, organizer) -> None:
     building.update_project(district.id, festival.id, building.ProjectData(
         **data, summary=summary, ends_on=date(2027, 12, 15)), organizer)
     review.submit_to_council(district.id, plan.id, organizer, f"변경안: {reason}")
-    _council_meeting(district, plan, organizer, "2027 제2차 협치강동구회의 전체회의",
-                     date(2027, 8, 24), "2027 강동구 지역사회혁신계획 변경(안) 승인의 건")
+    meeting = _council_meeting(district, plan, organizer, "2027 제2차 협치강동구회의 전체회의",
+                               date(2027, 8, 24), "2027 강동구 지역사회혁신계획 변경(안) 승인의 건")
+    council.record_minutes(
+        district.id, meeting.id,
+        "재적 30명 중 20명 출석으로 성원되었습니다. 협치조정관이 중간평가 결과와 마을축제 "
+        "사업의 변경안을 보고했습니다. ‘2027 강동구 지역사회혁신계획 변경(안) 승인의 건’은 "
+        "찬성 17, 반대 2, 기권 1로 가결되어 서울시 협의조정에 제출합니다. 변경안이 확정될 "
+        "때까지 승인된 계획대로 추진합니다.", publish=True)
     for project in plan.projects:
         percent, spent_share, status, *_rest = MID_YEAR[project.title]
         progress.report_progress(
