@@ -444,7 +444,7 @@ def _write_markup_everywhere() -> None:
         db.session.execute(update(versions).where(versions.c.id == row_id).values(
             snapshot={**snapshot, "title": PAYLOAD}))
     decisions = tables["city_decision"]
-    for row_id, items in db.session.execute(select(decisions.c.id, decisions.c.items)).all():
+    for row_id, items in db.session.execute(select(decisions.c.id, decisions.c["items"])).all():
         written = [{**item, "title": PAYLOAD, "body": PAYLOAD, "answer": PAYLOAD}
                    for item in items]
         db.session.execute(update(decisions).where(decisions.c.id == row_id).values(
