@@ -35,6 +35,8 @@ DEMO_ACCOUNTS = [
     ("organizer@demo.madang.kr", "demo-organizer-2027", Role.ORGANIZER, "김협치 (협치조정관)"),
     ("facilitator@demo.madang.kr", "demo-facilitator-2027", Role.FACILITATOR, "이진행"),
     ("resident@demo.madang.kr", "demo-resident-2027", Role.RESIDENT, "박주민"),
+    ("city@demo.madang.kr", "demo-city-2027", Role.CITY_REVIEWER,
+     "최조정 (서울시 지역공동체담당관)"),
 ]
 
 

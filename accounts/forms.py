@@ -49,6 +49,7 @@ OCCUPATIONS = [
 ROLE_CHOICES = [
     SelectChoice(Role.FACILITATOR.value, _l("퍼실리테이터")),
     SelectChoice(Role.ORGANIZER.value, _l("운영자")),
+    SelectChoice(Role.CITY_REVIEWER.value, _l("서울시 협의조정 검토자")),
     SelectChoice(Role.ADMIN.value, _l("관리자")),
 ]
 

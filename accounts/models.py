@@ -8,7 +8,7 @@ from core.auth import Role
 from core.db import UTCDateTime, db, utcnow
 from core.identity import fold_email
 
-ROLE_VALUES = "('resident', 'facilitator', 'organizer', 'admin')"
+ROLE_VALUES = "('resident', 'facilitator', 'organizer', 'city_reviewer', 'admin')"
 
 
 class User(UserMixin, db.Model):

@@ -18,6 +18,9 @@ class Role(StrEnum):
     RESIDENT = "resident"
     FACILITATOR = "facilitator"
     ORGANIZER = "organizer"
+    # Seoul city's reviewer of the district's plan (협의조정, seed 001): a seat of the city in
+    # the district, writing only the review of the plan the council approved.
+    CITY_REVIEWER = "city_reviewer"
     ADMIN = "admin"
 
 
@@ -97,5 +100,6 @@ ROLE_LABELS = {
     Role.RESIDENT: _l("주민"),
     Role.FACILITATOR: _l("퍼실리테이터"),
     Role.ORGANIZER: _l("운영자"),
+    Role.CITY_REVIEWER: _l("서울시 협의조정 검토자"),
     Role.ADMIN: _l("관리자"),
 }

@@ -8,6 +8,8 @@ Public functions other packages may rely on:
   ``[(agenda_item_id, score), ...]`` best first.
 - ``create_plan_from_vote(district_id, cycle_id, vote_id, total_budget, actor)`` — the same
   from a vote's confirmed result (``voting.confirmed.confirmed_selection``).
+- ``add_vote_selection(district_id, plan, vote_id, actor)`` — a confirmed vote's selection
+  added to an existing plan (the amendment of ``plans.review.amend_from_vote``).
 - ``plan_for_cycle(district_id, cycle_id)`` — the cycle's plan or ``None``.
 """
 
@@ -35,6 +37,7 @@ from plans.models import (
     PlanLogEntry,
     PlanProject,
     PlanStatus,
+    PlanVersion,
 )
 from plans.settings import budget_rules
 from voting.confirmed import confirmed_selection
@@ -112,20 +115,15 @@ def category_for(item: AgendaItem) -> str:
             else Category.PROBLEM_SOLVING.value)
 
 
-def create_plan_from_selection(district_id: int, cycle_id: int,
-                               ranked: Sequence[tuple[int, object]], source_label: str,
-                               total_budget: int, actor, title: str = "") -> Plan:
-    """The cycle's plan from the vote's selected items, best first: each becomes a project
-    with its estimated cost as budget, its department and civil partners as working group,
-    and moves to ``in_plan``. Items must belong to the cycle and be ``selected``."""
+def _selected_items(district_id: int, plan: Plan, ranked: Sequence[tuple[int, object]]
+                    ) -> list[AgendaItem]:
     if not ranked:
         raise DomainError(_l("실행계획에 담을 선정 의제가 없습니다."))
     ids = [item_id for item_id, _score in ranked]
     if len(set(ids)) != len(ids):
         raise DomainError(_l("같은 의제를 두 번 담을 수 없습니다."))
-    plan = _new_plan(district_id, cycle_id, title, total_budget, source_label, actor)
     items = []
-    for item_id, _score in ranked:
+    for item_id in ids:
         item = proposals.get_item(district_id, item_id)
         if item.cycle_id != plan.cycle_id:
             raise DomainError(_l("다른 주기의 의제는 담을 수 없습니다."))
@@ -133,19 +131,67 @@ def create_plan_from_selection(district_id: int, cycle_id: int,
             raise Conflict(lazy_message("‘%(title)s’은(는) 주민투표에서 선정된 의제가 아닙니다.",
                                         title=item.title))
         items.append(item)
+    return items
+
+
+def _add_items(district_id: int, plan: Plan, ranked: Sequence[tuple[int, object]],
+               actor) -> list[PlanProject]:
+    """Each selected item becomes a project after the plan's last, with its estimated cost
+    as budget, its department and civil partners as working group, its rank and score in
+    the vote; the items move to ``in_plan``."""
+    items = _selected_items(district_id, plan, ranked)
+    for item in items:
+        if _title_taken(plan, item.title[:200], None):
+            raise Conflict(lazy_message("‘%(title)s’과(와) 같은 이름의 사업이 이미 있습니다.",
+                                        title=item.title))
+    added = []
     for rank, (item, (_id, score)) in enumerate(zip(items, ranked, strict=True), start=1):
-        plan.projects.append(PlanProject(
-            agenda_item_id=item.id, position=rank, title=item.title[:200],
+        project = PlanProject(
+            agenda_item_id=item.id, position=len(plan.projects) + 1, title=item.title[:200],
             summary=item.description, budget=item.estimated_cost or 0,
             funding_source=FundingSource.CITY.value, category=category_for(item),
             field=item.field, dong=item.dong.name if item.dong else "",
             department=item.department, civil_partners=item.civil_partners,
-            vote_rank=rank, vote_score=str(score)[:40]))
+            vote_rank=rank, vote_score=str(score)[:40])
+        plan.projects.append(project)
+        added.append(project)
     db.session.flush()
     for item in items:
         coordination.set_status(item.id, Status.IN_PLAN.value, actor, plan.title,
                                 district_id=district_id, notify=False)
+    return added
+
+
+def create_plan_from_selection(district_id: int, cycle_id: int,
+                               ranked: Sequence[tuple[int, object]], source_label: str,
+                               total_budget: int, actor, title: str = "") -> Plan:
+    """The cycle's plan from the vote's selected items, best first (see ``_add_items``).
+    Items must belong to the cycle and be ``selected``."""
+    if not ranked:
+        raise DomainError(_l("실행계획에 담을 선정 의제가 없습니다."))
+    plan = _new_plan(district_id, cycle_id, title, total_budget, source_label, actor)
+    _add_items(district_id, plan, ranked, actor)
     return plan
+
+
+def add_vote_selection(district_id: int, plan: Plan, vote_id: int, actor
+                       ) -> list[PlanProject]:
+    """The confirmed selection of a vote of the plan's cycle added to the plan's working
+    copy, leaving out items already in it. Refused (409) while the result is not confirmed
+    or when every selected item is already in the plan. The caller checks the plan may be
+    edited (``plans.review.amend_from_vote`` opens an amendment of an approved plan)."""
+    vote = get_vote(district_id, vote_id)
+    if vote.cycle_id != plan.cycle_id:
+        raise DomainError(_l("다른 주기의 투표 결과는 이 실행계획에 더할 수 없습니다."))
+    planned = {p.agenda_item_id for p in plan.projects}
+    ranked = [(item_id, score) for item_id, score in confirmed_selection(district_id, vote.id)
+              if item_id not in planned]
+    if not ranked:
+        raise Conflict(_l("이 투표에서 선정된 의제는 모두 이미 실행계획에 있습니다."))
+    added = _add_items(district_id, plan, ranked, actor)
+    log_action(plan, "projects_from_vote", actor,
+               f"{vote.title}: " + ", ".join(p.title for p in added))
+    return added
 
 
 def create_plan_from_vote(district_id: int, cycle_id: int, vote_id: int, total_budget: int,
@@ -264,8 +310,18 @@ def add_milestone(district_id: int, project_id: int, title: str, due_on: date | 
     return milestone
 
 
+def in_force(plan: Plan) -> PlanVersion | None:
+    """The version in force: the last one the city's decision approved (seed 000 §IV,
+    협의조정 → 확정). An amendment under way leaves it in force until a later one is approved."""
+    approved = [v for v in plan.versions if v.approved_at is not None]
+    return approved[-1] if approved else None
+
+
 def require_approved(project: PlanProject) -> None:
-    if project.plan.status != PlanStatus.APPROVED.value:
+    """Progress and evaluations are recorded on the projects of the version in force, also
+    while an amendment goes through the council and the city."""
+    version = in_force(project.plan)
+    if version is None or project.id not in {p["id"] for p in version.snapshot["projects"]}:
         raise Conflict(_l("승인된 계획의 사업만 실적과 평가를 기록할 수 있습니다."))
 
 

@@ -9,7 +9,7 @@ from wtforms import SelectChoice
 from core.auth import role_required
 from core.lifecycle import on_error
 from core.tenancy import district_or_404
-from plans import building
+from plans import building, review
 from plans.console import (
     INVALID,
     STAFF,
@@ -20,7 +20,7 @@ from plans.console import (
     selected_items,
     staff_cycle,
 )
-from plans.forms import BuildForm, MilestoneForm, ProjectForm, VoteBuildForm
+from plans.forms import BuildForm, MilestoneForm, ProjectForm, VoteAmendForm, VoteBuildForm
 
 
 @role_required(*STAFF)
@@ -54,6 +54,20 @@ def build_from_vote():
                                    form.total_budget.data, current_user)
     flash(_l("확정된 투표 결과로 실행계획을 만들었습니다."), "success")
     return redirect(url_for("plans.manage", cycle=cycle_id))
+
+
+@role_required(*STAFF)
+def amend_from_vote(plan_id: int):
+    """A confirmed vote's selection added to the plan, as an amendment once it is approved
+    (issue 18: no retyping)."""
+    district = district_or_404()
+    plan = building.get_plan(district.id, plan_id)
+    form = VoteAmendForm()
+    form.vote_id.choices = confirmed_vote_choices(district, plan.cycle)
+    return plan_action(plan_id, lambda d, p: review.amend_from_vote(
+        d.id, p.id, form.vote_id.data, current_user),
+        _l("확정된 투표 결과의 선정 의제를 실행사업으로 더했습니다. 승인된 계획이었다면 "
+           "변경안으로 열렸습니다."), form, "amend_form")
 
 
 def _project_data(form: ProjectForm) -> building.ProjectData:

@@ -18,6 +18,7 @@ from core.models import Cycle
 from core.tenancy import current_cycle, district_or_404
 from plans import building, review, settings, what_if
 from plans.forms import (
+    AnswerForm,
     BuildForm,
     CarryForm,
     CommentForm,
@@ -25,8 +26,10 @@ from plans.forms import (
     NoteForm,
     ProjectForm,
     ResultsForm,
+    VoteAmendForm,
     VoteBuildForm,
 )
+from plans.models import PlanStatus
 
 STAFF = (Role.ORGANIZER,)
 
@@ -75,20 +78,27 @@ def manage_page(district, cycle, status: int = 200, error=None, **forms):
     vote_form = forms.pop("vote_form", None) or VoteBuildForm(formdata=None)
     vote_form.vote_id.choices = confirmed_vote_choices(district, cycle)
     project_form = forms.pop("project_form", None) or ProjectForm(formdata=None)
+    amend_form = forms.pop("amend_form", None) or VoteAmendForm(formdata=None)
+    amend_form.vote_id.choices = vote_form.vote_id.choices
     context = {
         "district": district, "cycle": cycle, "plan": plan, "error": error,
         "build_form": build, "vote_form": vote_form, "project_form": project_form,
+        "amend_form": amend_form,
         "note_form": forms.pop("note_form", None) or NoteForm(formdata=None),
         "comment_form": forms.pop("comment_form", None) or CommentForm(formdata=None),
         "finding_form": forms.pop("finding_form", None) or FindingForm(formdata=None),
         "results_form": forms.pop("results_form", None) or ResultsForm(formdata=None),
         "carry_form": CarryForm(formdata=None),
+        "answer_form": forms.pop("answer_form", None) or AnswerForm(formdata=None),
         "later_cycles": [c for c in district.cycles if c.year > cycle.year],
         "is_admin": current_user.has_role(district.id, Role.ADMIN),
     }
     if plan is not None:
         context.update(checks=rule_rows(building.check_plan(plan)),
-                       blockers=review.approval_blockers(plan),
+                       blockers=(review.decision_blockers(plan)
+                                 if plan.status == PlanStatus.IN_REVIEW.value
+                                 else review.council_blockers(plan)),
+                       in_force=building.in_force(plan),
                        unsaved=review.has_unsaved_changes(plan),
                        summary=building.summary(plan))
     context["carry_form"].cycle_id.choices = [SelectChoice(c.id, c.title)

@@ -14,7 +14,7 @@ from core.errors import Conflict, DomainError, NotFound
 from core.i18n import lazy_message
 from core.tenancy import seoul_today
 from plans import rules
-from plans.building import get_plan, log_action
+from plans.building import get_plan
 from plans.council_models import (
     Attendance,
     Choice,
@@ -28,8 +28,8 @@ from plans.council_models import (
     Seat,
 )
 from plans.inputs import clean_text, required_text
-from plans.models import Plan, PlanStatus
-from plans.review import approval_blockers
+from plans.models import Plan
+from plans.review import approved_by_council, council_blockers
 from plans.settings import describe_check, roster_rules, settings_for
 
 
@@ -287,7 +287,8 @@ def decide(district_id: int, motion_id: int, votes: Mapping[int, str], actor) ->
     against the seats filled that day. Refused, with nothing recorded, when the roster
     breaks the ordinance (409), a member recorded present no longer holds a seat that day
     (422), the quorum is not met (409), a voter is not a present member (422), or an
-    approval motion's plan is not ready (409). A passed approval motion approves the plan."""
+    approval motion's plan is not ready (409). A passed approval motion sends the plan to the
+    city's review (seed 000 §IV: 협치강동구회의 승인 → 협의조정회의), which makes it final."""
     motion = get_motion(district_id, motion_id)
     meeting = motion.meeting
     if motion.decided_at is not None:
@@ -313,7 +314,7 @@ def decide(district_id: int, motion_id: int, votes: Mapping[int, str], actor) ->
                                     need=outcome.quorum_required, present=outcome.present))
     plan = get_plan(district_id, motion.plan_id, lock=True) if motion.plan_id else None
     if plan is not None:
-        blockers = approval_blockers(plan)
+        blockers = council_blockers(plan)
         if blockers:
             raise Conflict(blockers[0])
     for member_id, choice in votes.items():
@@ -323,12 +324,8 @@ def decide(district_id: int, motion_id: int, votes: Mapping[int, str], actor) ->
     motion.passed = outcome.passed
     motion.decided_at = utcnow()
     if plan is not None and outcome.passed:
-        plan.status = PlanStatus.APPROVED.value
-        plan.approved_at = motion.decided_at
-        # The approved version is what the public reads from now on (``plans.published``).
-        plan.versions[-1].approved_at = motion.decided_at
-        log_action(plan, "approved", actor, f"{meeting.title}: {motion.title} "
-                   f"({outcome.yes}/{outcome.present})")
+        approved_by_council(plan, actor, f"{meeting.title}: {motion.title} "
+                            f"(제{plan.version}판, {outcome.yes}/{outcome.present})")
     db.session.flush()
     audit.record("council.motion.decide", "motion", motion.id, actor, district_id,
                  {"passed": outcome.passed, "present": outcome.present, "yes": outcome.yes,

@@ -112,7 +112,7 @@ def _meeting_page(district, meeting, status=200, error=None, motion_form=None):
                                      for m in council.roster(district.id, meeting.held_on)]
     attendance.member_ids.data = [a.member_id for a in meeting.attendance]
     plans = [p for p in (building.plan_for_cycle(district.id, c.id) for c in district.cycles)
-             if p is not None and p.status == PlanStatus.IN_REVIEW.value]
+             if p is not None and p.status == PlanStatus.COUNCIL.value]
     return render_template(
         "plans/meeting.html", meeting=meeting, members={m.id: m for m in members},
         attendance_form=attendance, motion_form=motion_form or MotionForm(formdata=None),

@@ -1,8 +1,11 @@
-"""Demo plan for 강동구's 2027 cycle: the priority vote's selection becomes the plan, the city
-reviews it (협의조정, comments taken from the 2019 review), the 협치강동구회의 approves it,
-departments report mid-year progress, evaluators score the projects, and two findings open
-the 2028 intake. Comment titles, the council's name and the 30% rule come from the seed
-documents; people, amounts and scores are invented for the demo."""
+"""Demo plan for 강동구's 2027 cycle on the approval path of seed 000 §IV: the priority vote's
+selection becomes the plan, the 협치강동구회의 approves it, the city reviews it (협의조정,
+items taken from the 2019 review, seed 001 Ⅱ: the required one resolved by a new version)
+and its decision record makes it final; departments report mid-year progress, evaluators
+score the projects, two findings open the 2028 intake, and an amendment (변경계획) passes
+the council and waits for the city while progress is still reported on the plan in force.
+Comment titles, the council's name and the 30% rule come from the seed documents; people,
+amounts and scores are invented for the demo."""
 
 from datetime import date
 
@@ -135,12 +138,13 @@ def _working_groups(district: District, plan, organizer) -> None:
                                organizer)
 
 
-def _review(district: District, plan, organizer) -> None:
-    review.submit_for_review(district.id, plan.id, organizer, "제1차안 (협치강동구회의 제출)")
+def _city_review(district: District, plan, organizer, city) -> None:
+    """Seed 001 Ⅱ-Ⅲ: the city's items on the version the council approved, the required
+    one answered by a new version, the recommended one answered, and the decision record."""
     required = review.add_review_comment(district.id, plan.id, "required",
-                                         *REQUIRED_COMMENT, organizer)
-    review.add_review_comment(district.id, plan.id, "recommended", *RECOMMENDED_COMMENT,
-                              organizer)
+                                         *REQUIRED_COMMENT, city)
+    recommended = review.add_review_comment(district.id, plan.id, "recommended",
+                                            *RECOMMENDED_COMMENT, city)
     foundation = next(p for p in plan.projects if p.category == Category.FOUNDATION)
     building.update_project(district.id, foundation.id, building.ProjectData(
         **{**FOUNDATION.__dict__, "summary": FOUNDATION.summary + " 협치사업으로 하는 이유: "
@@ -149,9 +153,30 @@ def _review(district: District, plan, organizer) -> None:
         organizer)
     review.save_revision(district.id, plan.id, organizer,
                          "협의조정 의견 반영: 협치적 맥락과 기반조성사업 목차 보완")
-    review.resolve_comment(district.id, required.id,
-                           "사업별 협치 필요성과 기대효과를 보완하고 기반조성사업을 별도 "
-                           "목차로 구성했습니다 (제2차안).", organizer)
+    review.answer_comment(district.id, plan.id, required.id,
+                          "사업별 협치 필요성과 기대효과를 보완하고 기반조성사업을 별도 "
+                          "목차로 구성했습니다 (제2판).", organizer)
+    review.answer_comment(district.id, plan.id, recommended.id,
+                          "사업별 산출내역은 부서별 세부 집행계획에 담아 하반기 중간평가 때 "
+                          "함께 보고하겠습니다.", organizer)
+    review.resolve_comment(district.id, plan.id, required.id, city)
+    review.record_decision(district.id, plan.id, "approved",
+                           "필수 의견 1건이 제2판에 반영되어 최종본으로 승인합니다.", city)
+
+
+def _council_meeting(district: District, plan, organizer, title: str, held_on: date,
+                     motion_title: str):
+    meeting = council.open_meeting(district.id, title, held_on)
+    members = council.roster(district.id, meeting.held_on)
+    present = members[:20]
+    council.record_attendance(district.id, meeting.id, [m.id for m in present])
+    motion = council.add_motion(district.id, meeting.id, motion_title, MotionKind.ORDINARY,
+                                plan.id)
+    votes = {m.id: Choice.YES.value for m in present[:17]}
+    votes.update({present[17].id: Choice.NO.value, present[18].id: Choice.NO.value,
+                  present[19].id: Choice.ABSTAIN.value})
+    council.decide(district.id, motion.id, votes, organizer)
+    return meeting
 
 
 def _council(district: District, plan, organizer) -> None:
@@ -167,21 +192,14 @@ def _council(district: District, plan, organizer) -> None:
         leaving, on, reason, newcomer = COUNCIL_REPLACEMENT
         member = next(m for m in council.everyone(district.id) if m.name == leaving)
         council.replace_member(district.id, member.id, on, reason, *newcomer)
-    meeting = council.open_meeting(district.id, "2027 제1차 협치강동구회의 전체회의",
-                                   date(2027, 4, 20))
-    members = council.roster(district.id, meeting.held_on)
-    present = members[:20]
-    council.record_attendance(district.id, meeting.id, [m.id for m in present])
-    motion = council.add_motion(district.id, meeting.id, "2027 강동구 지역사회혁신계획 승인의 건",
-                                MotionKind.ORDINARY, plan.id)
-    votes = {m.id: Choice.YES.value for m in present[:17]}
-    votes.update({present[17].id: Choice.NO.value, present[18].id: Choice.NO.value,
-                  present[19].id: Choice.ABSTAIN.value})
-    council.decide(district.id, motion.id, votes, organizer)
+    review.submit_to_council(district.id, plan.id, organizer, "제1차안 (협치강동구회의 상정)")
+    meeting = _council_meeting(district, plan, organizer, "2027 제1차 협치강동구회의 전체회의",
+                               date(2027, 4, 20), "2027 강동구 지역사회혁신계획 승인의 건")
     council.record_minutes(
         district.id, meeting.id,
-        "재적 30명 중 20명 출석으로 성원되었습니다. 협치조정관이 협의조정 결과(필수 의견 1건 "
-        "반영, 권고 의견 1건)를 보고하고, 기반구축 사업 비율이 30% 이상임을 확인했습니다. "
+        "재적 30명 중 20명 출석으로 성원되었습니다. 협치조정관이 실행계획(제1차안)을 보고하고, "
+        "기반구축 사업 비율이 총 예산의 30% 이상임을 확인했습니다. 승인된 계획은 서울시 "
+        "협의조정을 거쳐 확정됩니다. "
         "‘2027 강동구 지역사회혁신계획 승인의 건’은 찬성 17, 반대 2, 기권 1로 가결되었습니다. "
         "위원들은 마을축제 사업의 참여 동 모집 방법을 중간평가 때 다시 점검하기로 했습니다.",
         publish=True)
@@ -229,20 +247,56 @@ def _feedback(district: District, plan, organizer) -> None:
         findings.carry_finding(district.id, finding.id, cycle_2028.id, organizer)
 
 
+AMENDMENT = ("마을축제 사업을 주민기획단 방식으로 변경",
+             "중간평가(44점, 만족도 48%)를 반영해 하반기 마을축제를 동 주민자치회와 "
+             "주민기획단이 처음부터 함께 기획하는 방식으로 바꿉니다.")
+
+
+def _amendment(district: District, plan, organizer) -> None:
+    """A change (변경계획) that passes the council and waits for the city's review, while the
+    approved version stays in force: the September progress is reported on it."""
+    reason, summary = AMENDMENT
+    review.reopen_for_amendment(district.id, plan.id, reason, organizer)
+    festival = next(p for p in plan.projects if p.title == "중소규모 마을축제 활성화 지원")
+    data = {key: getattr(festival, key) for key in (
+        "title", "budget", "category", "funding_source", "field", "dong", "department",
+        "team", "civil_partners", "fusion_tags", "starts_on")}
+    building.update_project(district.id, festival.id, building.ProjectData(
+        **data, summary=summary, ends_on=date(2027, 12, 15)), organizer)
+    review.submit_to_council(district.id, plan.id, organizer, f"변경안: {reason}")
+    meeting = _council_meeting(district, plan, organizer, "2027 제2차 협치강동구회의 전체회의",
+                               date(2027, 8, 24), "2027 강동구 지역사회혁신계획 변경(안) 승인의 건")
+    council.record_minutes(
+        district.id, meeting.id,
+        "재적 30명 중 20명 출석으로 성원되었습니다. 협치조정관이 중간평가 결과와 마을축제 "
+        "사업의 변경안을 보고했습니다. ‘2027 강동구 지역사회혁신계획 변경(안) 승인의 건’은 "
+        "찬성 17, 반대 2, 기권 1로 가결되어 서울시 협의조정에 제출합니다. 변경안이 확정될 "
+        "때까지 승인된 계획대로 추진합니다.", publish=True)
+    for project in plan.projects:
+        percent, spent_share, status, *_rest = MID_YEAR[project.title]
+        progress.report_progress(
+            district.id, project.id, reported_on=date(2027, 9, 30), status=status,
+            percent=min(percent + 15, 95), spent=project.budget * (spent_share + 15) // 100,
+            notes="3분기 추진 실적 (변경안 협의조정 중, 승인된 계획대로 추진)",
+            reporter=f"{project.department} {project.team}".strip())
+
+
 def seed(district: District, cycle: Cycle):
     """Build the demo plan for ``cycle`` once and return it (the existing one if seeded)."""
     existing = building.plan_for_cycle(district.id, cycle.id)
     if existing is not None:
         return existing
     organizer = user_by_email("organizer@demo.madang.kr")
+    city = user_by_email("city@demo.madang.kr")
     vote = _decisive_vote(district, cycle, organizer)
     plan = building.create_plan_from_vote(district.id, cycle.id, vote.id, TOTAL_BUDGET,
                                           organizer)
     building.add_project(district.id, plan.id, FOUNDATION, organizer)
     _working_groups(district, plan, organizer)
-    _review(district, plan, organizer)
     _council(district, plan, organizer)
+    _city_review(district, plan, organizer, city)
     _mid_year(district, plan)
     _feedback(district, plan, organizer)
+    _amendment(district, plan, organizer)
     db.session.flush()
     return plan

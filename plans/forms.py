@@ -27,6 +27,7 @@ from plans.models import (
     CATEGORY_LABELS,
     FINDING_LABELS,
     FUNDING_LABELS,
+    OUTCOME_LABELS,
     PERIOD_LABELS,
     PROGRESS_LABELS,
     SEVERITY_LABELS,
@@ -65,6 +66,11 @@ class VoteBuildForm(FlaskForm):
     total_budget = _won(_l("총 예산 (원)"))
 
 
+class VoteAmendForm(FlaskForm):
+    vote_id = SelectField(_l("결과가 확정된 투표"), coerce=int,
+                          validators=[DataRequired(_l("투표를 고르세요."))])
+
+
 class ProjectForm(FlaskForm):
     title = StringField(_l("사업명"), validators=[DataRequired(REQUIRED), Length(max=200)])
     budget = _won(_l("예산 (원)"))
@@ -94,6 +100,17 @@ class CommentForm(FlaskForm):
     severity = SelectField(_l("구분"), choices=_choices(SEVERITY_LABELS))
     title = StringField(_l("의견 제목"), validators=[DataRequired(REQUIRED), Length(max=200)])
     body = TextAreaField(_l("의견 내용"), validators=[DataRequired(REQUIRED), Length(max=5000)])
+
+
+class AnswerForm(FlaskForm):
+    answer = TextAreaField(_l("구의 답변 (반영 내용)"),
+                           validators=[DataRequired(REQUIRED), Length(max=5000)])
+
+
+class DecisionForm(FlaskForm):
+    outcome = SelectField(_l("결정"), choices=_choices(OUTCOME_LABELS))
+    note = TextAreaField(_l("결정 의견"), validators=[Length(max=5000)],
+                         description=_l("재협의를 요청할 때는 까닭을 적으세요."))
 
 
 class MemberForm(FlaskForm):

@@ -19,13 +19,19 @@ def sql_values(enum) -> str:
 
 
 class PlanStatus(StrEnum):
+    """Where the plan (or its amendment) stands on the approval path of seed 000 §IV
+    (수립체계): the council approves (협치강동구회의: 지역사회혁신계획 승인), then the city
+    reviews and decides (협의조정회의 서울시 ↔ 강동구), and the decided version is final."""
+
     DRAFT = "draft"
+    COUNCIL = "council"
     IN_REVIEW = "in_review"
     APPROVED = "approved"
 
 
 PLAN_STATUS_LABELS = {
     PlanStatus.DRAFT: _l("작성 중"),
+    PlanStatus.COUNCIL: _l("협치회의 심의 중"),
     PlanStatus.IN_REVIEW: _l("협의조정 중"),
     PlanStatus.APPROVED: _l("승인됨"),
 }
@@ -63,6 +69,16 @@ class Severity(StrEnum):
 
 
 SEVERITY_LABELS = {Severity.REQUIRED: _l("필수"), Severity.RECOMMENDED: _l("권고")}
+
+
+class Outcome(StrEnum):
+    """What the city's decision (협의조정 결정서, seed 001 붙임 2) decides."""
+
+    APPROVED = "approved"
+    RETURNED = "returned"
+
+
+OUTCOME_LABELS = {Outcome.APPROVED: _l("승인"), Outcome.RETURNED: _l("재협의 요청")}
 
 
 class ProgressStatus(StrEnum):
@@ -230,6 +246,8 @@ class Plan(db.Model):
         back_populates="plan", order_by="PlanVersion.number", cascade="all, delete-orphan")
     comments: Mapped[list["ReviewComment"]] = relationship(
         back_populates="plan", order_by="ReviewComment.id", cascade="all, delete-orphan")
+    decisions: Mapped[list["CityDecision"]] = relationship(
+        back_populates="plan", order_by="CityDecision.id", cascade="all, delete-orphan")
     log: Mapped[list["PlanLogEntry"]] = relationship(
         back_populates="plan", order_by="PlanLogEntry.id", cascade="all, delete-orphan")
     findings: Mapped[list["Finding"]] = relationship(
@@ -346,7 +364,8 @@ class PlanVersion(db.Model):
     number: Mapped[int]
     note: Mapped[str] = mapped_column(Text, default="")
     snapshot: Mapped[dict] = mapped_column(JSON)
-    # When the council approved the plan as this version; the public reads the last such one.
+    # When the city's decision made this version final (the council approved it before);
+    # the version in force for execution and the one the public reads is the last such one.
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"))
@@ -356,7 +375,9 @@ class PlanVersion(db.Model):
 
 
 class ReviewComment(db.Model):
-    """A city reviewer's comment (협의조정 의견): required ones block approval until resolved."""
+    """A city reviewer's item (협의조정 의견, seed 001 Ⅱ): the district answers each one; a
+    required (필수) item must be answered with a new version and resolved by the city, a
+    recommended (권고) one answered, before the city can approve the plan."""
 
     __tablename__ = "review_comment"
     __table_args__ = (
@@ -373,9 +394,16 @@ class ReviewComment(db.Model):
     body: Mapped[str] = mapped_column(Text)
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"))
+    # The district's answer, and the version it points to (the one carrying the change).
     resolution: Mapped[str] = mapped_column(Text, default="")
     resolved_in_version: Mapped[int | None]
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
+    # When the city accepted the answer: the item no longer blocks its decision.
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     plan: Mapped[Plan] = relationship(back_populates="comments")
@@ -383,6 +411,38 @@ class ReviewComment(db.Model):
     @property
     def severity_label(self):
         return SEVERITY_LABELS[Severity(self.severity)]
+
+
+class CityDecision(db.Model):
+    """The city's decision record (협의조정 결정서, seed 001 붙임 2): who decided, when, on
+    which version, the outcome, and the review items with the district's answers as they
+    stood (kept as written, so later edits cannot change what was decided)."""
+
+    __tablename__ = "city_decision"
+    __table_args__ = (
+        CheckConstraint(f"outcome IN {sql_values(Outcome)}", name="known_outcome"),
+        CheckConstraint("length(decided_by) > 0", name="decider_named"),
+        CheckConstraint("outcome = 'approved' OR note <> ''", name="returned_has_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"), index=True)
+    version_number: Mapped[int]
+    outcome: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    # [{"id", "severity", "title", "body", "answer", "version", "resolved"}], in order.
+    items: Mapped[list] = mapped_column(JSON, default=list)
+    # The decider's name as it was, and the account when it still exists.
+    decided_by: Mapped[str] = mapped_column(String(100))
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    plan: Mapped[Plan] = relationship(back_populates="decisions")
+
+    @property
+    def outcome_label(self):
+        return OUTCOME_LABELS[Outcome(self.outcome)]
 
 
 class PlanLogEntry(db.Model):

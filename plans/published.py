@@ -9,7 +9,7 @@ and staff exports read the working ``Plan`` itself."""
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from plans.building import plan_for_cycle
+from plans.building import in_force, plan_for_cycle
 from plans.models import (
     PLAN_STATUS_LABELS,
     Evaluation,
@@ -25,9 +25,9 @@ from plans.models import (
 def published_version(plan: Plan) -> PlanVersion | None:
     """The version the public reads: the last approved one, else the last submitted one;
     None while the plan was never submitted."""
-    approved = [v for v in plan.versions if v.approved_at is not None]
-    if approved:
-        return approved[-1]
+    approved = in_force(plan)
+    if approved is not None:
+        return approved
     return plan.versions[-1] if plan.versions else None
 
 
@@ -130,7 +130,8 @@ class PublishedPlan:
     def status(self) -> str:
         if self.published.approved_at is not None:
             return PlanStatus.APPROVED.value
-        return PlanStatus.IN_REVIEW.value
+        # Never approved: where the plan stands on its way (a returned plan is a draft).
+        return self.plan.status
 
     @property
     def status_label(self):
@@ -142,7 +143,8 @@ class PublishedPlan:
 
     @property
     def amendment_in_review(self) -> bool:
-        """The approved plan was reopened for a change (변경계획) not yet approved."""
+        """The approved plan was reopened for a change (변경계획) not yet approved by the
+        council and the city."""
         return self.published.approved_at is not None and self.plan.status != self.status
 
     @property
@@ -164,6 +166,10 @@ class PublishedPlan:
     @property
     def comments(self):
         return self.plan.comments
+
+    @property
+    def decisions(self):
+        return self.plan.decisions
 
     @property
     def findings(self):

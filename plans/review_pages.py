@@ -1,21 +1,27 @@
-"""The city review (협의조정) in the console: submission, revisions, comments and their
-resolution, the administrator's rule override, reopening for an amendment."""
+"""The approval path in pages: the district's side in the console (send to the council,
+save revisions, answer the city's items, reopen for an amendment, the administrator's rule
+override) and the city reviewer's page (items, their resolution, the decision record)."""
 
-from flask import abort, request
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core.auth import Role, role_required
-from plans import review
-from plans.console import STAFF, plan_action
-from plans.forms import CommentForm, NoteForm
+from core.lifecycle import on_error
+from core.tenancy import district_or_404
+from plans import building, review
+from plans.console import INVALID, STAFF, cycle_or_404, plan_action, rule_rows, staff_cycle
+from plans.forms import AnswerForm, CommentForm, DecisionForm, NoteForm
+from plans.models import SEVERITY_LABELS
+
+CITY = (Role.CITY_REVIEWER,)
 
 
 @role_required(*STAFF)
 def submit(plan_id: int):
-    return plan_action(plan_id, lambda d, p: review.submit_for_review(
+    return plan_action(plan_id, lambda d, p: review.submit_to_council(
         d.id, p.id, current_user, request.form.get("note", "")),
-        _l("협의조정에 제1차안을 보냈습니다."))
+        _l("협치회의에 올렸습니다. 협치회의가 승인하면 서울시 협의조정으로 넘어갑니다."))
 
 
 @role_required(*STAFF)
@@ -27,22 +33,11 @@ def revise(plan_id: int):
 
 
 @role_required(*STAFF)
-def add_comment(plan_id: int):
-    form = CommentForm()
-    return plan_action(plan_id, lambda d, p: review.add_review_comment(
-        d.id, p.id, form.severity.data, form.title.data, form.body.data, current_user),
-        _l("협의조정 의견을 남겼습니다."), form, "comment_form")
-
-
-@role_required(*STAFF)
-def resolve_comment(plan_id: int, comment_id: int):
-    def action(district, plan):
-        if not any(c.id == comment_id for c in plan.comments):
-            abort(404)
-        review.resolve_comment(district.id, comment_id, request.form.get("resolution", ""),
-                               current_user)
-
-    return plan_action(plan_id, action, _l("의견을 해소했습니다."))
+def answer_comment(plan_id: int, comment_id: int):
+    form = AnswerForm()
+    return plan_action(plan_id, lambda d, p: review.answer_comment(
+        d.id, p.id, comment_id, form.answer.data, current_user),
+        _l("협의조정 의견에 답했습니다."), form, "answer_form")
 
 
 @role_required(Role.ADMIN)
@@ -56,4 +51,66 @@ def override(plan_id: int):
 def reopen(plan_id: int):
     return plan_action(plan_id, lambda d, p: review.reopen_for_amendment(
         d.id, p.id, request.form.get("reason", ""), current_user),
-        _l("변경안을 열었습니다. 협치회의가 다시 승인해야 합니다."))
+        _l("변경안을 열었습니다. 협치회의 승인과 서울시 협의조정을 거쳐 확정될 때까지 "
+           "승인된 계획이 그대로 유효합니다."))
+
+
+def review_page(district, cycle, status: int = 200, error=None, **forms):
+    plan = building.plan_for_cycle(district.id, cycle.id)
+    context = {
+        "district": district, "cycle": cycle, "plan": plan, "error": error,
+        "severity_labels": SEVERITY_LABELS,
+        "comment_form": forms.get("comment_form") or CommentForm(formdata=None),
+        "decision_form": forms.get("decision_form") or DecisionForm(formdata=None),
+    }
+    if plan is not None:
+        context.update(checks=rule_rows(building.check_plan(plan)),
+                       blockers=review.decision_blockers(plan),
+                       unsaved=review.has_unsaved_changes(plan))
+    return render_template("plans/city_review.html", **context), status
+
+
+@role_required(*CITY, *STAFF)
+def city_review():
+    """The city reviewer's page for the cycle's plan; organizers read it too."""
+    district = district_or_404()
+    return review_page(district, staff_cycle(district))
+
+
+def _review_action(plan_id: int, action, done, form=None, form_name: str | None = None):
+    district = district_or_404()
+    plan = building.get_plan(district.id, plan_id)
+    cycle_id = plan.cycle_id
+    extra = {form_name: form} if form_name else {}
+
+    def page():
+        return review_page(district, cycle_or_404(district, cycle_id), **extra)
+
+    if form is not None and not form.validate_on_submit():
+        return review_page(district, cycle_or_404(district, cycle_id), 422, INVALID, **extra)
+    on_error(page)
+    action(district, plan)
+    flash(done, "success")
+    return redirect(url_for("plans.city_review", cycle=cycle_id))
+
+
+@role_required(*CITY)
+def add_comment(plan_id: int):
+    form = CommentForm()
+    return _review_action(plan_id, lambda d, p: review.add_review_comment(
+        d.id, p.id, form.severity.data, form.title.data, form.body.data, current_user),
+        _l("협의조정 의견을 남겼습니다."), form, "comment_form")
+
+
+@role_required(*CITY)
+def resolve_comment(plan_id: int, comment_id: int):
+    return _review_action(plan_id, lambda d, p: review.resolve_comment(
+        d.id, p.id, comment_id, current_user), _l("의견을 해소했습니다."))
+
+
+@role_required(*CITY)
+def record_decision(plan_id: int):
+    form = DecisionForm()
+    return _review_action(plan_id, lambda d, p: review.record_decision(
+        d.id, p.id, form.outcome.data, form.note.data, current_user),
+        _l("협의조정 결정서를 기록했습니다."), form, "decision_form")

@@ -29,6 +29,8 @@ bp.add_url_rule("/plans/manage", "manage", console.manage)
 bp.add_url_rule("/plans/build", "build", building_pages.build, methods=["POST"])
 bp.add_url_rule("/plans/build-from-vote", "build_from_vote",
                 building_pages.build_from_vote, methods=["POST"])
+bp.add_url_rule("/plans/<int:plan_id>/from-vote", "amend_from_vote",
+                building_pages.amend_from_vote, methods=["POST"])
 bp.add_url_rule("/plans/<int:plan_id>/projects", "add_project",
                 building_pages.add_project, methods=["POST"])
 bp.add_url_rule("/plans/projects/<int:project_id>/edit", "edit_project",
@@ -39,8 +41,13 @@ bp.add_url_rule("/plans/<int:plan_id>/submit", "submit", review_pages.submit, me
 bp.add_url_rule("/plans/<int:plan_id>/revise", "revise", review_pages.revise, methods=["POST"])
 bp.add_url_rule("/plans/<int:plan_id>/comments", "add_comment",
                 review_pages.add_comment, methods=["POST"])
+bp.add_url_rule("/plans/<int:plan_id>/comments/<int:comment_id>/answer", "answer_comment",
+                review_pages.answer_comment, methods=["POST"])
 bp.add_url_rule("/plans/<int:plan_id>/comments/<int:comment_id>/resolve", "resolve_comment",
                 review_pages.resolve_comment, methods=["POST"])
+bp.add_url_rule("/plans/city-review", "city_review", review_pages.city_review)
+bp.add_url_rule("/plans/<int:plan_id>/decision", "record_decision",
+                review_pages.record_decision, methods=["POST"])
 bp.add_url_rule("/plans/<int:plan_id>/override", "override",
                 review_pages.override, methods=["POST"])
 bp.add_url_rule("/plans/<int:plan_id>/reopen", "reopen", review_pages.reopen, methods=["POST"])

@@ -22,7 +22,7 @@ def test_seed_demo_is_idempotent_and_prints_accounts(app, ctx):
     assert second.exit_code == 0, second.output
     db.session.expire_all()
     assert (db.session.query(User).count(), db.session.query(Cycle).count()) == counts
-    for role in ("organizer", "facilitator", "resident", "admin"):
+    for role in ("organizer", "facilitator", "resident", "admin", "city"):
         assert f"{role}@demo.madang.kr" in second.output
     district = db.session.scalars(select(District)).one()
     assert district.name_ko == "강동구" and len(district.dongs) == 19

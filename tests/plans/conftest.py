@@ -70,20 +70,40 @@ def roster(district):
 
 
 def review_round(district, plan, organizer):
-    """Submit, get a required comment, revise, resolve it."""
-    review.submit_for_review(district.id, plan.id, organizer)
+    """Send the draft to the council (seed 000 §IV: the council comes first)."""
+    return review.submit_to_council(district.id, plan.id, organizer)
+
+
+def city_reviewer(district):
+    """The city's reviewer seated in the district (seed 001: 서울시 협의조정)."""
+    from accounts.services import create_user
+    from core.auth import Role
+    from tests.conftest import TEST_PASSWORD
+
+    return create_user("city@seoul.example.kr", TEST_PASSWORD, Role.CITY_REVIEWER, district,
+                       "서울시 검토자")
+
+
+def city_round(district, plan, organizer):
+    """After the council's approval, the city's review of seed 001 Ⅱ: a required item, a
+    revision answering it, the city resolving it and recording its approval. Returns the
+    decision record."""
+    city = city_reviewer(district)
     comment = review.add_review_comment(district.id, plan.id, "required", "협치적 맥락 보완",
-                                        "사업별로 서술하세요.", organizer)
-    project = plan.projects[-1]
+                                        "사업별로 서술하세요.", city)
+    project = next(p for p in plan.projects if p.title == FOUNDATION.title)
     building.update_project(district.id, project.id, building.ProjectData(
-        **{**FOUNDATION.__dict__, "summary": "협치적 맥락 보완"}), organizer)
+        **{**FOUNDATION.__dict__, "summary": f"협치적 맥락 보완 (제{plan.version + 1}판)"}),
+        organizer)
     review.save_revision(district.id, plan.id, organizer, "의견 반영")
-    review.resolve_comment(district.id, comment.id, "반영했습니다", organizer)
-    return comment
+    review.answer_comment(district.id, plan.id, comment.id, "반영했습니다", organizer)
+    review.resolve_comment(district.id, plan.id, comment.id, city)
+    return review.record_decision(district.id, plan.id, "approved", "", city)
 
 
-def approve(district, plan, organizer, members, present=16, yes=9):
-    meeting = council.open_meeting(district.id, "전체회의", date(2027, 4, 20))
+def approve(district, plan, organizer, members, present=16, yes=9, held_on=date(2027, 4, 20)):
+    """The council's approval motion on the plan (the city reviews it next)."""
+    meeting = council.open_meeting(district.id, "전체회의", held_on)
     council.record_attendance(district.id, meeting.id, [m.id for m in members[:present]])
     motion = council.add_motion(district.id, meeting.id, "계획 승인의 건", "ordinary", plan.id)
     votes = {m.id: ("yes" if n < yes else "no") for n, m in enumerate(members[:present])}

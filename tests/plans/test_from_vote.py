@@ -153,3 +153,87 @@ def test_console_offers_confirmed_votes_and_builds_the_plan(client, district, cy
     assert [p.title for p in plan.projects] == ["밥상모임", "공동육아 공간"]
     what_if = client.get(f"/cycles/{cycle.id}/plan/what-if").get_data(as_text=True)
     assert vote.title in what_if
+
+
+def _candidates(district, organizer, titles):
+    items = []
+    for title, cost in titles:
+        item = intake.propose(district, organizer, proposals.Proposal(
+            title, f"{title} 설명", "welfare", "problem_solving", None, cost), date(2026, 9, 3))
+        coordination.shortlist(district.id, item.id, organizer, False, True, "후보")
+        items.append(item)
+    commit()
+    return items
+
+
+def test_a_confirmed_vote_amends_the_approved_plan_without_retyping(
+        district, cycle, organizer, candidates, make_user):
+    """Issue 18: a later confirmed vote's selection joins the approved plan as an amendment
+    that goes the approval path of seed 000 §IV, while the approved version stays in force."""
+    from plans import progress, review
+    from plans.published import published
+    from tests.plans.conftest import FOUNDATION, approve, city_round, make_roster, review_round
+
+    first = _vote(district, cycle, organizer, candidates, make_user, [[2, 1], [2], [2, 1]])
+    confirm_result(district.id, first.id, organizer)
+    plan = building.create_plan_from_vote(district.id, cycle.id, first.id, 100_000_000,
+                                          organizer)
+    building.add_project(district.id, plan.id, FOUNDATION, organizer)
+    members = make_roster(district.id)
+    with cycle_request(district):
+        review_round(district, plan, organizer)
+        approve(district, plan, organizer, members)
+        city_round(district, plan, organizer)
+    commit()
+    later = _candidates(district, organizer, (("마을 도서관", 10_000_000),
+                                              ("청소년 쉼터", 12_000_000)))
+    second = _vote(district, cycle, organizer, later, make_user, [[1], [1, 0]])
+    with cycle_request(district):
+        with pytest.raises(Conflict, match="확정되지 않은"):
+            review.amend_from_vote(district.id, plan.id, second.id, organizer)
+        db.session.rollback()
+        assert db.session.get(Plan, plan.id).status == "approved"
+        confirm_result(district.id, second.id, organizer)
+        added = review.amend_from_vote(district.id, plan.id, second.id, organizer)
+        assert [(p.title, p.vote_rank, p.agenda_item_id) for p in added] == [
+            ("청소년 쉼터", 1, later[1].id), ("마을 도서관", 2, later[0].id)]
+        assert plan.status == "draft" and building.in_force(plan).number == 2
+        assert {i.status for i in later} == {"in_plan"}
+        assert "청소년 쉼터" not in {p.title for p in published(plan).projects}
+        progress.report_progress(district.id, plan.projects[0].id,
+                                 reported_on=date(2027, 9, 30), status="on_track", percent=40,
+                                 spent=0, notes="", reporter="부서")
+        commit()
+        with pytest.raises(Conflict, match="모두 이미"):
+            review.amend_from_vote(district.id, plan.id, second.id, organizer)
+        db.session.rollback()
+        assert len(db.session.get(Plan, plan.id).projects) == 5
+
+
+def cycle_request(district):
+    """Refusal messages are translated lazily for the person asking: give them a request."""
+    from flask import current_app
+
+    return current_app.test_request_context()
+
+
+def test_the_console_adds_a_vote_to_the_plan_and_refuses_a_foreign_vote(
+        client, district, cycle, organizer, candidates, make_user):
+    vote = _vote(district, cycle, organizer, candidates, make_user, [[0], [0, 3]], seats=1)
+    confirm_result(district.id, vote.id, organizer)
+    first = _candidates(district, organizer, (("먼저 정한 의제", 5_000_000),
+                                              ("뽑히지 않은 의제", 5_000_000)))
+    earlier = _vote(district, cycle, organizer, first, make_user, [[0]], seats=1)
+    confirm_result(district.id, earlier.id, organizer)
+    plan = building.create_plan_from_vote(district.id, cycle.id, earlier.id, 100_000_000,
+                                          organizer)
+    commit()
+    sign_in(client, organizer.email)
+    refused = post_form(client, f"/plans/{plan.id}/from-vote", {"vote_id": "999999"})
+    assert refused.status_code == 422
+    assert len(db.session.get(Plan, plan.id).projects) == 1
+    response = post_form(client, f"/plans/{plan.id}/from-vote", {"vote_id": str(vote.id)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert [p.title for p in db.session.get(Plan, plan.id).projects] == [
+        "먼저 정한 의제", "공동육아 공간"]

@@ -77,7 +77,7 @@ def test_the_public_page_labels_the_districts_own_setting(client, ctx, district,
                                                          make_user, organizer):
     from plans import review
 
-    review.submit_for_review(district.id, plan.id, organizer)
+    review.submit_to_council(district.id, plan.id, organizer)
     commit()
     page = client.get(f"/cycles/{cycle.id}/plan").get_data(as_text=True)
     assert "총 예산의 30% 이상" in page and "(조례)" in page

@@ -14,7 +14,7 @@ from core.db import commit, db
 from plans import photos, progress
 from plans.models import ProgressReport
 from tests.conftest import csrf_token, post_form, sign_in
-from tests.plans.conftest import approve, review_round
+from tests.plans.conftest import approve, city_round, review_round
 
 GPS = 0x8825  # the EXIF tag that holds where a photo was taken
 
@@ -35,6 +35,7 @@ def project(ctx, district, plan, organizer, roster):
     with ctx.test_request_context():
         review_round(district, plan, organizer)
         approve(district, plan, organizer, roster)
+        city_round(district, plan, organizer)
         commit()
     return plan.projects[0]
 

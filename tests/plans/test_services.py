@@ -11,7 +11,14 @@ from core.db import commit, db
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from plans import building, council, evaluation, findings, progress, review, settings, what_if
 from plans.models import Evaluation, PlanProject, ProgressReport
-from tests.plans.conftest import FOUNDATION, SEATED_FROM, approve, make_roster, review_round
+from tests.plans.conftest import (
+    FOUNDATION,
+    SEATED_FROM,
+    approve,
+    city_round,
+    make_roster,
+    review_round,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -61,8 +68,8 @@ def test_foundation_share_below_30_percent_blocks_approval(ctx, district, plan, 
         **{**FOUNDATION.__dict__, "budget": 10_000_000}), organizer)
     failed = {c.code for c in building.check_plan(plan) if not c.passed}
     assert failed == {"foundation_share"}
-    review.submit_for_review(district.id, plan.id, organizer)
-    assert any("예산 규칙" in str(b) for b in review.approval_blockers(plan))
+    review.submit_to_council(district.id, plan.id, organizer)
+    assert any("예산 규칙" in str(b) for b in review.council_blockers(plan))
 
 
 def test_floors_caps_and_mandatory_items_from_settings(ctx, district, plan, organizer):
@@ -78,7 +85,10 @@ def test_floors_caps_and_mandatory_items_from_settings(ctx, district, plan, orga
 
 def test_review_versions_and_diff(ctx, district, plan, organizer):
     review_round(district, plan, organizer)
-    assert plan.version == 2 and plan.status == "in_review"
+    building.update_project(district.id, plan.projects[-1].id, building.ProjectData(
+        **{**FOUNDATION.__dict__, "summary": "협치적 맥락 보완"}), organizer)
+    review.save_revision(district.id, plan.id, organizer, "의견 반영")
+    assert plan.version == 2 and plan.status == "council"
     changes = review.version_diff(plan, 2)
     assert [(c.subject, c.attribute) for c in changes] == [("협치 기반조성", "summary")]
     assert review.version_diff(plan, 1) == []
@@ -86,36 +96,14 @@ def test_review_versions_and_diff(ctx, district, plan, organizer):
         review.save_revision(district.id, plan.id, organizer, "바뀐 것 없음")
 
 
-def test_required_comment_needs_a_revision_before_it_is_resolved(ctx, district, plan,
-                                                                 organizer):
-    review.submit_for_review(district.id, plan.id, organizer)
-    comment = review.add_review_comment(district.id, plan.id, "required", "보완", "본문",
-                                        organizer)
-    with pytest.raises(Conflict):
-        review.resolve_comment(district.id, comment.id, "반영", organizer)
-    recommended = review.add_review_comment(district.id, plan.id, "recommended", "권고",
-                                            "본문", organizer)
-    review.resolve_comment(district.id, recommended.id, "검토함", organizer)
-    assert review.unresolved_required(plan) == [comment]
-
-
-def test_approval_with_unresolved_required_comment_is_refused(ctx, district, plan, organizer,
-                                                              roster):
-    review.submit_for_review(district.id, plan.id, organizer)
-    review.add_review_comment(district.id, plan.id, "required", "보완", "본문", organizer)
-    commit()
-    with pytest.raises(Conflict):
-        approve(district, plan, organizer, roster)
-    db.session.rollback()
-    assert plan.status == "in_review"
-
-
 def test_council_approves_with_quorum(ctx, district, plan, organizer, roster):
     review_round(district, plan, organizer)
     motion = approve(district, plan, organizer, roster, present=16, yes=9)
     assert motion.passed and (motion.present, motion.yes, motion.no) == (16, 9, 7)
-    assert plan.status == "approved" and plan.approved_at is not None
+    assert plan.status == "in_review" and plan.approved_at is None
     assert council.approval_motion(plan) == motion
+    city_round(district, plan, organizer)
+    assert plan.status == "approved" and plan.approved_at is not None
     with pytest.raises(Conflict):
         building.update_project(district.id, plan.projects[0].id, FOUNDATION, organizer)
 
@@ -127,13 +115,13 @@ def test_motion_without_quorum_is_refused_and_nothing_recorded(ctx, district, pl
     with pytest.raises(Conflict, match="정족수"):
         approve(district, plan, organizer, roster, present=15, yes=15)
     db.session.rollback()
-    assert plan.status == "in_review"
+    assert plan.status == "council"
 
 
-def test_a_failed_vote_leaves_the_plan_in_review(ctx, district, plan, organizer, roster):
+def test_a_failed_vote_leaves_the_plan_with_the_council(ctx, district, plan, organizer, roster):
     review_round(district, plan, organizer)
     motion = approve(district, plan, organizer, roster, present=20, yes=10)
-    assert motion.decided_at and not motion.passed and plan.status == "in_review"
+    assert motion.decided_at and not motion.passed and plan.status == "council"
 
 
 def test_votes_by_absent_members_are_refused(ctx, district, plan, organizer, roster):
@@ -185,6 +173,7 @@ def test_admin_override_is_logged_and_others_are_refused(ctx, district, plan, or
 def approved(ctx, district, plan, organizer, roster):
     review_round(district, plan, organizer)
     approve(district, plan, organizer, roster)
+    city_round(district, plan, organizer)
     for name, points in (("협치성", 30), ("목표 달성도", 40), ("주민 참여", 30)):
         settings.add_criterion(district.id, name, points)
     commit()
@@ -270,11 +259,6 @@ def test_findings_carry_into_the_next_cycle_with_a_link_back(ctx, district, cycl
     assert f"/cycles/{cycle.id}/plan#finding-{collected[0].id}" in item.origin
     with pytest.raises(Conflict):
         findings.carry_finding(district.id, collected[0].id, next_cycle.id, organizer)
-
-
-def test_reopening_an_approved_plan_needs_new_approval(ctx, district, approved, organizer):
-    review.reopen_for_amendment(district.id, approved.id, "예산 조정", organizer)
-    assert approved.status == "in_review" and approved.approved_at is None
 
 
 def test_foreign_district_ids_are_not_found(ctx, district, plan):

@@ -3,10 +3,9 @@
 import pytest
 
 from core.db import db
-from plans import council, review
 from plans.models import Plan, PlanProject
 from tests.conftest import post_form, sign_in
-from tests.plans.conftest import approve, review_round
+from tests.plans.conftest import approve, city_round, review_round
 
 
 @pytest.fixture
@@ -19,6 +18,7 @@ def test_public_plan_page_and_json(client, ctx, district, cycle, plan, organizer
     with ctx.test_request_context():
         review_round(district, plan, organizer)
         approve(district, plan, organizer, roster)
+        city_round(district, plan, organizer)
         from core.db import commit
 
         commit()
@@ -54,6 +54,7 @@ def test_percent_over_100_is_refused(staff_client, ctx, district, plan, organize
     with ctx.test_request_context():
         review_round(district, plan, organizer)
         approve(district, plan, organizer, roster)
+        city_round(district, plan, organizer)
         from core.db import commit
 
         commit()
@@ -62,28 +63,6 @@ def test_percent_over_100_is_refused(staff_client, ctx, district, plan, organize
         "reported_on": "2027-06-30", "status": "on_track", "percent": "120", "spent": "0"})
     assert response.status_code == 422
     assert db.session.get(PlanProject, project_id).reports == []
-
-
-def test_approval_refused_with_unresolved_required_comment(staff_client, ctx, district, plan,
-                                                           organizer, roster):
-    with ctx.test_request_context():
-        review.submit_for_review(district.id, plan.id, organizer)
-        review.add_review_comment(district.id, plan.id, "required", "보완", "본문",
-                                  organizer)
-        from datetime import date
-
-        meeting = council.open_meeting(district.id, "회의", date(2027, 4, 20))
-        council.record_attendance(district.id, meeting.id, [m.id for m in roster[:20]])
-        motion = council.add_motion(district.id, meeting.id, "승인", "ordinary", plan.id)
-        from core.db import commit
-
-        commit()
-        ids = [m.id for m in roster[:20]]
-    response = post_form(staff_client, f"/plans/council/motions/{motion.id}/decide",
-                         {f"vote-{i}": "yes" for i in ids})
-    assert response.status_code == 409
-    assert "필수 의견" in response.get_data(as_text=True)
-    assert db.session.get(Plan, plan.id).status == "in_review"
 
 
 def test_foreign_district_ids_are_404(staff_client, ctx, plan):
@@ -117,7 +96,7 @@ def test_residents_cannot_use_the_console(client, ctx, make_user, plan):
 
 def test_organizer_submits_and_revises_through_the_console(staff_client, ctx, plan):
     assert post_form(staff_client, f"/plans/{plan.id}/submit").status_code == 302
-    assert db.session.get(Plan, plan.id).status == "in_review"
+    assert db.session.get(Plan, plan.id).status == "council"
     response = post_form(staff_client, f"/plans/{plan.id}/revise", {"note": "수정"})
     assert response.status_code == 409
     assert db.session.get(Plan, plan.id).version == 1

@@ -18,7 +18,14 @@ from core.auth import Role
 from core.db import commit, db, utcnow
 from tests.agenda.conftest import fused_proposal, make_item  # noqa: F401, F811 (fixture)
 from tests.conftest import post_form, sign_in
-from tests.plans.conftest import FOUNDATION, approve, make_roster, review_round
+from tests.plans.conftest import (
+    FOUNDATION,
+    approve,
+    city_reviewer,
+    city_round,
+    make_roster,
+    review_round,
+)
 from tests.voting.conftest import definition
 
 
@@ -329,6 +336,8 @@ def test_plan_actions(app, district, cycle, organizer):
         members = make_roster(district.id)
         review_round(district, plan, organizer)
         motion = approve(district, plan, organizer, members)
+        city_round(district, plan, organizer)
+        city = city_reviewer(district)
         project = plan.projects[0]
         progress.report_progress(district.id, project.id, reported_on=date(2027, 6, 1),
                                  status="on_track", percent=40, spent=1_000_000, notes="",
@@ -338,9 +347,11 @@ def test_plan_actions(app, district, cycle, organizer):
                                        evaluator="평가단", scores={criterion.id: 70},
                                        satisfaction=80, respondents=10)
         commit()
-    for action in ("plan.created", "plan.project_added", "plan.submitted", "plan.commented",
-                   "plan.revised", "plan.resolved", "plan.approved"):
+    for action in ("plan.created", "plan.project_added", "plan.submitted",
+                   "plan.council_approved", "plan.revised", "plan.answered"):
         one(action, organizer, "plan", plan.id)
+    for action in ("plan.commented", "plan.resolved", "plan.city_approved"):
+        one(action, city, "plan", plan.id)
     assert len(entries("council.member.add")) == len(members)
     meeting_id = motion.meeting.id
     one("council.meeting.open", organizer, "council_meeting", meeting_id)

@@ -353,7 +353,7 @@ def test_a_plan_project_name_stays_text(app, request_ctx, district, make_user):
     _assert_text_only(added, *PAYLOADS)
     project = db.session.scalars(select(PlanProject).where(PlanProject.title == PAYLOAD)).one()
     # The public reads the plan as submitted, so the project reaches every page once sent.
-    review.submit_for_review(district.id, plan.id, organizer_user)
+    review.submit_to_council(district.id, plan.id, organizer_user)
     commit()
     for path in (f"/plans/manage?cycle={cycle.id}", f"/plans/projects/{project.id}/edit",
                  f"/plans/projects/{project.id}/report", f"/cycles/{cycle.id}/plan",
@@ -401,6 +401,7 @@ WRITTEN_TEXT = {
     "council_member": ["name", "affiliation"],
     "council_meeting": ["title", "minutes"],
     "council_motion": ["title"],
+    "city_decision": ["note", "decided_by"],
 }
 SNAPSHOT_TEXT = {"title", "summary", "department", "team", "civil_partners"}
 # GET routes the sweep does not open, and why.
@@ -442,6 +443,12 @@ def _write_markup_everywhere() -> None:
             project.update({key: PAYLOAD for key in SNAPSHOT_TEXT if key in project})
         db.session.execute(update(versions).where(versions.c.id == row_id).values(
             snapshot={**snapshot, "title": PAYLOAD}))
+    decisions = tables["city_decision"]
+    for row_id, items in db.session.execute(select(decisions.c.id, decisions.c["items"])).all():
+        written = [{**item, "title": PAYLOAD, "body": PAYLOAD, "answer": PAYLOAD}
+                   for item in items]
+        db.session.execute(update(decisions).where(decisions.c.id == row_id).values(
+            items=written))
     commit()
 
 
@@ -529,7 +536,7 @@ def test_no_page_or_report_shows_markup_people_typed(app, district, monkeypatch)
     assert len(urls) > 100
     live, escaped_in_data, pages_quoting = [], [], 0
     for email, password, role, _name in DEMO_ACCOUNTS:
-        if role not in ("admin", "organizer", "facilitator"):
+        if role not in ("admin", "organizer", "facilitator", "city_reviewer"):
             continue
         client = app.test_client()
         sign_in(client, email, password)

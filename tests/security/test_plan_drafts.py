@@ -1,6 +1,7 @@
-"""What the public reads of a plan is the version the council approved: edits to a reopened
-plan stay the organizers' until an amendment is approved, on the public page, the JSON API and
-open data alike (``plans.published``)."""
+"""What the public reads of a plan is the version in force, the one the council approved and
+the city's decision made final (seed 000 §IV): edits to a reopened plan stay the organizers'
+until an amendment is approved, on the public page, the JSON API and open data alike
+(``plans.published``)."""
 
 import csv
 import io
@@ -39,6 +40,7 @@ def reopened(ctx, district, plan, organizer, roster):
     with ctx.test_request_context():
         plan_builders.review_round(district, plan, organizer)
         plan_builders.approve(district, plan, organizer, roster)
+        plan_builders.city_round(district, plan, organizer)
         commit()
         project = plan.projects[0]
         approved = (project.id, project.title, project.budget)
@@ -82,7 +84,8 @@ def test_a_reopened_plans_draft_edits_are_not_public(client, district, cycle, re
     project = next(p for p in data["projects"] if p["id"] == project_id)
     assert (project["title"], project["budget"]) == (approved_title, approved_budget)
     assert data["summary"]["allocated"] == sum(p["budget"] for p in data["projects"])
-    assert "변경안이 협의조정 중입니다" in _public_views(client, cycle.id)["page"]
+    assert "변경안이 협치회의 심의와 서울시 협의조정을 거치고 있습니다" in \
+        _public_views(client, cycle.id)["page"]
 
 
 def test_open_data_rows_carry_the_approved_budget(client, cycle, reopened):
@@ -104,8 +107,12 @@ def test_organizers_still_see_and_edit_the_draft(client, organizer, reopened):
 def test_the_approved_amendment_becomes_public(ctx, client, district, cycle, plan, organizer,
                                                roster, reopened):
     with ctx.test_request_context():
-        review.save_revision(district.id, plan.id, organizer, "사업명과 예산 조정")
+        review.submit_to_council(district.id, plan.id, organizer, "사업명과 예산 조정")
         plan_builders.approve(district, plan, organizer, roster)
+        commit()
+        assert DRAFT_TITLE not in client.get(f"/cycles/{cycle.id}/plan").get_data(as_text=True)
+        city = plan_builders.city_reviewer(district)
+        review.record_decision(district.id, plan.id, "approved", "", city)
         commit()
     data = client.get(f"/api/v1/cycles/{cycle.id}/plan").get_json()
     assert data["version"] == 3 and data["amendment_in_review"] is False
@@ -116,7 +123,7 @@ def test_the_approved_amendment_becomes_public(ctx, client, district, cycle, pla
 def test_a_revision_saved_for_review_is_not_public_before_approval(ctx, client, district, cycle,
                                                                     plan, organizer, reopened):
     with ctx.test_request_context():
-        review.save_revision(district.id, plan.id, organizer, "사업명과 예산 조정")
+        review.submit_to_council(district.id, plan.id, organizer, "사업명과 예산 조정")
         commit()
     for reader, text in _public_views(client, cycle.id).items():
         assert DRAFT_TITLE not in text, f"{reader} shows an amendment the council did not approve"
@@ -133,11 +140,11 @@ def test_before_approval_the_public_reads_the_version_sent_to_review(ctx, client
     assert client.get(f"/api/v1/open-data/plan/{cycle.id}.json").status_code == 404
     assert submitted_title not in client.get(f"/cycles/{cycle.id}/plan").get_data(as_text=True)
     with ctx.test_request_context():
-        review.submit_for_review(district.id, plan.id, organizer)
+        review.submit_to_council(district.id, plan.id, organizer)
         _edit(district, project, organizer, DRAFT_TITLE, DRAFT_BUDGET)
         commit()
     data = client.get(f"/api/v1/cycles/{cycle.id}/plan").get_json()
-    assert data["status"] == "in_review" and data["version"] == 1
+    assert data["status"] == "council" and data["version"] == 1
     assert submitted_title in [p["title"] for p in data["projects"]]
     for reader, text in _public_views(client, cycle.id).items():
         assert DRAFT_TITLE not in text, f"{reader} shows the unsubmitted draft"
