@@ -11,6 +11,7 @@ from plans import (
     console,
     council_pages,
     findings_pages,
+    participation_pages,
     progress_pages,
     public_pages,
     review_pages,
@@ -88,3 +89,11 @@ bp.add_url_rule("/plans/settings/limits/<int:limit_id>/delete", "remove_budget_l
                 settings_pages.remove_budget_limit, methods=["POST"])
 bp.add_url_rule("/plans/settings/rubric", "add_criterion",
                 settings_pages.add_criterion, methods=["POST"])
+bp.add_url_rule("/participation", "participation_history", participation_pages.history_page)
+bp.add_url_rule("/participation/recorded", "recorded_participation",
+                participation_pages.recorded_page)
+bp.add_url_rule("/participation/recorded/save", "save_recorded_participation",
+                participation_pages.save_recorded, methods=["POST"])
+bp.add_url_rule("/participation/recorded/<int:record_id>/remove",
+                "remove_recorded_participation", participation_pages.remove_recorded,
+                methods=["POST"])
