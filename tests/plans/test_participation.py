@@ -205,7 +205,8 @@ def test_the_public_page_shows_the_table_the_chart_and_the_sentence(client, ctx,
     assert "2027년 주민투표 참여자는 4명으로 2026년(8명)보다 4명(50%) 줄었습니다." in page
     assert page.count('class="history-chart__row"') == 2 and "<svg" in page
     assert "온라인 2명, 종이 투표 1명, 공론장 현장 투표 1명" in page
-    assert f"기록된 수치: {SOURCE}" in page and "마당 기록에서 계산" in page
+    assert f"출처 1: {SOURCE}" in page and "마당 기록에서 계산" in page
+    assert "기록된 수치 (<a href=\"#source-1\">출처 1</a>)" in page
     assert "참여 현황 보기" in client.get("/").get_data(as_text=True)
     client.set_cookie("lang", "en", domain="madang.test")
     english = client.get("/participation").get_data(as_text=True)
