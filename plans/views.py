@@ -1,8 +1,8 @@
 """The plans blueprint and its URL map. Each room's pages live beside its operations:
 ``public_pages`` (the plan as published, versions, what-if, JSON), ``console`` with
 ``building_pages``, ``review_pages`` and ``findings_pages`` (the organizers' plan console),
-``progress_pages`` (progress and evaluation of a project), ``council_pages`` and
-``settings_pages``."""
+``progress_pages`` (progress and evaluation of a project), ``council_pages``,
+``settings_pages`` and ``participation_pages`` (participation over the years)."""
 
 from flask import Blueprint
 
