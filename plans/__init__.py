@@ -1,9 +1,10 @@
 """The annual plan, its budget and council rules, review, evaluation and progress reports.
 
 One module of operations per room of the year: ``settings``, ``building``, ``review``,
-``council``, ``progress``, ``evaluation``, ``findings`` and ``what_if``. They take ids and
-values, check every rule, change the session and flush; the caller commits once. A refused
-request raises a ``DomainError`` before anything is changed.
+``council``, ``progress``, ``evaluation``, ``findings``, ``what_if`` and ``participation``
+(participation over the years). They take ids and values, check every rule, change the
+session and flush; the caller commits once. A refused request raises a ``DomainError`` before
+anything is changed.
 
 The blueprint lives in ``plans.views``; this module imports neither Flask nor the
 views, so the package's pure parts load alone."""

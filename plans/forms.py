@@ -260,3 +260,30 @@ class CriterionForm(FlaskForm):
     name = StringField(_l("평가 항목"), validators=[DataRequired(REQUIRED), Length(max=100)])
     max_score = IntegerField(_l("배점"), validators=[InputRequired(REQUIRED),
                                                    NumberRange(1, 100, _l("1~100점"))])
+
+
+def _count_field(label):
+    return IntegerField(label, validators=[Optional(), NumberRange(min=0, message=NOT_NEGATIVE)])
+
+
+class RecordedParticipationForm(FlaskForm):
+    """A past year's participation as a district recorded it; every count is optional, the
+    source is not (``plans.participation.save_recorded`` checks the rest)."""
+
+    year = IntegerField(_l("연도"), validators=[InputRequired(REQUIRED)])
+    voters = _count_field(_l("주민투표 참여자 (명)"))
+    voting_days = _count_field(_l("투표 기간 (일)"))
+    online_voters = _count_field(_l("온라인 참여자 (명)"))
+    paper_voters = _count_field(_l("종이 투표 참여자 (명)"))
+    forum_voters = _count_field(_l("공론장 현장 투표 참여자 (명)"))
+    forums = _count_field(_l("공론장 (회)"))
+    forum_participants = _count_field(_l("공론장 참가자 (명)"))
+    proposals = _count_field(_l("제안 (건)"))
+    source = StringField(_l("출처 (문서와 절)"),
+                         validators=[DataRequired(REQUIRED), Length(max=300)])
+    note = TextAreaField(_l("메모"), validators=[Length(max=1000)])
+
+
+class RemoveRecordedForm(FlaskForm):
+    confirm = BooleanField(_l("이 해의 기록된 수치를 지웁니다"),
+                           validators=[DataRequired(_l("지우려면 확인란을 선택하세요."))])

@@ -1,8 +1,8 @@
 """The plans blueprint and its URL map. Each room's pages live beside its operations:
 ``public_pages`` (the plan as published, versions, what-if, JSON), ``console`` with
 ``building_pages``, ``review_pages`` and ``findings_pages`` (the organizers' plan console),
-``progress_pages`` (progress and evaluation of a project), ``council_pages`` and
-``settings_pages``."""
+``progress_pages`` (progress and evaluation of a project), ``council_pages``,
+``settings_pages`` and ``participation_pages`` (participation over the years)."""
 
 from flask import Blueprint
 
@@ -11,6 +11,7 @@ from plans import (
     console,
     council_pages,
     findings_pages,
+    participation_pages,
     progress_pages,
     public_pages,
     review_pages,
@@ -95,3 +96,11 @@ bp.add_url_rule("/plans/settings/limits/<int:limit_id>/delete", "remove_budget_l
                 settings_pages.remove_budget_limit, methods=["POST"])
 bp.add_url_rule("/plans/settings/rubric", "add_criterion",
                 settings_pages.add_criterion, methods=["POST"])
+bp.add_url_rule("/participation", "participation_history", participation_pages.history_page)
+bp.add_url_rule("/participation/recorded", "recorded_participation",
+                participation_pages.recorded_page)
+bp.add_url_rule("/participation/recorded/save", "save_recorded_participation",
+                participation_pages.save_recorded, methods=["POST"])
+bp.add_url_rule("/participation/recorded/<int:record_id>/remove",
+                "remove_recorded_participation", participation_pages.remove_recorded,
+                methods=["POST"])

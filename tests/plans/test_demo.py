@@ -18,8 +18,9 @@ from plans.published import published
 
 def test_the_demo_plan_and_council_follow_the_ordinance(app, ctx):
     assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
-    district = db.session.scalars(select(District)).one()
-    cycle = db.session.scalars(select(Cycle).where(Cycle.year == 2027)).one()
+    district = db.session.scalars(select(District).where(District.slug == "gangdong")).one()
+    cycle = db.session.scalars(select(Cycle).where(Cycle.district_id == district.id,
+                                                   Cycle.year == 2027)).one()
     plan = building.plan_for_cycle(district.id, cycle.id)
     foundation = {c.code: c for c in building.check_plan(plan)}["foundation_share"]
     assert plan.total_budget == TOTAL_BUDGET

@@ -24,7 +24,8 @@ ID_TABLES = {
     "membership_id": "membership",
     "motion_id": "council_motion", "participant_id": "forum_participant", "plan_id": "plan",
     "poll_id": "forum_poll", "project_id": "plan_project", "question_id": "forum_question",
-    "report_id": "agenda_report", "scope_id": "cycle", "table_id": "forum_table",
+    "record_id": "recorded_participation", "report_id": "agenda_report", "scope_id": "cycle",
+    "table_id": "forum_table",
     "topic_id": "forum_topic", "vote_id": "vote",
 }
 TEXT_PARTS = {"dimension": "age_band", "kind": "agenda", "fmt": "csv", "filename": "x",

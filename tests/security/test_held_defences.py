@@ -76,6 +76,7 @@ def home(ctx, district, make_user):
     from agenda import intake, proposals
     from agenda.models import AgendaItem
     from forums import services as forums
+    from plans import participation
     from tests.agenda.conftest import INTAKE_DAY
     from tests.voting.conftest import definition
     from voting.definition import create_vote
@@ -94,9 +95,10 @@ def home(ctx, district, make_user):
         db.session.flush()
         vote = create_vote(district.id, cycle.id, definition("approval", candidates),
                            make_user("organizer"))
+        recorded = participation.save_recorded(district.id, 2020, {"voters": 10}, "출처 §2")
         commit()
     return {"item_id": proposal.id, "forum_id": forum.id, "vote_id": vote.id,
-            "code": forum.join_code, "cycle_id": cycle.id,
+            "code": forum.join_code, "cycle_id": cycle.id, "record_id": recorded.id,
             "vote_items": [item.id for item in vote.items]}
 
 
