@@ -117,7 +117,8 @@ def edit_vote(vote_id: int | None = None):
         else:
             definition.update_vote(district.id, vote.id, _definition(form), current_user)
         flash(_("투표를 저장했습니다."), "success")
-        return redirect(url_for("voting.organize_votes"))
+        # Its page: what it now is, and opening or closing it from there.
+        return redirect(url_for("voting.edit_vote", vote_id=vote.id))
     return _vote_page(form, vote), 422 if form.is_submitted() else 200
 
 
