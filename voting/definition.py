@@ -10,7 +10,7 @@ import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, func, select
@@ -21,7 +21,7 @@ from core.db import db, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.i18n import lazy_message
 from core.models import Cycle, Dong
-from voting.labels import BALLOT_MESSAGES, ballot_message
+from voting.labels import BALLOT_MESSAGES, ballot_message, method_unfit
 from voting.models import Ballot, BallotChoice, CastRequest, Vote, VoteItem
 from voting.pseudonyms import new_salt
 from voting.rules import METHODS_BY_TYPE, BallotRules, BallotType, Electorate
@@ -114,6 +114,13 @@ FROZEN_FIELDS = ("ballot_type", "min_choices", "max_choices", "budget_limit", "p
                  "electorate", "min_age", "method", "compare_methods", "seats",
                  "weight_vote", "weight_forum", "weight_review", "mes_completion")
 
+# The form field a problem of the ballot definition is about (``BallotRules.definition_problems``),
+# so the form shows the message beside it.
+PROBLEM_FIELDS = {"too_few_items": "items", "duplicate_item": "items", "missing_cost": "items",
+                  "bad_min": "min_choices", "min_above_max": "min_choices",
+                  "bad_max": "max_choices", "bad_budget": "budget_limit",
+                  "nothing_fits": "budget_limit", "bad_points_total": "points_total"}
+
 
 def shortlist_of(cycle_id: int) -> dict:
     """The agenda items shortlisted for a vote in the cycle, by id."""
@@ -127,31 +134,36 @@ def _check_definition(district_id: int, cycle: Cycle, data: VoteDefinition,
     if data.opens_at.tzinfo is None or data.closes_at.tzinfo is None:
         raise ValueError("vote windows must be timezone-aware")
     if data.closes_at <= data.opens_at:
-        raise DomainError(_l("마감 시각은 시작 시각보다 늦어야 합니다."))
+        raise DomainError(_l("마감 시각은 시작 시각보다 늦어야 합니다."), field="closes_at")
     methods = METHODS_BY_TYPE[data.ballot_type]
-    if data.method not in methods or any(m not in methods for m in data.compare_methods):
-        raise DomainError(_l("이 투표 방식에 쓸 수 없는 집계 방법입니다."))
+    if data.method not in methods:
+        raise DomainError(method_unfit(data.ballot_type), field="method")
+    if any(m not in methods for m in data.compare_methods):
+        raise DomainError(method_unfit(data.ballot_type), field="compare_methods")
     if data.weight_vote + data.weight_forum + data.weight_review != 100 or min(
             data.weight_vote, data.weight_forum, data.weight_review) < 0:
-        raise DomainError(_l("종합 점수의 가중치는 0 이상이고 합이 100이어야 합니다."))
+        raise DomainError(_l("종합 점수의 가중치는 0 이상이고 합이 100이어야 합니다."),
+                          field="weight_vote")
     if data.seats < 1 or data.seats > max(len(data.agenda_item_ids), 1):
-        raise DomainError(_l("선정할 의제 수는 1 이상, 투표 대상 의제 수 이하여야 합니다."))
+        raise DomainError(_l("선정할 의제 수는 1 이상, 투표 대상 의제 수 이하여야 합니다."),
+                          field="seats")
     if data.ballot_type == BallotType.BUDGET and data.seats != 1:
         # The budgeting methods fund what the budget allows (voting.tally.SEATED_METHODS).
         raise DomainError(_l("예산 배분 투표는 예산 한도 안에서 선정할 의제가 정해지므로 선정할 "
-                             "의제 수를 따로 정하지 않습니다. 1로 두세요."))
+                             "의제 수를 따로 정하지 않습니다. 1로 두세요."), field="seats")
     if data.mes_completion not in COMPLETIONS:
         raise DomainError(_l("MES 남은 예산 처리 방식은 없음, add1, 득표순 채우기 가운데 하나여야 "
-                             "합니다."))
+                             "합니다."), field="mes_completion")
     if data.min_age is not None and not 0 <= data.min_age <= 120:
-        raise DomainError(_l("최소 나이는 0세에서 120세 사이로 정하세요."))
+        raise DomainError(_l("최소 나이는 0세에서 120세 사이로 정하세요."), field="min_age")
     shortlist = shortlist_of(cycle.id)
     for agenda_id in data.agenda_item_ids:
         if agenda_id not in shortlist and agenda_id not in keep_items:
-            raise DomainError(_l("최종 후보로 정해진 이 주기의 의제만 투표에 올릴 수 있습니다."))
+            raise DomainError(_l("최종 후보로 정해진 이 주기의 의제만 투표에 올릴 수 있습니다."),
+                              field="items")
     district_dongs = set(db.session.scalars(select(Dong.id).where(Dong.district_id == district_id)))
     if any(d not in district_dongs for d in data.dong_ids):
-        raise DomainError(_l("이 자치구의 동만 고를 수 있습니다."))
+        raise DomainError(_l("이 자치구의 동만 고를 수 있습니다."), field="dongs")
 
 
 def _agenda_items(ids: list[int]) -> dict:
@@ -198,7 +210,8 @@ def _apply_definition(vote: Vote, data: VoteDefinition) -> None:
         costs={i.agenda_item_id: i.cost for i in items if i.cost is not None})
     problems = planned.definition_problems()
     if problems:
-        raise DomainError(ballot_message(problems[0]), status=422)
+        raise DomainError(ballot_message(problems[0]), status=422,
+                          field=PROBLEM_FIELDS.get(problems[0].code))
 
 
 def _claim_items(vote: Vote, actor) -> None:
@@ -275,6 +288,50 @@ def update_vote(district_id: int, vote_id: int, data: VoteDefinition, actor) -> 
     db.session.flush()
     _claim_items(vote, actor)
     record(vote, actor, "updated", vote.title, audited=_definition_summary(vote))
+    return vote
+
+
+ALREADY_OPEN = _l("이미 열려 있는 투표입니다. 아무것도 바뀌지 않았습니다.")
+ALREADY_CLOSED = _l("이미 마감된 투표입니다. 마감된 투표는 다시 열 수 없습니다.")
+NOT_OPEN_YET = _l("아직 열리지 않은 투표는 마감할 수 없습니다. 먼저 열거나 기간을 고치세요.")
+
+
+def open_now(district_id: int, vote_id: int, actor) -> Vote:
+    """Open an upcoming vote now: its start becomes this instant, its close stays. Refused
+    (409) when the vote is already open or closed, and (422) when its ballot is not one a
+    resident could fill, e.g. every item but one was taken off the agenda since."""
+    vote = locked_vote(district_id, vote_id, exclusive=True)
+    now = utcnow()
+    status = vote.status_at(now)
+    if status != "upcoming":
+        raise Conflict(ALREADY_OPEN if status == "open" else ALREADY_CLOSED)
+    problems = vote.rules().definition_problems()
+    if problems:
+        raise DomainError(ballot_message(problems[0]), status=422)
+    planned = vote.opens_at
+    vote.opens_at = now
+    record(vote, actor, "opened", audited={"opens_at": now.isoformat(),
+                                           "planned_opens_at": planned.isoformat()})
+    db.session.flush()
+    return vote
+
+
+def close_now(district_id: int, vote_id: int, actor) -> Vote:
+    """Close an open vote now: its close becomes this instant, so a cast that reads the vote
+    after this change commits is refused. Taking the vote's row lock exclusively waits for
+    the casts in flight, which are counted. Refused (409) before the opening and after the
+    close."""
+    vote = locked_vote(district_id, vote_id, exclusive=True)
+    now = utcnow()
+    status = vote.status_at(now)
+    if status != "open":
+        raise Conflict(NOT_OPEN_YET if status == "upcoming" else ALREADY_CLOSED)
+    planned = vote.closes_at
+    # A vote opened at this very microsecond still needs a window (closes_at > opens_at).
+    vote.closes_at = max(now, vote.opens_at + timedelta(microseconds=1))
+    record(vote, actor, "closed", audited={"closes_at": vote.closes_at.isoformat(),
+                                           "planned_closes_at": planned.isoformat()})
+    db.session.flush()
     return vote
 
 

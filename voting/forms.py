@@ -18,7 +18,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.tenancy import SEOUL
@@ -29,8 +36,9 @@ from voting.labels import (
     ELECTORATE_LABELS,
     GENDER_LABELS,
     METHOD_LABELS,
+    method_unfit,
 )
-from voting.rules import BallotType, Channel, Electorate
+from voting.rules import METHODS_BY_TYPE, BallotType, Channel, Electorate
 
 REQUIRED = _l("이 항목을 입력하세요.")
 
@@ -83,8 +91,9 @@ class VoteForm(FlaskForm):
     results_live = BooleanField(_l("투표 중에도 결과 공개"),
                                 description=_l("끄면 마감 전에는 운영자에게도 결과가 보이지 "
                                                "않습니다."))
-    method = SelectField(_l("집계 방법"), validators=[InputRequired(REQUIRED)],
-                         choices=[SelectChoice(m, label) for m, label in METHOD_LABELS.items()])
+    # Choices grouped by ballot type, built per request (``__init__``): the group names are
+    # in the reader's language.
+    method = SelectField(_l("집계 방법"), validators=[InputRequired(REQUIRED)])
     compare_methods = MultiCheckboxField(
         _l("함께 보여 줄 집계 방법"),
         choices=[SelectChoice(m, label) for m, label in METHOD_LABELS.items()])
@@ -103,6 +112,26 @@ class VoteForm(FlaskForm):
         InputRequired(REQUIRED), NumberRange(min=0, max=100)])
     weight_review = IntegerField(_l("종합 점수: 위원회 심사 가중치(%)"), default=0, validators=[
         InputRequired(REQUIRED), NumberRange(min=0, max=100)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.method.choices = {
+            str(BALLOT_TYPE_LABELS[kind]): [SelectChoice(m, METHOD_LABELS[m]) for m in methods]
+            for kind, methods in METHODS_BY_TYPE.items()}
+
+    def _ballot_type(self) -> BallotType | None:
+        return BallotType(self.ballot_type.data) if self.ballot_type.data in set(
+            BallotType) else None
+
+    def validate_method(self, field) -> None:
+        kind = self._ballot_type()
+        if kind is not None and field.data not in METHODS_BY_TYPE[kind]:
+            raise ValidationError(method_unfit(kind))
+
+    def validate_compare_methods(self, field) -> None:
+        kind = self._ballot_type()
+        if kind is not None and any(m not in METHODS_BY_TYPE[kind] for m in field.data or []):
+            raise ValidationError(method_unfit(kind))
 
 
 class EntryForm(FlaskForm):
@@ -129,6 +158,10 @@ class RollForm(FlaskForm):
 class ResetForm(FlaskForm):
     reason = StringField(_l("초기화 사유"), validators=[DataRequired(REQUIRED),
                                                     Length(max=500)])
+
+
+class WindowForm(FlaskForm):
+    """Opening or closing a vote now: no fields, only its CSRF token (the page asked first)."""
 
 
 class ConfirmForm(FlaskForm):

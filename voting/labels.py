@@ -1,12 +1,12 @@
 """What voting shows for its codes, in one place: ballot types, channels, electorates,
-counting methods, MES completions, how each method fills several seats, score names, forum
-data sources, genders, and the refusals of a ballot's rules, Korean first (English in the
-catalog)."""
+counting methods (names and one-line explanations), MES completions, how each method fills
+several seats, score names, forum data sources, genders, the entries of a vote's history, and
+the refusals of a ballot's rules, Korean first (English in the catalog)."""
 
 from flask_babel import lazy_gettext as _l
 
 from core.i18n import N_, lazy_message
-from voting.rules import BallotError, BallotType, Channel, Electorate
+from voting.rules import METHODS_BY_TYPE, BallotError, BallotType, Channel, Electorate
 
 CHANNEL_LABELS = {
     Channel.ONLINE: _l("온라인"),
@@ -38,6 +38,48 @@ METHOD_LABELS = {
     "greedy": _l("득표순 예산 채우기"),
     "mes": _l("균등 분배 방식(MES)"),
     "points": _l("점수 합계 순"),
+}
+
+# What each method does, in one line, beside its name on the organizer's form.
+METHOD_EXPLANATIONS = {
+    "borda": _l("순위에 따라 점수를 주고(1위가 가장 많이) 합계가 큰 의제가 앞섭니다."),
+    "schulze": _l("두 의제씩 맞대어 보고, 다른 의제들을 이기는 경로가 가장 강한 의제가 "
+                  "앞섭니다."),
+    "ranked-pairs": _l("두 의제씩 맞대어 표 차가 큰 승부부터 순서로 굳히되, 이미 굳힌 순서와 "
+                       "어긋나는 승부는 건너뜁니다."),
+    "copeland": _l("두 의제씩 맞대어 이긴 횟수가 많은 의제가 앞섭니다."),
+    "irv": _l("1순위 표가 가장 적은 의제를 빼고 그 표를 다음 순위로 옮기기를 과반이 나올 "
+              "때까지 되풀이합니다."),
+    "stv": _l("여러 의제를 고를 때 씁니다. 당선 기준을 넘은 표와 탈락한 의제의 표를 다음 "
+              "순위로 옮깁니다."),
+    "approval": _l("찬성을 많이 받은 의제부터 선정합니다."),
+    "greedy": _l("찬성이 많은 의제부터 예산 한도 안에 들어가는 만큼 선정합니다."),
+    "mes": _l("투표자마다 예산을 똑같이 나눠 주고, 지지자들의 몫으로 비용을 낼 수 있는 의제부터 "
+              "선정합니다."),
+    "points": _l("투표자가 나눠 준 점수의 합계가 큰 의제부터 선정합니다."),
+}
+
+
+def method_unfit(ballot_type: BallotType):
+    """The refusal of a counting method that does not fit ``ballot_type``, naming those that
+    do, in the reader's language."""
+    return lazy_message(
+        N_("%(ballot_type)s에는 이 집계 방법을 쓸 수 없습니다. 쓸 수 있는 방법: %(methods)s."),
+        ballot_type=BALLOT_TYPE_LABELS[ballot_type],
+        methods=", ".join(str(METHOD_LABELS[m]) for m in METHODS_BY_TYPE[ballot_type]))
+
+
+# What the vote's history on its manage page says for each entry.
+VOTE_LOG_LABELS = {
+    "created": _l("투표를 만들었습니다"),
+    "updated": _l("설정을 고쳤습니다"),
+    "opened": _l("지금 열었습니다"),
+    "closed": _l("지금 마감했습니다"),
+    "reset": _l("투표를 초기화했습니다"),
+    "review_scores": _l("위원회 심사 점수를 저장했습니다"),
+    "confirmed": _l("결과를 확정했습니다"),
+    "entered_paper": _l("종이 투표지를 입력했습니다"),
+    "entered_forum": _l("공론장 현장 투표지를 입력했습니다"),
 }
 
 # How MES spends what the equal shares leave (``voting.tally.COMPLETIONS``).

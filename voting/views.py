@@ -1,7 +1,7 @@
-"""Routes for votes: browse, cast, verify, results, and the staff screens around them."""
+"""Routes for votes: browse, cast, verify, results, and the staff screens around them; the
+organizers' pages for a vote's definition are in ``voting.definition_pages``, routed here."""
 
 import secrets
-from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -21,15 +21,15 @@ from wtforms import SelectChoice
 
 from core.auth import Role, public, role_required, signed_in
 from core.db import db, utcnow
-from core.errors import DomainError
 from core.i18n import lazy_message
 from core.lifecycle import on_error
 from core.security import limiter, rate_limited
-from core.tenancy import SEOUL, current_cycle, district_id_or_404, district_or_404
+from core.tenancy import current_cycle, district_id_or_404, district_or_404
 from voting import (
     casting,
     confirmation,
     definition,
+    definition_pages,
     eligibility,
     paper_entry,
     receipts,
@@ -43,10 +43,7 @@ from voting.forms import (
     ConfirmForm,
     EntryForm,
     ReceiptForm,
-    ResetForm,
     RollForm,
-    VoteForm,
-    seoul_datetime,
 )
 from voting.labels import (
     BALLOT_TYPE_LABELS,
@@ -61,7 +58,7 @@ from voting.labels import (
 )
 from voting.models import VoteResult
 from voting.receipts import normalise_receipt_code
-from voting.rules import METHODS_BY_TYPE, BallotError, BallotType, Channel, Electorate
+from voting.rules import BallotError, BallotType, Channel
 from voting.secrecy import RESULTS_HIDDEN
 from voting.voter_roll import roll_size, verify_resident
 
@@ -381,91 +378,17 @@ def api_progress(vote_id: int):
 
 # --- Organizers --------------------------------------------------------------------------------
 
-@bp.route("/organize/votes")
-@role_required(Role.ORGANIZER, Role.FACILITATOR)
-def organize_votes():
-    district = district_or_404()
-    return render_template("voting/organize.html", votes=definition.votes_of(district.id),
-                           now=utcnow(), type_labels=BALLOT_TYPE_LABELS,
-                           is_organizer=current_user.has_role(district.id, Role.ORGANIZER))
-
-
-def _vote_form(district, cycle, vote=None) -> VoteForm:
-    form = VoteForm(obj=vote) if vote is not None and request.method == "GET" else VoteForm()
-    shortlist = definition.shortlist_of(cycle.id) if cycle else {}
-    choices = {agenda_id: item.title for agenda_id, item in shortlist.items()}
-    if vote is not None:
-        choices.update({item.agenda_item_id: item.title for item in vote.items})
-    form.items.choices = [SelectChoice(i, title) for i, title in choices.items()]
-    form.dongs.choices = [SelectChoice(d.id, d.name) for d in district.dongs]
-    if vote is not None and request.method == "GET":
-        form.items.data = [item.agenda_item_id for item in vote.items]
-        form.dongs.data = [d.id for d in vote.dongs]
-        form.opens_at.data = vote.opens_at.astimezone(SEOUL).replace(tzinfo=None)
-        form.closes_at.data = vote.closes_at.astimezone(SEOUL).replace(tzinfo=None)
-        form.compare_methods.data = vote.methods[1:]
-    elif vote is None and request.method == "GET":
-        start = utcnow().astimezone(SEOUL).replace(second=0, microsecond=0, tzinfo=None)
-        form.opens_at.data = start + timedelta(days=1)
-        form.closes_at.data = start + timedelta(days=11)
-    return form
-
-
-def _definition(form: VoteForm) -> definition.VoteDefinition:
-    return definition.VoteDefinition(
-        title=form.title.data, description=form.description.data or "",
-        ballot_type=BallotType(form.ballot_type.data), agenda_item_ids=list(form.items.data),
-        opens_at=seoul_datetime(form.opens_at.data), closes_at=seoul_datetime(form.closes_at.data),
-        method=form.method.data, min_choices=form.min_choices.data,
-        max_choices=form.max_choices.data, budget_limit=form.budget_limit.data,
-        points_total=form.points_total.data, electorate=Electorate(form.electorate.data),
-        min_age=form.min_age.data, dong_ids=list(form.dongs.data or []),
-        results_live=form.results_live.data, compare_methods=list(form.compare_methods.data or []),
-        seats=form.seats.data, mes_completion=form.mes_completion.data,
-        weight_vote=form.weight_vote.data,
-        weight_forum=form.weight_forum.data, weight_review=form.weight_review.data,
-    )
-
-
-@bp.route("/organize/votes/new", methods=["GET", "POST"])
-@bp.route("/organize/votes/<int:vote_id>/edit", methods=["GET", "POST"])
-@role_required(Role.ORGANIZER)
-def edit_vote(vote_id: int | None = None):
-    district = district_or_404()
-    vote = _vote_or_404(vote_id) if vote_id is not None else None
-    cycle = vote.cycle if vote is not None else current_cycle(district)
-    form = _vote_form(district, cycle, vote)
-    template = "voting/vote_form.html"
-    methods = {t.value: list(m) for t, m in METHODS_BY_TYPE.items()}
-    if form.validate_on_submit():
-        on_error(lambda: render_template(template, form=form, vote=vote, methods=methods, log=[]),
-                 form=form, field="title")
-        if vote is None:
-            if cycle is None:
-                abort(404)
-            vote = definition.create_vote(district.id, cycle.id, _definition(form), current_user)
-        else:
-            definition.update_vote(district.id, vote.id, _definition(form), current_user)
-        flash(_("투표를 저장했습니다."), "success")
-        return redirect(url_for("voting.organize_votes"))
-    status = 422 if form.is_submitted() else 200
-    log = vote_log.log_of(vote) if vote is not None else []
-    return render_template(template, form=form, vote=vote, methods=methods, log=log,
-                           reset_form=ResetForm()), status
-
-
-@bp.route("/organize/votes/<int:vote_id>/reset", methods=["POST"])
-@role_required(Role.ADMIN)
-def reset_vote(vote_id: int):
-    vote = _vote_or_404(vote_id)
-    form = ResetForm()
-    on_error(lambda: redirect(url_for("voting.edit_vote", vote_id=vote.id)))
-    if not form.validate_on_submit():
-        raise DomainError(_l("초기화 사유를 적으세요."))
-    removed = definition.reset_vote(vote.district_id, vote.id, current_user, form.reason.data)
-    flash(lazy_message("투표를 초기화했습니다(투표지 %(n)d장 삭제). 기록에 남았습니다.",
-                       n=removed), "success")
-    return redirect(url_for("voting.edit_vote", vote_id=vote.id))
+bp.add_url_rule("/organize/votes", "organize_votes", definition_pages.organize_votes)
+bp.add_url_rule("/organize/votes/new", "edit_vote", definition_pages.edit_vote,
+                methods=["GET", "POST"])
+bp.add_url_rule("/organize/votes/<int:vote_id>/edit", "edit_vote", definition_pages.edit_vote,
+                methods=["GET", "POST"])
+bp.add_url_rule("/organize/votes/<int:vote_id>/open", "open_vote_now",
+                definition_pages.open_vote_now, methods=["POST"])
+bp.add_url_rule("/organize/votes/<int:vote_id>/close", "close_vote_now",
+                definition_pages.close_vote_now, methods=["POST"])
+bp.add_url_rule("/organize/votes/<int:vote_id>/reset", "reset_vote", definition_pages.reset_vote,
+                methods=["POST"])
 
 
 @bp.route("/organize/votes/<int:vote_id>/entry", methods=["GET", "POST"])

@@ -18,7 +18,8 @@ from voting.models import Vote, VoteLog
 CONFIRMED = "confirmed"
 ALREADY_CONFIRMED = _l("이 투표의 결과는 이미 확정되었습니다. 확정된 결과는 바꿀 수 없습니다.")
 
-_AUDIT_CODES = {"created": "create", "updated": "edit", "confirmed": "confirm"}
+_AUDIT_CODES = {"created": "create", "updated": "edit", "confirmed": "confirm",
+                "opened": "open", "closed": "close"}
 
 
 def record(vote: Vote, actor, action: str, detail: str = "", *, audited: dict) -> None:
