@@ -115,7 +115,7 @@ def _set_up_forum(app) -> dict:
     from forums import services
 
     with app.app_context():
-        district = db.session.scalars(select(District)).first()
+        district = db.session.scalars(select(District).where(District.slug == "gangdong")).one()
         organizer = db.session.scalars(select(User).where(User.email == ORGANIZER[0])).one()
         facilitators = [create_user(f"room-facilitator-{n}@example.kr", FACILITATOR_PASSWORD,
                                     Role.FACILITATOR, district, f"진행자 {n}") for n in (1, 2)]
