@@ -168,3 +168,37 @@ def test_only_an_admin_sees_the_districts_page(client, ctx, district, make_user)
     assert client.get("/admin/districts").status_code == 403
     assert post_form(client, "/admin/districts",
                      {"slug": "seongdong", "name_ko": "성동구"}).status_code == 403
+
+
+def test_signing_up_at_a_districts_path_makes_a_member_of_that_district(client, ctx, district,
+                                                                         other_district):
+    from accounts.models import User
+
+    signed_up = post_form(client, "/songpa/signup", {
+        "display_name": "송파 주민", "email": "new@songpa.example.kr",
+        "password": TEST_PASSWORD, "confirm": TEST_PASSWORD})
+    assert signed_up.status_code == 302
+    assert signed_up.location.startswith("/songpa/")
+    db.session.rollback()
+    person = db.session.scalars(select(User).where(User.email == "new@songpa.example.kr")).one()
+    assert person.roles_in(other_district.id) == {"resident"}
+    assert person.roles_in(district.id) == set()
+
+
+def test_under_the_request_gate_a_districts_static_files_never_wait(app, client, district,
+                                                                   other_district, monkeypatch):
+    """gunicorn puts the gate beneath the district paths: it sees ``/static/...`` in
+    ``/songpa/static/...`` and lets it by while every slot is taken."""
+    from core import gate
+
+    paths, plain = app.wsgi_app, app.wsgi_app.wsgi_app
+    monkeypatch.setitem(app.config, "REQUESTS_AT_ONCE", 1)
+    monkeypatch.setitem(app.config, "REQUEST_WAIT_SECONDS", 0.1)
+    gate.install(app)
+    try:
+        paths.wsgi_app.turns.enter()
+        with client.get("/songpa/static/css/madang.css") as stylesheet:
+            assert stylesheet.status_code == 200
+        assert client.get("/songpa/votes").status_code == 503
+    finally:
+        paths.wsgi_app = plain
