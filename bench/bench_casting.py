@@ -1,13 +1,11 @@
 """Casting throughput: gunicorn (gunicorn.conf.py) on PostgreSQL and Redis, 50
 simulated voters changing their ballots as fast as the server answers.
 
-Prints one line per casting path (the Core statements both databases run, and the
-single-statement PostgreSQL path, each served on a fresh database): ballots/s sustained and
-p95 latency for casting, the same for /healthz measured in the same run, and the ratios; then
-one line with the single-statement path's ratio to the Core path. It also prints the CPU
-time the server side (gunicorn and the PostgreSQL backends) spent per request, which holds
-still when other work shares the machine: two free cores give at most 2000 / (ms per
-ballot) ballots/s. Loopback only; bounded by request count and time.
+Prints one line: ballots/s sustained and p95 latency for casting, the same for /healthz
+measured in the same run, and the ratios. It also prints the CPU time the server side
+(gunicorn and the PostgreSQL backends) spent per request, which holds still when other work
+shares the machine: two free cores give at most 2000 / (ms per ballot) ballots/s. Loopback
+only; bounded by request count and time.
 
 Environment: BENCH_DATABASE_URL (default: a ``madang_bench`` database on the local
 PostgreSQL), BENCH_REDIS_URL (default: local db 15). The run creates that database through
@@ -39,8 +37,6 @@ from bench.common import SERVER_URL, free_port, migrated_app, throwaway_database
 VOTERS = 50
 SECONDS = 10.0
 MAX_REQUESTS_PER_VOTER = 400
-# The casting paths compared, in the order they run (CASTING_PATH, see voting.casting).
-PATHS = ("core", "single-statement")
 PASSWORD = "bench voter password"  # noqa: S105 (throwaway accounts in a throwaway database)
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -268,15 +264,6 @@ def failed(statuses: list[int]) -> str:
     return f"{len(statuses)} failed: {counts}"
 
 
-@dataclass
-class Measured:
-    """One casting path's run."""
-
-    rate: float
-    cpu: float
-    ok: bool
-
-
 def signed_in_voters(port: int, vote_id: int, tries: int) -> tuple[list, list[dict]]:
     """Wait (``tries`` × 0.2 s at most) for the server to answer, then sign every voter in
     and read the fields their ballot form posts."""
@@ -301,11 +288,12 @@ def signed_in_voters(port: int, vote_id: int, tries: int) -> tuple[list, list[di
     return clients, forms
 
 
-def run(database_url: str, path: str) -> Measured:
+def run(database_url: str) -> bool:
+    """Serve on ``database_url``, measure /healthz then casting, print the line; whether
+    every cast was answered as expected and each voter holds exactly one ballot."""
     vote_id, item_ids = prepare_database(database_url)
     port = free_port()
-    env = {**os.environ, "CASTING_PATH": path, "DATABASE_URL": database_url,
-           "REDIS_URL": REDIS_URL,
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL,
            "SECRET_KEY": "bench-secret", "SIGNIN_RATE_LIMIT": "100000 per minute",
            "CAST_RATE_LIMIT_PER_ADDRESS": "1000000 per minute",
            "CAST_RATE_LIMIT_PER_ACCOUNT": "1000000 per minute", "MAIL_BACKEND": "memory",
@@ -338,7 +326,7 @@ def run(database_url: str, path: str) -> Measured:
     with engine.connect() as connection:
         stored = connection.execute(text("SELECT count(*) FROM ballot")).scalar()
     engine.dispose()
-    print(f"casting ({path}): {cast.rate:.0f} ballots/s sustained, "
+    print(f"casting: {cast.rate:.0f} ballots/s sustained, "
           f"p95 {p95(cast.latencies):.0f} ms, "
           f"server CPU {cast_cpu * 1000:.1f} ms/ballot of which PostgreSQL "
           f"{cast_database_cpu * 1000:.1f} ms ({len(cast.latencies)} casts, "
@@ -348,18 +336,12 @@ def run(database_url: str, path: str) -> Measured:
           f"{health.fairness()}); casting/healthz throughput ratio "
           f"{cast.rate / health.rate:.2f}, CPU ratio {cast_cpu / health_cpu:.1f}; load "
           f"generator used {client_cpu:.0%} of a core; target >= 300 ballots/s and p95 < 200 ms")
-    return Measured(cast.rate, cast_cpu, stored == VOTERS and not cast.failures)
+    return stored == VOTERS and not cast.failures
 
 
 def main() -> int:
-    runs = {}
-    for path in PATHS:
-        with throwaway_database(DATABASE, DATABASE_SERVER_URL) as database_url:
-            runs[path] = run(database_url, path)
-    core, single = runs["core"], runs["single-statement"]
-    print(f"casting single-statement/core: throughput ratio {single.rate / core.rate:.2f}, "
-          f"server CPU per ballot ratio {core.cpu / single.cpu:.2f} (worth keeping at >= 1.3)")
-    return 0 if all(measured.ok for measured in runs.values()) else 1
+    with throwaway_database(DATABASE, DATABASE_SERVER_URL) as database_url:
+        return 0 if run(database_url) else 1
 
 
 if __name__ == "__main__":

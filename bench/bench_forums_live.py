@@ -2,12 +2,13 @@
 
 Run from the repository root: ``python bench/bench_forums_live.py``. It needs PostgreSQL
 (``BENCH_POSTGRES_URL``, a database on the server it may create others from) and Redis
-(``BENCH_REDIS_URL``). It creates and migrates a throwaway database, serves the app with
-gunicorn (the project's gunicorn.conf.py) on a loopback port, and connects 1,000 participant
-phones (each following its forum's event stream, as the phone page does) and the
-projection (following the forum and, on a poll slide, the poll). Then the organizer opens
-five room polls one after another; after each opening 300 of the phones answer within
-10 s. Then it stops the server and drops the database.
+(``BENCH_REDIS_URL``). It creates and migrates a throwaway database named for this run
+(``madang_bench_live_<pid>``), serves the app with gunicorn (the project's gunicorn.conf.py)
+on a loopback port, and connects 1,000 participant phones (each following its forum's event
+stream, as the phone page does) and the projection (following the forum and, on a poll
+slide, the poll). Then the organizer opens five room polls one after another; after each
+opening 300 of the phones answer within 10 s. Then it stops the server and drops the
+database.
 
 Besides the lines of each round below: opening-to-screen p95 (from launching a poll to
 every phone and the projection showing it) against /healthz p95 under the same load,
@@ -33,7 +34,6 @@ import argparse
 import asyncio
 import bisect
 import contextlib
-import json
 import os
 import random
 import re
@@ -58,15 +58,16 @@ from bench.common import (  # noqa: E402 (needs the root on the path)
     migrated_app,
     throwaway_database,
 )
+from bench.phones import CSRF, ForumStream, Phone, Stream  # noqa: E402 (needs the root on the path)
 from core.realtime import KEEPALIVE_SECONDS  # noqa: E402 (needs the root on the path)
 
-DATABASE = "madang_bench_live"
-# Redis pub/sub channels are server-wide: this run's stay apart from any other's.
+# Each run has its own database and Redis channels, so two runs on one server never meet
+# (the throwaway database is dropped first: a fixed name would drop another run's).
 NAMESPACE = f"bench-live-{os.getpid()}"
+DATABASE = f"madang_bench_live_{os.getpid()}"
 SECRET_KEY = "bench-forums-live"  # noqa: S105 (a throwaway server)
 ORGANIZER_EMAIL = "bench-organizer@example.kr"
 ORGANIZER_PASSWORD = "bench organizer password"  # noqa: S105 (a throwaway database)
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 LATENCY_TARGET = 1.0
 MEMORY_GROWTH_LIMIT = 1.10
 STARTUP_SECONDS = 60
@@ -224,91 +225,6 @@ class Server:
 
 
 # --- the load --------------------------------------------------------------------------------
-
-class Stream:
-    """One screen following the poll: every snapshot version it saw, and when."""
-
-    def __init__(self) -> None:
-        self.status: int | None = None
-        self.arrivals: list[tuple[float, int]] = []
-        self.ended = False
-        self.closing = False
-        self.error: str | None = None
-
-    async def follow(self, client: httpx.AsyncClient, path: str) -> None:
-        try:
-            async with client.stream("GET", path) as response:
-                self.status = response.status_code
-                async for line in response.aiter_lines():
-                    if line.startswith("data: "):
-                        version = json.loads(line[len("data: "):])["version"]
-                        self.arrivals.append((time.monotonic(), version))
-        except httpx.HTTPError as error:
-            self.error = repr(error)
-        finally:
-            if not self.closing:
-                self.ended = True
-
-    def first_seen(self, version: int) -> float | None:
-        """When this screen first showed ``version`` or a later one."""
-        for arrived, seen in self.arrivals:
-            if seen >= version:
-                return arrived
-        return None
-
-
-class ForumStream:
-    """A phone (or the projection) following its forum: when each poll was first seen open."""
-
-    def __init__(self) -> None:
-        self.status: int | None = None
-        self.opened_at: dict[int, float] = {}
-        self.first_event = asyncio.Event()
-        self.ended = False
-        self.closing = False
-        self.error: str | None = None
-
-    async def follow(self, client: httpx.AsyncClient, path: str) -> None:
-        # Like a browser's EventSource, a phone whose connection the server had already closed
-        # (an idle keep-alive connection reused just as it timed out) connects again.
-        for _attempt in range(3):
-            try:
-                async with client.stream("GET", path) as response:
-                    self.status = response.status_code
-                    async for line in response.aiter_lines():
-                        if line.startswith("data: "):
-                            now = time.monotonic()
-                            for poll_id in json.loads(line[len("data: "):])["open_polls"]:
-                                self.opened_at.setdefault(poll_id, now)
-                            self.first_event.set()
-            except httpx.RemoteProtocolError as error:
-                self.error = type(error).__name__
-                if self.first_event.is_set():
-                    break
-                continue
-            except httpx.HTTPError as error:
-                self.error = type(error).__name__
-            break
-        self.first_event.set()
-        if not self.closing:
-            self.ended = True
-
-
-class Phone:
-    def __init__(self, base_url: str, ssl_context) -> None:
-        self.client = httpx.AsyncClient(base_url=base_url, timeout=30, verify=ssl_context)
-        self.csrf = ""
-
-    async def join(self, code: str) -> None:
-        page = await self.client.get(f"/j/{code}")
-        self.csrf = CSRF.search(page.text).group(1)
-        joined = await self.client.post(f"/j/{code}", data={"csrf_token": self.csrf, "code": code})
-        if joined.status_code != 302:
-            raise RuntimeError(f"joining failed: {joined.status_code}")
-        # The phone page asks once, then follows (consent left empty: nothing stored).
-        page = await self.client.get(joined.headers["location"])
-        self.csrf = CSRF.search(page.text).group(1)
-
 
 async def sign_in(client: httpx.AsyncClient) -> None:
     page = await client.get("/signin")

@@ -7,10 +7,7 @@ so ``import voting.tally`` loads numpy and nothing of the web app."""
 
 def setup(app) -> None:
     """Voting's part of the personal-data purge, the pass that sends again the counts the job
-    queue lost, the votes open today for the home page, and how PostgreSQL records an online
-    cast (``CASTING_PATH``, see ``voting.casting``)."""
-    import os
-
+    queue lost, and the votes open today for the home page."""
     from accounts.retention import register
     from core import now
     from core.jobs import reconciler
@@ -21,4 +18,3 @@ def setup(app) -> None:
     register(PART)
     reconciler(reconcile)
     now.register("voting", open_votes)
-    app.config.setdefault("CASTING_PATH", os.environ.get("CASTING_PATH", "single-statement"))

@@ -13,24 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (
-    Integer,
-    String,
-    bindparam,
-    cast,
-    delete,
-    func,
-    select,
-    text,
-    true,
-    update,
-)
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import bindparam, delete, func, select, update
 
 from accounts.models import User
-from core.db import UTCDateTime, db, on_postgresql, utcnow
+from core.db import db, on_postgresql, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.i18n import lazy_message
 from core.models import Dong
@@ -98,58 +85,6 @@ _CLEAR_CHOICES = delete(_CHOICE).where(_CHOICE.c.ballot_id == bindparam("ballot"
 _ADD_CHOICES = _CHOICE.insert()
 _STORE_ANSWER = (update(_CAST_REQUEST).where(_CAST_REQUEST.c.id == bindparam("claim"))
                  .values(response=bindparam("answer", type_=_CAST_REQUEST.c.response.type)))
-# The single-statement path records an online cast in one statement: it takes the request's
-# Idempotency-Key (if any; a request still holding the key makes it wait, as the unique
-# constraint decides) with the answer the key will replay, and only with the key taken (or
-# without one) inserts or changes the ballot and makes its choices the new ones. The choices
-# that stay are updated in place and the others deleted, so no row is both deleted and
-# inserted by the statement.
-#
-# The statement's sub-statements share one snapshot, taken when it starts. That is safe only
-# because ``vote_for_casting`` made this voter's earlier casts finish first (the advisory
-# lock on vote and account): otherwise the choices of a change committed while this one
-# waited for the ballot's row lock would be invisible here, and two ballots could mix. For
-# the same reason ``prior`` tells exactly whether the cast creates the ballot or changes it.
-_CHANGED_FROM_PROPOSED = ", ".join(f"{name} = excluded.{name}" for name in _CHANGED_ON_CAST)
-_RECORD_CAST = text(f"""
-    WITH prior AS (
-        SELECT id FROM ballot WHERE vote_id = :vote_id AND voter_key = :voter_key
-    ), claim AS (
-        INSERT INTO cast_request (vote_id, voter_key, key, request_digest, created_at, response)
-        SELECT :vote_id, :voter_key, :key, :request_digest, :cast_at, json_build_object(
-            'vote', :vote_id, 'receipt', :receipt, 'choices', CAST(:choices AS json),
-            'status', CASE WHEN EXISTS (SELECT FROM prior) THEN 'changed' ELSE 'created' END)
-        WHERE :key IS NOT NULL
-        ON CONFLICT (vote_id, voter_key, key) DO NOTHING
-        RETURNING id
-    ), cast_ballot AS (
-        INSERT INTO ballot (vote_id, voter_key, channel, receipt_lookup, receipt_seal, age_band,
-                            gender, dong, cast_at, updated_at)
-        SELECT :vote_id, :voter_key, :channel, :receipt_lookup, :receipt_seal, :age_band,
-               :gender, :dong, :cast_at, :updated_at
-        WHERE :key IS NULL OR EXISTS (SELECT FROM claim)
-        ON CONFLICT (vote_id, voter_key) DO UPDATE SET {_CHANGED_FROM_PROPOSED}
-        WHERE ballot.channel = :channel
-        RETURNING id
-    ), cleared AS (
-        DELETE FROM ballot_choice USING cast_ballot
-        WHERE ballot_choice.ballot_id = cast_ballot.id AND ballot_choice.vote_item_id <> ALL(:items)
-    ), chosen AS (
-        INSERT INTO ballot_choice (ballot_id, vote_item_id, vote_id, value)
-        SELECT cast_ballot.id, chosen.item, :vote_id, chosen.value
-        FROM cast_ballot, unnest(:items, :values) AS chosen (item, value)
-        ON CONFLICT (ballot_id, vote_item_id) DO UPDATE SET value = excluded.value
-    )
-    SELECT (SELECT id FROM claim) AS claim, cast_ballot.id AS ballot,
-           NOT EXISTS (SELECT FROM prior) AS created
-    FROM (SELECT) AS answer LEFT JOIN cast_ballot ON true
-""").bindparams(  # noqa: S608 (column names from _CHANGED_ON_CAST; values are bound)
-    bindparam("vote_id", type_=Integer), bindparam("key", type_=String),
-    bindparam("request_digest", type_=String), bindparam("voter_key", type_=String),
-    bindparam("channel", type_=String),
-    bindparam("receipt", type_=String), bindparam("choices", type_=String),
-    bindparam("cast_at", type_=UTCDateTime), bindparam("updated_at", type_=UTCDateTime),
-    bindparam("items", type_=ARRAY(Integer)), bindparam("values", type_=ARRAY(Integer)))
 _FREEZE = (update(Vote.__table__)
            .where(Vote.__table__.c.id == bindparam("vote"), Vote.__table__.c.frozen_at.is_(None))
            .values(frozen_at=bindparam("now")))
@@ -157,23 +92,16 @@ _CASTING_VOTE_COLUMNS = ("id", "district_id", "salt", "ballot_type", "min_choice
                          "budget_limit", "points_total", "opens_at", "closes_at", "frozen_at",
                          "electorate", "min_age")
 _NAME_SEPARATOR = "\x1f"
-# How an online cast is recorded (``CASTING_PATH``): ``single-statement`` on PostgreSQL (the
-# default there), or ``core``, the Core statements SQLite always runs. The single statement
-# is kept because bench/bench_casting.py, which serves with each path in one run, measured it
-# at 1.6 and 2.3 times the Core path's throughput (server CPU per ballot 1.2 and 1.4 times
-# lower); both paths are raced in tests/voting/test_concurrency.py.
-SINGLE_STATEMENT, CORE = "single-statement", "core"
-_casting_statements: dict[tuple[str, bool], _CastingStatements] = {}
-
-
-def _single_statement() -> bool:
-    return on_postgresql() and current_app.config["CASTING_PATH"] == SINGLE_STATEMENT
+# One online cast's statements are the same on both databases: SQLAlchemy Core with each
+# dialect's upsert. A single raw-SQL statement for PostgreSQL was tried and removed:
+# bench/bench_casting.py measured it at 0.91 times this path's throughput (119 against 130
+# ballots/s), short of the 1.3 times an optimization must show to be kept.
+_casting_statements: dict[str, _CastingStatements] = {}
 
 
 def _casting() -> _CastingStatements:
     dialect = db.session.get_bind().dialect.name
-    single = _single_statement()
-    if (dialect, single) not in _casting_statements:
+    if dialect not in _casting_statements:
         vote_table, item_table, dong_table = Vote.__table__, VoteItem.__table__, Dong.__table__
         joined = (func.string_agg if dialect == "postgresql" else func.group_concat)(
             dong_table.c.name, _NAME_SEPARATOR)
@@ -187,19 +115,11 @@ def _casting() -> _CastingStatements:
         items = (select(aggregate(triple(item_table.c.position, item_table.c.id,
                                          item_table.c.cost)))
                  .where(item_table.c.vote_id == vote_table.c.id).scalar_subquery())
-        voting = vote_table
-        if single:
-            # One voter's casts in one vote run one after another (see _RECORD_CAST). A CTE
-            # with a volatile function is evaluated once, whatever the join order.
-            serialized = select(func.pg_advisory_xact_lock(
-                cast(bindparam("vote"), Integer), cast(bindparam("user"), Integer)
-            ).label("held")).cte("serialized")
-            voting = serialized.join(voting, true())
         vote = (
             with_voter_facts(
                 select(*(vote_table.c[name] for name in _CASTING_VOTE_COLUMNS),
                        dongs.label("dongs"), items.label("items"))
-                .select_from(voting)
+                .select_from(vote_table)
                 .where(vote_table.c.id == bindparam("vote")),
                 vote_table.c.district_id)
             .with_for_update(read=True, key_share=True, of=vote_table))
@@ -209,9 +129,8 @@ def _casting() -> _CastingStatements:
             set_={name: _PROPOSED.c[name] for name in _CHANGED_ON_CAST},
             where=_BALLOT.c.channel == Channel.ONLINE.value,
         ).returning(_BALLOT.c.id, _BALLOT.c.cast_at)
-        _casting_statements[dialect, single] = _CastingStatements(vote, claim, upsert)
-    return _casting_statements[dialect, single]
-
+        _casting_statements[dialect] = _CastingStatements(vote, claim, upsert)
+    return _casting_statements[dialect]
 
 
 def validated(vote: Vote, entries) -> Entries:
@@ -317,9 +236,7 @@ class CastingVote:
 
 def vote_for_casting(district_id: int, vote_id: int, user: User) -> CastingVote:
     """The vote, for ``user`` to cast in with ``cast_ballot``, under the shared lock casts
-    hold until they commit. On the single-statement path it also waits for ``user``'s earlier
-    casts in this vote to finish, so theirs are committed before this cast writes (see
-    _RECORD_CAST)."""
+    hold until they commit."""
     first = _run(_casting().vote, {"vote": vote_id, "user": user.id}).first()
     if first is None or first.district_id != district_id:
         raise NotFound(VOTE_NOT_FOUND)
@@ -406,27 +323,15 @@ def _record_online(vote: CastingVote, key: str, idempotency_key: str | None,
     lock, so two changes by one voter never mix into one ballot (which could break the
     choice count or the budget). A ballot from another channel is left alone and refused.
 
-    On the Core path the upsert (``ON CONFLICT DO UPDATE``) holds the ballot's row lock until
-    commit: a second cast by the same voter waits there for the first to commit, and its own
-    later statements, each reading what is committed when it starts, replace the first's
+    The upsert (``ON CONFLICT DO UPDATE``) holds the ballot's row lock until commit: on
+    PostgreSQL a second cast by the same voter waits there for the first to commit, and its
+    own later statements, each reading what is committed when it starts, replace the first's
     choices whole. SQLite runs one writer at a time.
     """
     ballot = {"vote_id": vote.id, "voter_key": key, "channel": Channel.ONLINE.value,
               "receipt_lookup": receipt_lookup(answer["receipt"]),
               "receipt_seal": receipt_seal(vote.salt, answer["receipt"], entries),
               "cast_at": now, "updated_at": now, **extra}
-    if _single_statement():
-        recorded = _run(_RECORD_CAST, {
-            **ballot, "key": idempotency_key, "request_digest": digest,
-            "receipt": answer["receipt"],
-            "choices": json.dumps(answer["choices"]),
-            "items": [item for item, _value in entries],
-            "values": [value for _item, value in entries]}).one()
-        if idempotency_key and recorded.claim is None:
-            return None
-        if recorded.ballot is None:
-            raise _already_other_channel(vote.id, key)
-        return "created" if recorded.created else "changed"
     claim = None
     if idempotency_key:
         claim = _claim_request(vote.id, key, idempotency_key, digest)

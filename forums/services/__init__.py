@@ -31,6 +31,7 @@ from forums.services.loading import (
 )
 from forums.services.polls import (
     POLL_NOT_OPEN,
+    answers_by_poll,
     answers_of,
     close_live_poll,
     launch_live_poll,
@@ -110,6 +111,7 @@ __all__ = [
     "add_question",
     "add_topic",
     "agenda_ranking",
+    "answers_by_poll",
     "answers_of",
     "assign_table",
     "balance_seats",

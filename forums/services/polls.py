@@ -9,6 +9,7 @@ from collections import Counter
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from core import audit
 from core.db import db, utcnow
@@ -26,6 +27,7 @@ from forums.models import (
     PollState,
     Question,
     QuestionKind,
+    Topic,
 )
 from forums.services.loading import (
     NOT_YOUR_TABLE,
@@ -96,10 +98,17 @@ def close_live_poll(forum: Forum, poll_id: int, user) -> Poll:
 
 
 def polls_for_participant(forum: Forum, participant: Participant) -> list[Poll]:
-    """Open polls this person may answer: topic polls, room live polls, their table's."""
+    """Open polls this person may answer: topic polls, room live polls, their table's.
+
+    Loaded with everything an answer form draws, because every phone in the hall asks for
+    them at the same moment a poll opens."""
     return list(db.session.scalars(
         select(Poll).where(Poll.forum_id == forum.id, Poll.state == PollState.OPEN,
                            (Poll.table_id.is_(None)) | (Poll.table_id == participant.table_id))
+        .options(selectinload(Poll.topic).selectinload(Topic.questions)
+                 .selectinload(Question.options),
+                 selectinload(Poll.live_questions).selectinload(Question.options),
+                 selectinload(Poll.table))
         .order_by(Poll.id)
     ))
 
@@ -198,10 +207,20 @@ def _store_answer(poll_id: int, question_id: int, participant_id: int, option_id
 
 
 def answers_of(poll: Poll, participant: Participant) -> dict[int, list[int]]:
+    return answers_by_poll([poll], participant)[poll.id]
+
+
+def answers_by_poll(polls: list[Poll], participant: Participant) -> dict[int, dict[int, list[int]]]:
+    """The participant's chosen options per question, for each of ``polls``, in one query."""
+    mine: dict[int, dict[int, list[int]]] = {poll.id: {} for poll in polls}
     rows = db.session.scalars(
-        select(Answer).where(Answer.poll_id == poll.id, Answer.participant_id == participant.id)
+        select(Answer).where(Answer.poll_id.in_(list(mine)),
+                             Answer.participant_id == participant.id)
+        .options(selectinload(Answer.choices))
     )
-    return {a.question_id: [c.option_id for c in a.choices] for a in rows}
+    for answer in rows:
+        mine[answer.poll_id][answer.question_id] = [c.option_id for c in answer.choices]
+    return mine
 
 
 def poll_snapshot(poll_id: int) -> dict | None:

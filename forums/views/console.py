@@ -219,6 +219,6 @@ def _paper_page(forum, table, participant, errors: dict):
     return render_template(
         "forums/paper.html", forum=forum, table=table, participant=participant, polls=polls,
         phase_labels=PHASE_LABELS,
-        mine={p.id: services.answers_of(p, participant) for p in polls}, errors=errors,
+        mine=services.answers_by_poll(polls, participant), errors=errors,
         ticket=services.ticket_of(participant),
     )

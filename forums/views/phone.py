@@ -170,7 +170,7 @@ def _phone_polls(forum, participant, errors=None, notice=None) -> dict:
     """What the phone's list of polls is drawn from, page or fragment alike."""
     polls = services.polls_for_participant(forum, participant)
     return {"forum": forum, "participant": participant, "polls": polls,
-            "mine": {poll.id: services.answers_of(poll, participant) for poll in polls},
+            "mine": services.answers_by_poll(polls, participant),
             "errors": errors or {}, "notice": notice, "phase_labels": PHASE_LABELS,
             "polls_key": ",".join(str(poll.id) for poll in polls)}
 

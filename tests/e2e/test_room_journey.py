@@ -1,9 +1,11 @@
 """An evening in the hall, in a real browser: the organizer drives the projection through
 pre-poll → table polls → live poll → post-poll while two facilitators and twenty
 participants, each in their own browser, answer. The projection and every phone follow
-without a reload, within a second; screenshots of the projection at both sizes and of the
-phones are kept as artifacts; axe finds nothing serious on any page visited."""
+by themselves, without a reload, within a second (the 95th percentile over the phones, as
+the live-room benchmark measures it); screenshots of the projection at both sizes and of
+the phones are kept as artifacts; axe finds nothing serious on any page visited."""
 
+import math
 import time
 from datetime import date
 from pathlib import Path
@@ -46,14 +48,16 @@ def _watch(pages, predicate: str) -> None:
         page.evaluate(WATCH.replace('PREDICATE', predicate))
 
 
-def _latest_seen(pages, started: float) -> float:
-    """Seconds from ``started`` until the last of ``pages`` showed what it watched for."""
+def _followed_within(pages, started: float) -> float:
+    """Seconds from ``started`` until 95% of ``pages`` (all of one page) showed what they
+    watched for. Every page must show it by itself, without a reload, or the wait fails."""
     seen = []
     for page in pages:
         page.wait_for_function("() => window.__seenAt !== null", timeout=15000)
         seen.append(page.evaluate("window.__seenAt") / 1000 - started)
-    print("followed within (s):", " ".join(f"{s:.2f}" for s in sorted(seen)))
-    return max(seen)
+    seen.sort()
+    print("followed within (s):", " ".join(f"{s:.2f}" for s in seen))
+    return seen[math.ceil(0.95 * len(seen)) - 1]
 
 
 def _sign_in(page, base: str, email: str, password: str) -> None:
@@ -187,12 +191,12 @@ def test_an_evening_in_the_hall(browser, tmp_path, artifacts, locale):
             screen.locator(".slide--pre").wait_for(timeout=5000)
             _watch(phones, "document.querySelector('[data-phone-polls] form.poll-form')")
             started = _opened(app, forum["id"], remote.locator("button[value=open]").click)
-            assert _latest_seen(phones, started) < FOLLOW_SECONDS
+            assert _followed_within(phones, started) < FOLLOW_SECONDS
             _watch([screen], "document.querySelector('.projection__results .results__respondents')"
                              f".textContent === '{PHONES}'")
             _answer_everywhere(phones, lambda n: n % 3)
             answered = time.time()
-            assert _latest_seen([screen], answered) < FOLLOW_SECONDS
+            assert _followed_within([screen], answered) < FOLLOW_SECONDS
             _wait_answered(phones)
             assert_accessible(phones[1])
             labels = screen.locator(".projection__results .bar__label").all_inner_texts()
@@ -228,13 +232,13 @@ def test_an_evening_in_the_hall(browser, tmp_path, artifacts, locale):
                 _watch(seated, "document.querySelectorAll("
                                "'[data-phone-polls] form.poll-form').length === 1")
                 started = _opened(app, forum["id"], console.locator("button[value=yesno]").click)
-                assert _latest_seen(seated, started) < FOLLOW_SECONDS
+                assert _followed_within(seated, started) < FOLLOW_SECONDS
                 console.locator(".results[data-stream]").wait_for()
                 _watch([console], "document.querySelector('.results .results__respondents')"
                                   f".textContent === '{len(seated)}'")
                 _answer_everywhere(seated, lambda n: 0)
                 answered = time.time()
-                assert _latest_seen([console], answered) < FOLLOW_SECONDS
+                assert _followed_within([console], answered) < FOLLOW_SECONDS
             consoles[0].screenshot(path=artifacts / f"{language}-console.png", full_page=True)
 
             # The room's live poll, opened from the organizer's phone.
@@ -250,12 +254,12 @@ def test_an_evening_in_the_hall(browser, tmp_path, artifacts, locale):
             _watch([screen], "document.querySelector('.slide--live .projection__results')")
             started = _opened(app, forum["id"], remote.locator(
                 f"form[action$='/forums/{forum['id']}/live'] button[type=submit]").click)
-            assert _latest_seen(phones + [screen], started) < FOLLOW_SECONDS
+            assert _followed_within(phones + [screen], started) < FOLLOW_SECONDS
             _watch([screen], "document.querySelector('.projection__results .results__respondents')"
                              f".textContent === '{PHONES}'")
             _answer_everywhere(phones, lambda n: 0 if n < 12 else 2)
             answered = time.time()
-            assert _latest_seen([screen], answered) < FOLLOW_SECONDS
+            assert _followed_within([screen], answered) < FOLLOW_SECONDS
             screen.screenshot(path=artifacts / f"{language}-projection-live-1920.png")
 
             # Post-poll.
@@ -265,7 +269,7 @@ def test_an_evening_in_the_hall(browser, tmp_path, artifacts, locale):
             _watch(phones, "[...document.querySelectorAll('[data-phone-polls] h3')]"
                            ".length === 3")
             started = _opened(app, forum["id"], remote.locator("button[value=open]").click)
-            assert _latest_seen(phones, started) < FOLLOW_SECONDS
+            assert _followed_within(phones, started) < FOLLOW_SECONDS
             _watch([screen], "document.querySelector('.projection__results .results__respondents')"
                              f".textContent === '{PHONES}'")
             for phone in phones:
@@ -273,7 +277,7 @@ def test_an_evening_in_the_hall(browser, tmp_path, artifacts, locale):
                 form.locator("label.choice--row").nth(0).click()
                 form.locator("button[type=submit]").click()
             answered = time.time()
-            assert _latest_seen([screen], answered) < FOLLOW_SECONDS
+            assert _followed_within([screen], answered) < FOLLOW_SECONDS
             screen.screenshot(path=artifacts / f"{language}-projection-post-1920.png")
             phones[-1].screenshot(path=artifacts / f"{language}-phone-post.png", full_page=True)
 

@@ -94,11 +94,14 @@ def _collect(messages, seconds: float) -> list[dict]:
     return found
 
 
+THROTTLE = 1.0
+
+
 def test_a_burst_of_answers_is_coalesced_and_the_last_push_has_the_truth(broker, interval,
                                                                           forum):
-    interval(0.3)
+    interval(THROTTLE)
     poll = _open_pre(forum)
-    time.sleep(0.35)  # let the opening's own push pass the throttle
+    time.sleep(THROTTLE + 0.05)  # let the opening's own push pass the throttle
     messages = realtime.subscribe(live.channel(poll.id), timeout=0.05,
                                   district_id=forum.district_id)
     next(messages)
@@ -109,11 +112,13 @@ def test_a_burst_of_answers_is_coalesced_and_the_last_push_has_the_truth(broker,
         services.submit_answers(forum, poll.id, participant,
                                 {question.id: [question.options[0].id]})
         commit()
-    received = _collect(messages, 1.0)
-    elapsed = time.monotonic() - started + 1.0
+    received = _collect(messages, 2 * THROTTLE)
+    elapsed = time.monotonic() - started
     assert received, "no push reached the subscriber"
     # The first answer goes out at once; the rest at most once per interval.
-    assert len(received) <= elapsed / 0.3 + 1
+    assert len(received) <= elapsed / THROTTLE + 1
+    # A burst of twelve commits takes far less than the ten intervals this allows, even on a
+    # busy machine, so some of them must have been coalesced.
     assert len(received) < 12
     final = received[-1]
     assert final["version"] == 13  # opened once, then twelve answers

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from core.db import commit, db
 from core.errors import DomainError
 from tests.voting.conftest import item_ids
-from voting.casting import CORE, SINGLE_STATEMENT, cast_online
+from voting.casting import cast_online
 from voting.models import Ballot, BallotChoice, CastRequest
 
 pytestmark = pytest.mark.postgres
@@ -46,13 +46,11 @@ def _race(app, district_id, vote_id, user_id, entries_for, key_for):
     return answers, errors
 
 
-@pytest.fixture(params=[SINGLE_STATEMENT, CORE])
-def postgres_only(request, app, monkeypatch):
-    """On PostgreSQL, once per casting path (``voting.casting``): both must hold."""
+@pytest.fixture
+def postgres_only(app):
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("row locks and ON CONFLICT waits are PostgreSQL's")
-    monkeypatch.setitem(app.config, "CASTING_PATH", request.param)
 
 
 def test_fifty_concurrent_changes_leave_one_whole_ballot(postgres_only, app, make_vote,
