@@ -202,3 +202,40 @@ def test_under_the_request_gate_a_districts_static_files_never_wait(app, client,
         assert client.get("/songpa/votes").status_code == 503
     finally:
         paths.wsgi_app = plain
+
+
+def test_each_districts_exports_are_written_under_its_own_folder(app, ctx, district,
+                                                                 other_district, make_user):
+    """Export files are not table rows: each district's land in EXPORTS_DIR/<its id>/, and a
+    job of one district is not found at the other's path."""
+    from pathlib import Path
+
+    from accounts.services import create_user
+    from core.auth import Role
+    from core.db import commit
+    from exports.models import ExportJob
+    from exports.services import file_path
+
+    here = make_user("organizer")
+    there = create_user("org@songpa.example.kr", TEST_PASSWORD, Role.ORGANIZER, other_district)
+    commit()
+    jobs = {}
+    for slug, person, cycle_id in (("gangdong", here, district.cycles[0].id),
+                                   ("songpa", there, other_district.cycles[0].id)):
+        browser = app.test_client()
+        sign_in(browser, person.email)
+        asked = browser.post(f"/{slug}/exports", data={
+            "csrf_token": csrf_token(browser, f"/{slug}/"), "target": f"agenda:{cycle_id}",
+            "format": "csv"})
+        assert asked.status_code == 302, asked.get_data(as_text=True)
+        assert asked.location.startswith(f"/{slug}/exports/jobs/")
+        jobs[slug] = (browser, int(asked.location.rsplit("/", 1)[-1]))
+    db.session.rollback()
+    folder = Path(app.config["EXPORTS_DIR"])
+    for slug, owner in (("gangdong", district), ("songpa", other_district)):
+        job = db.session.get(ExportJob, jobs[slug][1])
+        assert job.state == "done" and job.district_id == owner.id
+        written = file_path(job)
+        assert written.parent == folder / str(owner.id) and written.is_file()
+    songpa_browser, _ = jobs["songpa"]
+    assert songpa_browser.get(f"/songpa/exports/jobs/{jobs['gangdong'][1]}").status_code == 404
