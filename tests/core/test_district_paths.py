@@ -239,3 +239,18 @@ def test_each_districts_exports_are_written_under_its_own_folder(app, ctx, distr
         assert written.parent == folder / str(owner.id) and written.is_file()
     songpa_browser, _ = jobs["songpa"]
     assert songpa_browser.get(f"/songpa/exports/jobs/{jobs['gangdong'][1]}").status_code == 404
+
+
+def test_an_added_district_is_audited_and_its_name_is_text(client, ctx, district, make_user):
+    admin = make_user("admin")
+    sign_in(client, admin.email)
+    added = post_form(client, "/admin/districts", {
+        "slug": "seongdong", "name_ko": "<b>성동구</b>", "dongs": "<i>마장동</i>"})
+    assert added.status_code == 302
+    page = client.get("/admin/districts").get_data(as_text=True)
+    assert "&lt;b&gt;성동구&lt;/b&gt;" in page and "<b>성동구" not in page
+    assert "&lt;i&gt;마장동&lt;/i&gt;" in page
+    db.session.rollback()
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "district.create")
+                               ).one()
+    assert entry.actor_id == admin.id and entry.detail["slug"] == "seongdong"
