@@ -8,7 +8,7 @@ import click
 from dotenv import load_dotenv
 
 from core import db as database
-from core import i18n, inputs, lifecycle, mail, realtime, security
+from core import i18n, inputs, lifecycle, mail, realtime, security, tenancy
 from core import views as core_views
 from core.auth import login_manager
 from core.config import DEFAULTS, from_environment
@@ -46,6 +46,7 @@ def create_app(config: dict | None = None) -> lifecycle.App:
             package.setup(app)
         app.register_blueprint(importlib.import_module(f"{name}.views").bp)
 
+    tenancy.serve_district_paths(app)
     register_commands(app)
     return app
 
@@ -55,13 +56,15 @@ def register_commands(app: lifecycle.App) -> None:
     from accounts.cli import create_user_command, purge_personal_data_command
     from core.backup import backup_command, restore_command
     from core.db import commit
+    from core.districts import create_district_command
     from core.jobs import reconcile, work
     from exports.cli import export_command
     from forums.cli import forum_report_command
     from voting.cli import tally_command
 
     for command in (create_user_command, forum_report_command, tally_command, export_command,
-                    backup_command, restore_command, purge_personal_data_command):
+                    backup_command, restore_command, purge_personal_data_command,
+                    create_district_command):
         app.cli.add_command(command)
 
     @app.cli.command("seed-demo")

@@ -206,3 +206,17 @@ class AuditFilterForm(FlaskForm):
     def validate_until(self, field):
         if field.data and self.since.data and field.data < self.since.data:
             raise ValidationError(_l("종료일은 시작일보다 앞설 수 없습니다."))
+
+
+class DistrictForm(FlaskForm):
+    """A new district: its path (slug), names and dongs; ``core.districts`` checks the slug."""
+
+    slug = StringField(_l("주소 이름 (영문)"), validators=[DataRequired(REQUIRED), Length(max=40)],
+                       description=_l("예: seongdong. 자치구는 /seongdong/ 주소에서 열립니다. "
+                                      "영문 소문자, 숫자, 하이픈(-)만 쓸 수 있습니다."))
+    name_ko = StringField(_l("자치구 이름"), validators=[DataRequired(REQUIRED), Length(max=40)],
+                          description=_l("예: 성동구"))
+    name_en = StringField(_l("영문 이름"), validators=[Optional(), Length(max=80)],
+                          description=_l("예: Seongdong-gu. 비우면 자치구 이름을 씁니다."))
+    dongs = TextAreaField(_l("행정동"), validators=[Optional(), Length(max=4000)],
+                          description=_l("한 줄에 동 이름 하나씩 적습니다."))

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from wtforms import SelectChoice
 
-from accounts import services
+from accounts import district_pages, services
 from accounts.forms import (
     NOT_SAYING,
     AuditFilterForm,
@@ -32,7 +32,7 @@ from core import audit
 from core.auth import Role, public, role_required, signed_in
 from core.i18n import lazy_message
 from core.lifecycle import on_error
-from core.security import limiter, rate_limited
+from core.security import client_address, limiter, rate_limited
 from core.tenancy import SEOUL, current_cycle, district_or_404, seoul_today
 from core.views import safe_next_url
 
@@ -99,6 +99,7 @@ def _start_session(user) -> None:
 
 @bp.route("/signin", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["SIGNIN_RATE_LIMIT"], methods=["POST"],
+               key_func=client_address,
                error_message=_l("로그인 시도가 너무 많습니다. 잠시 후 다시 시도하세요."))
 @public
 def sign_in():
@@ -126,6 +127,7 @@ def sign_out():
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RESET_RATE_LIMIT"], methods=["POST"],
+               key_func=client_address,
                error_message=_l("요청이 너무 많습니다. 잠시 후 다시 시도하세요."))
 @public
 def forgot_password():
@@ -277,3 +279,8 @@ def audit_log():
 
 def _seoul_midnight(day: date | None) -> datetime | None:
     return None if day is None else datetime.combine(day, time.min, SEOUL)
+
+
+bp.add_url_rule("/admin/districts", "district_list", district_pages.district_list)
+bp.add_url_rule("/admin/districts", "add_district", district_pages.add_district,
+                methods=["POST"])

@@ -160,9 +160,15 @@ def route_body_limit(app) -> Callable[[dict], int]:
 
 def install(app) -> None:
     """Put the gate in front of ``app`` (gunicorn.conf.py does, once the worker has loaded
-    it); ``REQUESTS_AT_ONCE`` 0 leaves the app without one."""
+    it); ``REQUESTS_AT_ONCE`` 0 leaves the app without one. It goes beneath the district
+    paths (``core.tenancy.DistrictPaths``), so it sees the path within the district:
+    ``/gangdong/static/...`` is a static file, and a route's upload limit is found."""
+    from core.tenancy import DistrictPaths
+
     slots = app.config["REQUESTS_AT_ONCE"]
-    if slots:
-        app.wsgi_app = RequestGate(app.wsgi_app, slots, route_body_limit(app),
-                                   app.config["REQUEST_WAIT_SECONDS"],
-                                   app.config["REQUEST_RETRY_AFTER"])
+    if not slots:
+        return
+    outer = app.wsgi_app if isinstance(app.wsgi_app, DistrictPaths) else app
+    outer.wsgi_app = RequestGate(outer.wsgi_app, slots, route_body_limit(app),
+                                 app.config["REQUEST_WAIT_SECONDS"],
+                                 app.config["REQUEST_RETRY_AFTER"])

@@ -225,42 +225,46 @@ def close_streams(app) -> None:
     app.extensions["madang_broker"].close()
 
 
-def _qualified(channel: str) -> str:
-    return f"{current_app.config['REALTIME_NAMESPACE']}:{channel}"
+def _qualified(channel: str, district_id: int) -> str:
+    """The channel's name on the broker: the deployment's namespace, then the district, so
+    no district's screens hear another's, whatever a channel's own name says."""
+    return f"{current_app.config['REALTIME_NAMESPACE']}:district-{district_id}:{channel}"
 
 
-def publish(channel: str, payload: dict) -> int:
-    """Send ``payload`` (JSON-serialisable) to everyone subscribed to ``channel``; 0 when
-    the broker is away (logged, never raised)."""
-    return broker().publish(_qualified(channel), json.dumps(payload, ensure_ascii=False))
+def publish(channel: str, payload: dict, *, district_id: int) -> int:
+    """Send ``payload`` (JSON-serialisable) to everyone subscribed to ``channel`` of the
+    district; 0 when the broker is away (logged, never raised)."""
+    return broker().publish(_qualified(channel, district_id),
+                            json.dumps(payload, ensure_ascii=False))
 
 
-def admit(key: str, interval: float) -> float:
+def admit(key: str, interval: float, *, district_id: int) -> float:
     """0 when a push for ``key`` may go now (the throttle then holds the next one back for
     ``interval`` seconds, across processes with Redis); else seconds until it may go. Open when the
     broker is away."""
-    return broker().admit(_qualified(key), interval)
+    return broker().admit(_qualified(key, district_id), interval)
 
 
-def subscribe(channel: str, timeout: float = KEEPALIVE_SECONDS) -> Iterator[dict | None]:
-    """Subscribe now and return an iterator of payloads sent to ``channel`` from here on;
-    it yields ``None`` after ``timeout`` seconds of quiet, so a stream can send a
+def subscribe(channel: str, timeout: float = KEEPALIVE_SECONDS, *,
+              district_id: int) -> Iterator[dict | None]:
+    """Subscribe now and return an iterator of payloads sent to ``channel`` of the district
+    from here on; it yields ``None`` after ``timeout`` seconds of quiet, so a stream can send a
     keep-alive and notice a closed connection, ``MISSED`` when messages may have been
     lost, and ends when the process shuts down or the broker connection is lost.
     Raises ``Unavailable`` when the broker cannot be reached."""
-    messages = broker().subscribe(_qualified(channel), timeout)
+    messages = broker().subscribe(_qualified(channel, district_id), timeout)
     return (message if message is None or message is MISSED else json.loads(message)
             for message in messages)
 
 
-def sse_stream(channel: str, snapshot: Callable[[], dict]) -> Iterator[str]:
+def sse_stream(channel: str, snapshot: Callable[[], dict], *, district_id: int) -> Iterator[str]:
     """Server-sent events for ``channel``: the snapshot first, then updates, a heartbeat
     in quiet times (which the browser watches to notice a dead connection), and the
     snapshot again whenever the broker reconnected and updates may have been lost.
 
     Subscribes at once (raising ``Unavailable``), before the snapshot is read, so no
     update falls between them."""
-    messages = subscribe(channel)
+    messages = subscribe(channel, district_id=district_id)
 
     def events():
         yield _sse(snapshot())

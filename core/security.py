@@ -11,8 +11,29 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from core.tenancy import current_district_id
+
+
+def client_address() -> str:
+    """The rate-limit key of the client address across the whole deployment: for what
+    concerns an account rather than a district (sign-in, password reset), so that serving
+    more districts does not give a password guesser more tries."""
+    return get_remote_address()
+
+
+def district_key(key: str) -> str:
+    """``key`` within the request's district: a venue of one district busy with its vote
+    spends none of another district's allowance."""
+    return f"district-{current_district_id() or 0}:{key}"
+
+
+def district_address() -> str:
+    """The rate-limit key of the client address in the request's district (the default)."""
+    return district_key(get_remote_address())
+
+
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)
+limiter = Limiter(key_func=district_address)
 
 TOO_MANY_REQUESTS = _l("요청이 너무 많습니다. 잠시 후 다시 시도하세요.")
 
@@ -41,7 +62,8 @@ def rate_limited(action: str, person: Callable[[], str | None] = signed_in_accou
         return current_app.config[f"{action}_RATE_LIMIT_PER_{per}"]
 
     def decorate(view):
-        view = limiter.limit(by_person, key_func=lambda: person() or "", methods=["POST"],
+        view = limiter.limit(by_person, key_func=lambda: district_key(person() or ""),
+                             methods=["POST"],
                              error_message=TOO_MANY_REQUESTS,
                              exempt_when=lambda: exempt() or person() is None)(view)
         return limiter.limit(by_address, methods=["POST"], error_message=TOO_MANY_REQUESTS,

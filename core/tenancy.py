@@ -1,9 +1,10 @@
 """Which district a request serves, and what day it is in Seoul."""
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, g
+from flask import abort, current_app, g, has_request_context, request
 from sqlalchemy import bindparam, select
 
 from core.db import db
@@ -21,35 +22,89 @@ def seoul_today() -> date:
 
 
 def current_district() -> District | None:
-    """The district this deployment serves: ``MADANG_DISTRICT`` (a slug) or the first one."""
+    """The district of the request: the one whose slug leads its path (``/gangdong/...``),
+    else the deployment's default, ``MADANG_DISTRICT`` (a slug) or the first one."""
     if "district" not in g:
         district_id = current_district_id()
         g.district = None if district_id is None else db.session.get(District, district_id)
     return g.district
 
 
-_SERVED_DISTRICT = "madang_district_id"
+# Where the path middleware leaves the slug it took off the path, for the request to read.
+SLUG_ENVIRON = "madang.district_slug"
+SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
+
+_DISTRICT_IDS = "madang_district_ids"
 _DISTRICT_BY_SLUG = select(District.id).where(District.slug == bindparam("slug"))
 _FIRST_DISTRICT = select(District.id).order_by(District.id).limit(1)
 
 
+def requested_slug() -> str | None:
+    """The district slug that led the request's path, if any (not yet known to exist)."""
+    return request.environ.get(SLUG_ENVIRON) if has_request_context() else None
+
+
 def current_district_id() -> int | None:
-    """The id of the district this deployment serves, looked up once per app: every request
-    asks, a deployment serves one district, and a district's id never changes. Until the
-    district exists every request looks again."""
-    district_id = current_app.extensions.get(_SERVED_DISTRICT)
+    """The id of the request's district (see ``current_district``). Outside a request (a
+    command, a job) it is the deployment's default: those name their district by id.
+
+    Only immutable facts are kept in the process, keyed by slug: a district's id never
+    changes, so any process can serve any district without knowing of it beforehand. Until
+    a district exists every request looks again."""
+    if "district_id" in g:
+        return g.district_id
+    slug = requested_slug() or current_app.config.get("MADANG_DISTRICT")
+    known = current_app.extensions.setdefault(_DISTRICT_IDS, {})
+    district_id = known.get(slug)
     if district_id is None:
-        slug = current_app.config.get("MADANG_DISTRICT")
         district_id = (db.session.scalar(_DISTRICT_BY_SLUG, {"slug": slug}) if slug
                        else db.session.scalar(_FIRST_DISTRICT))
         if district_id is not None:
-            current_app.extensions[_SERVED_DISTRICT] = district_id
+            known[slug] = district_id
+    if district_id is not None and has_request_context():
+        g.district_id = district_id
     return district_id
 
 
 def forget_district(app) -> None:
-    """Look the district up again on the next request (after its tables were emptied)."""
-    app.extensions.pop(_SERVED_DISTRICT, None)
+    """Look districts up again from the next request on (after their tables were emptied)."""
+    app.extensions.pop(_DISTRICT_IDS, None)
+
+
+class DistrictPaths:
+    """WSGI middleware serving each district at its own path: ``/gangdong/votes/3`` reaches
+    the ``/votes/3`` route with ``/gangdong`` moved into ``SCRIPT_NAME``. Every route and
+    ``url_for`` works unchanged, links come out under the district's path, and the session
+    cookie (path ``/``) stays one for the whole deployment. A first segment that is one of
+    the app's own (``reserved``: ``votes``, ``static``, ...) is a root URL of the default
+    district, as with a single district."""
+
+    def __init__(self, app, wsgi_app) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self.reserved: frozenset[str] | None = None
+
+    def __call__(self, environ, start_response):
+        # Read at the first request, after which Flask accepts no more routes.
+        if self.reserved is None:
+            self.reserved = reserved_segments(self.app)
+        path = environ.get("PATH_INFO") or "/"
+        first, _, rest = path[1:].partition("/")
+        if first not in self.reserved and SLUG.fullmatch(first):
+            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + "/" + first
+            environ["PATH_INFO"] = "/" + rest
+            environ[SLUG_ENVIRON] = first
+        return self.wsgi_app(environ, start_response)
+
+
+def reserved_segments(app) -> frozenset[str]:
+    """The first path segments of the app's routes: no district may take one as its slug."""
+    return frozenset(rule.rule.split("/")[1] for rule in app.url_map.iter_rules()) - {""}
+
+
+def serve_district_paths(app) -> None:
+    """Install ``DistrictPaths`` outermost, after the other middleware."""
+    app.wsgi_app = DistrictPaths(app, app.wsgi_app)
 
 
 def district_or_404() -> District:

@@ -22,13 +22,19 @@ from markupsafe import escape
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, DisconnectionError, PendingRollbackError
 
-from core import now
+from core import districts, now
 from core.auth import ROLE_LABELS, public
 from core.db import database_unavailable, db
-from core.i18n import LOCALE_COOKIE
+from core.i18n import LOCALE_COOKIE, lazy_message
 from core.lifecycle import wants_json
 from core.models import PHASE_GUIDES, PHASE_ORDER
-from core.tenancy import current_cycle, current_district, seoul_today
+from core.tenancy import (
+    current_cycle,
+    current_district,
+    current_district_id,
+    requested_slug,
+    seoul_today,
+)
 
 bp = Blueprint("core", __name__)
 
@@ -220,8 +226,19 @@ def database_unavailable_error(error):
     return response
 
 
+def unknown_district():
+    """A path led by a slug no district has: 404 before any route runs, with a clear page."""
+    slug = requested_slug()
+    if slug is not None and current_district_id() is None:
+        return render_error(404, lazy_message("찾는 페이지가 없습니다. 주소가 ‘/%(slug)s/’로 "
+                                              "시작하는 자치구가 없습니다.", slug=slug))
+    return None
+
+
 def init_app(app) -> None:
     app.register_blueprint(bp)
+    app.register_blueprint(districts.bp)
+    app.before_request(unknown_district)
     now.init_app(app)
     for error in (DBAPIError, DisconnectionError, PendingRollbackError,
                   psycopg.OperationalError, psycopg.InterfaceError):

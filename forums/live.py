@@ -13,6 +13,7 @@ from flask import current_app
 
 from core import realtime
 from core.db import after_commit, db
+from forums.models import Forum, Poll
 
 DEFAULT_INTERVAL = 0.25
 
@@ -34,49 +35,52 @@ def init_app(app) -> None:
 def poll_changed(poll_id: int) -> None:
     """Publish the poll's snapshot once the current transaction has committed."""
     app = current_app._get_current_object()
-    after_commit(lambda: _push(app, poll_id))
+    # The service that changed the poll holds it and its forum: no query.
+    district_id = db.session.get(Poll, poll_id).forum.district_id
+    after_commit(lambda: _push(app, district_id, poll_id))
 
 
-def _push(app, poll_id: int) -> None:
+def _push(app, district_id: int, poll_id: int) -> None:
     interval = app.config["FORUMS_PUSH_INTERVAL"]
     with app.app_context():
-        wait = realtime.admit(channel(poll_id), interval)
+        wait = realtime.admit(channel(poll_id), interval, district_id=district_id)
     if wait == 0:
-        _publish(app, poll_id)
+        _publish(app, district_id, poll_id)
         return
     pending, lock = app.extensions["forums_trailing"], app.extensions["forums_trailing_lock"]
     with lock:
         if poll_id in pending:
             return  # a trailing publish is already due after this commit; it will carry it
         pending.add(poll_id)
-    timer = threading.Timer(wait, _trailing, args=(app, poll_id))
+    timer = threading.Timer(wait, _trailing, args=(app, district_id, poll_id))
     timer.daemon = True
     timer.start()
 
 
-def _trailing(app, poll_id: int) -> None:
+def _trailing(app, district_id: int, poll_id: int) -> None:
     with app.extensions["forums_trailing_lock"]:
         app.extensions["forums_trailing"].discard(poll_id)
     # The throttle may still hold it back: the timer can fire within the last millisecond of the
     # Redis key's life, or another process got through. Waiting again costs at most one
     # extra snapshot; giving up could leave the screen without the last answers.
-    _push(app, poll_id)
+    _push(app, district_id, poll_id)
 
 
-def _publish(app, poll_id: int) -> None:
+def _publish(app, district_id: int, poll_id: int) -> None:
     from forums.services import poll_snapshot
 
     with app.app_context():
         snapshot = poll_snapshot(poll_id)
         db.session.remove()
         if snapshot is not None:
-            realtime.publish(channel(poll_id), snapshot)
+            realtime.publish(channel(poll_id), snapshot, district_id=district_id)
 
 
 def forum_changed(forum_id: int) -> None:
     """Tell big screens, after commit, that polls opened or closed or a table reported.
     Rare events, so no coalescing."""
     app = current_app._get_current_object()
+    district_id = db.session.get(Forum, forum_id).district_id
 
     def push():
         from forums.services import screen_state
@@ -84,6 +88,6 @@ def forum_changed(forum_id: int) -> None:
         with app.app_context():
             state = screen_state(forum_id)
             db.session.remove()
-            realtime.publish(forum_channel(forum_id), state)
+            realtime.publish(forum_channel(forum_id), state, district_id=district_id)
 
     after_commit(push)

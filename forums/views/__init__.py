@@ -20,7 +20,7 @@ from core import realtime
 from core.db import db
 from core.errors import DomainError, Forbidden, NotFound
 from core.lifecycle import on_error
-from core.tenancy import district_or_404
+from core.tenancy import district_id_or_404, district_or_404
 from forums import services
 
 bp = Blueprint("forums", __name__)
@@ -78,9 +78,10 @@ def event_stream(channel: str, snapshot):
     # The view is done with the database: its connection goes back to the pool before the
     # subscription waits on Redis, or a room of phones connecting at once would hold every
     # pooled connection while others queue for one (``snapshot`` takes its own, briefly).
+    district_id = district_id_or_404()
     db.session.remove()
     try:
-        events = realtime.sse_stream(channel, snapshot=snapshot)
+        events = realtime.sse_stream(channel, snapshot=snapshot, district_id=district_id)
     except realtime.Unavailable:
         # The browser keeps its numbers, says it is reconnecting and reads the snapshot
         # JSON meanwhile; it tries the stream again after its own backoff.

@@ -9,6 +9,7 @@ import pytest
 
 from core import gate as request_gate
 from core.gate import RequestGate, TakeTurns
+from core.tenancy import DistrictPaths
 
 
 def _wait_for(condition, timeout: float = 5.0) -> None:
@@ -203,17 +204,21 @@ def test_a_body_is_read_ahead_only_up_to_what_its_route_accepts(app):
 def test_only_gunicorn_puts_the_gate_in_front_of_the_app(app, monkeypatch):
     """create_app (flask run, the tests) leaves the app as it is; gunicorn.conf.py installs
     the gate, unless REQUESTS_AT_ONCE is 0."""
-    assert not isinstance(app.wsgi_app, RequestGate)
-    plain = app.wsgi_app
+    paths = app.wsgi_app
+    assert isinstance(paths, DistrictPaths)
+    plain = paths.wsgi_app
+    assert not isinstance(plain, RequestGate)
     monkeypatch.setitem(app.config, "REQUESTS_AT_ONCE", 0)
     request_gate.install(app)
-    assert app.wsgi_app == plain
+    assert app.wsgi_app is paths and paths.wsgi_app is plain
     monkeypatch.setitem(app.config, "REQUESTS_AT_ONCE", 2)
     request_gate.install(app)
     try:
-        assert isinstance(app.wsgi_app, RequestGate) and app.wsgi_app.wsgi_app == plain
+        # Beneath the district paths: it sees /static/... of /gangdong/static/...
+        assert app.wsgi_app is paths
+        assert isinstance(paths.wsgi_app, RequestGate) and paths.wsgi_app.wsgi_app is plain
     finally:
-        app.wsgi_app = plain
+        paths.wsgi_app = plain
 
 
 UNDER_GEVENT = """

@@ -21,29 +21,43 @@ def broker_app(request, app):
 
 
 def test_published_messages_reach_every_subscriber(broker_app):
-    first = realtime.subscribe("poll:1", timeout=0.2)
-    second = realtime.subscribe("poll:1", timeout=0.2)
-    other = realtime.subscribe("poll:2", timeout=0.2)
+    first = realtime.subscribe("poll:1", timeout=0.2, district_id=1)
+    second = realtime.subscribe("poll:1", timeout=0.2, district_id=1)
+    other = realtime.subscribe("poll:2", timeout=0.2, district_id=1)
     time.sleep(0.1)
-    realtime.publish("poll:1", {"version": 1, "counts": {"가": 3}})
+    realtime.publish("poll:1", {"version": 1, "counts": {"가": 3}}, district_id=1)
     assert _next_message(first) == {"version": 1, "counts": {"가": 3}}
     assert _next_message(second) == {"version": 1, "counts": {"가": 3}}
     assert _next_message(other, tries=2) is None
 
 
+def test_a_channel_of_one_district_is_not_heard_in_another(broker_app):
+    """Poll ids are shared by one database, yet a district's screens listen under its own
+    name: the same channel of another district carries nothing to them, nor its throttle."""
+    here = realtime.subscribe("forums:poll:1", timeout=0.2, district_id=1)
+    there = realtime.subscribe("forums:poll:1", timeout=0.2, district_id=2)
+    time.sleep(0.1)
+    realtime.publish("forums:poll:1", {"version": 7}, district_id=1)
+    assert _next_message(here) == {"version": 7}
+    assert _next_message(there, tries=2) is None
+    assert realtime.admit("forums:poll:1", 5, district_id=1) == 0.0
+    assert realtime.admit("forums:poll:1", 5, district_id=2) == 0.0
+
+
 def test_quiet_channel_yields_keep_alive_markers(broker_app):
-    messages = realtime.subscribe("quiet", timeout=0.05)
+    messages = realtime.subscribe("quiet", timeout=0.05, district_id=1)
     assert next(messages) is None
 
 
 def test_event_stream_sends_snapshot_then_updates(broker_app):
-    stream = realtime.sse_stream("poll:9", snapshot=lambda: {"version": 4, "counts": {}})
+    stream = realtime.sse_stream("poll:9", snapshot=lambda: {"version": 4, "counts": {}},
+                                 district_id=1)
     assert next(stream) == 'id: 4\ndata: {"version": 4, "counts": {}}\n\n'
 
     def later():
         time.sleep(0.2)
         with broker_app.app_context():
-            realtime.publish("poll:9", {"version": 5, "counts": {"예": 1}})
+            realtime.publish("poll:9", {"version": 5, "counts": {"예": 1}}, district_id=1)
 
     threading.Thread(target=later).start()
     chunk = next(chunk for chunk in stream if not chunk.startswith(":"))
@@ -52,7 +66,8 @@ def test_event_stream_sends_snapshot_then_updates(broker_app):
 
 
 def test_closing_the_broker_ends_open_streams_within_a_second(broker_app):
-    stream = realtime.sse_stream("poll:3", snapshot=lambda: {"version": 1, "counts": {}})
+    stream = realtime.sse_stream("poll:3", snapshot=lambda: {"version": 1, "counts": {}},
+                                 district_id=1)
     assert next(stream).startswith("id: 1\n")
     finished = threading.Event()
 
@@ -84,9 +99,10 @@ def test_a_process_follows_more_screens_than_a_default_redis_pool_allows(app):
     app.extensions["madang_broker"] = realtime.RedisBroker(url, subscriptions=150)
     try:
         with app.app_context():
-            screens = [realtime.subscribe("poll:many", timeout=0.5) for _ in range(150)]
+            screens = [realtime.subscribe("poll:many", timeout=0.5, district_id=1)
+                       for _ in range(150)]
             time.sleep(0.2)
-            realtime.publish("poll:many", {"version": 1})
+            realtime.publish("poll:many", {"version": 1}, district_id=1)
             assert all(_next_message(screen) == {"version": 1} for screen in screens)
             for screen in screens:
                 screen.close()
@@ -115,17 +131,17 @@ def test_a_broker_whose_redis_is_away_skips_pushes_and_opens_the_gate(app, caplo
     app.extensions["madang_broker"] = realtime.RedisBroker(f"redis://127.0.0.1:{free_port()}/0")
     try:
         with app.app_context(), caplog.at_level("WARNING", logger="core.realtime"):
-            assert realtime.publish("poll:1", {"version": 1}) == 0
-            assert realtime.admit("poll:1", 0.25) == 0.0
-            assert realtime.admit("poll:1", 0.25) == 0.0
+            assert realtime.publish("poll:1", {"version": 1}, district_id=1) == 0
+            assert realtime.admit("poll:1", 0.25, district_id=1) == 0.0
+            assert realtime.admit("poll:1", 0.25, district_id=1) == 0.0
     finally:
         realtime.init_app(app)
     assert caplog.text.count("skipped, Redis unavailable") == 3
 
 
 def test_the_gate_lets_one_push_through_per_interval(broker_app):
-    assert realtime.admit("poll:gate", 0.3) == 0.0
-    wait = realtime.admit("poll:gate", 0.3)
+    assert realtime.admit("poll:gate", 0.3, district_id=1) == 0.0
+    wait = realtime.admit("poll:gate", 0.3, district_id=1)
     assert 0 < wait <= 0.3
     time.sleep(wait + 0.05)
-    assert realtime.admit("poll:gate", 0.3) == 0.0
+    assert realtime.admit("poll:gate", 0.3, district_id=1) == 0.0

@@ -207,7 +207,8 @@ def test_redis_outage_keeps_sign_in_casting_and_answers_working(
 
     redis_server.start()
     with served.app_context():
-        messages = realtime.subscribe(live.channel(poll.id), timeout=0.05)
+        messages = realtime.subscribe(live.channel(poll.id), timeout=0.05,
+                                          district_id=forum.district_id)
         next(messages)  # subscribed: the first quiet slice
         again = post_form(participant, answer_path,
                           {f"q{question.id}": str(question.options[1].id)})

@@ -71,7 +71,7 @@ def test_a_stream_sends_a_fresh_snapshot_when_redis_py_resubscribes_quietly(app,
     pool = app.extensions["madang_broker"]._redis.connection_pool
     pool.connection_kwargs["retry"] = Retry(NoBackoff(), 3)
     with app.app_context():
-        stream = realtime.sse_stream("poll:1", snapshot=_counting_snapshot())
+        stream = realtime.sse_stream("poll:1", snapshot=_counting_snapshot(), district_id=1)
         assert _version(next(stream)) == 1
         own_broker.client().client_kill_filter(_type="pubsub")
         started = time.monotonic()
@@ -83,7 +83,7 @@ def test_a_stream_whose_subscription_is_dropped_ends_cleanly(app, own_broker):
     """Without retries the read fails: the stream ends (and the browser reconnects and
     gets a fresh snapshot) rather than failing with a traceback."""
     with app.app_context():
-        stream = realtime.sse_stream("poll:1", snapshot=_counting_snapshot())
+        stream = realtime.sse_stream("poll:1", snapshot=_counting_snapshot(), district_id=1)
         assert _version(next(stream)) == 1
         own_broker.client().client_kill_filter(_type="pubsub")
         started = time.monotonic()
@@ -94,7 +94,7 @@ def test_a_stream_whose_subscription_is_dropped_ends_cleanly(app, own_broker):
 def test_a_stream_ends_when_redis_goes_away(app, own_broker):
     """A stream must not stay open and deaf: it ends, and the browser reconnects."""
     with app.app_context():
-        stream = realtime.sse_stream("poll:2", snapshot=lambda: {"version": 1})
+        stream = realtime.sse_stream("poll:2", snapshot=lambda: {"version": 1}, district_id=1)
         assert _version(next(stream)) == 1
         own_broker.stop()
         started = time.monotonic()

@@ -40,8 +40,8 @@ class StreamReader:
     """Reads an event stream from the test client on its own thread, as a browser would,
     so the stream's request context never mixes with the test's."""
 
-    def __init__(self, client, path: str, channel: str) -> None:
-        self.channel = channel
+    def __init__(self, client, path: str, channel: str, district_id: int) -> None:
+        self.channel, self.district_id = channel, district_id
         self.chunks: queue.Queue = queue.Queue()
         self._stop = threading.Event()
         self.status = None
@@ -69,7 +69,7 @@ class StreamReader:
     def stop(self) -> None:
         # Wake the reader with one more message so it closes the stream before the test ends.
         self._stop.set()
-        realtime.publish(self.channel, {"closing": True})
+        realtime.publish(self.channel, {"closing": True}, district_id=self.district_id)
         self._thread.join(timeout=3)
         assert not self._thread.is_alive()
 
@@ -102,7 +102,8 @@ def test_a_burst_of_answers_is_coalesced_and_the_last_push_has_the_truth(broker,
     interval(THROTTLE)
     poll = _open_pre(forum)
     time.sleep(THROTTLE + 0.05)  # let the opening's own push pass the throttle
-    messages = realtime.subscribe(live.channel(poll.id), timeout=0.05)
+    messages = realtime.subscribe(live.channel(poll.id), timeout=0.05,
+                                  district_id=forum.district_id)
     next(messages)
     question = poll.questions[0]
     started = time.monotonic()
@@ -129,12 +130,13 @@ def test_a_trailing_push_the_throttle_holds_back_waits_again(app, broker, interv
     interval(0.2)
     poll = _open_pre(forum)
     time.sleep(0.25)  # let the opening's own push pass the throttle
-    messages = realtime.subscribe(live.channel(poll.id), timeout=0.05)
+    messages = realtime.subscribe(live.channel(poll.id), timeout=0.05,
+                                  district_id=forum.district_id)
     next(messages)
     # The trailing timer fires while the throttle still holds the poll back (a timer a hair
     # early, or another process that got through without this change).
-    assert realtime.admit(live.channel(poll.id), 0.2) == 0
-    live._trailing(app, poll.id)
+    assert realtime.admit(live.channel(poll.id), 0.2, district_id=forum.district_id) == 0
+    live._trailing(app, forum.district_id, poll.id)
     received = _collect(messages, 0.8)
     assert len(received) == 1 and received[0]["version"] == 1
 
@@ -143,7 +145,8 @@ def test_first_answer_reaches_the_screen_within_a_second(broker, interval, forum
     interval(0.25)
     poll = _open_pre(forum)
     time.sleep(0.3)
-    messages = realtime.subscribe(live.channel(poll.id), timeout=0.05)
+    messages = realtime.subscribe(live.channel(poll.id), timeout=0.05,
+                                  district_id=forum.district_id)
     next(messages)
     participant, _ = seat(forum)
     question = poll.questions[0]
@@ -168,7 +171,7 @@ def test_event_stream_sends_a_versioned_snapshot_then_updates(broker, interval, 
     commit()
     sign_in(client, organizer.email)
     reader = StreamReader(client, f"/forums/{forum.id}/polls/{poll.id}/stream",
-                          live.channel(poll.id))
+                          live.channel(poll.id), forum.district_id)
     try:
         first = reader.next_event()
         assert reader.status == (200, "text/event-stream")
@@ -197,7 +200,7 @@ def test_an_open_stream_leaves_the_app_to_other_requests(broker, app, client, or
     app.wsgi_app = RequestGate(plain, slots=1, body_limit=lambda environ: 0, wait_seconds=5,
                                retry_after=5)
     reader = StreamReader(client, f"/forums/{forum.id}/polls/{poll.id}/stream",
-                          live.channel(poll.id))
+                          live.channel(poll.id), forum.district_id)
     try:
         reader.next_event()
         answered = []
@@ -226,7 +229,7 @@ def test_screen_stream_announces_opened_polls(broker, interval, app, client, org
     interval(0.0)
     sign_in(client, organizer.email)
     reader = StreamReader(client, f"/forums/{forum.id}/screen/stream",
-                          live.forum_channel(forum.id))
+                          live.forum_channel(forum.id), forum.district_id)
     try:
         assert _data(reader.next_event())["open_polls"] == []
         time.sleep(0.2)

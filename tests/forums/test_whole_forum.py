@@ -68,7 +68,7 @@ def test_a_room_runs_a_forum_from_joining_to_the_report(app, ctx, forum, organiz
     screen_client = app.test_client()
     sign_in(screen_client, organizer.email)
     screen = StreamReader(screen_client, f"/forums/{forum.id}/polls/{pre.id}/stream",
-                          live.channel(pre.id))
+                          live.channel(pre.id), forum.district_id)
     try:
         first = _data(screen.next_event())
         for number, phone in enumerate(phones):

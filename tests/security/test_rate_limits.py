@@ -245,6 +245,37 @@ def test_one_address_is_limited_across_people(action, limits):
     assert written() == before
 
 
+def test_each_district_has_its_own_allowance_and_sign_in_has_one_for_all(
+        app, ctx, client, district, other_district, agenda_items, limits, monkeypatch):
+    """A venue busy in one district spends none of another's allowance (keys carry the
+    district); sign-in is the deployment's, so more districts give a guesser no more tries."""
+    from accounts.services import create_user
+    from agenda import intake, proposals
+    from core.auth import Role
+
+    limits("COMMENT", "ADDRESS", "1 per minute")
+    limits("COMMENT", "ACCOUNT", LOOSE)
+    both = create_user("both@example.kr", TEST_PASSWORD, Role.RESIDENT, district)
+    create_user("both@example.kr", TEST_PASSWORD, Role.RESIDENT, other_district)
+    songpa_item = intake.propose(other_district, both, proposals.Proposal(
+        "송파 의제", "설명", "welfare", "problem_solving"), INTAKE_DAY)
+    commit()
+    sign_in(client, both.email)
+    here = f"/gangdong/agenda/{agenda_items[0].id}/comments"
+    there = f"/songpa/agenda/{songpa_item.id}/comments"
+    token = csrf_token(client, "/gangdong/")
+    assert client.post(here, data={"csrf_token": token, "body": "하나"}).status_code == 302
+    assert client.post(there, data={"csrf_token": token, "body": "둘"}).status_code == 302
+    assert client.post(here, data={"csrf_token": token, "body": "셋"}).status_code == 429
+    assert _count(Comment) == (2,)
+
+    monkeypatch.setitem(app.config, "SIGNIN_RATE_LIMIT", "1 per minute")
+    guesser = app.test_client()
+    wrong = {"email": both.email, "password": "not the password"}
+    assert post_form(guesser, "/gangdong/signin", wrong).status_code == 401
+    assert post_form(guesser, "/songpa/signin", wrong).status_code == 429
+
+
 def test_the_refusal_speaks_the_readers_language(app, client, district, limits):
     from core.i18n import LOCALE_COOKIE
 

@@ -1,6 +1,11 @@
 """An account of another district is not a member here: it proposes, supports, comments,
 reports, joins forums and votes nowhere but in its own district. The one rule is
-``core.auth.is_member``; these tests sweep every POST route and every resident service."""
+``core.auth.is_member``; these tests sweep every POST route and every resident service.
+
+Both districts are served by one deployment, each at its own path (``/gangdong/...``,
+``/songpa/...``; the root is the first district's): an account of the other district is
+refused here at either address, and at its own district's path this district's objects do
+not exist, whatever route and ids it tries."""
 
 
 import pytest
@@ -16,6 +21,7 @@ from tests.security import test_held_defences as defences
 from tests.security.test_held_defences import (
     PAYLOAD,
     POST_ROUTES,
+    ROUTES,
     make_account,
     path_for,
     row_counts,
@@ -27,7 +33,7 @@ from voting.eligibility import account_voter
 ACCOUNT_ROUTES = {"core.set_language", "core.set_text_size", "accounts.sign_up",
                   "accounts.sign_in", "accounts.sign_out", "accounts.forgot_password",
                   "accounts.reset_password", "accounts.my_page", "accounts.delete_demographics",
-                  "accounts.resend_verification", "voting.verify"}
+                  "accounts.resend_verification", "accounts.verify_email", "voting.verify"}
 
 # The builders of the defences module, offered to this module's tests as fixtures.
 home = defences.home
@@ -39,17 +45,42 @@ def outsider(request, other_district):
     return make_account(f"{request.param}@songpa.example.kr", request.param, other_district)
 
 
+@pytest.mark.parametrize("served_at", ["", "/gangdong"], ids=["root", "path"])
 @pytest.mark.parametrize(("endpoint", "method", "path", "access"), POST_ROUTES)
 def test_another_districts_account_writes_nothing_here(app, client, district, home, outsider,
-                                                       endpoint, method, path, access):
+                                                       served_at, endpoint, method, path,
+                                                       access):
     if endpoint in ACCOUNT_ROUTES:
         pytest.skip("the account's own business, not the district's data")
     sign_in(client, outsider.email)
     db.session.rollback()
     before = row_counts()
-    response = client.post(path_for(app, endpoint, home),
-                           data={"csrf_token": csrf_token(client), **PAYLOAD,
+    response = client.post(served_at + path_for(app, endpoint, home),
+                           data={"csrf_token": csrf_token(client, f"{served_at}/"), **PAYLOAD,
                                  "code": home["code"]})
+    assert response.status_code in (403, 404), (endpoint, response.status_code)
+    db.session.rollback()
+    assert row_counts() == before
+
+
+# Routes whose path names this district's data by id or code.
+WITH_IDS = [p for p in ROUTES if p.values[0] not in ACCOUNT_ROUTES and "<" in p.id]
+
+
+@pytest.mark.parametrize(("endpoint", "method", "path", "access"), WITH_IDS)
+def test_this_districts_objects_do_not_exist_at_the_other_districts_path(
+        app, client, district, home, outsider, endpoint, method, path, access):
+    """The outsider is a member at ``/songpa/``; this district's proposal, forum, vote,
+    cycle and their parts named there are not found (or refused), read or written."""
+    sign_in(client, outsider.email)
+    db.session.rollback()
+    before = row_counts()
+    target = "/songpa" + path_for(app, endpoint, home)
+    if method == "GET":
+        response = client.get(target)
+    else:
+        response = client.post(target, data={"csrf_token": csrf_token(client, "/songpa/"),
+                                              **PAYLOAD, "code": home["code"]})
     assert response.status_code in (403, 404), (endpoint, response.status_code)
     db.session.rollback()
     assert row_counts() == before
