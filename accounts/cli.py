@@ -6,6 +6,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from accounts import units
 from accounts.retention import purge_personal_data
 from accounts.services import create_user
 from core.auth import Role
@@ -20,9 +21,11 @@ from core.models import District
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.RESIDENT.value)
 @click.option("--district", "district_slug", required=True, help="District slug, e.g. gangdong")
 @click.option("--name", "display_name", default=None)
+@click.option("--unit", "unit_name", default=None,
+              help="For --role department or working_group: the unit's name, e.g. 기획예산과")
 @with_appcontext
 @unit_of_work
-def create_user_command(email, password, role, district_slug, display_name):
+def create_user_command(email, password, role, district_slug, display_name, unit_name):
     """Create a person (or add a role to an existing one) in a district."""
     try:
         # Staff-made accounts count as verified, so the address must at least be one.
@@ -33,7 +36,11 @@ def create_user_command(email, password, role, district_slug, display_name):
     district = db.session.scalars(select(District).where(District.slug == district_slug)).first()
     if district is None:
         raise click.UsageError(f"no district with slug {district_slug!r}")
-    user = create_user(email, password, Role(role), district, display_name)
+    unit = units.unit_named(district.id, unit_name) if unit_name else None
+    if unit_name and unit is None:
+        raise click.UsageError(f"no department or working group named {unit_name!r}")
+    user = create_user(email, password, Role(role), district, display_name,
+                       unit.id if unit else None)
     click.echo(f"{user.email}: {', '.join(sorted(user.roles_in(district.id)))} in {district.slug}")
 
 

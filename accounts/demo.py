@@ -8,6 +8,8 @@ from datetime import date
 
 from sqlalchemy import select
 
+from accounts import units
+from accounts.models import UnitKind
 from accounts.services import create_user, save_cycle
 from core.auth import Role
 from core.db import db
@@ -38,6 +40,41 @@ DEMO_ACCOUNTS = [
     ("city@demo.madang.kr", "demo-city-2027", Role.CITY_REVIEWER,
      "최조정 (서울시 지역공동체담당관)"),
 ]
+
+
+# The seven 분과 of the 협치강동구회의 and the projects (실행과제) each runs, from seed 000
+# §V 지역사회혁신계획 기본구상 (지역 사회 혁신 과제); the agenda demo puts these projects
+# in the register of existing projects.
+WORKING_GROUPS = {
+    "공공질서 분과": ("환경미화원 스티커 부착을 환경개선 사업",
+                 "팻티켓 향상을 통한 주민갈등 예방 사업"),
+    "마을공동체활성화 분과": ("강동구 마을공동체는 행복하다",),
+    "소통 분과": ("주민톡톡(Talk Talk) 광장", "구민의견 알림 방안 마련"),
+    "아동·청소년 분과": ("세대공감을 위한 어울림", "청소년 노동인권 교육"),
+    "지역사회복지 분과": ("다문화 아이들을 위한 한글은 떼고 학교에 가자!",),
+    "지역역사·문화 분과": ("문화도시 강동을 여는 칠교놀이", "강동 이야기 발굴"),
+    "환경 분과": ("환경생태 교육 및 홍보",),
+}
+
+# Departments: 기획예산과, the district office's 협치 department (seed 000 §VI.3 협치추진단:
+# 기획예산과 정책팀), and the departments the demo plan's working groups name, as the
+# 행정 column of seed 002 §6.3's table names one per project (복지정책과 appears there).
+DEPARTMENTS = ("기획예산과", "여성가족과", "복지정책과", "어르신청소년과", "교육지원과",
+               "문화체육과", "기후환경과", "안전총괄과")
+
+# A department account (부서 담당자) of 기획예산과, whose 정책팀 staffs the 협치추진단 (seed 000
+# §VI.3: 기획예산과 정책팀 팀장, 주무관 2): it reports progress on the foundation project.
+DEPARTMENT_ACCOUNT = ("policy.team@demo.madang.kr", "demo-department-2027", "기획예산과",
+                      "정협치 (기획예산과 정책팀 주무관)")
+
+
+def seed_units(district: District) -> None:
+    """The district's departments and working groups, once each."""
+    for kind, names in ((UnitKind.DEPARTMENT, DEPARTMENTS),
+                        (UnitKind.WORKING_GROUP, tuple(WORKING_GROUPS))):
+        for name in names:
+            if units.unit_named(district.id, name) is None:
+                units.add_unit(district.id, kind.value, name, None)
 
 
 def seed_district() -> District:
@@ -74,4 +111,9 @@ def seed() -> list[tuple[str, str, str]]:
     for email, password, role, name in DEMO_ACCOUNTS:
         create_user(email, password, role, district, name)
         accounts.append((email, password, role.value))
+    seed_units(district)
+    email, password, unit_name, name = DEPARTMENT_ACCOUNT
+    create_user(email, password, Role.DEPARTMENT, district, name,
+                units.unit_named(district.id, unit_name).id)
+    accounts.append((email, password, f"{Role.DEPARTMENT.value} ({unit_name})"))
     return accounts

@@ -22,6 +22,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from accounts.models import UnitKind
 from accounts.services import MIN_PASSWORD_LENGTH
 from core.auth import Role
 from core.i18n import lazy_message
@@ -51,6 +52,13 @@ ROLE_CHOICES = [
     SelectChoice(Role.ORGANIZER.value, _l("운영자")),
     SelectChoice(Role.CITY_REVIEWER.value, _l("서울시 협의조정 검토자")),
     SelectChoice(Role.ADMIN.value, _l("관리자")),
+    SelectChoice(Role.DEPARTMENT.value, _l("부서 담당자")),
+    SelectChoice(Role.WORKING_GROUP.value, _l("분과원")),
+]
+
+UNIT_KIND_CHOICES = [
+    SelectChoice(UnitKind.DEPARTMENT.value, _l("부서")),
+    SelectChoice(UnitKind.WORKING_GROUP.value, _l("분과")),
 ]
 
 
@@ -136,6 +144,18 @@ class GrantRoleForm(FlaskForm):
     email = email_field()
     role = SelectField(_l("역할"), choices=ROLE_CHOICES,
                        validators=[InputRequired(REQUIRED)])
+    # Choices are the district's units, set by the view; a unit of another district or of
+    # the wrong kind is refused by the service with its own message.
+    unit = SelectField(_l("부서·분과"), choices=[], validate_choice=False, default="",
+                       description=_l("부서 담당자와 분과원만 고릅니다. 그 부서·분과가 맡은 "
+                                      "실행사업의 추진 실적을 보고할 수 있습니다."))
+
+
+class UnitForm(FlaskForm):
+    kind = SelectField(_l("종류"), choices=UNIT_KIND_CHOICES,
+                       validators=[InputRequired(REQUIRED)])
+    name = StringField(_l("이름"), validators=[
+        DataRequired(REQUIRED), Length(max=100, message=_l("이름은 %(max)d자 이하로 입력하세요."))])
 
 
 class CycleForm(FlaskForm):

@@ -1,14 +1,16 @@
 from datetime import datetime
+from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.auth import Role
+from core.auth import UNIT_ROLES, Role
 from core.db import UTCDateTime, db, utcnow
 from core.identity import fold_email
 
-ROLE_VALUES = "('resident', 'facilitator', 'organizer', 'city_reviewer', 'admin')"
+ROLE_VALUES = "(" + ", ".join(f"'{role.value}'" for role in Role) + ")"
+UNIT_ROLE_VALUES = "(" + ", ".join(f"'{role.value}'" for role in UNIT_ROLES) + ")"
 
 
 class User(UserMixin, db.Model):
@@ -47,27 +49,73 @@ class User(UserMixin, db.Model):
     def roles_in(self, district_id: int) -> set[Role]:
         return {Role(m.role) for m in self.memberships if m.district_id == district_id}
 
+    def unit_ids_in(self, district_id: int) -> set[int]:
+        """The departments and working groups this person acts for in the district."""
+        return {m.org_unit_id for m in self.memberships
+                if m.district_id == district_id and m.org_unit_id is not None}
+
     def has_role(self, district_id: int, *roles: Role) -> bool:
         held = self.roles_in(district_id)
         return Role.ADMIN in held or any(role in held for role in roles)
 
 
+class UnitKind(StrEnum):
+    DEPARTMENT = "department"
+    WORKING_GROUP = "working_group"
+
+
+# The role a membership for a unit of each kind carries.
+UNIT_KIND_ROLES = {UnitKind.DEPARTMENT: Role.DEPARTMENT,
+                   UnitKind.WORKING_GROUP: Role.WORKING_GROUP}
+
+
+class OrgUnit(db.Model):
+    """A department of the district office (부서, e.g. 기획예산과) or a working group of the
+    council (분과, e.g. 환경 분과, with its 열린분과원): the units that run plan projects and
+    report on them (seed 000 §IV 분과위원회 및 확대회의(워킹그룹), §V 지역사회 혁신과제;
+    seed 002 §4 분과위원회, §6.3 워킹그룹)."""
+
+    __tablename__ = "org_unit"
+    __table_args__ = (
+        UniqueConstraint("district_id", "name"),
+        CheckConstraint("kind IN ('department', 'working_group')", name="known_kind"),
+        CheckConstraint("length(name) > 0", name="name_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"),
+                                             index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def role(self) -> Role:
+        return UNIT_KIND_ROLES[UnitKind(self.kind)]
+
+
 class Membership(db.Model):
-    """A role a person holds in a district."""
+    """A role a person holds in a district; a department or working-group role names the
+    unit it acts for."""
 
     __tablename__ = "membership"
     __table_args__ = (
         UniqueConstraint("user_id", "district_id", "role"),
         CheckConstraint(f"role IN {ROLE_VALUES}", name="known_role"),
+        CheckConstraint(f"(role IN {UNIT_ROLE_VALUES}) = (org_unit_id IS NOT NULL)",
+                        name="unit_role_names_unit"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(20))
+    org_unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("org_unit.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="memberships")
+    org_unit: Mapped[OrgUnit | None] = relationship()
 
 
 class Demographics(db.Model):

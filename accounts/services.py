@@ -16,9 +16,10 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from accounts import units
 from accounts.models import Demographics, LoginSession, Membership, User, user_by_email
 from core import audit
-from core.auth import Role
+from core.auth import UNIT_ROLES, Role
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.i18n import lazy_message
@@ -301,18 +302,38 @@ def _check_may_manage(district_id: int, role: Role, acting_user: User) -> None:
         raise Forbidden(_l("관리자 역할은 관리자만 부여하거나 회수할 수 있습니다."))
 
 
-def grant_role(district_id: int, email: str, role: Role, acting_user: User) -> Membership:
+def _unit_for(district_id: int, role: Role, unit_id: int | None) -> int | None:
+    """The unit a department or working-group role acts for (one of the district's, of the
+    role's kind); other roles act for the district and name none."""
+    if role not in UNIT_ROLES:
+        if unit_id is not None:
+            raise DomainError(_l("부서·분과는 부서 담당자와 분과원 역할에만 고릅니다."),
+                              field="unit")
+        return None
+    if unit_id is None:
+        raise DomainError(_l("이 역할로 일할 부서나 분과를 고르세요."), field="unit")
+    unit = units.get_unit(district_id, unit_id, field="unit")
+    if unit.role != role:
+        raise DomainError(_l("부서 담당자는 부서를, 분과원은 분과를 고르세요."), field="unit")
+    return unit.id
+
+
+def grant_role(district_id: int, email: str, role: Role, acting_user: User,
+               unit_id: int | None = None) -> Membership:
     _check_may_manage(district_id, role, acting_user)
+    org_unit_id = _unit_for(district_id, role, unit_id)
     user = user_by_email(email)
     if user is None:
         raise NotFound(_l("그 이메일로 가입한 사람이 없습니다."), field="email")
     if role in user.roles_in(district_id):
         raise Conflict(_l("이미 그 역할을 가지고 있습니다."), field="email")
-    membership = Membership(user_id=user.id, district_id=district_id, role=role)
+    membership = Membership(user_id=user.id, district_id=district_id, role=role,
+                            org_unit_id=org_unit_id)
     user.memberships.append(membership)
     db.session.flush()
     audit.record("role.grant", "membership", membership.id, acting_user, district_id,
-                 {"user_id": user.id, "user": user.display_name, "role": role.value})
+                 {"user_id": user.id, "user": user.display_name, "role": role.value,
+                  "unit_id": org_unit_id})
     return membership
 
 
@@ -342,13 +363,15 @@ def members_of(district_id: int) -> list[Membership]:
 
 
 def create_user(email: str, password: str, role: Role, district: District,
-                display_name: str | None = None) -> User:
-    """The ``flask create-user`` command: a person with ``role`` (and resident) in ``district``."""
+                display_name: str | None = None, unit_id: int | None = None) -> User:
+    """The ``flask create-user`` command: a person with ``role`` (and resident) in ``district``;
+    a department or working-group role names its unit."""
+    org_unit_id = _unit_for(district.id, role, unit_id)
     user = user_by_email(email)
     if user is None:
         user = create_account(email, password, display_name or email.split("@")[0], district.id)
     if role not in user.roles_in(district.id):
-        membership = Membership(district_id=district.id, role=role)
+        membership = Membership(district_id=district.id, role=role, org_unit_id=org_unit_id)
         user.memberships.append(membership)
         db.session.flush()
         # From the command line: no one signed in, the system grants it.

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from wtforms import SelectChoice
 
-from accounts import district_pages, services
+from accounts import district_pages, services, units
 from accounts.forms import (
     NOT_SAYING,
     AuditFilterForm,
@@ -27,10 +27,12 @@ from accounts.forms import (
     ResetRequestForm,
     SignInForm,
     SignUpForm,
+    UnitForm,
 )
 from core import audit
 from core.auth import Role, public, role_required, signed_in
 from core.i18n import lazy_message
+from core.inputs import record_id
 from core.lifecycle import on_error
 from core.security import client_address, limiter, rate_limited
 from core.tenancy import SEOUL, current_cycle, district_or_404, seoul_today
@@ -201,11 +203,26 @@ def organizer_page():
     return _organizer_page(district_or_404(), GrantRoleForm())
 
 
-def _organizer_page(district, grant_form: GrantRoleForm) -> str:
+def _organizer_page(district, grant_form: GrantRoleForm,
+                    unit_form: UnitForm | None = None) -> str:
+    district_units = units.units_of(district.id)
+    grant_form.unit.choices = [SelectChoice("", _l("없음"))] + [
+        SelectChoice(str(unit.id), unit.name) for unit in district_units]
     return render_template(
         "accounts/organizer.html", district=district, cycle=current_cycle(district),
         members=services.members_of(district.id), grant_form=grant_form, today=seoul_today(),
+        units=district_units, unit_form=unit_form or UnitForm(formdata=None),
     )
+
+
+def _chosen_unit(raw: str | None) -> int | None:
+    """The unit id the grant form names: none when left empty, an id that is no unit's
+    (refused by the service as not found) when the value is not a number."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    unit_id = record_id(raw)
+    return unit_id if unit_id is not None else 0
 
 
 @bp.route("/organize/members", methods=["POST"])
@@ -216,8 +233,23 @@ def grant_role():
     if not form.validate_on_submit():
         return _organizer_page(district, form), 422
     on_error(lambda: _organizer_page(district, form), form=form, field="email")
-    services.grant_role(district.id, form.email.data, Role(form.role.data), current_user)
+    services.grant_role(district.id, form.email.data, Role(form.role.data), current_user,
+                        _chosen_unit(form.unit.data))
     flash(_l("역할을 부여했습니다."), "success")
+    return redirect(url_for("accounts.organizer_page"))
+
+
+@bp.route("/organize/units", methods=["POST"])
+@role_required(Role.ORGANIZER)
+def add_unit():
+    district = district_or_404()
+    form = UnitForm()
+    if not form.validate_on_submit():
+        return _organizer_page(district, GrantRoleForm(formdata=None), form), 422
+    on_error(lambda: _organizer_page(district, GrantRoleForm(formdata=None), form), form=form,
+             field="name")
+    units.add_unit(district.id, form.kind.data, form.name.data, current_user)
+    flash(_l("부서·분과를 추가했습니다."), "success")
     return redirect(url_for("accounts.organizer_page"))
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 
-from agenda.models import AgendaItem, Field, Kind, Status, Support
+from agenda.models import AgendaItem, Channel, Field, Kind, Status, Support
 from core.db import db
 from core.inputs import record_id
 
@@ -29,11 +29,12 @@ class Browse:
 
 def browse(district_id: int, cycle_id: int | None, *, field: str | None = None,
            kind: str | None = None, area: str | None = None, status: str | None = None,
-           query: str | None = None, sort: str = "newest", page: int = 1,
-           page_size: int = PAGE_SIZE) -> Browse:
+           channel: str | None = None, query: str | None = None, sort: str = "newest",
+           page: int = 1, page_size: int = PAGE_SIZE) -> Browse:
     """Public items (no drafts, nothing hidden) of a cycle with filters, search and paging.
 
-    ``area`` is a dong id or ``"district"`` for district-wide items; ``query`` matches title,
+    ``area`` is a dong id or ``"district"`` for district-wide items; ``channel`` the intake
+    channel (``Channel``); ``query`` matches title,
     description and proposing group (Korean substrings, case-insensitive).
     """
     counts = _support_counts()
@@ -50,6 +51,8 @@ def browse(district_id: int, cycle_id: int | None, *, field: str | None = None,
         stmt = stmt.where(AgendaItem.kind == kind)
     if status in {s.value for s in Status}:
         stmt = stmt.where(AgendaItem.status == status)
+    if channel in {c.value for c in Channel}:
+        stmt = stmt.where(AgendaItem.channel == channel)
     if area == "district":
         stmt = stmt.where(AgendaItem.dong_id.is_(None))
     elif (dong_id := record_id(area)) is not None:

@@ -5,10 +5,21 @@ people are invented for the demo."""
 
 from sqlalchemy import select
 
+from accounts import demo as accounts_demo
+from accounts import units
 from accounts.models import user_by_email
 from accounts.services import create_user
-from agenda import comments, coordination, intake, merging, proposals, supporters
-from agenda.models import AgendaItem
+from agenda import (
+    channels,
+    comments,
+    coordination,
+    intake,
+    merging,
+    proposals,
+    register,
+    supporters,
+)
+from agenda.models import AgendaItem, Channel
 from core.auth import Role
 from core.db import db
 from core.models import Cycle, District, Phase
@@ -104,6 +115,54 @@ SHORTLIST = [
 ]
 
 
+# Proposals the coordinator enters on behalf of the channels they came through (seed 002
+# §6.1 전략 2–3, §6.2 전략 2, §6.2 실행계획 2 전략 1); titles follow projects the seeds
+# name (골목 그린 프로젝트, 커피박 업사이클링, 1인 가구 '지인 프로젝트', seed 002 §2).
+# (channel, proposing group, title, field, kind, dong, cost, text)
+CHANNEL_PROPOSALS = [
+    (Channel.PARTICIPATORY_BUDGET, "강동구 주민참여예산위원회", "어르신 쉼터 그늘막과 의자 설치",
+     "welfare", "policy_execution", "명일제2동", 12_000_000,
+     "주민참여예산 제안 중 협치 의제로 이어 갈 만한 제안입니다. 버스정류장과 공원 입구에 "
+     "그늘막과 의자를 두고 관리를 주민 모임이 맡습니다."),
+    (Channel.DONG_PLAN, "천호제3동 주민자치회 (동 지역회의)", "골목 무단투기 없는 그린 골목",
+     "environment", "problem_solving", "천호제3동", 8_000_000,
+     "동 지역회의가 정한 동 계획 과제입니다. 주민과 청소행정 부서가 함께 무단투기 지점을 "
+     "골목 화단으로 바꿉니다."),
+    (Channel.DEPARTMENT, "기후환경과", "커피박 업사이클링 주민 참여",
+     "environment", "policy_execution", None, 10_000_000,
+     "부서 제안: 관내 커피 판매점에서 나온 커피 찌꺼기를 주민 공방이 화분과 방향제로 "
+     "되살립니다."),
+    (Channel.PROPOSAL_SCHEME, "구청장에게 바란다 (주민제안제도)", "1인 가구 안부 확인 네트워크",
+     "welfare", "problem_solving", "천호제1동", 6_000_000,
+     "주민제안제도로 접수된 제안입니다. 혼자 사는 이웃의 안부를 이웃과 동 주민센터가 함께 "
+     "살핍니다."),
+]
+
+
+def _register(district: District, organizer) -> None:
+    """The district's current projects (seed 000 §V) in the register, with their 분과."""
+    known = {p.title for p in register.existing_projects(district.id)}
+    for group, titles in accounts_demo.WORKING_GROUPS.items():
+        unit = units.unit_named(district.id, group)
+        for title in titles:
+            if title not in known:
+                register.register_project(district.id, title, "", unit.id, organizer)
+
+
+def _channel_proposals(district: District, cycle: Cycle, organizer) -> None:
+    intake_phase = next(p for p in cycle.phases if p.phase == Phase.INTAKE.value)
+    dongs = {dong.name: dong.id for dong in district.dongs}
+    known = set(db.session.scalars(select(AgendaItem.title).where(
+        AgendaItem.cycle_id == cycle.id, AgendaItem.channel != Channel.RESIDENT.value)))
+    for channel, group, title, field, kind, dong, cost, text in CHANNEL_PROPOSALS:
+        if title in known:
+            continue
+        data = proposals.Proposal(title, text, field, kind, dongs.get(dong) if dong else None,
+                                  cost, group)
+        channels.enter_on_behalf(district, organizer, data, channel.value,
+                                 intake_phase.starts_on)
+
+
 def _neighbours(district: District) -> list:
     return [create_user(email, NEIGHBOUR_PASSWORD, Role.RESIDENT, district, name)
             for email, name in NEIGHBOURS]
@@ -116,6 +175,8 @@ def seed() -> list[tuple[str, str, str]]:
                                                    Cycle.year == 2027)).one()
     neighbours = _neighbours(district)
     accounts = [(email, NEIGHBOUR_PASSWORD, Role.RESIDENT.value) for email, _name in NEIGHBOURS]
+    _register(district, user_by_email("organizer@demo.madang.kr"))
+    _channel_proposals(district, cycle, user_by_email("organizer@demo.madang.kr"))
     already = db.session.scalars(select(AgendaItem.id).where(
         AgendaItem.cycle_id == cycle.id, AgendaItem.title == PROPOSALS[0][0])).first()
     if already is not None:

@@ -16,12 +16,14 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from agenda.markup import contains_markup
 from agenda.models import (
+    CHANNEL_LABELS,
     DESCRIPTION_MAX,
     FIELD_LABELS,
     KIND_LABELS,
     MAX_ESTIMATED_COST,
     STATUS_LABELS,
     TITLE_MAX,
+    Channel,
     Status,
 )
 from agenda.proposals import COMMENT_MAX, REASON_MAX
@@ -102,6 +104,31 @@ class ProposalForm(FlaskForm):
         _l("제안 단체 (선택)"),
         validators=[Length(max=100, message=_l("%(max)d자 이하로 입력하세요.")), no_markup],
     )
+
+
+class OnBehalfForm(ProposalForm):
+    # Not validated against the choices here: the service refuses an unknown channel with a
+    # message that lists the five (``agenda.channels.check_channel``).
+    channel = SelectField(_l("접수 경로"), choices=[
+        SelectChoice(channel.value, label) for channel, label in CHANNEL_LABELS.items()],
+        validate_choice=False, default=Channel.PARTICIPATORY_BUDGET.value)
+    proposing_group = StringField(
+        _l("제안한 곳"),
+        validators=[DataRequired(REQUIRED),
+                    Length(max=100, message=_l("%(max)d자 이하로 입력하세요.")), no_markup],
+        description=_l("제안이 나온 부서, 동, 위원회 (예: 주민참여예산위원회, 천호3동 "
+                       "주민자치회, 기후환경과)"),
+    )
+
+
+class RegisterProjectForm(FlaskForm):
+    title = StringField(_l("사업 이름"), validators=[
+        DataRequired(REQUIRED), Length(max=TITLE_MAX, message=_l("%(max)d자 이하로 입력하세요.")),
+        no_markup])
+    description = TextAreaField(_l("사업 내용 (선택)"), validators=[
+        Length(max=5000, message=_l("%(max)d자 이하로 입력하세요.")), no_markup])
+    # Choices are the district's units, set by the view.
+    unit = SelectField(_l("담당 부서·분과"), choices=[], validate_choice=False, default="")
 
 
 class FusedForm(ProposalForm):

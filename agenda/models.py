@@ -91,6 +91,29 @@ STATUS_LABELS = {
     Status.DISSOLVED: _l("통합 취소됨"),
 }
 
+class Channel(StrEnum):
+    """How an item came in (의제 발굴 채널). Residents propose online themselves; staff enter
+    the others on behalf of their source: the participatory budget's proposals (seed 002 §6.2
+    전략 2 참여예산 업무의 단일화), a dong's plan through the 지역협력분과 (§6.1 전략 3),
+    a department's idea (§6.2 실행계획 2 전략 1 부서별 주민아이디어 공모전 연계) and the
+    departments' resident proposal schemes (§6.1 전략 2 주민의제 제안제 연계)."""
+
+    RESIDENT = "resident"
+    PARTICIPATORY_BUDGET = "participatory_budget"
+    DONG_PLAN = "dong_plan"
+    DEPARTMENT = "department"
+    PROPOSAL_SCHEME = "proposal_scheme"
+
+
+CHANNEL_LABELS = {
+    Channel.RESIDENT: _l("주민제안"),
+    Channel.PARTICIPATORY_BUDGET: _l("참여예산"),
+    Channel.DONG_PLAN: _l("동 계획"),
+    Channel.DEPARTMENT: _l("부서 제안"),
+    Channel.PROPOSAL_SCHEME: _l("주민제안제"),
+}
+
+
 # Once a vote has begun the electorate has seen the item: its identity must not change.
 VOTE_STATUSES = frozenset({Status.IN_VOTE, Status.SELECTED, Status.NOT_SELECTED, Status.IN_PLAN})
 
@@ -107,6 +130,7 @@ class AgendaItem(db.Model):
         CheckConstraint(f"field IN {_values(Field)}", name="known_field"),
         CheckConstraint(f"kind IN {_values(Kind)}", name="known_kind"),
         CheckConstraint(f"status IN {_values(Status)}", name="known_status"),
+        CheckConstraint(f"channel IN {_values(Channel)}", name="known_channel"),
         CheckConstraint(
             f"estimated_cost IS NULL OR estimated_cost BETWEEN 0 AND {MAX_ESTIMATED_COST}",
             name="cost_range",
@@ -133,6 +157,12 @@ class AgendaItem(db.Model):
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True
     )
     proposing_group: Mapped[str] = mapped_column(String(100), default="")
+    channel: Mapped[str] = mapped_column(String(30), default=Channel.RESIDENT.value,
+                                         server_default=Channel.RESIDENT.value)
+    # The staff member who entered an item on behalf of its channel; NULL for items their
+    # authors wrote themselves.
+    entered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     description: Mapped[str] = mapped_column(Text, default="")
     field: Mapped[str] = mapped_column(String(20))
@@ -165,6 +195,7 @@ class AgendaItem(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     author = relationship("User", foreign_keys=[author_id])
+    entered_by = relationship("User", foreign_keys=[entered_by_id])
     dong = relationship("Dong")
     cycle = relationship("Cycle", foreign_keys=[cycle_id])
     origin_cycle = relationship("Cycle", foreign_keys=[origin_cycle_id])
@@ -189,8 +220,36 @@ class AgendaItem(db.Model):
         return STATUS_LABELS[Status(self.status)]
 
     @property
+    def channel_label(self):
+        return CHANNEL_LABELS[Channel(self.channel)]
+
+    @property
     def is_hidden(self) -> bool:
         return self.hidden_at is not None
+
+
+class ExistingProject(db.Model):
+    """The register of the district's current projects (기존 사업 등록부), read by the
+    duplicate check at intake: departments repeating one another's projects tire residents,
+    so duplicates are caught before new projects are found (seed 002 §4, 행정혁신: 기존사업
+    중복을 예방하고 조정)."""
+
+    __tablename__ = "existing_project"
+    __table_args__ = (
+        UniqueConstraint("district_id", "title"),
+        CheckConstraint("length(title) > 0", name="title_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"),
+                                             index=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    description: Mapped[str] = mapped_column(Text, default="")
+    org_unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("org_unit.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    org_unit = relationship("OrgUnit")
 
 
 class Support(db.Model):

@@ -8,6 +8,7 @@ from wtforms import SelectChoice
 
 from agenda import (
     browsing,
+    channel_pages,
     comments,
     coordination,
     intake,
@@ -15,6 +16,7 @@ from agenda import (
     moderation,
     notices,
     proposals,
+    register,
     supporters,
 )
 from agenda.forms import (
@@ -30,6 +32,7 @@ from agenda.forms import (
     area_choices,
 )
 from agenda.models import (
+    CHANNEL_LABELS,
     FIELD_LABELS,
     KIND_LABELS,
     STATUS_LABELS,
@@ -96,16 +99,17 @@ def browse():
     cycle = (proposals.get_cycle(district.id, cycle_id) if cycle_id and any(
         c.id == cycle_id for c in district.cycles) else current_cycle(district))
     filters = {key: request.args.get(key) or None
-               for key in ("field", "kind", "area", "status", "q")}
+               for key in ("field", "kind", "area", "status", "channel", "q")}
     sort = request.args.get("sort") if request.args.get("sort") in browsing.SORTS else "newest"
     result = browsing.browse(district.id, cycle.id if cycle else None, field=filters["field"],
                              kind=filters["kind"], area=filters["area"],
-                             status=filters["status"], query=filters["q"], sort=sort,
+                             status=filters["status"], channel=filters["channel"],
+                             query=filters["q"], sort=sort,
                              page=_int_arg("page", 1))
     return render_template("agenda/browse.html", district=district, cycle=cycle,
                            result=result, filters=filters, sort=sort,
                            field_labels=FIELD_LABELS, kind_labels=KIND_LABELS,
-                           status_labels=STATUS_LABELS)
+                           status_labels=STATUS_LABELS, channel_labels=CHANNEL_LABELS)
 
 
 # --- proposing -------------------------------------------------------------------------
@@ -137,13 +141,17 @@ def propose():
     form = _proposal_form(district)
     cycle, year_round = intake.intake_cycle(district, seoul_today())
 
-    def page(similar=None):
+    def page(similar=None, projects=None):
         return render_template("agenda/propose.html", form=form, cycle=cycle,
-                               year_round=year_round, similar=similar, item=None)
+                               year_round=year_round, similar=similar, item=None,
+                               similar_projects=projects)
 
     if request.method == "POST" and "check_similar" in request.form:
-        # The no-script path: the page comes back with similar items and the draft intact.
-        return page(_similar(district, cycle.id if cycle else None, form))
+        # The no-script path: the page comes back with similar items and the district's
+        # similar existing projects, the draft intact.
+        return page(_similar(district, cycle.id if cycle else None, form),
+                    register.similar_projects(district.id, form.title.data or "",
+                                              form.description.data or ""))
     if not form.validate_on_submit():
         return page(), 422 if form.is_submitted() else 200
     draft = "save_draft" in request.form
@@ -450,11 +458,17 @@ def similar_json():
     found = intake.similar_items(district.id, cycle_id, request.args.get("title", ""),
                                  request.args.get("description", ""),
                                  exclude_id=_int_arg("exclude"))
+    projects = register.similar_projects(district.id, request.args.get("title", ""),
+                                         request.args.get("description", ""))
     return jsonify(items=[
         {"id": item.id, "title": item.title, "status": item.status,
          "status_label": str(item.status_label), "score": round(score, 3),
          "url": url_for("agenda.item_page", item_id=item.id)}
         for item, score in found
+    ], projects=[
+        {"id": project.id, "title": project.title, "score": round(score, 3),
+         "unit": project.org_unit.name if project.org_unit else None}
+        for project, score in projects
     ])
 
 
@@ -464,6 +478,7 @@ def _item_json(item: AgendaItem, supporter_count: int) -> dict:
         "field": item.field, "kind": item.kind, "status": item.status,
         "area": item.dong.name if item.dong else None,
         "estimated_cost": item.estimated_cost, "proposing_group": item.proposing_group or None,
+        "channel": item.channel,
         "supporters": supporter_count, "is_fused": item.is_fused,
         "merged_into": item.merged_into_id, "year_round": item.year_round,
         "shortlisted_for_forum": item.shortlisted_for_forum,
@@ -496,3 +511,10 @@ def cycle_agenda_json(cycle_id: int):
         cycle=cycle_id, total=result.total, page=result.page, pages=result.pages,
         items=[_item_json(item, result.counts[item.id]) for item in result.items],
     )
+
+
+bp.add_url_rule("/agenda/on-behalf", "enter_on_behalf", channel_pages.enter_on_behalf,
+                methods=["GET", "POST"])
+bp.add_url_rule("/agenda/register", "register_page", channel_pages.register_page)
+bp.add_url_rule("/agenda/register/projects", "register_project",
+                channel_pages.register_project, methods=["POST"])

@@ -22,6 +22,11 @@ class Role(StrEnum):
     # the district, writing only the review of the plan the council approved.
     CITY_REVIEWER = "city_reviewer"
     ADMIN = "admin"
+    # Held for one department (부서) or working group (분과, with its 열린분과원) of the
+    # district, named by the membership: reports progress on that unit's plan projects only
+    # (seed 002 §4 분과위원회, §6.3 워킹그룹 민간주체·행정).
+    DEPARTMENT = "department"
+    WORKING_GROUP = "working_group"
 
 
 def public(view):
@@ -102,4 +107,9 @@ ROLE_LABELS = {
     Role.ORGANIZER: _l("운영자"),
     Role.CITY_REVIEWER: _l("서울시 협의조정 검토자"),
     Role.ADMIN: _l("관리자"),
+    Role.DEPARTMENT: _l("부서 담당자"),
+    Role.WORKING_GROUP: _l("분과원"),
 }
+
+# The roles that act for a unit (``Membership.org_unit``) rather than for the district.
+UNIT_ROLES = (Role.DEPARTMENT, Role.WORKING_GROUP)

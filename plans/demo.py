@@ -11,6 +11,8 @@ from datetime import date
 
 from sqlalchemy import select
 
+from accounts import demo as accounts_demo
+from accounts import units
 from accounts.models import user_by_email
 from accounts.services import save_cycle
 from core.db import db
@@ -205,17 +207,30 @@ def _council(district: District, plan, organizer) -> None:
         publish=True)
 
 
+def _responsible_units(district: District, plan, organizer) -> None:
+    """Each project's department (accounts demo: the seed's departments) as the unit
+    responsible for it, so that department's accounts report on it."""
+    for project in plan.projects:
+        unit = units.unit_named(district.id, project.department) if project.department else None
+        if unit is not None:
+            progress.assign_unit(district.id, project.id, unit.id, organizer)
+
+
 def _mid_year(district: District, plan) -> None:
     if not settings.rubric(district.id):
         for name, max_score in RUBRIC:
             settings.add_criterion(district.id, name, max_score)
     criteria = settings.rubric(district.id)
+    department = user_by_email(accounts_demo.DEPARTMENT_ACCOUNT[0])
     for project in plan.projects:
         percent, spent_share, status, scores, satisfaction, notes = MID_YEAR[project.title]
+        # The department account files its own project's report; organizers file the rest.
+        reporter = (department if project.responsible_unit_id in department.unit_ids_in(
+            district.id) else None)
         progress.report_progress(
             district.id, project.id, reported_on=date(2027, 6, 30), status=status,
             percent=percent, spent=project.budget * spent_share // 100, notes=notes,
-            reporter=f"{project.department} {project.team}".strip())
+            reporter=f"{project.department} {project.team}".strip(), actor=reporter)
         evaluation.evaluate(
             district.id, project.id, period=Period.MID.value,
             self_evaluation=f"{notes}. 하반기에 민관 워킹그룹 회의를 늘려 보완하겠습니다.",
@@ -293,6 +308,7 @@ def seed(district: District, cycle: Cycle):
                                           organizer)
     building.add_project(district.id, plan.id, FOUNDATION, organizer)
     _working_groups(district, plan, organizer)
+    _responsible_units(district, plan, organizer)
     _council(district, plan, organizer)
     _city_review(district, plan, organizer, city)
     _mid_year(district, plan)

@@ -185,6 +185,14 @@ class ProgressForm(FlaskForm):
                                            "꼭 적으세요)"))
 
 
+class UnitChoiceForm(FlaskForm):
+    # Choices are the district's units, set by the view; another district's unit is refused
+    # by the service as not found.
+    unit = SelectField(_l("담당 부서·분과"), choices=[], validate_choice=False, default="",
+                       description=_l("이 부서·분과의 담당자와 분과원이 이 사업의 추진 실적을 "
+                                      "보고합니다."))
+
+
 class EvaluationForm(FlaskForm):
     period = SelectField(_l("평가 시기"), choices=_choices(PERIOD_LABELS))
     evaluator = StringField(_l("평가자"), validators=[Length(max=100)])

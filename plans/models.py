@@ -322,6 +322,10 @@ class PlanProject(ProjectFacts, db.Model):
     department: Mapped[str] = mapped_column(String(100), default="")
     team: Mapped[str] = mapped_column(String(100), default="")
     civil_partners: Mapped[str] = mapped_column(String(300), default="")
+    # The department or working group that runs the project: its accounts report progress
+    # on it, and on no other project.
+    responsible_unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("org_unit.id", ondelete="SET NULL"), index=True)
     fusion_tags: Mapped[str] = mapped_column(String(300), default="")
     starts_on: Mapped[date | None]
     ends_on: Mapped[date | None]
@@ -330,6 +334,7 @@ class PlanProject(ProjectFacts, db.Model):
 
     plan: Mapped[Plan] = relationship(back_populates="projects")
     agenda_item = relationship("AgendaItem")
+    responsible_unit = relationship("OrgUnit")
     milestones: Mapped[list["Milestone"]] = relationship(
         back_populates="project", order_by="Milestone.due_on", cascade="all, delete-orphan")
     reports: Mapped[list["ProgressReport"]] = relationship(
@@ -483,6 +488,9 @@ class ProgressReport(db.Model):
     spent: Mapped[int] = mapped_column(BigInteger)
     notes: Mapped[str] = mapped_column(Text, default="")
     reporter: Mapped[str] = mapped_column(String(100), default="")
+    # The account that filed it: an organizer, or the project's department or working group.
+    reported_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
     # The stored file (see ``plans.photos``) and what it shows, in words.
     photo: Mapped[str | None] = mapped_column(String(40), unique=True)
     photo_alt: Mapped[str] = mapped_column(String(200), default="")

@@ -1,4 +1,7 @@
-"""Progress reports (추진 실적) on an approved plan's projects, with their photos."""
+"""Progress reports (추진 실적) on an approved plan's projects, with their photos, and who may
+file them: organizers on any project, a department's or working group's accounts on the
+projects their unit is responsible for (seed 000 §IV 분과위원회 및 확대회의(워킹그룹): 민관협력
+실행 단위; seed 002 §6.3 워킹그룹 민간주체·행정)."""
 
 from datetime import date
 from pathlib import Path
@@ -7,9 +10,11 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from accounts import units
 from core import audit
+from core.auth import Role
 from core.db import db
-from core.errors import DomainError, NotFound
+from core.errors import DomainError, Forbidden, NotFound
 from plans import photos
 from plans.building import get_project, require_approved
 from plans.inputs import MAX_BUDGET, clean_text
@@ -21,13 +26,63 @@ PHOTO_PROBLEMS = {
 }
 
 
+NOT_YOUR_PROJECT = _l("이 사업은 다른 부서·분과가 맡고 있습니다. 자기 부서·분과가 맡은 "
+                      "사업의 추진 실적만 보고할 수 있습니다.")
+
+
+def may_report(actor, project: PlanProject) -> bool:
+    """Whether ``actor`` may see the project's report page and file progress on it."""
+    district_id = project.plan.district_id
+    if actor.has_role(district_id, Role.ORGANIZER):
+        return True
+    return (project.responsible_unit_id is not None
+            and project.responsible_unit_id in actor.unit_ids_in(district_id))
+
+
+def reportable_project(district_id: int, project_id: int, actor) -> PlanProject:
+    """The project, when ``actor`` may report on it; another unit's project is refused (403)."""
+    project = get_project(district_id, project_id)
+    if not may_report(actor, project):
+        raise Forbidden(NOT_YOUR_PROJECT)
+    return project
+
+
+def projects_of_units(district_id: int, actor) -> list[PlanProject]:
+    """The projects of the units ``actor`` acts for, newest plan first: a department's or
+    working group's own list."""
+    unit_ids = actor.unit_ids_in(district_id)
+    if not unit_ids:
+        return []
+    return list(db.session.scalars(
+        select(PlanProject).join(Plan)
+        .where(Plan.district_id == district_id, PlanProject.responsible_unit_id.in_(unit_ids))
+        .order_by(Plan.id.desc(), PlanProject.position, PlanProject.id)))
+
+
+def assign_unit(district_id: int, project_id: int, unit_id: int | None, actor) -> PlanProject:
+    """Name the department or working group responsible for a project (``None``: no unit).
+    Allowed whatever the plan's state: who reports is how the district runs the project,
+    not part of the plan the council approved."""
+    project = get_project(district_id, project_id)
+    unit = units.get_unit(district_id, unit_id, field="unit") if unit_id is not None else None
+    project.responsible_unit_id = unit.id if unit else None
+    db.session.flush()
+    audit.record("plan.project_unit", "plan_project", project.id, actor, district_id,
+                 {"unit_id": project.responsible_unit_id,
+                  "unit": unit.name if unit else None})
+    return project
+
+
 def report_progress(district_id: int, project_id: int, *, reported_on: date | None,
                     status: str, percent: int | None, spent: int | None, notes: str,
                     reporter: str, photo: bytes | None = None,
-                    photo_alt: str = "") -> ProgressReport:
+                    photo_alt: str = "", actor=None) -> ProgressReport:
     """A department's progress report: status, percent done, money spent, notes, and
-    optionally a photo with a description of what it shows."""
-    project = get_project(district_id, project_id)
+    optionally a photo with a description of what it shows. ``actor`` is the account filing
+    it (``None``: the system, e.g. the demo), which must be an organizer or hold a role for
+    the project's responsible unit."""
+    project = (get_project(district_id, project_id) if actor is None
+               else reportable_project(district_id, project_id, actor))
     require_approved(project)
     if status not in set(ProgressStatus):
         raise DomainError(_l("추진 상태를 고르세요."))
@@ -42,7 +97,8 @@ def report_progress(district_id: int, project_id: int, *, reported_on: date | No
                              "있습니다."))
     report = ProgressReport(reported_on=reported_on, status=status, percent=percent,
                             spent=spent, notes=clean_text(notes),
-                            reporter=clean_text(reporter, 100))
+                            reporter=clean_text(reporter, 100),
+                            reported_by_id=getattr(actor, "id", None))
     if photo is not None:
         report.photo_alt = clean_text(photo_alt, 200)
         if not report.photo_alt:

@@ -64,6 +64,9 @@ bp.add_url_rule("/plans/projects/<int:project_id>/report", "project_report",
                 progress_pages.project_report)
 bp.add_url_rule("/plans/projects/<int:project_id>/progress", "report_progress",
                 progress_pages.report_progress, methods=["POST"])
+bp.add_url_rule("/plans/projects/<int:project_id>/unit", "assign_unit",
+                progress_pages.assign_unit, methods=["POST"])
+bp.add_url_rule("/plans/my-projects", "my_projects", progress_pages.my_projects)
 bp.add_url_rule("/plans/photos/<name>", "progress_photo", progress_pages.progress_photo)
 bp.add_url_rule("/plans/projects/<int:project_id>/evaluations", "evaluate",
                 progress_pages.evaluate, methods=["POST"])

@@ -206,19 +206,33 @@ TEST_PASSWORD = "correct horse battery"  # noqa: S105
 @pytest.fixture
 def make_user(ctx, district):
     from accounts.services import create_user
-    from core.auth import Role
+    from core.auth import UNIT_ROLES, Role
     from core.db import commit
 
     counter = iter(range(1, 10_000))
 
     def make(role: str = "resident", email: str | None = None,
-             password: str = TEST_PASSWORD):
+             password: str = TEST_PASSWORD, unit_id: int | None = None):
         address = email or f"{role}{next(counter)}@example.kr"
-        user = create_user(address, password, Role(role), district, display_name=f"{role} 님")
+        if unit_id is None and Role(role) in UNIT_ROLES:
+            unit_id = unit_for_tests(district, role).id
+        user = create_user(address, password, Role(role), district, display_name=f"{role} 님",
+                           unit_id=unit_id)
         commit()
         return user
 
     return make
+
+
+def unit_for_tests(district, role: str):
+    """The district's test department (or working group, for that role), made once."""
+    from accounts import units
+    from accounts.models import UnitKind
+
+    kind = UnitKind.DEPARTMENT if role == "department" else UnitKind.WORKING_GROUP
+    name = "시험 부서" if kind == UnitKind.DEPARTMENT else "시험 분과"
+    return units.unit_named(district.id, name) or units.add_unit(district.id, kind.value, name,
+                                                                 None)
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from accounts.models import User
-from agenda.models import FIELD_LABELS as AGENDA_FIELD_LABELS
 from agenda.models import (
+    CHANNEL_LABELS,
     KIND_LABELS,
     STATUS_LABELS,
     AgendaItem,
@@ -15,6 +15,7 @@ from agenda.models import (
     MergeSource,
     Support,
 )
+from agenda.models import FIELD_LABELS as AGENDA_FIELD_LABELS
 from core.models import Dong
 from exports.kinds.common import counter, find_cycle, label, seoul, streamed
 from exports.labels import ACTION_LABELS
@@ -53,6 +54,7 @@ ITEM_COLUMNS = [
     Column("merged_into", "통합된 의제 번호", T.INTEGER),
     Column("estimated_cost", "예상 비용", T.WON),
     Column("supporters", "공감 수", T.INTEGER),
+    Column("channel", "접수 경로"),
     Column("proposing_group", "제안 단체"),
     Column("department", "담당 부서"),
     Column("civil_partners", "민간 파트너"),
@@ -69,7 +71,8 @@ def item_rows(ctx: ExportContext):
         yield (item.id, item.title, label(AGENDA_FIELD_LABELS, item.field),
                label(KIND_LABELS, item.kind), dong or str(_l("구 전체")),
                label(STATUS_LABELS, item.status), "예" if item.is_fused else "아니오",
-               item.merged_into_id, item.estimated_cost, supporters, item.proposing_group,
+               item.merged_into_id, item.estimated_cost, supporters,
+               label(CHANNEL_LABELS, item.channel), item.proposing_group,
                item.department, item.civil_partners,
                "예" if item.shortlisted_for_vote else "아니오",
                item.hidden_reason if item.hidden_at else "", seoul(item.created_at),

@@ -48,7 +48,8 @@ def _routes():
 ROUTES = _routes()
 PROTECTED = [p for p in ROUTES if p.values[3] != "public"]
 POST_ROUTES = [p for p in ROUTES if p.values[1] == "POST"]
-STAFF_ROLES = ("resident", "facilitator", "organizer", "city_reviewer", "admin")
+STAFF_ROLES = ("resident", "facilitator", "organizer", "city_reviewer", "admin", "department",
+               "working_group")
 OUTSIDER = "another district's organizer"
 
 

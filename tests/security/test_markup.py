@@ -402,6 +402,8 @@ WRITTEN_TEXT = {
     "council_meeting": ["title", "minutes"],
     "council_motion": ["title"],
     "city_decision": ["note", "decided_by"],
+    "org_unit": ["name"],
+    "existing_project": ["title", "description"],
 }
 SNAPSHOT_TEXT = {"title", "summary", "department", "team", "civil_partners"}
 # GET routes the sweep does not open, and why.
@@ -523,7 +525,7 @@ class _CapturedPdf:
 
 def test_no_page_or_report_shows_markup_people_typed(app, district, monkeypatch):
     import demo
-    from accounts.demo import DEMO_ACCOUNTS
+    from accounts.demo import DEMO_ACCOUNTS, DEPARTMENT_ACCOUNT
     from exports import pdf
     from exports.registry import ExportContext, run_export, targets
 
@@ -535,8 +537,9 @@ def test_no_page_or_report_shows_markup_people_typed(app, district, monkeypatch)
         urls = _sweep_urls(app, district)
     assert len(urls) > 100
     live, escaped_in_data, pages_quoting = [], [], 0
-    for email, password, role, _name in DEMO_ACCOUNTS:
-        if role not in ("admin", "organizer", "facilitator", "city_reviewer"):
+    department = (DEPARTMENT_ACCOUNT[0], DEPARTMENT_ACCOUNT[1], "department", "")
+    for email, password, role, _name in (*DEMO_ACCOUNTS, department):
+        if role not in ("admin", "organizer", "facilitator", "city_reviewer", "department"):
             continue
         client = app.test_client()
         sign_in(client, email, password)
