@@ -302,6 +302,7 @@ def _results(vote):
                                   for item, _ in confirmation.selection_of(vote, result)]),
         score_label=SCORE_LABELS.get(result["method"], _l("지지")),
         gender_labels=GENDER_LABELS,
+        dong_labels={d.name: d.label for d in district_or_404().dongs},
         show_combined=vote.weight_vote < 100, confirmed=confirmed,
         basis=confirmation.selection_basis(vote), forum_sources=FORUM_SOURCE_LABELS,
         seat_rules=SEAT_RULES, completion_labels=COMPLETION_LABELS,
