@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.demo import DEMO_ACCOUNTS
-from tests.e2e.conftest import assert_accessible, screenshot_path
+from tests.e2e.conftest import assert_accessible, demo_server, screenshot_path
 
 pytestmark = pytest.mark.e2e
 
@@ -27,6 +27,14 @@ WORDS = {
 }
 
 
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory):
+    """A demo of its own: these journeys cast the resident's approval ballot, which the shared
+    server's voting journeys expect not to exist yet."""
+    with demo_server(tmp_path_factory.mktemp("e2e-residents")) as (url, _app):
+        yield url
+
+
 def _no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -34,19 +42,19 @@ def _no_horizontal_scroll(page) -> bool:
 @pytest.mark.parametrize("language", ["ko", "en"])
 @pytest.mark.parametrize("screen", ["phone", "desktop"])
 def test_resident_filters_agenda_reads_why_no_support_and_revisits_receipt(
-        browser, live_server, screen, language):
+        browser, own_server, screen, language):
     words = WORDS[language]
     context = browser.new_context(viewport=SCREENS[screen],
                                   locale="ko-KR" if language == "ko" else "en-US")
     page = context.new_page()
-    page.goto(f"{live_server}/signin")
+    page.goto(f"{own_server}/signin")
     page.locator("main input[name=email]").fill(EMAIL)
     page.locator("main input[name=password]").fill(PASSWORD)
     page.locator("main form").get_by_role("button", name=words["sign_in"], exact=True).click()
-    page.wait_for_url(f"{live_server}/")
+    page.wait_for_url(f"{own_server}/")
 
     # The agenda list: folded filters on the phone, open on the desktop.
-    page.goto(f"{live_server}/agenda")
+    page.goto(f"{own_server}/agenda")
     filters = page.locator("details[data-open-wide]")
     field = page.locator("#filter-field")
     if screen == "phone":
@@ -74,7 +82,7 @@ def test_resident_filters_agenda_reads_why_no_support_and_revisits_receipt(
     assert "field=" not in page.url
 
     # A merged proposal says where its support goes, with a link there.
-    page.goto(f"{live_server}/agenda?status=merged")
+    page.goto(f"{own_server}/agenda?status=merged")
     page.locator(".agenda-card__title a").first.click()
     why = page.locator("[data-support-why]")
     expect(why).to_contain_text(words["merged"])
@@ -84,10 +92,10 @@ def test_resident_filters_agenda_reads_why_no_support_and_revisits_receipt(
                     full_page=True)
     target = why.get_by_role("link").get_attribute("href")
     why.get_by_role("link").click()
-    page.wait_for_url(f"{live_server}{target}")
+    page.wait_for_url(f"{own_server}{target}")
 
     # The receipt code is shown once; a revisit says where to check it and how to renew it.
-    page.goto(f"{live_server}/votes")
+    page.goto(f"{own_server}/votes")
     page.get_by_role("link", name=APPROVAL).first.click()
     page.goto(f"{page.url.split('?')[0]}/ballot")
     page.locator("input[name=item]").first.check()
