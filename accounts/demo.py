@@ -15,10 +15,19 @@ from core.auth import Role
 from core.db import db
 from core.models import Cycle, District, Dong, Phase
 
+# The district's 19 administrative dongs with their English names: the Revised Romanization of
+# Korean as the district's official English names write it, the number read out in brackets
+# (천호제1동 → Cheonho 1(il)-dong).
 GANGDONG_DONGS = [
-    "강일동", "상일제1동", "상일제2동", "명일제1동", "명일제2동", "고덕제1동", "고덕제2동",
-    "암사제1동", "암사제2동", "암사제3동", "천호제1동", "천호제2동", "천호제3동",
-    "성내제1동", "성내제2동", "성내제3동", "길동", "둔촌제1동", "둔촌제2동",
+    ("강일동", "Gangil-dong"), ("상일제1동", "Sangil 1(il)-dong"),
+    ("상일제2동", "Sangil 2(i)-dong"), ("명일제1동", "Myeongil 1(il)-dong"),
+    ("명일제2동", "Myeongil 2(i)-dong"), ("고덕제1동", "Godeok 1(il)-dong"),
+    ("고덕제2동", "Godeok 2(i)-dong"), ("암사제1동", "Amsa 1(il)-dong"),
+    ("암사제2동", "Amsa 2(i)-dong"), ("암사제3동", "Amsa 3(sam)-dong"),
+    ("천호제1동", "Cheonho 1(il)-dong"), ("천호제2동", "Cheonho 2(i)-dong"),
+    ("천호제3동", "Cheonho 3(sam)-dong"), ("성내제1동", "Seongnae 1(il)-dong"),
+    ("성내제2동", "Seongnae 2(i)-dong"), ("성내제3동", "Seongnae 3(sam)-dong"),
+    ("길동", "Gil-dong"), ("둔촌제1동", "Dunchon 1(il)-dong"), ("둔촌제2동", "Dunchon 2(i)-dong"),
 ]
 
 # Intake for a year's plan runs through the year before, as in the district's practice
@@ -82,10 +91,13 @@ def seed_district() -> District:
     if district is None:
         district = District(slug="gangdong", name_ko="강동구", name_en="Gangdong-gu")
         db.session.add(district)
-    known = {d.name for d in district.dongs}
-    for position, name in enumerate(GANGDONG_DONGS):
+    known = {d.name: d for d in district.dongs}
+    for position, (name, name_en) in enumerate(GANGDONG_DONGS):
         if name not in known:
-            district.dongs.append(Dong(name=name, position=position))
+            district.dongs.append(Dong(name=name, name_en=name_en, position=position))
+        elif not known[name].name_en:
+            # A district seeded before dongs had English names gets them on the next run.
+            known[name].name_en = name_en
     db.session.flush()
     return district
 

@@ -162,7 +162,7 @@ def _demographics_form(district, user) -> DemographicsForm:
         DemographicsForm())
     if record and request.method == "GET":
         form.consent.data = True
-    form.dong.choices = [NOT_SAYING] + [SelectChoice(d.name) for d in district.dongs]
+    form.dong.choices = [NOT_SAYING] + [SelectChoice(d.name, d.label) for d in district.dongs]
     return form
 
 

@@ -49,7 +49,7 @@ def kind_choices():
 
 
 def area_choices(district):
-    return [DISTRICT_WIDE] + [SelectChoice(str(d.id), d.name) for d in district.dongs]
+    return [DISTRICT_WIDE] + [SelectChoice(str(d.id), d.label) for d in district.dongs]
 
 
 def title_field(label=None):

@@ -1,6 +1,8 @@
 """Agenda pages: browse, propose, item page with support and comments, coordination console,
 and the public JSON API."""
 
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -91,6 +93,16 @@ def _int_arg(name: str, default: int | None = None) -> int | None:
     return default if number is None else number
 
 
+@dataclass(frozen=True)
+class ListFilter:
+    """One drop-down of the agenda list's filters (query parameter, label, value → label); the
+    page folds them behind one disclosure on phones and shows the chosen ones as chips."""
+
+    name: str
+    label: object
+    options: dict
+
+
 @bp.route("/agenda")
 @public
 def browse():
@@ -106,10 +118,18 @@ def browse():
                              status=filters["status"], channel=filters["channel"],
                              query=filters["q"], sort=sort,
                              page=_int_arg("page", 1))
+    areas = {"district": _l("구 전체"), **{str(d.id): d.label for d in district.dongs}}
+    choices = [
+        ListFilter("field", _l("분야"), FIELD_LABELS),
+        ListFilter("kind", _l("의제 유형"), KIND_LABELS),
+        ListFilter("area", _l("지역"), areas),
+        ListFilter("status", _l("상태"), STATUS_LABELS),
+        ListFilter("channel", _l("접수 경로"), CHANNEL_LABELS),
+    ]
     return render_template("agenda/browse.html", district=district, cycle=cycle,
-                           result=result, filters=filters, sort=sort,
-                           field_labels=FIELD_LABELS, kind_labels=KIND_LABELS,
-                           status_labels=STATUS_LABELS, channel_labels=CHANNEL_LABELS)
+                           result=result, filters=filters, sort=sort, choices=choices,
+                           chips=[(c, c.options[filters[c.name]]) for c in choices
+                                  if filters[c.name] in c.options])
 
 
 # --- proposing -------------------------------------------------------------------------
@@ -218,6 +238,8 @@ def _item_page(district, item: AgendaItem, status: int = 200, error=None, **form
         "supporters": supporters.support_count(item.id),
         "supported": supporters.supports(item.id, current_user),
         "supportable": item.status in supporters.SUPPORTABLE and proposals.is_public(item),
+        "support_blocked": supporters.why_not_supportable(item, current_user),
+        "support_reasons": supporters.CLOSED_REASONS, "own_proposal": supporters.OWN_PROPOSAL,
         "comments": comments.comments_of(item.id) if proposals.is_public(item) else [],
         "merge": merge, "sources": proposals.sources_of(item),
         "log": log, "log_labels": LOG_LABELS, "status_labels": STATUS_LABELS,

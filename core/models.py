@@ -7,6 +7,7 @@ them and core is the one package every other may import.
 from datetime import date, datetime
 from enum import StrEnum
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -43,9 +44,20 @@ class Dong(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(40))
+    # The official English name (Revised Romanization), empty where none is recorded.
+    name_en: Mapped[str] = mapped_column(String(80), default="", server_default="")
     position: Mapped[int] = mapped_column(default=0)
 
     district: Mapped[District] = relationship(back_populates="dongs")
+
+    @property
+    def label(self) -> str:
+        """The dong's name in the reader's language: its English name in English where one is
+        recorded, the Korean name otherwise (and outside a request)."""
+        locale = get_locale()
+        if locale is not None and locale.language == "en" and self.name_en:
+            return self.name_en
+        return self.name
 
 
 class Phase(StrEnum):

@@ -224,10 +224,31 @@ def withdraw(vote_id: int):
 def receipt(vote_id: int):
     vote = _vote_or_404(vote_id)
     ballot, entries = casting.my_ballot(vote, current_user)
-    code = session.get(RECEIPTS, {}).get(str(vote.id))
+    # The page promises the code is shown once: the first visit after the cast takes it out of
+    # the session, and a later visit says where to check it and how to get a new one instead.
+    code = session.get(RECEIPTS, {}).pop(str(vote.id), None)
+    if code is not None:
+        session.modified = True
     items = {item.id: item for item in vote.items}
     return render_template("voting/receipt.html", **_context(
-        vote, ballot=ballot, entries=entries, code=code, items=items))
+        vote, ballot=ballot, entries=entries, code=code, items=items,
+        recast_problem=_recast_problem(vote, ballot)))
+
+
+def _recast_problem(vote, ballot) -> str | None:
+    """Why casting again would not give the voter a new receipt code, or None when it would:
+    the vote is closed, the ballot came from a paper or forum desk (not changed online), or
+    the voter may no longer vote."""
+    if ballot is None:
+        return None
+    if vote.status_at(utcnow()) != "open":
+        return "closed"
+    if ballot.channel != Channel.ONLINE.value:
+        return "channel"
+    if eligibility.eligibility_problem(
+            vote, eligibility.account_voter(vote.district_id, current_user)) is not None:
+        return "ineligible"
+    return None
 
 
 @bp.route("/votes/verify", methods=["GET", "POST"])
@@ -278,6 +299,7 @@ def _results(vote):
                                   for item, _ in confirmation.selection_of(vote, result)]),
         score_label=SCORE_LABELS.get(result["method"], _l("지지")),
         gender_labels=GENDER_LABELS,
+        dong_labels={d.name: d.label for d in district_or_404().dongs},
         show_combined=vote.weight_vote < 100, confirmed=confirmed,
         basis=confirmation.selection_basis(vote), forum_sources=FORUM_SOURCE_LABELS,
         seat_rules=SEAT_RULES, completion_labels=COMPLETION_LABELS,

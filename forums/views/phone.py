@@ -153,7 +153,7 @@ def _enter(forum, ticket: str | None = None):
 
 def _demographics_form(district) -> DemographicsForm:
     form = DemographicsForm()
-    form.dong.choices = [NOT_SAYING] + [SelectChoice(d.name) for d in district.dongs]
+    form.dong.choices = [NOT_SAYING] + [SelectChoice(d.name, d.label) for d in district.dongs]
     return form
 
 

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -32,13 +34,22 @@ def test_resident_proposes_sees_similar_supports_and_comments(phone, live_server
     phone.get_by_role("button", name="제안하기").click()
     assert phone.get_by_role("heading", level=1).inner_text() == "폐지 줍는 어르신 안전 조끼"
     assert phone.locator(".markdown strong").inner_text() == "야광 조끼"
-    phone.get_by_role("button", name="공감하기").click()
-    assert phone.get_by_role("status").inner_text() == "공감했습니다."
-    assert phone.locator(".support-count").inner_text() == "1명이 공감했습니다."
+    # A proposer does not support their own item: the page says why instead of a button.
+    expect(phone.locator("[data-support-why]")).to_contain_text(
+        "내가 제안한 의제에는 공감할 수 없습니다.")
+    expect(phone.get_by_role("button", name="공감하기")).to_have_count(0)
     phone.get_by_label("댓글", exact=True).fill("성내동에서도 필요합니다")
     phone.get_by_role("button", name="댓글 남기기").click()
     assert phone.locator(".comment__body").first.inner_text() == "성내동에서도 필요합니다"
     assert no_horizontal_scroll(phone)
+    # A neighbour's proposal takes the resident's support.
+    phone.goto(f"{live_server}/agenda?status=proposed")
+    phone.locator(".agenda-card__title a").filter(
+        has_not_text="폐지 줍는 어르신 안전 조끼").first.click()
+    before = int(re.search(r"\d+", phone.locator(".support-count").inner_text())[0])
+    phone.get_by_role("button", name="공감하기").click()
+    assert phone.get_by_role("status").inner_text() == "공감했습니다."
+    assert phone.locator(".support-count").inner_text() == f"{before + 1}명이 공감했습니다."
 
 
 SOURCES = ["주차 공간 공유 방안", "1인 가구 정보공유", "도로/교통/시설 등 시민 모니터링 단 운영"]

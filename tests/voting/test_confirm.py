@@ -214,3 +214,29 @@ def test_confirm_without_csrf_or_for_a_foreign_vote(client, make_vote, make_user
     db.session.rollback()
     assert _confirm_logs(vote) == 0
     assert set(_statuses(vote).values()) == {"in_vote"}
+
+
+
+@pytest.mark.parametrize("weights", [{}, {"weight_vote": 40, "weight_forum": 0,
+                                          "weight_review": 60}])
+def test_confirmed_selections_name_the_figure_that_placed_them(client, make_vote, make_user,
+                                                               district, organizer, weights):
+    """A plain count reads as a count (찬성 수 3), a combined total as the combined score."""
+    vote = _approval_vote(make_vote, make_user, district, **weights)
+    if weights:
+        set_review_scores(district.id, vote.id, {
+            item.id: score for item, score in zip(vote.items, [100, 0, 0, 90, 0], strict=True)},
+            organizer)
+        commit()
+    _close(vote)
+    confirm_result(district.id, vote.id, organizer)
+    commit()
+    page = client.get(f"/votes/{vote.id}/results").get_data(as_text=True)
+    english = client.get(f"/votes/{vote.id}/results",
+                         headers={"Accept-Language": "en"}).get_data(as_text=True)
+    if weights:
+        assert "(종합 점수 73.33)" in page and "(찬성 수 73" not in page
+        assert "(Combined score 73.33)" in english
+    else:
+        assert "(찬성 수 3)" in page and "점수 3.0" not in page
+        assert "(Approvals 3)" in english

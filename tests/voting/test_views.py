@@ -73,6 +73,39 @@ def test_ranked_ballot_by_taps_without_javascript(voter_client, make_vote):
     assert post_form(voter_client, "/votes/verify", {"code": "AAAA-BBBB-CCCC"}).status_code == 404
 
 
+def test_receipt_code_is_shown_once_then_the_page_says_how_to_check_or_renew(voter_client,
+                                                                              make_vote):
+    vote = make_vote("approval")
+    a, *_ = item_ids(vote)
+    voter_client.post(f"/votes/{vote.id}/ballot", data={**ballot_form(voter_client, vote),
+                                                        "item": [str(a)]})
+    first = voter_client.get(f"/votes/{vote.id}/receipt").get_data(as_text=True)
+    code = re.search(r"data-receipt>([A-Z0-9-]{14})<", first).group(1)
+    again = voter_client.get(f"/votes/{vote.id}/receipt").get_data(as_text=True)
+    assert code not in again and "data-receipt>" not in again
+    assert "한 번만 보여 드렸습니다" in again and 'href="/votes/verify"' in again
+    assert "다시 내면 새 코드를 받습니다" in again
+    english = voter_client.get(f"/votes/{vote.id}/receipt",
+                               headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert code not in english and "shown only once" in english
+    # The code still checks out: only the page stopped showing it.
+    verified = post_form(voter_client, "/votes/verify", {"code": code})
+    assert verified.status_code == 200 and "기록되어 있습니다" in verified.get_data(as_text=True)
+
+
+def test_receipt_revisit_after_the_close_offers_no_new_code(voter_client, make_vote):
+    vote = make_vote("approval")
+    a, *_ = item_ids(vote)
+    voter_client.post(f"/votes/{vote.id}/ballot", data={**ballot_form(voter_client, vote),
+                                                        "item": [str(a)]})
+    voter_client.get(f"/votes/{vote.id}/receipt")
+    stored = db.session.get(Vote, vote.id)
+    stored.opens_at, stored.closes_at = utcnow() - timedelta(days=3), utcnow() - timedelta(days=1)
+    commit()
+    page = voter_client.get(f"/votes/{vote.id}/receipt").get_data(as_text=True)
+    assert "마감되어 새 코드를 받을 수 없습니다" in page and "새 코드를 받습니다" not in page
+
+
 @pytest.mark.parametrize(("ballot_type", "fields", "status", "message"), [
     ("ranked", lambda ids: {"ranking": f"{ids[0]},{ids[0]}"}, 422, "두 번"),
     ("ranked", lambda ids: {"ranking": ",".join(map(str, ids[:4]))}, 422, "최대 3개"),
