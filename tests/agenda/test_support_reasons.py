@@ -115,7 +115,8 @@ def test_filters_fold_behind_one_disclosure_and_show_chosen_ones_as_chips(client
     page = client.get(f"/agenda?field=welfare&area={dong.id}&q=복지&page=1").get_data(
         as_text=True)
     folded = page[page.index("<details class=\"agenda-filters__more\""):page.index("</details>")]
-    assert folded.count("<select") == 5 and "(2개 선택)" in folded
+    # Field, type, area, status, intake channel and sort.
+    assert folded.count("<select") == 6 and "(2개 선택)" in folded
     chips = page[page.index('class="filter-chips"'):]
     chips = chips[:chips.index("</ul>")]
     assert "분야: 복지" in chips and "지역: 천호제1동" in chips

@@ -16,7 +16,7 @@ from core.errors import DomainError, Forbidden, NotFound
 from plans import progress
 from plans.models import ProgressReport
 from tests.conftest import post_form, sign_in
-from tests.plans.conftest import approve, review_round
+from tests.plans.conftest import approve, city_round, review_round
 from tests.security.test_held_defences import row_counts
 
 REPORT = {"reported_on": "2027-06-30", "status": "on_track", "percent": "40",
@@ -42,6 +42,7 @@ def approved(ctx, district, plan, organizer, roster, welfare, environment_group)
     """The approved plan: its first project run by 복지정책과, its second by 환경 분과."""
     review_round(district, plan, organizer)
     approve(district, plan, organizer, roster)
+    city_round(district, plan, organizer)
     progress.assign_unit(district.id, plan.projects[0].id, welfare.id, organizer)
     progress.assign_unit(district.id, plan.projects[1].id, environment_group.id, organizer)
     commit()
