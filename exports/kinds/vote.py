@@ -90,8 +90,8 @@ def recount_command(vote: Vote) -> str:
 def _definition_tables(vote: Vote) -> list[Table]:
     def vote_rows():
         yield (vote.id, vote.title, str(vote.type_label), label(METHOD_LABELS, vote.method),
-               vote.seats,
-               vote.budget_limit, seoul(vote.opens_at), seoul(vote.closes_at), vote.tie_seed)
+               vote.seats, vote.budget_limit, seoul(vote.opens_at), seoul(vote.closes_at),
+               vote.tie_seed)
 
     def item_rows():
         for item in vote.items:
