@@ -26,32 +26,34 @@ class ExportForm(FlaskForm):
     def set_targets(self, targets) -> None:
         self.target.choices = [
             SelectChoice(f"{kind.name}:{scope_id}", f"{kind.label} — {title}",
-                         render_kw={"data-formats": " ".join(kind.formats)})
+                         render_kw={"data-formats": " ".join(kind.formats_for(scope_id))})
             for kind, scope_id, title in targets]
-        self._offer_formats()
-
-    def _shown_kind(self):
-        """The kind of the target the page shows: the one posted, else the first."""
-        value = self.target.data
-        if value not in {choice.value for choice in self.target.choices}:
-            value = self.target.choices[0].value if self.target.choices else ""
-        return KINDS.get(value.partition(":")[0])
-
-    def _offer_formats(self) -> None:
-        kind = self._shown_kind()
-        offered = kind.formats if kind is not None else FORMATS
+        shown = self.target.data
+        if shown not in {choice.value for choice in self.target.choices}:
+            shown = self.target.choices[0].value if self.target.choices else ""
+        offered = self._offered(shown) or FORMATS
         self.format.choices = [
             SelectChoice(f, FORMAT_LABELS[f],
                          render_kw={} if f in offered else {"disabled": True, "hidden": True})
             for f in FORMATS]
 
+    @staticmethod
+    def _offered(target: str) -> tuple[str, ...]:
+        """The formats a target (``kind:id``) offers; () for one that is not a target."""
+        name, _, scope = (target or "").partition(":")
+        kind = KINDS.get(name)
+        return kind.formats_for(int(scope)) if kind is not None and scope.isdigit() else ()
+
     def validate_format(self, field) -> None:
-        kind = KINDS.get((self.target.data or "").partition(":")[0])
-        if kind is not None and field.data not in kind.formats:
+        if self.target.data not in {choice.value for choice in self.target.choices}:
+            return
+        offered = self._offered(self.target.data)
+        if field.data not in offered:
+            kind = KINDS[self.target.data.partition(":")[0]]
             raise ValidationError(lazy_message(
                 "‘%(kind)s’은(는) %(format)s 형식으로 내보낼 수 없습니다. 가능한 형식: %(formats)s",
                 kind=kind.label, format=FORMAT_LABELS.get(field.data, ""),
-                formats=", ".join(str(FORMAT_LABELS[f]) for f in kind.formats)))
+                formats=", ".join(str(FORMAT_LABELS[f]) for f in offered)))
 
     def chosen(self) -> tuple[str, int]:
         kind, _, scope = self.target.data.partition(":")

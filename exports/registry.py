@@ -72,6 +72,12 @@ class Kind:
     public_formats: tuple[str, ...] = ()
     # Whether a "with personal data" request means anything for this kind.
     has_personal: bool = False
+    # ``offered(scope_id)``: the formats one object offers, when not every object offers all
+    # of the kind's (a ranked vote's ballots go to PrefLib, the others' to Pabulib).
+    offered: Callable[[int], tuple[str, ...]] | None = None
+
+    def formats_for(self, scope_id: int) -> tuple[str, ...]:
+        return self.offered(scope_id) if self.offered is not None else self.formats
 
     def title(self, obj) -> str:
         return getattr(obj, "title", "") or str(obj)

@@ -42,7 +42,8 @@ def _page(district, form, status=200):
                                                                             current_user)]
     return render_template("exports/index.html", form=form, jobs=jobs,
                            format_labels=FORMAT_LABELS, kind_labels=KIND_LABELS,
-                           kinds=[(k, i, t) for k, i, t in targets(district.id)]), status
+                           kinds=[(k, i, t, k.formats_for(i))
+                                  for k, i, t in targets(district.id)]), status
 
 
 @bp.route("/exports")

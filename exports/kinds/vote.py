@@ -344,11 +344,19 @@ def cycle_tables(ctx: ExportContext) -> list[Table]:
     return found
 
 
+def ballot_formats(vote_id: int) -> tuple[str, ...]:
+    """A vote's ballots go to one research format: PrefLib for a ranked vote, Pabulib for
+    the others; the export form offers only that one."""
+    vote = db.session.get(Vote, vote_id)
+    research = "preflib" if vote is not None and vote.type == BallotType.RANKED else "pabulib"
+    return ("csv", "xlsx", "json", research)
+
+
 BALLOTS = register(Kind(
     name="ballots", label=_l("투표지 (익명)"), scope="vote",
     formats=("csv", "xlsx", "json", "preflib", "pabulib"), find=readable_vote,
     tables=ballot_tables, special={"preflib": write_preflib, "pabulib": write_pabulib},
-    public_formats=("csv", "json", "preflib", "pabulib"),
+    public_formats=("csv", "json", "preflib", "pabulib"), offered=ballot_formats,
 ))
 def write_results_report(ctx: ExportContext, out) -> str:
     """The vote's result as a printable report: every candidate with its place, score,

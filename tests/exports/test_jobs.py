@@ -216,22 +216,39 @@ def test_every_kind_downloads_in_every_format_through_the_pages(demo, client):
 
 def test_the_form_offers_each_material_only_its_formats(demo, client):
     from exports.registry import KINDS
+    from voting.models import Vote
+    from voting.rules import BallotType
 
     sign_in(client, demo.organizer, demo.organizer_password)
     page = client.get("/exports").get_data(as_text=True)
-    targets = re.findall(r'<option data-formats="([a-z ]+)"(?: selected)? value="([a-z]+):\d+"',
-                         page)
-    assert {kind for _formats, kind in targets} >= {"agenda", "forum", "results", "ballots"}
-    for formats, kind in targets:
-        assert formats.split() == list(KINDS[kind].formats)
+    targets = re.findall(
+        r'<option data-formats="([a-z ]+)"(?: selected)? value="([a-z]+):(\d+)"', page)
+    assert {kind for _formats, kind, _id in targets} >= {"agenda", "forum", "results",
+                                                         "ballots"}
+    for formats, kind, scope_id in targets:
+        assert formats.split() == list(KINDS[kind].formats_for(int(scope_id)))
+    # A vote's ballots go to the one research format that holds its ballot type.
+    ballots = {int(i): formats.split() for formats, kind, i in targets if kind == "ballots"}
+    for vote_id, formats in ballots.items():
+        ranked = db.session.get(Vote, vote_id).type == BallotType.RANKED
+        assert ("preflib" in formats, "pabulib" in formats) == (ranked, not ranked)
     # Without the script, the list holds the formats of the material shown first.
-    first = KINDS[targets[0][1]]
+    first = KINDS[targets[0][1]].formats_for(int(targets[0][2]))
     select = re.search(r'<select[^>]*name="format".*?</select>', page, re.S).group(0)
-    offered = re.findall(r'<option value="([a-z]+)"', select)
-    assert offered == list(first.formats)
+    assert re.findall(r'<option value="([a-z]+)"', select) == list(first)
     refused = re.findall(r'<option disabled hidden value="([a-z]+)"', select)
-    assert set(refused) == {"csv", "xlsx", "pdf", "json", "preflib", "pabulib"} - set(
-        first.formats)
+    assert set(refused) == {"csv", "xlsx", "pdf", "json", "preflib", "pabulib"} - set(first)
+    # Posted anyway: refused beside the field, in words, and nothing is recorded.
+    ranked_vote = next(i for i, formats in ballots.items() if "preflib" in formats)
+    wrong = _ask(client, demo, f"ballots:{ranked_vote}", "pabulib")
+    assert wrong.status_code == 422
+    assert re.search(r'id="format-error">‘투표지 \(익명\)’은\(는\) Pabulib \(참여예산형 투표\) '
+                     r"형식으로 내보낼 수 없습니다. 가능한 형식: CSV \(엑셀에서 열림\), 엑셀 XLSX, "
+                     r"JSON, PrefLib \(순위 투표\)<", wrong.get_data(as_text=True))
+    from exports.models import ExportJob
+
+    db.session.rollback()
+    assert db.session.query(ExportJob).count() == 0
 
 
 def test_job_pages_name_the_material_in_words(demo, client):
