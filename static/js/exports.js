@@ -77,8 +77,9 @@
         show(state);
         if (state.state === "queued" || state.state === "running") {
           window.setTimeout(poll, 700);
-        } else if (state.state === "failed") {
-          // The re-run button is part of the page for failed jobs: fetch it.
+        } else if (state.state === "failed" || state.ready) {
+          // The re-run button of a failed job, and the link's expiry time of a finished one,
+          // are written by the server: fetch the page as it is now.
           window.location.reload();
         }
       })

@@ -119,6 +119,9 @@ def test_organizer_watches_an_export_and_reads_the_forum_report(browser, live_se
         download.wait_for(state="visible")
         expect(page.get_by_role("status")).to_contain_text("완료" if language == "ko"
                                                            else "Done")
+        # The link says until when it works, though the page came before the file.
+        expect(page.locator(".export-job__download .hint")).to_contain_text(
+            re.compile(r"\d{4}"))
         text = page.locator("main").inner_text()
         assert "forum ·" not in text and "· pdf" not in text
         assert_accessible(page)
