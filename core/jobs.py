@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import partial
 
 from flask import current_app
 
@@ -51,13 +52,18 @@ def run_job(path: str, *ids):
 
 def enqueue(fn, *args, job_id: str | None = None, description: str | None = None,
             retry=None, result_ttl: int = RESULT_TTL, failure_ttl: int | None = None,
-            on_unqueued: Callable[[], None] | None = None) -> None:
+            on_unqueued: Callable[[], None] | None = None, threaded: bool = False) -> None:
     """Schedule ``fn(*args)`` to run after the current transaction commits.
 
     When Redis cannot take the job, the request that committed its work still succeeds: the
     failure is logged and ``on_unqueued`` runs; a job recorded in a table is sent again by
     the reconciler. ``description`` replaces the arguments in RQ's records and logs, for
     jobs whose arguments must not be logged.
+
+    Without Redis a job runs inline, at the end of the request, unless it is ``threaded``:
+    then it runs on a thread of its own and the request answers at once. That is for long
+    jobs whose page follows their progress, which a job finished before the page is sent
+    could never show.
     """
     path = job_path(fn)
     redis_url = current_app.config.get("REDIS_URL")
@@ -77,7 +83,44 @@ def enqueue(fn, *args, job_id: str | None = None, description: str | None = None
             with app.app_context(), background():
                 run_job(path, *args)
 
-        after_commit(run_inline)
+        after_commit(partial(start_thread, run_inline, path) if threaded else run_inline)
+
+
+_threads: set[threading.Thread] = set()
+_threads_lock = threading.Lock()
+
+
+def start_thread(work: Callable[[], None], name: str) -> threading.Thread:
+    """Run an inline job on its own thread. A daemon: stopping the server does not wait for
+    an export; the job's row then stops beating and its page offers to run it again."""
+
+    def run():
+        try:
+            work()
+        except Exception:
+            log.exception("inline job %s failed", name)
+        finally:
+            with _threads_lock:
+                _threads.discard(thread)
+
+    thread = threading.Thread(target=run, name=f"job {name}", daemon=True)
+    with _threads_lock:
+        _threads.add(thread)
+    thread.start()
+    return thread
+
+
+def wait_for_threads(timeout: float | None = None) -> None:
+    """Wait until the inline jobs running on threads have finished (tests, shutdown)."""
+    while True:
+        with _threads_lock:
+            running = [thread for thread in _threads if thread.is_alive()]
+        if not running:
+            return
+        for thread in running:
+            thread.join(timeout)
+        if timeout is not None:
+            return
 
 
 def enqueue_now(redis_url: str, path: str, args: tuple, **options) -> bool:

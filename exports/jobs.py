@@ -80,7 +80,7 @@ def build_export(job_id: int) -> None:
         leftover.unlink(missing_ok=True)
     partial = folder / f".{job_id}-{os.getpid()}.part"
     try:
-        total = count_rows(get_kind(kind_name), ctx)
+        total = count_rows(get_kind(kind_name), fmt, ctx)
         progress = _Progress(job_id, total)
         with db.engine.begin() as connection:
             connection.execute(update(ExportJob).where(ExportJob.id == job_id)

@@ -18,6 +18,7 @@ from core.errors import DomainError, NotFound
 from core.i18n import lazy_message
 
 from . import writers
+from .labels import FORMAT_LABELS
 from .tables import Table, select_personal
 
 FORMATS = ("csv", "xlsx", "pdf", "json", "preflib", "pabulib")
@@ -71,6 +72,12 @@ class Kind:
     public_formats: tuple[str, ...] = ()
     # Whether a "with personal data" request means anything for this kind.
     has_personal: bool = False
+    # ``offered(scope_id)``: the formats one object offers, when not every object offers all
+    # of the kind's (a ranked vote's ballots go to PrefLib, the others' to Pabulib).
+    offered: Callable[[int], tuple[str, ...]] | None = None
+
+    def formats_for(self, scope_id: int) -> tuple[str, ...]:
+        return self.offered(scope_id) if self.offered is not None else self.formats
 
     def title(self, obj) -> str:
         return getattr(obj, "title", "") or str(obj)
@@ -110,19 +117,23 @@ def get_kind(name: str) -> Kind:
 
 
 def check_format(kind: Kind, fmt: str) -> None:
+    """Refuse a format the kind does not offer, naming the kind and the formats in words."""
+    offered = ", ".join(str(FORMAT_LABELS[f]) for f in kind.formats)
     if fmt not in FORMATS:
-        raise DomainError(lazy_message("알 수 없는 형식입니다: %(format)s. "
-                                       "가능한 형식: %(formats)s",
-                                       format=fmt, formats=", ".join(FORMATS)), status=400)
+        raise DomainError(lazy_message("알 수 없는 형식입니다. 가능한 형식: %(formats)s",
+                                       formats=offered), status=400)
     if fmt not in kind.formats:
-        raise DomainError(lazy_message("%(kind)s 내보내기는 %(format)s 형식을 지원하지 않습니다. "
-                                       "가능한 형식: %(formats)s", kind=kind.name, format=fmt,
-                                       formats=", ".join(kind.formats)), status=400)
+        raise DomainError(lazy_message("‘%(kind)s’은(는) %(format)s 형식으로 내보낼 수 없습니다. "
+                                       "가능한 형식: %(formats)s", kind=kind.label,
+                                       format=FORMAT_LABELS[fmt], formats=offered),
+                          status=400)
 
 
-def count_rows(kind: Kind, ctx: ExportContext) -> int:
-    """How many rows the export will write, for the progress bar."""
-    if kind.tables is None:
+def count_rows(kind: Kind, fmt: str, ctx: ExportContext) -> int:
+    """How many rows the export will write, for the progress bar; 0 when it does not go row
+    by row (a PDF report, a research file), and the page shows work going on without a
+    figure."""
+    if kind.tables is None or fmt == "pdf" or fmt in kind.special:
         return 0
     return sum(table.count() for table in kind.tables(ctx))
 

@@ -66,10 +66,11 @@ def request_export(district_id: int, user, kind_name: str, fmt: str, scope_id: i
 
 def send_to_worker(job: ExportJob) -> None:
     """Schedule the job's next attempt after commit. Its RQ id names the attempt, so the
-    reconciler can tell whether Redis still holds the attempt the row waits for."""
+    reconciler can tell whether Redis still holds the attempt the row waits for. Without
+    Redis it runs on a thread, so the job's page is there at once and follows it."""
     from exports.jobs import build_export
 
-    enqueue(build_export, job.id, job_id=attempt_id(job.id, job.attempts))
+    enqueue(build_export, job.id, job_id=attempt_id(job.id, job.attempts), threaded=True)
 
 
 def attempt_id(job_id: int, attempts: int) -> str:
@@ -123,6 +124,8 @@ def status(job: ExportJob) -> dict:
     """What the progress bar shows."""
     return {"id": job.id, "state": job.state, "state_label": str(job.state_label),
             "progress": job.progress, "rows_done": job.rows_done, "rows_total": job.rows_total,
+            # A PDF or a research file is not written row by row: no figures to show.
+            "rows_known": job.rows_total > 0,
             "error": job.error, "ready": job.state == JobState.DONE and not is_expired(job),
             "expired": job.state == JobState.DONE and is_expired(job)}
 

@@ -17,6 +17,8 @@ class ColumnType(StrEnum):
     WON = "won"
     PERCENT = "percent"
     NUMBER = "number"
+    # A count or score: whole numbers stay whole (4, not 4.0000), fractions keep theirs.
+    FIGURE = "figure"
     DATE = "date"
     DATETIME = "datetime"
 

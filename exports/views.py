@@ -23,9 +23,12 @@ from core.tenancy import district_or_404
 from . import kinds, services  # noqa: F401
 from .forms import ExportForm
 from .labels import FORMAT_LABELS
-from .registry import MEDIA_TYPES, ExportContext, run_export, targets
+from .registry import KINDS, MEDIA_TYPES, ExportContext, run_export, targets
 
 bp = Blueprint("exports", __name__)
+
+# What each kind is called on the pages; the kinds carry their own labels.
+KIND_LABELS = {name: kind.label for name, kind in KINDS.items()}
 
 
 def _form(district) -> ExportForm:
@@ -38,8 +41,9 @@ def _page(district, form, status=200):
     jobs = [services.check_worker_alive(job) for job in services.recent_jobs(district.id,
                                                                             current_user)]
     return render_template("exports/index.html", form=form, jobs=jobs,
-                           format_labels=FORMAT_LABELS,
-                           kinds=[(k, i, t) for k, i, t in targets(district.id)]), status
+                           format_labels=FORMAT_LABELS, kind_labels=KIND_LABELS,
+                           kinds=[(k, i, t, k.formats_for(i))
+                                  for k, i, t in targets(district.id)]), status
 
 
 @bp.route("/exports")
@@ -70,7 +74,7 @@ def job_page(job_id: int):
     job = services.check_worker_alive(services.own_job(district.id, current_user, job_id))
     state = services.status(job)
     return render_template("exports/job.html", job=job, status=state,
-                           format_labels=FORMAT_LABELS)
+                           format_labels=FORMAT_LABELS, kind_labels=KIND_LABELS)
 
 
 @bp.route("/exports/jobs/<int:job_id>/status")

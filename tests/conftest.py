@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from app import create_app
 from core.config import RATE_LIMITS
 from core.db import db
+from core.jobs import wait_for_threads
 from core.tenancy import forget_district
 
 IN_CI = os.environ.get("CI") == "true"
@@ -82,16 +83,24 @@ class IsolatedClient(FlaskClient):
     committed data and the test afterwards reads what the request committed.
     """
 
+    # Whether a request returns only once the inline jobs it started on threads (exports)
+    # have finished, so that tests read their outcome; a test of the waiting sets it False.
+    waits_for_jobs = True
+
     def open(self, *args, **kwargs):
-        if not has_app_context():
-            return super().open(*args, **kwargs)
-        db.session.rollback()
         try:
-            # Flask's contexts live in context variables: in an empty ``Context`` the request
-            # finds no app context to reuse and pushes its own.
-            return contextvars.Context().run(super().open, *args, **kwargs)
-        finally:
+            if not has_app_context():
+                return super().open(*args, **kwargs)
             db.session.rollback()
+            try:
+                # Flask's contexts live in context variables: in an empty ``Context`` the
+                # request finds no app context to reuse and pushes its own.
+                return contextvars.Context().run(super().open, *args, **kwargs)
+            finally:
+                db.session.rollback()
+        finally:
+            if self.waits_for_jobs:
+                wait_for_threads()
 
 
 def _build_app(tmp_path: Path, backend: str):

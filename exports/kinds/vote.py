@@ -22,11 +22,11 @@ from sqlalchemy import select
 from core.db import db
 from core.errors import DomainError
 from exports import charts, pdf
-from exports.kinds.common import seoul
+from exports.kinds.common import label, seoul
 from exports.registry import ExportContext, Kind, register, register_scope
 from exports.tables import Column, ColumnType, Table
 from voting.definition import get_vote
-from voting.labels import METHOD_LABELS
+from voting.labels import CHANNEL_LABELS, METHOD_LABELS, SCORE_LABELS
 from voting.models import Vote
 from voting.results import compute_result
 from voting.rules import BallotType
@@ -89,8 +89,9 @@ def recount_command(vote: Vote) -> str:
 
 def _definition_tables(vote: Vote) -> list[Table]:
     def vote_rows():
-        yield (vote.id, vote.title, str(vote.type_label), vote.method, vote.seats,
-               vote.budget_limit, seoul(vote.opens_at), seoul(vote.closes_at), vote.tie_seed)
+        yield (vote.id, vote.title, str(vote.type_label), label(METHOD_LABELS, vote.method),
+               vote.seats, vote.budget_limit, seoul(vote.opens_at), seoul(vote.closes_at),
+               vote.tie_seed)
 
     def item_rows():
         for item in vote.items:
@@ -125,9 +126,10 @@ def ballot_tables(ctx: ExportContext) -> list[Table]:
 
 RESULT_COLUMNS = [
     Column("place", "순위", T.INTEGER), Column("agenda_item_id", "의제 번호", T.INTEGER),
-    Column("title", "의제"), Column("selected", "선정"), Column("score", "점수", T.NUMBER),
-    Column("support", "지지율", T.PERCENT), Column("combined", "종합 점수", T.NUMBER),
-    Column("cost", "비용", T.WON), Column("by_lot", "추첨으로 정함"),
+    Column("title", "의제"), Column("selected", "선정"), Column("score", "점수", T.FIGURE),
+    Column("score_name", "점수 기준"), Column("support", "주민 지지", T.FIGURE),
+    Column("combined", "종합 점수", T.NUMBER), Column("cost", "비용", T.WON),
+    Column("by_lot", "추첨으로 정함"),
 ]
 ROUND_COLUMNS = [Column("round", "단계", T.INTEGER), Column("explanation", "설명 (JSON)")]
 COMPARISON_COLUMNS = [Column("method", "집계 방법"), Column("winners", "선정 의제 번호"),
@@ -140,23 +142,61 @@ def result_of(vote: Vote) -> dict:
     return compute_result(vote.id)
 
 
+def result_lines(result: dict) -> list[dict]:
+    """Every candidate of the vote, in the order the results page lists them: the method's
+    ranking first (tied items share a place, the next place skips past them), then the items
+    the method leaves unranked (MES ranks only what it funds), most resident support first,
+    without a place. ``score`` is the method's own figure where it has one (IRV and MES
+    decide by rounds and have none)."""
+    scores = result.get("scores") if isinstance(result.get("scores"), dict) else {}
+    combined = {row["item"]: row["total"] for row in result["combined"]["rows"]}
+    selected, drawn = set(result["selected"]), set(result.get("by_lot") or [])
+    placed: list[tuple[int | None, str]] = []
+    ahead = 0
+    for group in result["ranking"] or []:
+        placed.extend((ahead + 1, item) for item in group)
+        ahead += len(group)
+    ranked = {item for _place, item in placed}
+    rest = sorted((item for item in result["items"] if item not in ranked),
+                  key=lambda item: -result["support"].get(item, 0))
+    placed.extend((None, item) for item in rest)
+    lines = []
+    for place, item in placed:
+        info = result["items"][item]
+        score = scores.get(item)
+        lines.append({"place": place, "item": item, "title": info["title"],
+                      "cost": info["cost"], "selected": item in selected,
+                      "score": score if isinstance(score, int | float) else None,
+                      "support": result["support"].get(item),
+                      "combined": combined.get(item), "by_lot": item in drawn})
+    return lines
+
+
+def _whole(value):
+    """4.0 as 4: a spreadsheet or JSON reader sees a count as a count."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def score_name(method: str, lines: list[dict]) -> str:
+    """What the method's score counts, in words; "" when the count gave no score (IRV and
+    MES decide by rounds)."""
+    if method not in SCORE_LABELS or all(line["score"] is None for line in lines):
+        return ""
+    return str(SCORE_LABELS[method])
+
+
 def result_tables(ctx: ExportContext) -> list[Table]:
     vote = _vote(ctx)
     result = result_of(vote)
-    combined = {row["item"]: row["total"] for row in result["combined"]["rows"]}
-    scores = result.get("scores") or {}
-    drawn = set(result.get("by_lot") or [])
+    lines = result_lines(result)
+    name = score_name(vote.method, lines)
 
     def rows():
-        for place, group in enumerate(result["ranking"], start=1):
-            for item in group:
-                info = result["items"][item]
-                score = scores.get(item) if isinstance(scores, dict) else None
-                yield (place, int(item), info["title"],
-                       "예" if item in result["selected"] else "아니오",
-                       score if isinstance(score, int | float) else None,
-                       result["support"].get(item), combined.get(item), info["cost"],
-                       "예" if item in drawn else "")
+        for line in lines:
+            yield (line["place"], int(line["item"]), line["title"],
+                   "예" if line["selected"] else "아니오", _whole(line["score"]),
+                   name if line["score"] is not None else "", _whole(line["support"]),
+                   line["combined"], line["cost"], "예" if line["by_lot"] else "")
 
     def round_rows():
         for number, step in enumerate(result.get("rounds") or [], start=1):
@@ -164,12 +204,12 @@ def result_tables(ctx: ExportContext) -> list[Table]:
 
     def comparison_rows():
         for other in result["comparison"]:
-            yield (other["method"], ", ".join(other["winners"]),
+            yield (label(METHOD_LABELS, other["method"]), ", ".join(other["winners"]),
                    " > ".join("=".join(group) for group in other["ranking"]))
 
     return [
         *_definition_tables(vote),
-        Table("results", "투표 결과", RESULT_COLUMNS, rows, lambda: len(vote.items)),
+        Table("results", "투표 결과", RESULT_COLUMNS, rows, lambda: len(lines)),
         Table("result_rounds", "집계 과정", ROUND_COLUMNS, round_rows,
               lambda: len(result.get("rounds") or [])),
         Table("result_comparison", "집계 방법 비교", COMPARISON_COLUMNS, comparison_rows,
@@ -304,36 +344,42 @@ def cycle_tables(ctx: ExportContext) -> list[Table]:
     return found
 
 
+def ballot_formats(vote_id: int) -> tuple[str, ...]:
+    """A vote's ballots go to one research format: PrefLib for a ranked vote, Pabulib for
+    the others; the export form offers only that one."""
+    vote = db.session.get(Vote, vote_id)
+    research = "preflib" if vote is not None and vote.type == BallotType.RANKED else "pabulib"
+    return ("csv", "xlsx", "json", research)
+
+
 BALLOTS = register(Kind(
     name="ballots", label=_l("투표지 (익명)"), scope="vote",
     formats=("csv", "xlsx", "json", "preflib", "pabulib"), find=readable_vote,
     tables=ballot_tables, special={"preflib": write_preflib, "pabulib": write_pabulib},
-    public_formats=("csv", "json", "preflib", "pabulib"),
+    public_formats=("csv", "json", "preflib", "pabulib"), offered=ballot_formats,
 ))
 def write_results_report(ctx: ExportContext, out) -> str:
-    """The vote's result as a printable report: ranking, selection, combined score, turnout."""
+    """The vote's result as a printable report: every candidate with its place, score,
+    support, combined score and selection, the charts, and the turnout by channel."""
     vote = _vote(ctx)
     result = result_of(vote)
-    scores = result.get("scores") if isinstance(result.get("scores"), dict) else {}
-    combined = {row["item"]: row for row in result["combined"]["rows"]}
-    rows = []
-    for place, group in enumerate(result["ranking"] or [[i] for i in result["items"]], start=1):
-        for item in group:
-            info = result["items"][item]
-            rows.append({"place": place, "title": info["title"], "cost": info["cost"],
-                         "selected": item in result["selected"], "score": scores.get(item),
-                         "by_lot": item in (result.get("by_lot") or []),
-                         "support": result["support"].get(item),
-                         "combined": combined.get(item, {}).get("total")})
+    rows = result_lines(result)
     support_chart = charts.bars([(r["title"], r["support"] or 0) for r in rows])
     combined_chart = charts.bars([(r["title"], round(r["combined"] or 0, 1)) for r in rows],
                                  unit=str(_l("점")))
     turnout_chart = charts.bars([(day["date"], day["cumulative"]) for day in result["turnout"]],
                                 unit=str(_l("표")))
+    comparison = [{"method": label(METHOD_LABELS, other["method"]),
+                   "winners": [result["items"][item]["title"] for item in other["winners"]]}
+                  for other in result["comparison"]]
+    channels = [(str(CHANNEL_LABELS[channel]), n) for channel, n in result["channels"].items()
+                if channel in CHANNEL_LABELS]
     return pdf.render("vote_report.html", out, vote=vote, result=result, rows=rows,
-                      method=METHOD_LABELS.get(vote.method, vote.method),
+                      method=label(METHOD_LABELS, vote.method),
+                      score_name=score_name(vote.method, rows),
                       support_chart=support_chart, combined_chart=combined_chart,
-                      turnout_chart=turnout_chart, ballots=sum(result["channels"].values()))
+                      turnout_chart=turnout_chart, comparison=comparison, channels=channels,
+                      ballots=sum(result["channels"].values()))
 
 
 RESULTS = register(Kind(

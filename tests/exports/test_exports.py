@@ -161,7 +161,10 @@ def test_unknown_kinds_formats_and_foreign_scopes_are_refused(demo, other_distri
     with pytest.raises(DomainError, match="알 수 없는 형식") as refused:
         export_bytes("agenda", "docx", demo.district.id, demo.cycle.id)
     assert refused.value.status == 400
-    with pytest.raises(DomainError, match="지원하지 않습니다"):
+    # In words, not codes: the kind's name and the formats as the form lists them.
+    refusal = ("‘의제’은\\(는\\) PDF 보고서 형식으로 내보낼 수 없습니다. "
+               "가능한 형식: CSV \\(엑셀에서 열림\\), 엑셀 XLSX, JSON")
+    with pytest.raises(DomainError, match=refusal):
         export_bytes("agenda", "pdf", demo.district.id, demo.cycle.id)
     foreign_cycle = other_district.cycles[0].id
     with pytest.raises(NotFound):
@@ -203,7 +206,7 @@ def test_cli_writes_the_same_bytes_as_the_registry(demo, app, tmp_path):
                                             demo.cycle.id)[1]
     refused = runner.invoke(args=["export", "agenda", "--format", "pdf", "--out",
                                   str(tmp_path / "x.pdf"), "--cycle", str(demo.cycle.id)])
-    assert refused.exit_code != 0 and "pdf" in refused.output
+    assert refused.exit_code != 0 and "PDF" in refused.output
     assert not (tmp_path / "x.pdf").exists()
     missing = runner.invoke(args=["export", "forum", "--format", "csv", "--out",
                                   str(tmp_path / "f.csv"), "--cycle", "1"])

@@ -132,8 +132,15 @@ def test_a_failing_export_ends_failed_with_a_message(demo, client, app):
 def test_bad_requests_are_refused_with_a_message(demo, client, other_district):
     sign_in(client, demo.organizer, demo.organizer_password)
     unsupported = _ask(client, demo, f"agenda:{demo.cycle.id}", "pdf")
-    assert unsupported.status_code == 400
-    assert "지원하지 않습니다" in unsupported.get_data(as_text=True)
+    assert unsupported.status_code == 422
+    page = unsupported.get_data(as_text=True)
+    assert re.search(r'id="format-error">‘의제’은\(는\) PDF 보고서 형식으로 내보낼 수 없습니다. '
+                     r"가능한 형식: CSV \(엑셀에서 열림\), 엑셀 XLSX, JSON<", page)
+    english = post_form(client, "/exports", {"target": f"agenda:{demo.cycle.id}",
+                                             "format": "pdf"},
+                        headers={"Accept-Language": "en"})
+    assert english.status_code == 422
+    assert "cannot be exported as PDF report" in english.get_data(as_text=True)
     foreign = _ask(client, demo, f"agenda:{other_district.cycles[0].id}", "csv")
     assert foreign.status_code == 422
     unknown = _ask(client, demo, f"agenda:{demo.cycle.id}", "docx")
@@ -205,3 +212,80 @@ def test_every_kind_downloads_in_every_format_through_the_pages(demo, client):
                 assert download.headers["Content-Type"] == MEDIA_TYPES[fmt], (name, fmt)
             checked += 1
     assert checked >= 20
+
+
+def test_the_form_offers_each_material_only_its_formats(demo, client):
+    from exports.registry import KINDS
+    from voting.models import Vote
+    from voting.rules import BallotType
+
+    sign_in(client, demo.organizer, demo.organizer_password)
+    page = client.get("/exports").get_data(as_text=True)
+    targets = re.findall(
+        r'<option data-formats="([a-z ]+)"(?: selected)? value="([a-z]+):(\d+)"', page)
+    assert {kind for _formats, kind, _id in targets} >= {"agenda", "forum", "results",
+                                                         "ballots"}
+    for formats, kind, scope_id in targets:
+        assert formats.split() == list(KINDS[kind].formats_for(int(scope_id)))
+    # A vote's ballots go to the one research format that holds its ballot type.
+    ballots = {int(i): formats.split() for formats, kind, i in targets if kind == "ballots"}
+    for vote_id, formats in ballots.items():
+        ranked = db.session.get(Vote, vote_id).type == BallotType.RANKED
+        assert ("preflib" in formats, "pabulib" in formats) == (ranked, not ranked)
+    # Without the script, the list holds the formats of the material shown first.
+    first = KINDS[targets[0][1]].formats_for(int(targets[0][2]))
+    select = re.search(r'<select[^>]*name="format".*?</select>', page, re.S).group(0)
+    assert re.findall(r'<option value="([a-z]+)"', select) == list(first)
+    refused = re.findall(r'<option disabled hidden value="([a-z]+)"', select)
+    assert set(refused) == {"csv", "xlsx", "pdf", "json", "preflib", "pabulib"} - set(first)
+    # Posted anyway: refused beside the field, in words, and nothing is recorded.
+    ranked_vote = next(i for i, formats in ballots.items() if "preflib" in formats)
+    wrong = _ask(client, demo, f"ballots:{ranked_vote}", "pabulib")
+    assert wrong.status_code == 422
+    assert re.search(r'id="format-error">‘투표지 \(익명\)’은\(는\) Pabulib \(참여예산형 투표\) '
+                     r"형식으로 내보낼 수 없습니다. 가능한 형식: CSV \(엑셀에서 열림\), 엑셀 XLSX, "
+                     r"JSON, PrefLib \(순위 투표\)<", wrong.get_data(as_text=True))
+    from exports.models import ExportJob
+
+    db.session.rollback()
+    assert db.session.query(ExportJob).count() == 0
+
+
+def test_job_pages_name_the_material_in_words(demo, client):
+    sign_in(client, demo.organizer, demo.organizer_password)
+    job_id = _job_id(_ask(client, demo, f"forum:{demo.forum.id}", "pdf"))
+    page = client.get(f"/exports/jobs/{job_id}").get_data(as_text=True)
+    assert "공론장 · PDF 보고서" in page or "공론장" in page.split("PDF 보고서")[0]
+    assert ">forum ·" not in page and "forum · " not in page
+    english = client.get(f"/exports/jobs/{job_id}", headers={"Accept-Language": "en"})
+    text = english.get_data(as_text=True)
+    assert "PDF report" in text and "forum ·" not in text
+    listing = client.get("/exports").get_data(as_text=True)
+    assert f"#{job_id} forum" not in listing
+
+
+def test_a_report_being_made_shows_work_going_on_without_row_figures(demo, client):
+    """A PDF is not written row by row: while it is made the bar moves without a value and no
+    "0 / 12 rows" appears; a CSV in progress shows its rows."""
+    from exports.models import JobState
+
+    sign_in(client, demo.organizer, demo.organizer_password)
+    pdf = _job(_job_id(_ask(client, demo, f"forum:{demo.forum.id}", "pdf")))
+    assert pdf.rows_total == 0
+    csv_job = _job(_job_id(_ask(client, demo, f"agenda:{demo.cycle.id}", "csv")))
+    assert csv_job.rows_done == csv_job.rows_total > 0
+    pdf.state, pdf.progress, pdf.heartbeat_at = JobState.RUNNING.value, 0, utcnow()
+    csv_job.state, csv_job.progress, csv_job.rows_done = JobState.RUNNING.value, 40, 4
+    csv_job.heartbeat_at = utcnow()
+    db.session.commit()
+    page = client.get(f"/exports/jobs/{pdf.id}").get_data(as_text=True)
+    bar = re.search(r"<progress[^>]*>", page).group(0)
+    assert "value=" not in bar and 'data-rows-known="false"' in bar
+    assert re.search(r'<span data-field="figures" hidden>', page)
+    assert "만드는 중" in page
+    status = client.get(f"/exports/jobs/{pdf.id}/status").get_json()
+    assert status["state"] == "running" and not status["rows_known"]
+    page = client.get(f"/exports/jobs/{csv_job.id}").get_data(as_text=True)
+    assert 'value="40"' in re.search(r"<progress[^>]*>", page).group(0)
+    assert re.search(r'<span data-field="figures">', page)
+    assert client.get(f"/exports/jobs/{csv_job.id}/status").get_json()["rows_known"]
