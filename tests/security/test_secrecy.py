@@ -24,7 +24,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-import exports  # noqa: F401 (registers the export kinds)
+import exports.kinds  # noqa: F401 (registers the export kinds)
 from core.db import commit, db, utcnow
 from exports.registry import KINDS
 from tests.conftest import csrf_token, post_form, sign_in
