@@ -63,17 +63,6 @@ def dialect_insert(table):
     return insert(table)
 
 
-@dataclass(frozen=True)
-class _CastingStatements:
-    """The casting path's statements that differ by database, built once per database with
-    their values bound at run time: building a statement and computing its cache key cost
-    more of a cast's CPU time than running it."""
-
-    vote: object
-    claim: object
-    upsert: object
-
-
 _BALLOT = Ballot.__table__
 _CHOICE = BallotChoice.__table__
 _CAST_REQUEST = CastRequest.__table__
@@ -95,42 +84,35 @@ _NAME_SEPARATOR = "\x1f"
 # One online cast's statements are the same on both databases: SQLAlchemy Core with each
 # dialect's upsert. A single raw-SQL statement for PostgreSQL was tried and removed:
 # bench/bench_casting.py measured it at 0.91 times this path's throughput (119 against 130
-# ballots/s), short of the 1.3 times an optimization must show to be kept.
-_casting_statements: dict[str, _CastingStatements] = {}
+# ballots/s), short of the 1.3 times an optimization must show to be kept. Building the
+# statements once per database and caching them was removed for the same reason: the server
+# spent 9.57 ms of CPU per ballot with the cache against 11.34 ms without (1.19 times).
 
 
-def _casting() -> _CastingStatements:
-    dialect = db.session.get_bind().dialect.name
-    if dialect not in _casting_statements:
-        vote_table, item_table, dong_table = Vote.__table__, VoteItem.__table__, Dong.__table__
-        joined = (func.string_agg if dialect == "postgresql" else func.group_concat)(
-            dong_table.c.name, _NAME_SEPARATOR)
-        dongs = (select(joined).select_from(vote_dong.join(dong_table))
-                 .where(vote_dong.c.vote_id == vote_table.c.id).scalar_subquery())
-        # The items as one JSON array of [position, id, cost], so the vote is one row however
-        # many items it has; sorted by position in Python (SQLite before 3.44 cannot order an
-        # aggregate).
-        aggregate, triple = ((func.json_agg, func.json_build_array) if dialect == "postgresql"
-                             else (func.json_group_array, func.json_array))
-        items = (select(aggregate(triple(item_table.c.position, item_table.c.id,
-                                         item_table.c.cost)))
-                 .where(item_table.c.vote_id == vote_table.c.id).scalar_subquery())
-        vote = (
-            with_voter_facts(
-                select(*(vote_table.c[name] for name in _CASTING_VOTE_COLUMNS),
-                       dongs.label("dongs"), items.label("items"))
-                .select_from(vote_table)
-                .where(vote_table.c.id == bindparam("vote")),
-                vote_table.c.district_id)
-            .with_for_update(read=True, key_share=True, of=vote_table))
-        claim = dialect_insert(_CAST_REQUEST).on_conflict_do_nothing().returning(_CAST_REQUEST.c.id)
-        upsert = dialect_insert(_BALLOT).on_conflict_do_update(
-            index_elements=[_BALLOT.c.vote_id, _BALLOT.c.voter_key],
-            set_={name: _PROPOSED.c[name] for name in _CHANGED_ON_CAST},
-            where=_BALLOT.c.channel == Channel.ONLINE.value,
-        ).returning(_BALLOT.c.id, _BALLOT.c.cast_at)
-        _casting_statements[dialect] = _CastingStatements(vote, claim, upsert)
-    return _casting_statements[dialect]
+def _casting_vote_query():
+    """The vote with its dongs, its items and the voter's facts in one row, under the shared
+    row lock casts hold until they commit."""
+    postgresql = on_postgresql()
+    vote_table, item_table, dong_table = Vote.__table__, VoteItem.__table__, Dong.__table__
+    joined = (func.string_agg if postgresql else func.group_concat)(dong_table.c.name,
+                                                                    _NAME_SEPARATOR)
+    dongs = (select(joined).select_from(vote_dong.join(dong_table))
+             .where(vote_dong.c.vote_id == vote_table.c.id).scalar_subquery())
+    # The items as one JSON array of [position, id, cost], so the vote is one row however
+    # many items it has; sorted by position in Python (SQLite before 3.44 cannot order an
+    # aggregate).
+    aggregate, triple = ((func.json_agg, func.json_build_array) if postgresql
+                         else (func.json_group_array, func.json_array))
+    items = (select(aggregate(triple(item_table.c.position, item_table.c.id, item_table.c.cost)))
+             .where(item_table.c.vote_id == vote_table.c.id).scalar_subquery())
+    return (
+        with_voter_facts(
+            select(*(vote_table.c[name] for name in _CASTING_VOTE_COLUMNS),
+                   dongs.label("dongs"), items.label("items"))
+            .select_from(vote_table)
+            .where(vote_table.c.id == bindparam("vote")),
+            vote_table.c.district_id)
+        .with_for_update(read=True, key_share=True, of=vote_table))
 
 
 def validated(vote: Vote, entries) -> Entries:
@@ -170,9 +152,9 @@ def _claim_request(vote_id: int, key: str, idempotency_key: str, digest: str) ->
     """Take the idempotency key: the claim's id, or None when another request holding it has
     committed (PostgreSQL makes a concurrent holder's twin wait here until the holder
     finishes; if the holder rolls back, the twin takes the key)."""
-    claimed = _run(_casting().claim, {"vote_id": vote_id, "voter_key": key,
-                                      "key": idempotency_key, "request_digest": digest,
-                                      "created_at": utcnow()}).first()
+    claim = dialect_insert(_CAST_REQUEST).on_conflict_do_nothing().returning(_CAST_REQUEST.c.id)
+    claimed = _run(claim, {"vote_id": vote_id, "voter_key": key, "key": idempotency_key,
+                           "request_digest": digest, "created_at": utcnow()}).first()
     return None if claimed is None else claimed[0]
 
 
@@ -237,7 +219,7 @@ class CastingVote:
 def vote_for_casting(district_id: int, vote_id: int, user: User) -> CastingVote:
     """The vote, for ``user`` to cast in with ``cast_ballot``, under the shared lock casts
     hold until they commit."""
-    first = _run(_casting().vote, {"vote": vote_id, "user": user.id}).first()
+    first = _run(_casting_vote_query(), {"vote": vote_id, "user": user.id}).first()
     if first is None or first.district_id != district_id:
         raise NotFound(VOTE_NOT_FOUND)
     # PostgreSQL hands JSON over parsed, SQLite as text; no items is NULL or an empty array.
@@ -337,7 +319,12 @@ def _record_online(vote: CastingVote, key: str, idempotency_key: str | None,
         claim = _claim_request(vote.id, key, idempotency_key, digest)
         if claim is None:
             return None
-    upserted = _run(_casting().upsert, ballot).first()
+    upsert = dialect_insert(_BALLOT).on_conflict_do_update(
+        index_elements=[_BALLOT.c.vote_id, _BALLOT.c.voter_key],
+        set_={name: _PROPOSED.c[name] for name in _CHANGED_ON_CAST},
+        where=_BALLOT.c.channel == Channel.ONLINE.value,
+    ).returning(_BALLOT.c.id, _BALLOT.c.cast_at)
+    upserted = _run(upsert, ballot).first()
     if upserted is None:
         raise _already_other_channel(vote.id, key)
     _run(_CLEAR_CHOICES, {"ballot": upserted.id})
