@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from app import create_app
 from core.db import db
+from core.tenancy import current_district_id
 from tests.conftest import base_config
 from tests.exports.conftest import close_hidden_votes
 from voting.models import Vote
@@ -51,11 +52,14 @@ def _file_digest(app, tmp_path: Path, *args: str) -> str:
 
 
 def _snapshot(app, tmp_path: Path) -> dict:
-    """Every table's row count (taken first: counting a vote caches its result), every vote's
-    published result, and digests of the results and cycle exports."""
+    """Every table's row count (taken first: counting a vote caches its result) in every
+    district, and for the district the commands serve every vote's published result and
+    digests of the results and cycle exports."""
     counts = _row_counts(app)
     with app.app_context():
-        votes = db.session.execute(select(Vote.id, Vote.cycle_id).order_by(Vote.id)).all()
+        votes = db.session.execute(select(Vote.id, Vote.cycle_id)
+                                   .where(Vote.district_id == current_district_id())
+                                   .order_by(Vote.id)).all()
     folder = tmp_path / f"exports-{os.urandom(4).hex()}"
     folder.mkdir()
     tallies = {vote_id: json.loads(_cli(app, "tally", str(vote_id), "--json").output)
