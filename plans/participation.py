@@ -244,11 +244,17 @@ def save_recorded(district_id: int, year, figures: dict, source: str, note: str 
     return row
 
 
-def remove_recorded(district_id: int, record_id: int, actor=None) -> None:
-    """Remove a recorded year (a year entered by mistake); the trail keeps its figures."""
+def recorded_of(district_id: int, record_id: int) -> RecordedParticipation:
+    """The district's recorded year ``record_id``; another district's is not found."""
     row = db.session.get(RecordedParticipation, record_id)
     if row is None or row.district_id != district_id:
         raise NotFound(_l("그런 기록된 참여 수치가 없습니다."))
+    return row
+
+
+def remove_recorded(district_id: int, record_id: int, actor=None) -> None:
+    """Remove a recorded year (a year entered by mistake); the trail keeps its figures."""
+    row = recorded_of(district_id, record_id)
     kept = {name: getattr(row, name) for name in FIGURES}
     audit.record("participation.remove", "recorded_participation", row.id, actor=actor,
                  district_id=district_id,

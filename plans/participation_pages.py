@@ -51,6 +51,7 @@ def save_recorded():
 @role_required(*STAFF)
 def remove_recorded(record_id: int):
     district = district_or_404()
+    participation.recorded_of(district.id, record_id)  # another district's row: 404 first
     form = RemoveRecordedForm()
     if not form.validate_on_submit():
         return _recorded_page(district, 422, form.confirm.errors[0] if form.confirm.errors
