@@ -1,4 +1,8 @@
-"""``flask export KIND --format FMT --out FILE [--cycle ID | --forum ID | --vote ID]``.
+"""``flask export KIND --format FMT --out FILE [--cycle ID | --forum ID | --vote ID]
+[--district SLUG]``.
+
+One deployment serves many districts: ``--district`` names the one to export from (by
+default the deployment's default district), and the scoped object must belong to it.
 
 The same registry and writers as the web; the file appears under its name only when
 complete.
@@ -15,8 +19,11 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 from flask_babel import force_locale
+from sqlalchemy import select
 
+from core.db import db
 from core.lifecycle import unit_of_work
+from core.models import District
 from core.tenancy import current_district
 
 from .registry import FORMATS, KINDS, SCOPES, ExportContext, get_kind, run_export
@@ -29,11 +36,12 @@ from .registry import FORMATS, KINDS, SCOPES, ExportContext, get_kind, run_expor
 @click.option("--cycle", "cycle_id", type=int, help="cycle id (agenda, participation, cycle)")
 @click.option("--forum", "forum_id", type=int, help="forum id (forum)")
 @click.option("--vote", "vote_id", type=int, help="vote id (ballots, results)")
+@click.option("--district", "slug", help="district slug (default: the deployment's default)")
 @click.option("--include-personal", is_flag=True,
               help="include personal data columns (proposers' names, demographics)")
 @with_appcontext
 @unit_of_work
-def export_command(kind, fmt, out, cycle_id, forum_id, vote_id, include_personal):
+def export_command(kind, fmt, out, cycle_id, forum_id, vote_id, slug, include_personal):
     """Export KIND (agenda, forum, participation, cycle, ...) of this district to a file."""
     with force_locale("ko"):
         found = get_kind(kind)
@@ -44,9 +52,7 @@ def export_command(kind, fmt, out, cycle_id, forum_id, vote_id, include_personal
         if scope_id is None:
             raise click.UsageError(f"{kind} needs --{found.scope} ID "
                                    f"(kinds: {', '.join(KINDS)})")
-        district = current_district()
-        if district is None:
-            raise click.UsageError("no district in the database (run flask seed-demo)")
+        district = named_district(slug)
         ctx = ExportContext(district.id, scope_id, include_personal=include_personal)
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_name(f".{out.name}.{os.getpid()}.part")
@@ -58,3 +64,19 @@ def export_command(kind, fmt, out, cycle_id, forum_id, vote_id, include_personal
             partial.unlink(missing_ok=True)
             raise
     click.echo(f"{out} ({extension}, {out.stat().st_size:,} bytes)")
+
+
+def named_district(slug: str | None) -> District:
+    """The district ``--district`` names, else the deployment's default; a usage error
+    (nonzero exit, nothing written) when there is none."""
+    if slug is None:
+        district = current_district()
+        if district is None:
+            raise click.UsageError("no district in the database (run flask seed-demo)")
+        return district
+    district = db.session.scalar(select(District).where(District.slug == slug))
+    if district is None:
+        known = db.session.scalars(select(District.slug).order_by(District.slug)).all()
+        raise click.UsageError(f"no district with slug {slug!r} "
+                               f"(districts: {', '.join(known) or 'none'})")
+    return district

@@ -110,7 +110,7 @@ def report_progress(district_id: int, project_id: int, *, reported_on: date | No
             raise DomainError(PHOTO_PROBLEMS[error.reason]) from None
         # Stored before the commit, so a committed report always has its file; a commit that
         # fails after this leaves an unreferenced file, never a reference without one.
-        report.photo = photos.store(photos_dir(), cleaned)
+        report.photo = photos.store(district_photos_dir(district_id), cleaned)
     project.reports.append(report)
     db.session.flush()
     audit.record("plan.progress", "plan_project", project.id, district_id=district_id,
@@ -121,6 +121,20 @@ def report_progress(district_id: int, project_id: int, *, reported_on: date | No
 
 def photos_dir() -> Path:
     return Path(current_app.config["PHOTOS_DIR"])
+
+
+def district_photos_dir(district_id: int) -> Path:
+    """Where new photos of one district are stored: a folder of its own, so a district's
+    files can be backed up, moved or removed with it."""
+    return photos_dir() / str(district_id)
+
+
+def photo_folder(district_id: int, name: str) -> Path:
+    """The folder holding a stored photo of this district: its own folder, or ``PHOTOS_DIR``
+    itself for photos stored before districts had folders (their names are kept as they
+    were, so old reports keep their photos without moving a file)."""
+    folder = district_photos_dir(district_id)
+    return folder if (folder / name).is_file() else photos_dir()
 
 
 def photo_report(district_id: int, name: str) -> ProgressReport:

@@ -108,8 +108,8 @@ def assign_unit(project_id: int):
 def progress_photo(name: str):
     district = district_or_404()
     report = progress.photo_report(district.id, name)
-    return send_from_directory(progress.photos_dir(), report.photo, mimetype="image/jpeg",
-                               max_age=7 * 24 * 3600)
+    return send_from_directory(progress.photo_folder(district.id, report.photo), report.photo,
+                               mimetype="image/jpeg", max_age=7 * 24 * 3600)
 
 
 def _scores(criteria) -> dict:

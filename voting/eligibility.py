@@ -19,7 +19,7 @@ from core.i18n import lazy_message
 from core.models import Dong
 from core.tenancy import seoul_today
 from voting.age_bands import age_in_year
-from voting.models import Vote, VoterRoll
+from voting.models import Vote, VoterRoll, vote_dong
 from voting.pseudonyms import account_identity
 from voting.rules import Electorate
 
@@ -102,9 +102,19 @@ def eligibility_problem(vote: Vote | CastingVote, voter: Voter):
             return _l("이 투표는 일부 동 주민만 참여할 수 있습니다. 내 마당에서 사는 동을 "
                       "등록하세요.")
         if voter.dong not in vote.dong_names:
+            # Plain text, escaped by ``lazy_message`` where it is shown as HTML: dong names
+            # are data an organizer typed.
             return lazy_message("이 투표는 %(dongs)s 주민만 참여할 수 있습니다.",
-                                dongs=", ".join(sorted(vote.dong_names)))
+                                dongs=", ".join(sorted(dong_labels(vote.id))))
     return None
+
+
+def dong_labels(vote_id: int) -> list[str]:
+    """The names of the dongs a vote is limited to, in the reader's language (``Dong.label``:
+    romanized in English where the district recorded an English name)."""
+    dongs = db.session.scalars(select(Dong).join(vote_dong, vote_dong.c.dong_id == Dong.id)
+                               .where(vote_dong.c.vote_id == vote_id))
+    return [dong.label for dong in dongs]
 
 
 def check_open(vote: Vote | CastingVote, now: datetime) -> None:

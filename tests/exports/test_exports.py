@@ -213,6 +213,38 @@ def test_cli_writes_the_same_bytes_as_the_registry(demo, app, tmp_path):
     assert missing.exit_code != 0 and "--forum" in missing.output
 
 
+def test_cli_exports_the_district_it_names(demo, app, tmp_path):
+    from core.models import Cycle, District
+
+    seongdong = db.session.scalar(select(District).where(District.slug == "seongdong"))
+    cycle = db.session.scalar(select(Cycle).where(Cycle.district_id == seongdong.id))
+    assert seongdong.id != demo.district.id
+    runner = app.test_cli_runner()
+    out = tmp_path / "seongdong" / "agenda.csv"
+    result = runner.invoke(args=["export", "agenda", "--format", "csv", "--out", str(out),
+                                 "--cycle", str(cycle.id), "--district", "seongdong"])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == export_bytes("agenda", "csv", seongdong.id, cycle.id)[1]
+    assert sorted(p.name for p in out.parent.iterdir()) == ["agenda.csv"]
+    # Without --district the default district is exported, which does not hold that cycle.
+    elsewhere = tmp_path / "gangdong.csv"
+    refused = runner.invoke(args=["export", "agenda", "--format", "csv", "--out",
+                                  str(elsewhere), "--cycle", str(cycle.id)])
+    assert refused.exit_code != 0
+    assert not elsewhere.exists() and list(tmp_path.glob(".*.part")) == []
+
+
+def test_cli_refuses_an_unknown_district_and_writes_nothing(demo, app, tmp_path):
+    out = tmp_path / "exports" / "agenda.csv"
+    result = app.test_cli_runner().invoke(args=[
+        "export", "agenda", "--format", "csv", "--out", str(out), "--cycle",
+        str(demo.cycle.id), "--district", "nowhere"])
+    assert result.exit_code != 0
+    assert "no district with slug 'nowhere'" in result.output
+    assert "gangdong" in result.output and "seongdong" in result.output
+    assert not (tmp_path / "exports").exists()
+
+
 def test_signed_in_organizer_page_lists_every_kind(demo, client):
     sign_in(client, demo.organizer, demo.organizer_password)
     page = client.get("/exports").get_data(as_text=True)

@@ -80,7 +80,9 @@ def test_a_report_with_a_photo_shows_it_without_metadata_on_the_public_page(
     db.session.rollback()
     report = db.session.get(ProgressReport, project.reports[-1].id)
     assert report.photo.endswith(".jpg") and report.photo_alt.startswith("주민들이")
-    stored = Path(staff_client.application.config["PHOTOS_DIR"]) / report.photo
+    # Stored in the district's own folder.
+    stored = (Path(staff_client.application.config["PHOTOS_DIR"]) / str(project.plan.district_id)
+              / report.photo)
     with Image.open(stored) as image:
         assert not image.getexif()
     page = client.get(f"/cycles/{cycle.id}/plan").get_data(as_text=True)
@@ -97,14 +99,14 @@ def test_a_report_with_a_photo_shows_it_without_metadata_on_the_public_page(
 def test_bad_photos_are_refused_and_store_nothing(staff_client, project, content, alt,
                                                    message):
     folder = Path(staff_client.application.config["PHOTOS_DIR"])
-    before = set(folder.glob("*")) if folder.exists() else set()
+    before = set(folder.rglob("*")) if folder.exists() else set()
     data = {"photo": (io.BytesIO(content or _photo()), "현장.jpg"), "photo_alt": alt}
     response = _report(staff_client, project.id, **data)
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     db.session.rollback()
     assert db.session.get(type(project), project.id).reports == []
-    after = set(folder.glob("*")) if folder.exists() else set()
+    after = set(folder.rglob("*")) if folder.exists() else set()
     assert after == before
 
 
@@ -143,3 +145,30 @@ def test_photos_of_another_district_or_unknown_names_are_not_served(client, ctx,
     plan.district_id = other.id
     commit()
     assert client.get(f"/plans/photos/{report.photo}").status_code == 404
+
+
+def test_a_photo_stored_before_district_folders_is_still_served_to_its_district_only(
+        client, ctx, project):
+    from core.models import District
+
+    report = progress.report_progress(
+        project.plan.district_id, project.id, reported_on=date(2027, 6, 30),
+        status="on_track", percent=10, spent=0, notes="", reporter="",
+        photo=_photo(with_gps=False), photo_alt="현장")
+    commit()
+    flat = progress.photos_dir()
+    # As the flat layout left it: the file directly in PHOTOS_DIR.
+    (progress.district_photos_dir(project.plan.district_id) / report.photo).rename(
+        flat / report.photo)
+    with client.get(f"/plans/photos/{report.photo}") as served:
+        assert served.status_code == 200
+        assert served.data == (flat / report.photo).read_bytes()
+    other = District(slug="songpa", name_ko="송파구", name_en="Songpa-gu")
+    db.session.add(other)
+    commit()
+    assert client.get(f"/songpa/plans/photos/{report.photo}").status_code == 404
+    project.plan.district_id = other.id
+    commit()
+    assert client.get(f"/plans/photos/{report.photo}").status_code == 404
+    with client.get(f"/songpa/plans/photos/{report.photo}") as served:
+        assert served.status_code == 200

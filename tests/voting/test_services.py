@@ -136,6 +136,37 @@ def test_eligibility_verified_age_and_dong(make_vote, make_user, district, organ
     assert cast_online(district.id, vote.id, local, entries)["status"] == "created"
 
 
+def test_a_dong_refusal_names_the_dongs_in_the_readers_language_as_text(
+        make_vote, make_user, district, organizer):
+    from flask_babel import force_locale
+    from markupsafe import escape
+
+    first, second = district.dongs[0], district.dongs[1]
+    assert first.name_en and second.name_en
+    # An English name an organizer typed with markup in it stays text on the page.
+    second.name_en = "<b>Gil</b>-dong"
+    vote = make_vote("ranked", dong_ids=[first.id, second.id])
+    outsider = make_user()
+    verify_resident(district.id, organizer, "김바깥", date(1980, 1, 1),
+                    district.dongs[2].id, email=outsider.email)
+    commit()
+    entries = [(item_ids(vote)[0], 1)]
+    with pytest.raises(Forbidden) as refused:
+        cast_online(district.id, vote.id, outsider, entries)
+    db.session.rollback()
+    korean = str(refused.value.message)
+    assert first.name in korean and second.name in korean and first.name_en not in korean
+    with force_locale("en"), pytest.raises(Forbidden) as refused:
+        cast_online(district.id, vote.id, outsider, entries)
+    db.session.rollback()
+    with force_locale("en"):
+        english = str(refused.value.message)
+        html = str(escape(refused.value.message))
+    listed = ", ".join(sorted([first.name_en, "<b>Gil</b>-dong"]))
+    assert listed in english and first.name not in english
+    assert "&lt;b&gt;Gil&lt;/b&gt;-dong" in html and "<b>" not in html
+
+
 def test_foreign_district_vote_is_not_found(make_vote, make_user, district):
     vote = make_vote("ranked")
     with pytest.raises(NotFound):
