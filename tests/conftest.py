@@ -21,6 +21,7 @@ from app import create_app
 from core.config import RATE_LIMITS
 from core.db import db
 from core.jobs import wait_for_threads
+from core.security import limiter
 from core.tenancy import forget_district
 
 IN_CI = os.environ.get("CI") == "true"
@@ -147,6 +148,9 @@ def _clean_tables(request):
                 time.sleep(0.2)
         application.extensions.pop("madang_outbox", None)
         forget_district(application)
+        # The app lives for the whole session: without this, the sign-ins of hundreds of
+        # sweeping tests add up in one minute's window and a later test is refused with 429.
+        limiter.reset()
 
 
 def _empty_tables(tables: list[str]) -> None:
