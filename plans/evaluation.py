@@ -12,9 +12,9 @@ from core.db import db
 from core.errors import Conflict, DomainError
 from core.i18n import lazy_message
 from plans import rules
-from plans.building import get_plan, get_project, log_action, require_approved
+from plans.building import get_plan, get_project, in_force, log_action, require_approved
 from plans.inputs import clean_text, required_text
-from plans.models import Evaluation, EvaluationScore, Period, Plan, PlanProject, PlanStatus
+from plans.models import Evaluation, EvaluationScore, Period, Plan, PlanProject
 from plans.settings import rubric
 
 
@@ -62,7 +62,7 @@ def share_results(district_id: int, plan_id: int, held_on: date | None, summary:
                   actor) -> Plan:
     """The year-end results-sharing meeting (성과공유회) and its published summary."""
     plan = get_plan(district_id, plan_id, lock=True)
-    if plan.status != PlanStatus.APPROVED.value:
+    if in_force(plan) is None:
         raise Conflict(_l("승인된 계획만 성과를 공유할 수 있습니다."))
     if held_on is None:
         raise DomainError(_l("성과공유회 날짜를 적으세요."))

@@ -10,10 +10,17 @@ from core import audit
 from core.db import db
 from core.errors import Conflict, DomainError, NotFound
 from plans import rules
-from plans.building import PROJECT_NOT_FOUND, get_cycle, get_plan, get_project, log_action
+from plans.building import (
+    PROJECT_NOT_FOUND,
+    get_cycle,
+    get_plan,
+    get_project,
+    in_force,
+    log_action,
+)
 from plans.evaluation import latest_evaluation
 from plans.inputs import clean_text, required_text
-from plans.models import Category, Finding, FindingKind, Period, PlanStatus
+from plans.models import Category, Finding, FindingKind, Period
 from plans.settings import settings_for
 
 
@@ -36,12 +43,16 @@ def add_finding(district_id: int, plan_id: int, kind: str, title: str, body: str
 def collect_findings(district_id: int, plan_id: int) -> list[Finding]:
     """Findings for every unfinished project and every low-rated one, once each."""
     plan = get_plan(district_id, plan_id)
-    if plan.status != PlanStatus.APPROVED.value:
+    version = in_force(plan)
+    if version is None:
         raise Conflict(_l("승인된 계획만 환류 과제를 모을 수 있습니다."))
+    # An amendment under way may hold projects the council and the city have not approved
+    # yet; the year's feedback is on the version in force.
+    approved_ids = {p["id"] for p in version.snapshot["projects"]}
     threshold = settings_for(district_id).low_rating_percent
     known = {(f.project_id, f.kind) for f in plan.findings}
     added = []
-    for project in plan.projects:
+    for project in (p for p in plan.projects if p.id in approved_ids):
         evaluation = latest_evaluation(project)
         if project.percent_done < 100 and (project.id, FindingKind.UNFINISHED) not in known:
             added.append(add_finding(

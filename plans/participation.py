@@ -24,7 +24,11 @@ from core.i18n import lazy_message
 from core.models import Cycle
 from core.tenancy import SEOUL, seoul_today
 from forums.models import Forum, Participant
-from plans.participation_models import FIRST_RECORDED_YEAR, RecordedParticipation
+from plans.participation_models import (
+    FIRST_RECORDED_YEAR,
+    LAST_RECORDED_YEAR,
+    RecordedParticipation,
+)
 from voting.labels import CHANNEL_LABELS
 from voting.models import Ballot, Vote
 from voting.rules import Channel
@@ -36,6 +40,9 @@ CHANNEL_FIGURES = {Channel.ONLINE: "online_voters", Channel.PAPER: "paper_voters
                    Channel.FORUM: "forum_voters"}
 SOURCE_MAX = 300
 NOTE_MAX = 1000
+# Above any district's population (Seoul as a whole has under ten million residents), and
+# inside the database's integer column.
+COUNT_MAX = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -172,6 +179,9 @@ def _count(figures: dict, name: str, problem) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise DomainError(problem, field=name)
+    if value > COUNT_MAX:
+        raise DomainError(lazy_message("%(max)s 이하의 수로 입력하세요.",
+                                       max=format_decimal(COUNT_MAX)), field=name)
     return value
 
 
@@ -204,8 +214,10 @@ def save_recorded(district_id: int, year, figures: dict, source: str, note: str 
     the voters, participants without forums, no figure at all, or no source."""
     if isinstance(year, bool) or not isinstance(year, int):
         raise DomainError(_l("0 이상의 정수로 입력하세요."), field="year")
-    if db.session.scalar(select(Cycle.id).where(Cycle.district_id == district_id,
-                                                Cycle.year == year)) is not None:
+    # A year the column cannot hold is not looked up: PostgreSQL would refuse the query.
+    if FIRST_RECORDED_YEAR <= year <= LAST_RECORDED_YEAR and db.session.scalar(
+            select(Cycle.id).where(Cycle.district_id == district_id,
+                                   Cycle.year == year)) is not None:
         raise Conflict(lazy_message(
             "%(year)s년은 이 자치구가 마당에서 운영한 주기가 있어 참여 현황을 기록에서 "
             "셉니다. 기록된 수치는 주기가 없는 해에만 입력할 수 있습니다.", year=year),

@@ -13,6 +13,8 @@ from core.db import UTCDateTime, db, utcnow
 # The earliest year a figure may name: Seoul's district governance plans began in the late
 # 2010s (seed 002's first figure is 2019), so anything far earlier is a typing mistake.
 FIRST_RECORDED_YEAR = 2000
+# The bound the table's check holds; a plan year past it is not a real year either.
+LAST_RECORDED_YEAR = 2100
 
 
 class RecordedParticipation(db.Model):
@@ -22,7 +24,8 @@ class RecordedParticipation(db.Model):
     __tablename__ = "recorded_participation"
     __table_args__ = (
         UniqueConstraint("district_id", "year"),
-        CheckConstraint(f"year BETWEEN {FIRST_RECORDED_YEAR} AND 2100", name="year_range"),
+        CheckConstraint(f"year BETWEEN {FIRST_RECORDED_YEAR} AND {LAST_RECORDED_YEAR}",
+                        name="year_range"),
         CheckConstraint("voters IS NULL OR voters >= 0", name="voters_not_negative"),
         CheckConstraint("voting_days IS NULL OR voting_days BETWEEN 1 AND 366",
                         name="voting_days_range"),

@@ -9,7 +9,7 @@ import pytest
 
 from core.db import commit, db
 from core.errors import Conflict, DomainError, Forbidden, NotFound
-from plans import building, progress, review
+from plans import building, evaluation, findings, progress, review
 from plans.models import CityDecision, Plan, ReviewComment
 from plans.published import published
 from tests.plans.conftest import FOUNDATION, approve, city_reviewer, city_round, review_round
@@ -248,6 +248,22 @@ def test_an_amendment_leaves_the_approved_version_in_force(district, approved, o
     assert building.in_force(plan).number == 3 and not published(plan).amendment_in_review
     assert "바뀐 사업명" in {p.title for p in published(plan).projects}
     assert _report(district, added).project_id == added.id
+
+
+def test_feedback_goes_on_over_the_version_in_force_while_an_amendment_is_under_way(
+        district, approved, organizer):
+    """Findings and the results meeting belong to the year's approved plan; an amendment's
+    unapproved project (0% done) is no unfinished project of the year."""
+    plan = approved
+    review.reopen_for_amendment(district.id, plan.id, "축제 방식 변경", organizer)
+    building.add_project(district.id, plan.id, building.ProjectData(
+        "변경안에 새 사업", 1_000_000, "problem_solving"), organizer)
+    in_force_ids = {p["id"] for p in building.in_force(plan).snapshot["projects"]}
+    collected = findings.collect_findings(district.id, plan.id)
+    assert collected and {f.project_id for f in collected} == in_force_ids
+    shared = evaluation.share_results(district.id, plan.id, date(2027, 12, 10),
+                                      "성과공유회에서 한 해의 사업을 나눴습니다.", organizer)
+    assert shared.results_shared_on == date(2027, 12, 10)
 
 
 def test_an_amendment_that_changes_nothing_is_refused(district, approved, organizer):

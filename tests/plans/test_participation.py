@@ -159,6 +159,8 @@ def test_recording_correcting_and_removing_are_audited(ctx, district, organizer)
 BAD_FIGURES = [
     (1999, {"voters": 5}, SOURCE, "year", 422),
     (2099, {"voters": 5}, SOURCE, "year", 422),
+    (2**31, {"voters": 5}, SOURCE, "year", 422),
+    (2020, {"voters": 2**31}, SOURCE, "voters", 422),
     (2027, {"voters": 5}, SOURCE, "year", 409),
     (2020, {"voters": -1}, SOURCE, "voters", 422),
     (2020, {"voters": 5, "voting_days": 0}, SOURCE, "voting_days", 422),
