@@ -12,6 +12,18 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def district_hosts(value: str) -> dict[str, str]:
+    """``gangdong.example.kr=gangdong,sd.example.kr=seongdong`` as host -> slug. Host names
+    are compared in lower case and without a port, as browsers send them."""
+    hosts = {}
+    for pair in filter(None, (part.strip() for part in value.split(","))):
+        host, separator, slug = pair.partition("=")
+        if not separator or not host.strip() or not slug.strip():
+            raise ValueError(f"DISTRICT_HOSTS: expected host=slug, got {pair!r}")
+        hosts[host.strip().lower()] = slug.strip()
+    return hosts
+
+
 def from_environment(instance_path: str) -> dict:
     """Build the Flask config dict from environment variables (see .env.example)."""
     sqlite_path = Path(instance_path) / "madang.sqlite3"
@@ -48,6 +60,7 @@ def from_environment(instance_path: str) -> dict:
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
         "MADANG_DISTRICT": os.environ.get("MADANG_DISTRICT"),
+        "DISTRICT_HOSTS": district_hosts(os.environ.get("DISTRICT_HOSTS", "")),
         "SIGNIN_RATE_LIMIT": os.environ.get("SIGNIN_RATE_LIMIT", "10 per minute"),
         "RESET_RATE_LIMIT": os.environ.get("RESET_RATE_LIMIT", "5 per minute"),
         **{name: os.environ.get(name, default) for name, default in RATE_LIMITS.items()},

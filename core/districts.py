@@ -16,7 +16,7 @@ from core.errors import Conflict, DomainError
 from core.i18n import lazy_message
 from core.lifecycle import unit_of_work
 from core.models import District, Dong
-from core.tenancy import SLUG, requested_slug, reserved_segments
+from core.tenancy import SLUG, district_host, requested_slug, reserved_segments
 
 bp = Blueprint("districts", __name__)
 
@@ -75,8 +75,11 @@ def create_district(slug: str, name_ko: str, name_en: str, dongs: list[str],
 
 
 def base_url(district: District) -> str:
-    """Where the district is served: its path under this deployment's root, whichever
-    district's path the request came by."""
+    """Where the district is served: its own host name where one is configured, else its
+    path under this deployment's root, whichever district's path the request came by."""
+    host = district_host(district.slug)
+    if host:
+        return f"{request.scheme}://{host}/"
     root = request.url_root
     slug = requested_slug()
     if slug and root.endswith(f"/{slug}/"):

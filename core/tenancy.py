@@ -77,7 +77,8 @@ class DistrictPaths:
     ``url_for`` works unchanged, links come out under the district's path, and the session
     cookie (path ``/``) stays one for the whole deployment. A first segment that is one of
     the app's own (``reserved``: ``votes``, ``static``, ...) is a root URL of the default
-    district, as with a single district."""
+    district, as with a single district; on a host name ``DISTRICT_HOSTS`` gives a district,
+    the root URLs are that district's (its residents' address needs no path)."""
 
     def __init__(self, app, wsgi_app) -> None:
         self.app = app
@@ -94,7 +95,23 @@ class DistrictPaths:
             environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + "/" + first
             environ["PATH_INFO"] = "/" + rest
             environ[SLUG_ENVIRON] = first
+        else:
+            host_slug = self.app.config["DISTRICT_HOSTS"].get(request_host(environ))
+            if host_slug:
+                environ[SLUG_ENVIRON] = host_slug
         return self.wsgi_app(environ, start_response)
+
+
+def request_host(environ) -> str:
+    """The host name a request was sent to, lower case, without its port."""
+    host = (environ.get("HTTP_HOST") or environ.get("SERVER_NAME") or "").lower()
+    return host.rsplit(":", 1)[0] if not host.endswith("]") else host
+
+
+def district_host(slug: str) -> str | None:
+    """The host name configured for a district (``DISTRICT_HOSTS``), if it has one."""
+    return next((host for host, host_slug in current_app.config["DISTRICT_HOSTS"].items()
+                 if host_slug == slug), None)
 
 
 def reserved_segments(app) -> frozenset[str]:

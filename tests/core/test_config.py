@@ -1,7 +1,9 @@
-"""Configuration from the environment: the database pool a gunicorn worker runs on."""
+"""Configuration from the environment: the database pool a gunicorn worker runs on, the
+districts' host names."""
 
 import threading
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import require_service
@@ -69,3 +71,14 @@ def _backend(app) -> int:
 
     with app.app_context():
         return db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+
+
+def test_district_hosts_are_read_as_host_to_slug_in_lower_case():
+    from core.config import district_hosts
+
+    assert district_hosts("") == {}
+    assert district_hosts(" GD.example.kr=gangdong , sd.example.kr=seongdong,") == {
+        "gd.example.kr": "gangdong", "sd.example.kr": "seongdong"}
+    for bad in ("gd.example.kr", "=gangdong", "gd.example.kr="):
+        with pytest.raises(ValueError, match="DISTRICT_HOSTS"):
+            district_hosts(bad)

@@ -56,6 +56,38 @@ def test_the_district_list_names_each_base_url(client, district, other_district)
         ]
 
 
+@pytest.fixture
+def songpa_host(app):
+    app.config["DISTRICT_HOSTS"] = {"songpa.madang.test": "songpa"}
+    yield "http://songpa.madang.test"
+    app.config["DISTRICT_HOSTS"] = {}
+
+
+def test_a_district_with_a_host_name_is_served_at_that_hosts_root(client, district,
+                                                                  other_district, songpa_host):
+    page = client.get("/", base_url=songpa_host).get_data(as_text=True)
+    assert "송파구 마당" in page
+    assert 'href="/agenda' in page
+    # With the port a browser sends on a non-default port, and in any case.
+    assert "송파구 마당" in client.get("/", base_url="http://SONGPA.madang.test:8080").get_data(
+        as_text=True)
+    # Other districts' paths work on that host; other hosts keep the default district.
+    assert "강동구 마당" in client.get("/gangdong/", base_url=songpa_host).get_data(as_text=True)
+    assert "강동구 마당" in client.get("/").get_data(as_text=True)
+    listed = client.get("/api/v1/districts").get_json()["districts"]
+    assert [d["base_url"] for d in listed] == ["http://madang.test/gangdong/",
+                                               "http://songpa.madang.test/"]
+
+
+def test_a_host_name_naming_no_district_is_a_clear_404(client, district, app):
+    app.config["DISTRICT_HOSTS"] = {"gone.madang.test": "gone"}
+    try:
+        response = client.get("/votes", base_url="http://gone.madang.test")
+    finally:
+        app.config["DISTRICT_HOSTS"] = {}
+    assert response.status_code == 404
+
+
 def test_a_sign_in_at_one_district_holds_at_every_path(client, district, other_district,
                                                        make_user):
     """The account is the deployment's; its roles are per district."""
