@@ -1,5 +1,5 @@
 """The admin's page of the deployment's districts: each with its dongs and its organizers,
-and a form to add a district (served at its own path from then on)."""
+and a form to add a district (served at its own path from then on) with its first admin."""
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from accounts import services
 from accounts.forms import DistrictForm
 from accounts.models import Membership, User
 from core import districts
@@ -54,5 +55,6 @@ def add_district():
     district = districts.create_district(
         form.slug.data.strip(), form.name_ko.data, form.name_en.data or "",
         districts.dong_names(form.dongs.data or ""), actor=current_user)
+    services.grant_first_admin(district.id, form.first_admin.data, current_user)
     flash(_l("자치구를 추가했습니다."), "success")
     return redirect(url_for("accounts.district_list", _anchor=f"district-{district.slug}"))

@@ -240,3 +240,7 @@ class DistrictForm(FlaskForm):
                           description=_l("예: Seongdong-gu. 비우면 자치구 이름을 씁니다."))
     dongs = TextAreaField(_l("행정동"), validators=[Optional(), Length(max=4000)],
                           description=_l("한 줄에 동 이름 하나씩 적습니다."))
+    first_admin = StringField(_l("첫 관리자 (가입한 계정의 이메일)"),
+                              validators=[Optional(), Length(max=254)],
+                              description=_l("이 사람이 새 자치구의 운영자와 역할을 정합니다. "
+                                             "비우면 본인이 첫 관리자가 됩니다."))

@@ -337,6 +337,25 @@ def grant_role(district_id: int, email: str, role: Role, acting_user: User,
     return membership
 
 
+def grant_first_admin(district_id: int, email: str | None, acting_user: User) -> Membership:
+    """The first admin of a district just added, who then names its organizers at its own
+    path: the account of ``email``, or the admin who added it. Only while the district has
+    no admin, so adding districts gives no hold on one that already runs."""
+    if db.session.scalar(select(Membership.id).where(
+            Membership.district_id == district_id, Membership.role == Role.ADMIN.value)):
+        raise Conflict(_l("이 자치구에는 이미 관리자가 있습니다."), field="first_admin")
+    user = user_by_email(email) if email and email.strip() else acting_user
+    if user is None:
+        raise NotFound(_l("그 이메일로 가입한 사람이 없습니다."), field="first_admin")
+    membership = Membership(user_id=user.id, district_id=district_id, role=Role.ADMIN)
+    user.memberships.append(membership)
+    db.session.flush()
+    audit.record("role.grant", "membership", membership.id, acting_user, district_id,
+                 {"user_id": user.id, "user": user.display_name, "role": Role.ADMIN.value,
+                  "unit_id": None})
+    return membership
+
+
 def revoke_role(district_id: int, membership_id: int, acting_user: User) -> None:
     membership = db.session.get(Membership, membership_id)
     if membership is None or membership.district_id != district_id:

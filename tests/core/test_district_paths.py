@@ -155,7 +155,8 @@ def test_an_admin_adds_a_district_on_the_districts_page(client, ctx, district, o
     create_user("org@songpa.example.kr", TEST_PASSWORD, Role.ORGANIZER, other_district,
                 display_name="송파 운영자")
     commit()
-    sign_in(client, make_user("admin").email)
+    admin = make_user("admin")
+    sign_in(client, admin.email)
     page = client.get("/admin/districts").get_data(as_text=True)
     assert "송파 운영자" in page and "잠실본동" in page and "http://madang.test/songpa/" in page
     added = post_form(client, "/admin/districts", {
@@ -163,8 +164,30 @@ def test_an_admin_adds_a_district_on_the_districts_page(client, ctx, district, o
     assert added.status_code == 302
     db.session.rollback()
     assert _districts()[-1] == ("seongdong", "성동구", ["왕십리제2동", "마장동"])
-    assert db.session.scalars(select(District).where(District.slug == "seongdong")
-                              ).one().name_en == "성동구"
+    seongdong = db.session.scalars(select(District).where(District.slug == "seongdong")).one()
+    assert seongdong.name_en == "성동구"
+    # The admin who added it is its first admin, and names its organizers at its path.
+    assert admin.roles_in(seongdong.id) == {"admin"}
+    assert post_form(client, "/seongdong/organize/members", {
+        "email": "org@songpa.example.kr", "role": "organizer"}).status_code == 302
+    # Another account may be named first admin; a district that has one takes no other.
+    post_form(client, "/admin/districts", {"slug": "jongno", "name_ko": "종로구",
+                                           "first_admin": "ORG@songpa.example.kr"})
+    db.session.rollback()
+    jongno = db.session.scalars(select(District).where(District.slug == "jongno")).one()
+    assert {m.user.email for m in _admins_of(jongno.id)} == {"org@songpa.example.kr"}
+    from accounts.services import grant_first_admin
+    from core.errors import Conflict
+
+    with pytest.raises(Conflict):
+        grant_first_admin(jongno.id, None, admin)
+
+
+def _admins_of(district_id):
+    from accounts.models import Membership
+
+    return db.session.scalars(select(Membership).where(Membership.district_id == district_id,
+                                                       Membership.role == "admin")).all()
 
 
 @pytest.mark.parametrize(("form", "says"), [
@@ -173,6 +196,8 @@ def test_an_admin_adds_a_district_on_the_districts_page(client, ctx, district, o
     ({"slug": "seongdong", "name_ko": ""}, "이 항목을 입력하세요"),
     ({"slug": "seongdong", "name_ko": "성동구", "dongs": "동" * 41},
      "너무 깁니다"),
+    ({"slug": "seongdong", "name_ko": "성동구", "first_admin": "nobody@example.kr"},
+     "그 이메일로 가입한 사람이 없습니다"),
 ])
 def test_the_districts_page_refuses_bad_input_and_adds_nothing(client, ctx, district,
                                                                other_district, make_user,
