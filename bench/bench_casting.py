@@ -54,35 +54,43 @@ def database_and_server() -> tuple[str, str]:
 DATABASE, DATABASE_SERVER_URL = database_and_server()
 
 
+def open_vote(district, cycle, organizer):
+    """Six shortlisted agenda items of ``cycle`` and an approval vote on them (up to three
+    chosen), open from an hour ago for a day."""
+    from agenda.models import AgendaItem
+    from core.db import db, utcnow
+    from voting.definition import VoteDefinition, create_vote
+    from voting.rules import BallotType
+
+    items = []
+    for n in range(6):
+        item = AgendaItem(district_id=district.id, cycle_id=cycle.id, title=f"의제 {n + 1}",
+                          field="welfare", kind="problem_solving", status="shortlisted",
+                          shortlisted_for_vote=True, estimated_cost=10_000_000 * (n + 1))
+        db.session.add(item)
+        items.append(item)
+    db.session.flush()
+    now = utcnow()
+    return create_vote(district.id, cycle.id, VoteDefinition(
+        title="벤치마크 투표", ballot_type=BallotType.APPROVAL,
+        agenda_item_ids=[i.id for i in items], opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(days=1), method="approval", max_choices=3), organizer)
+
+
 def prepare_database(database_url: str) -> tuple[int, list[int]]:
     """The schema with the demo district, a shortlist, one open approval vote and voters."""
     from accounts.demo import seed_cycle, seed_district
     from accounts.services import create_user
-    from agenda.models import AgendaItem
     from core.auth import Role
-    from core.db import commit, db, utcnow
-    from voting.definition import VoteDefinition, create_vote
-    from voting.rules import BallotType
+    from core.db import commit, db
 
     instance = Path(os.environ.get("INSTANCE_PATH", "/tmp/madang-bench"))  # noqa: S108
     app = migrated_app(database_url, instance)
     with app.app_context(), app.test_request_context():
         district = seed_district()
         cycle = seed_cycle(district)
-        items = []
-        for n in range(6):
-            item = AgendaItem(district_id=district.id, cycle_id=cycle.id, title=f"의제 {n + 1}",
-                              field="welfare", kind="problem_solving", status="shortlisted",
-                              shortlisted_for_vote=True, estimated_cost=10_000_000 * (n + 1))
-            db.session.add(item)
-            items.append(item)
         organizer = create_user("organizer@bench.kr", PASSWORD, Role.ORGANIZER, district)
-        db.session.flush()
-        now = utcnow()
-        vote = create_vote(district.id, cycle.id, VoteDefinition(
-            title="벤치마크 투표", ballot_type=BallotType.APPROVAL,
-            agenda_item_ids=[i.id for i in items], opens_at=now - timedelta(hours=1),
-            closes_at=now + timedelta(days=1), method="approval", max_choices=3), organizer)
+        vote = open_vote(district, cycle, organizer)
         for n in range(VOTERS):
             create_user(f"voter{n}@bench.kr", PASSWORD, Role.RESIDENT, district)
         commit()
@@ -182,10 +190,11 @@ class Phase:
         return f"answers per voter {min(self.served)} to {max(self.served)}"
 
 
-def run_phase(port: int, requests: list[list[bytes]], ok: set[int]) -> Phase:
+def run_phase(port: int, requests: list[list[bytes]], ok: set[int],
+              seconds: float = SECONDS) -> Phase:
     """Each voter sends its prepared requests one after another on one keep-alive connection
-    until the time or its request budget is spent; all voters run at once in one event loop,
-    so the load generator takes little of the CPU the server needs."""
+    until ``seconds`` or its request budget is spent; all voters run at once in one event
+    loop, so the load generator takes little of the CPU the server needs."""
     latencies: list[float] = []
     failures: list[int] = []
     served = [0] * len(requests)
@@ -206,7 +215,7 @@ def run_phase(port: int, requests: list[list[bytes]], ok: set[int]) -> Phase:
 
     async def everyone() -> float:
         began = time.perf_counter()
-        await asyncio.gather(*(voter(index, queue, began + SECONDS)
+        await asyncio.gather(*(voter(index, queue, began + seconds)
                                for index, queue in enumerate(requests)))
         return time.perf_counter() - began
 
@@ -226,8 +235,10 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def server_pids(gunicorn: int) -> tuple[list[int], list[int]]:
-    """The gunicorn master and workers, and the PostgreSQL backends serving this database."""
+def server_pids(gunicorn: int, database: str = DATABASE,
+                server_url: str = DATABASE_SERVER_URL) -> tuple[list[int], list[int]]:
+    """The gunicorn master and workers, and the PostgreSQL backends serving ``database``
+    (looked up through ``server_url``)."""
     pids = [gunicorn]
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -236,21 +247,26 @@ def server_pids(gunicorn: int) -> tuple[list[int], list[int]]:
         except (FileNotFoundError, ProcessLookupError):
             continue
     # Through the server database: a connection to the benchmark's own would count itself.
-    engine = create_engine(DATABASE_SERVER_URL)
+    engine = create_engine(server_url)
     with engine.connect() as connection:
         backends = connection.scalars(text("SELECT pid FROM pg_stat_activity"
-                                           " WHERE datname = :name"), {"name": DATABASE}).all()
+                                           " WHERE datname = :name"), {"name": database}).all()
     engine.dispose()
     return pids, list(backends)
 
 
-def measured(gunicorn: int, phase) -> tuple[Phase, float, float]:
+def measured(gunicorn: int, phase, database_name: str = DATABASE,
+             server_url: str = DATABASE_SERVER_URL) -> tuple[Phase, float, float]:
     """Run a phase; also the server-side CPU it took per request: all of it (app and
     database), and the database's share."""
-    app_before, database_before = (_cpu_seconds(pids) for pids in server_pids(gunicorn))
+    def cpu() -> tuple[float, float]:
+        app, database = server_pids(gunicorn, database_name, server_url)
+        return _cpu_seconds(app), _cpu_seconds(database)
+
+    app_before, database_before = cpu()
     result = phase()
     # Backends opened during the phase count from zero, so read the set again afterwards.
-    app, database = (_cpu_seconds(pids) for pids in server_pids(gunicorn))
+    app, database = cpu()
     requests = max(len(result.latencies), 1)
     return (result, (app - app_before + database - database_before) / requests,
             (database - database_before) / requests)
