@@ -20,7 +20,7 @@ from core.tenancy import district_or_404
 
 # The kinds register themselves on import. The app imports every views module, so the
 # pages, the job worker and the command line all run with every kind known.
-from . import kinds, services  # noqa: F401
+from . import city_open_data, kinds, services  # noqa: F401
 from .forms import ExportForm
 from .labels import FORMAT_LABELS
 from .registry import KINDS, MEDIA_TYPES, ExportContext, run_export, targets
@@ -133,3 +133,13 @@ def open_data_file(kind: str, scope_id: int, fmt: str):
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+# The city-wide open data: every district on one page, and its figures as files.
+bp.add_url_rule("/city/open-data", "city_open_data", city_open_data.page)
+bp.add_url_rule("/city/open-data/districts.csv", "city_districts_csv",
+                city_open_data.districts_csv)
+bp.add_url_rule("/city/open-data/participation.csv", "city_participation_csv",
+                city_open_data.participation_csv)
+bp.add_url_rule("/city/open-data/plans.csv", "city_plans_csv", city_open_data.plans_csv)
+bp.add_url_rule("/city/open-data.json", "city_open_data_json", city_open_data.json_file)

@@ -53,10 +53,14 @@ def project_line(project: PlanProject) -> rules.ProjectLine:
                              project.dong)
 
 
-def check_plan(plan: Plan) -> list[rules.RuleCheck]:
-    """Every published budget rule applied to the plan as it stands."""
+def check_plan(plan: Plan, district_rules: rules.BudgetRules | None = None
+               ) -> list[rules.RuleCheck]:
+    """Every published budget rule applied to the plan as it stands: the district's rules,
+    read here unless the caller passes them (``settings.rules_from``, for many districts at
+    once)."""
     return rules.check_budget([project_line(p) for p in plan.projects],
-                              budget_rules(plan.district_id, plan.total_budget))
+                              district_rules or budget_rules(plan.district_id,
+                                                             plan.total_budget))
 
 
 def get_plan(district_id: int, plan_id: int, *, lock: bool = False) -> Plan:

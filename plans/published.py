@@ -6,9 +6,14 @@ keeps reading the approved plan until the council approves the amendment.
 The public page, the JSON API and open data all read ``published_plan``; organizers' pages
 and staff exports read the working ``Plan`` itself."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from core.db import db
 from plans.building import in_force, plan_for_cycle
 from plans.models import (
     PLAN_STATUS_LABELS,
@@ -199,3 +204,17 @@ def published_plan(district_id: int, cycle_id: int) -> PublishedPlan | None:
     """The cycle's plan as the public sees it; None without a plan or before it is public."""
     plan = plan_for_cycle(district_id, cycle_id)
     return None if plan is None else published(plan)
+
+
+def published_plans(district_ids: Sequence[int]) -> list[PublishedPlan]:
+    """Every plan of the districts as the public sees it (``published``; a plan with nothing
+    public yet is left out), by district and year. What ``published`` reads is loaded with
+    the plans, so any number of districts and plans costs the same few queries."""
+    plans = db.session.scalars(
+        select(Plan).where(Plan.district_id.in_(district_ids))
+        .options(selectinload(Plan.cycle), selectinload(Plan.versions),
+                 selectinload(Plan.projects).selectinload(PlanProject.agenda_item),
+                 selectinload(Plan.projects).selectinload(PlanProject.reports),
+                 selectinload(Plan.projects).selectinload(PlanProject.evaluations)))
+    shown = [public for plan in plans if (public := published(plan)) is not None]
+    return sorted(shown, key=lambda public: (public.district_id, public.plan.cycle.year))

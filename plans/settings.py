@@ -75,9 +75,12 @@ def settings_for(district_id: int) -> PlanSettings:
     saves the district's own."""
     found = db.session.scalars(
         select(PlanSettings).where(PlanSettings.district_id == district_id)).first()
-    return found or PlanSettings(district_id=district_id, low_rating_percent=60,
-                                 mandatory_titles=[], thresholds_reason="",
-                                 **ORDINANCE_THRESHOLDS)
+    return found or _ordinance_settings(district_id)
+
+
+def _ordinance_settings(district_id: int) -> PlanSettings:
+    return PlanSettings(district_id=district_id, low_rating_percent=60, mandatory_titles=[],
+                        thresholds_reason="", **ORDINANCE_THRESHOLDS)
 
 
 def _percent(value, message) -> int:
@@ -183,8 +186,29 @@ def remove_budget_limit(district_id: int, limit_id: int) -> None:
 
 
 def budget_rules(district_id: int, total_budget: int) -> rules.BudgetRules:
-    settings = settings_for(district_id)
-    limits = budget_limits(district_id)
+    return rules_from(settings_for(district_id), budget_limits(district_id), total_budget)
+
+
+def districts_rules(district_ids: Sequence[int]
+                    ) -> dict[int, tuple[PlanSettings, list[BudgetLimit]]]:
+    """Each district's settings and budget limits, by district id, in two queries however
+    many districts: ``rules_from`` turns them into the rules a plan of that district is
+    checked by, as ``budget_rules`` does for one."""
+    saved = {found.district_id: found for found in db.session.scalars(
+        select(PlanSettings).where(PlanSettings.district_id.in_(district_ids)))}
+    limits: dict[int, list[BudgetLimit]] = {district_id: [] for district_id in district_ids}
+    for limit in db.session.scalars(select(BudgetLimit).where(
+            BudgetLimit.district_id.in_(district_ids)).order_by(BudgetLimit.scope,
+                                                                BudgetLimit.name)):
+        limits[limit.district_id].append(limit)
+    return {district_id: (saved.get(district_id) or _ordinance_settings(district_id),
+                          limits[district_id]) for district_id in district_ids}
+
+
+def rules_from(settings: PlanSettings, limits: Sequence[BudgetLimit],
+               total_budget: int) -> rules.BudgetRules:
+    """The budget rules of a district's ``settings`` and ``limits`` for a plan of
+    ``total_budget``."""
 
     def pick(scope, attribute):
         return {lim.name: getattr(lim, attribute) for lim in limits

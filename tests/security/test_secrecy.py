@@ -397,6 +397,24 @@ def test_open_data_refuses_a_hidden_vote_and_publishes_it_once_closed(app, secre
     assert _numbers_in(text) if vote is secret.points else f"NUMBER VOTERS: {VOTERS}" in text
 
 
+CITY_OPEN_DATA = ("/city/open-data", "/city/open-data/districts.csv",
+                  "/city/open-data/participation.csv", "/city/open-data/plans.csv",
+                  "/city/open-data.json")
+
+
+def test_the_city_open_data_shows_a_hidden_vote_s_turnout_only(app, secret):
+    """The city-wide page and its files give the district's year its turnout (three voters)
+    while the votes are open, and no number of any item."""
+    client = app.test_client()
+    for path in CITY_OPEN_DATA:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert not _numbers_in(response.get_data(as_text=True)), path
+    (year,) = [table for table in client.get("/city/open-data.json").get_json()["tables"]
+               if table["name"] == "participation"][0]["rows"]
+    assert year["voters"] == VOTERS
+
+
 # --- The command line and the services -------------------------------------------------------
 
 def test_flask_tally_and_flask_export_refuse_a_hidden_vote(app, secret, tmp_path):
