@@ -34,6 +34,7 @@ from plans.participation_models import (
 from voting.labels import CHANNEL_LABELS
 from voting.models import Ballot, Vote
 from voting.rules import Channel
+from voting.secrecy import results_visible
 
 # The counts a recorded year may give, in the order the form and the table show them.
 FIGURES = ("voters", "voting_days", "online_voters", "paper_voters", "forum_voters", "forums",
@@ -127,7 +128,8 @@ def counted_years(cycles: Sequence[Cycle]) -> dict[int, YearParticipation]:
             year=cycle.year, recorded=False, cycle_id=cycle.id,
             voters=sum(counts[main.id].values()) if main else None,
             voting_days=voting_days(main.opens_at, main.closes_at) if main else None,
-            channels=dict(counts[main.id]) if main else {},
+            # By channel the turnout travels with the result (voting.secrecy): hidden with it.
+            channels=dict(counts[main.id]) if main and results_visible(main) else {},
             forums=forums.get(cycle.id, 0), forum_participants=participants.get(cycle.id, 0),
             proposals=proposals.get(cycle.id, 0))
     return years

@@ -87,6 +87,8 @@ def _vote_rows(ctx: ExportContext):
     stage = str(_l("우선순위 주민투표"))
     yield stage, str(_l("투표 참여자 수")), year.voters or 0
     yield stage, str(_l("투표 기간(일)")), year.voting_days or 0
+    if not year.channels:  # none, or hidden with the results while the vote is open
+        return
     for channel in Channel:
         yield (stage, str(lazy_message("%(channel)s 참여자 수", channel=CHANNEL_LABELS[channel])),
                year.channels.get(channel.value, 0))

@@ -113,7 +113,11 @@ def test_a_cycle_run_here_is_counted_from_its_records_and_past_years_from_the_re
     counted = rows[-1]
     # The larger of the cycle's two votes is its priority vote.
     assert (counted.voters, counted.voting_days) == (4, 10)
-    assert counted.channels == {"online": 2, "paper": 1, "forum": 1}
+    # Open with its results hidden (voting/secrecy.py): the total only, not by channel.
+    assert counted.channels == {}
+    ran_here.results_live = True
+    assert participation.history(district.id)[-1].channels == {"online": 2, "paper": 1,
+                                                               "forum": 1}
     assert (counted.forums, counted.forum_participants, counted.proposals) == (1, 3, 4)
     assert rows[1].source == SOURCE and rows[1].forum_participants == 91
     bars = participation.bar_percents(rows)
@@ -202,6 +206,10 @@ def test_the_public_page_shows_the_table_the_chart_and_the_sentence(client, ctx,
                                                                     ran_here):
     participation.save_recorded(district.id, 2026, {"voters": 8, "voting_days": 5}, SOURCE)
     commit()
+    # While the vote is open with its results hidden, its turnout is a total only.
+    assert "종이 투표 1명" not in client.get("/participation").get_data(as_text=True)
+    ran_here.results_live = True
+    commit()
     page = client.get("/participation").get_data(as_text=True)
     assert "강동구 연도별 참여 현황" in page
     assert "2027년 주민투표 참여자는 4명으로 2026년(8명)보다 4명(50%) 줄었습니다." in page
@@ -281,6 +289,10 @@ def test_the_participation_export_carries_the_vote_and_the_years(ctx, district, 
     from tests.exports.conftest import export_bytes
 
     participation.save_recorded(district.id, 2026, {"voters": 8, "voting_days": 5}, SOURCE)
+    commit()
+    _ext, hidden = export_bytes("participation", "json", district.id, cycle.id)
+    assert "종이 투표 참여자 수" not in hidden.decode() and "투표 참여자 수" in hidden.decode()
+    ran_here.results_live = True
     commit()
     for kind in ("participation", "cycle"):
         _ext, body = export_bytes(kind, "json", district.id, cycle.id)
