@@ -5,6 +5,7 @@ TEST_DATABASE_URL and TEST_REDIS_URL; under CI=true their absence fails the run.
 import contextvars
 import os
 import re
+import threading
 import time
 import uuid
 from datetime import date
@@ -133,11 +134,15 @@ def _clean_tables(request):
     if "app" not in request.fixturenames:
         return
     application = request.getfixturevalue("app")
+    # A delayed live-results publish (forums.live) reads the poll it was started for: let it
+    # finish before its rows go, or PostgreSQL may pick it as a deadlock's victim.
+    for timer in [t for t in threading.enumerate() if isinstance(t, threading.Timer)]:
+        timer.join(timeout=5)
     with application.app_context():
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        # A background thread of the test (a delayed live-results publish, say) may still be
-        # reading; PostgreSQL then aborts the TRUNCATE as a deadlock, and a retry succeeds.
+        # Another background thread of the test may still be reading; PostgreSQL then aborts
+        # the TRUNCATE as a deadlock, and a retry succeeds.
         for attempt in range(5):
             try:
                 _empty_tables(tables)
