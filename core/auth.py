@@ -46,7 +46,7 @@ class CityRole(StrEnum):
 # (``User.has_role``). A city reviewer is every district's city reviewer; a coordinator
 # holds no district role and reads only the pages that admit ``CityRole.COORDINATOR``.
 CITY_ROLE_HOLDS: dict[str, frozenset] = {
-    CityRole.REVIEWER: frozenset({Role.CITY_REVIEWER, CityRole.REVIEWER}),
+    CityRole.REVIEWER: frozenset({Role.CITY_REVIEWER}),
     CityRole.COORDINATOR: frozenset({CityRole.COORDINATOR}),
 }
 

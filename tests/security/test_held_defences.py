@@ -54,7 +54,7 @@ OUTSIDER = "another district's organizer"
 # Accounts of the city of Seoul (``core.auth.CityRole``): members of no district, each counting
 # in every district as the roles named here and reaching the city's own pages (access "city").
 # A reviewer is every district's city reviewer; a coordinator only reads what names it.
-CITY_ACCOUNTS = {"the city's reviewer": ("reviewer", ("city_reviewer", "reviewer")),
+CITY_ACCOUNTS = {"the city's reviewer": ("reviewer", ("city_reviewer",)),
                  "the city's coordinator": ("coordinator", ("coordinator",))}
 
 
