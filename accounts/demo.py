@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from accounts import units
 from accounts.models import UnitKind
-from accounts.services import create_user, save_cycle
-from core.auth import Role
+from accounts.services import create_user, give_city_role, save_cycle
+from core.auth import CityRole, Role
 from core.db import db
 from core.models import Cycle, District, Dong, Phase
 
@@ -46,9 +46,12 @@ DEMO_ACCOUNTS = [
     ("organizer@demo.madang.kr", "demo-organizer-2027", Role.ORGANIZER, "김협치 (협치조정관)"),
     ("facilitator@demo.madang.kr", "demo-facilitator-2027", Role.FACILITATOR, "이진행"),
     ("resident@demo.madang.kr", "demo-resident-2027", Role.RESIDENT, "박주민"),
-    ("city@demo.madang.kr", "demo-city-2027", Role.CITY_REVIEWER,
-     "최조정 (서울시 지역공동체담당관)"),
 ]
+
+# The city's reviewer (seed 001: the review is the city's 지역공동체담당관's), a city account:
+# the city reviewer of every district, reviewing 강동구's and 성동구's plans from the board.
+CITY_ACCOUNT = ("city@demo.madang.kr", "demo-city-2027", CityRole.REVIEWER,
+                "최조정 (서울시 지역공동체담당관)")
 
 
 # The seven 분과 of the 협치강동구회의 and the projects (실행과제) each runs, from seed 000
@@ -116,7 +119,8 @@ def seed_cycle(district: District) -> Cycle:
 
 
 def seed() -> list[tuple[str, str, str]]:
-    """Create (or complete) the demo district, cycle and one account per role."""
+    """Create (or complete) the demo district, cycle, one account per role and the city's
+    reviewer."""
     district = seed_district()
     seed_cycle(district)
     accounts = []
@@ -128,4 +132,7 @@ def seed() -> list[tuple[str, str, str]]:
     create_user(email, password, Role.DEPARTMENT, district, name,
                 units.unit_named(district.id, unit_name).id)
     accounts.append((email, password, f"{Role.DEPARTMENT.value} ({unit_name})"))
+    email, password, city_role, name = CITY_ACCOUNT
+    give_city_role(email, password, city_role, name)
+    accounts.append((email, password, f"city {city_role.value} (every district)"))
     return accounts

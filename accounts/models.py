@@ -5,16 +5,21 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.auth import UNIT_ROLES, Role
+from core.auth import CITY_ROLE_HOLDS, UNIT_ROLES, CityRole, Role
 from core.db import UTCDateTime, db, utcnow
 from core.identity import fold_email
 
 ROLE_VALUES = "(" + ", ".join(f"'{role.value}'" for role in Role) + ")"
 UNIT_ROLE_VALUES = "(" + ", ".join(f"'{role.value}'" for role in UNIT_ROLES) + ")"
+CITY_ROLE_VALUES = "(" + ", ".join(f"'{role.value}'" for role in CityRole) + ")"
 
 
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
+    __table_args__ = (
+        CheckConstraint(f"city_role IS NULL OR city_role IN {CITY_ROLE_VALUES}",
+                        name="known_city_role"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored as ``fold_email`` spells it, so the unique index also rejects case, Unicode and
@@ -31,6 +36,10 @@ class User(UserMixin, db.Model):
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # 글자 크게: chosen on one device, followed on the next one the person signs in on.
     large_text: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The account's role for the city of Seoul (``core.auth.CityRole``), held for every
+    # district; none for a district's own people. Given by an operator (``flask
+    # create-user --city``), never by a district's staff: it reaches every district.
+    city_role: Mapped[str | None] = mapped_column(String(20))
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -54,8 +63,14 @@ class User(UserMixin, db.Model):
         return {m.org_unit_id for m in self.memberships
                 if m.district_id == district_id and m.org_unit_id is not None}
 
-    def has_role(self, district_id: int, *roles: Role) -> bool:
-        held = self.roles_in(district_id)
+    def acts_as(self, district_id: int) -> set:
+        """What the person counts as in the district: the roles held there and what their
+        city role gives in every district. Membership (``core.auth.is_member``) asks
+        ``roles_in`` instead: a city account is a member of no district."""
+        return self.roles_in(district_id) | CITY_ROLE_HOLDS.get(self.city_role, frozenset())
+
+    def has_role(self, district_id: int, *roles: Role | CityRole) -> bool:
+        held = self.acts_as(district_id)
         return Role.ADMIN in held or any(role in held for role in roles)
 
 

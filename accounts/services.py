@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from accounts import units
 from accounts.models import Demographics, LoginSession, Membership, User, user_by_email
 from core import audit
-from core.auth import UNIT_ROLES, Role
+from core.auth import UNIT_ROLES, CityRole, Role
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.i18n import lazy_message
@@ -87,16 +87,19 @@ def sign_up(email: str, password: str, display_name: str, district_id: int,
     send_mail(email, subject, body)
 
 
-def create_account(email: str, password: str, display_name: str, district_id: int) -> User:
+def create_account(email: str, password: str, display_name: str,
+                   district_id: int | None) -> User:
     """An account staff create (the ``create-user`` command, the demo): staff vouch for the
-    address, so it counts as verified. Duplicate emails are refused."""
+    address, so it counts as verified. A resident of ``district_id``; a city account
+    (``district_id`` None) is a member of no district. Duplicate emails are refused."""
     check_password_strength(password)
     email = fold_email(email)
     if user_by_email(email) is not None:
         raise Conflict(EMAIL_TAKEN)
     user = User(email=email, password_hash=hash_password(password),
                 display_name=display_name.strip(), email_verified_at=utcnow())
-    user.memberships.append(Membership(district_id=district_id, role=Role.RESIDENT))
+    if district_id is not None:
+        user.memberships.append(Membership(district_id=district_id, role=Role.RESIDENT))
     db.session.add(user)
     try:
         with db.session.begin_nested():
@@ -397,6 +400,25 @@ def create_user(email: str, password: str, role: Role, district: District,
         audit.record("role.grant", "membership", membership.id, None, district.id,
                      {"user_id": user.id, "user": user.display_name, "role": role.value})
     db.session.flush()
+    return user
+
+
+def give_city_role(email: str, password: str, city_role: str,
+                   display_name: str | None = None) -> User:
+    """The ``flask create-user --city`` command: an account (made here if the address has
+    none, a member of no district) with a city role, which counts in every district
+    (``core.auth.CITY_ROLE_HOLDS``). Giving the role it already has changes nothing."""
+    if city_role not in set(CityRole):
+        raise DomainError(_l("서울시 역할은 reviewer 또는 coordinator입니다."))
+    user = user_by_email(email)
+    if user is None:
+        user = create_account(email, password, display_name or email.split("@")[0], None)
+    if user.city_role != city_role:
+        before, user.city_role = user.city_role, city_role
+        db.session.flush()
+        # From the command line: the system grants it, for no one district.
+        audit.record("role.city_grant", "user", user.id, None, None,
+                     {"user": user.display_name, "city_role": city_role, "before": before})
     return user
 
 

@@ -29,6 +29,28 @@ class Role(StrEnum):
     WORKING_GROUP = "working_group"
 
 
+class CityRole(StrEnum):
+    """An account's role for the city of Seoul, held for every district of the deployment
+    rather than in one (``User.city_role``): the city reviews every district's plan
+    (협의조정, seed 001) from one desk."""
+
+    # 서울시 협의조정 검토자: writes the required and recommended items and records the
+    # decision for any district's plan in review.
+    REVIEWER = "reviewer"
+    # 서울시 협치 코디네이터: reads the board and every district's plan in review, writes
+    # nothing.
+    COORDINATOR = "coordinator"
+
+
+# The one place a city role meets the districts' roles: what it counts as in each of them
+# (``User.has_role``). A city reviewer is every district's city reviewer; a coordinator
+# holds no district role and reads only the pages that admit ``CityRole.COORDINATOR``.
+CITY_ROLE_HOLDS: dict[str, frozenset] = {
+    CityRole.REVIEWER: frozenset({Role.CITY_REVIEWER}),
+    CityRole.COORDINATOR: frozenset({CityRole.COORDINATOR}),
+}
+
+
 def public(view):
     """Anyone, signed in or not."""
     view.access = "public"
@@ -82,8 +104,9 @@ def member_required(view):
     return wrapper
 
 
-def role_required(*roles: Role):
-    """Signed in and holding one of ``roles`` in the current district (admins hold all)."""
+def role_required(*roles: Role | CityRole):
+    """Signed in and holding one of ``roles`` in the current district (admins hold all; a
+    city account holds what ``CITY_ROLE_HOLDS`` gives it in every district)."""
 
     def decorate(view):
         @wraps(view)
@@ -101,6 +124,22 @@ def role_required(*roles: Role):
     return decorate
 
 
+def city_account_required(view):
+    """Signed in with a city role (reviewer or coordinator): the city's own pages, which read
+    every district. A district's admin is not a city account."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if getattr(current_user, "city_role", None) not in CITY_ROLE_HOLDS:
+            abort(403)
+        return view(*args, **kwargs)
+
+    wrapper.access = "city"
+    return wrapper
+
+
 ROLE_LABELS = {
     Role.RESIDENT: _l("주민"),
     Role.FACILITATOR: _l("퍼실리테이터"),
@@ -109,6 +148,11 @@ ROLE_LABELS = {
     Role.ADMIN: _l("관리자"),
     Role.DEPARTMENT: _l("부서 담당자"),
     Role.WORKING_GROUP: _l("분과원"),
+}
+
+CITY_ROLE_LABELS = {
+    CityRole.REVIEWER: _l("서울시 협의조정 검토자"),
+    CityRole.COORDINATOR: _l("서울시 협치 코디네이터"),
 }
 
 # The roles that act for a unit (``Membership.org_unit``) rather than for the district.

@@ -4,7 +4,7 @@ public list of districts with the base URL each is served at."""
 from pathlib import Path
 
 import click
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request, url_for
 from flask.cli import with_appcontext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -85,6 +85,19 @@ def base_url(district: District) -> str:
     if slug and root.endswith(f"/{slug}/"):
         root = root[:-len(slug) - 1]
     return f"{root}{district.slug}/"
+
+
+def path_at(district: District | None, endpoint: str, **values) -> str:
+    """The path of ``endpoint`` at the district's own path (``/seongdong/plans/...``), or at
+    the deployment's root for ``None``, whichever district's path the request came by: the
+    links of a page that reads every district."""
+    here = url_for(endpoint, **values)
+    root = request.script_root
+    slug = requested_slug()
+    if slug and root.endswith(f"/{slug}"):
+        root = root[:-len(slug) - 1]
+    prefix = f"{root}/{district.slug}" if district is not None else root
+    return prefix + here[len(request.script_root):]
 
 
 @bp.route("/api/v1/districts")

@@ -247,9 +247,12 @@ def init_app(app) -> None:
     @app.context_processor
     def site_context():
         district = current_district()
-        roles = (current_user.roles_in(district.id)
+        # What the person counts as here, a city account's city role included: the menus.
+        roles = (current_user.acts_as(district.id)
                  if district is not None and current_user.is_authenticated else set())
-        return {"site_district": district, "site_roles": roles, "role_labels": ROLE_LABELS,
+        city_role = current_user.city_role if current_user.is_authenticated else None
+        return {"site_district": district, "site_roles": roles, "site_city_role": city_role,
+                "role_labels": ROLE_LABELS,
                 "phase_guides": PHASE_GUIDES, "phases": PHASE_ORDER,
                 "large_text": large_text_chosen()}
 

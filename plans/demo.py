@@ -166,8 +166,10 @@ def _city_review(district: District, plan, organizer, city) -> None:
                            "필수 의견 1건이 제2판에 반영되어 최종본으로 승인합니다.", city)
 
 
-def _council_meeting(district: District, plan, organizer, title: str, held_on: date,
-                     motion_title: str):
+def council_meeting(district: District, plan, organizer, title: str, held_on: date,
+                    motion_title: str):
+    """A plenary meeting of the district's council where 20 members attend and approve the
+    plan (17 for, 2 against, 1 abstaining)."""
     meeting = council.open_meeting(district.id, title, held_on)
     members = council.roster(district.id, meeting.held_on)
     present = members[:20]
@@ -181,30 +183,44 @@ def _council_meeting(district: District, plan, organizer, title: str, held_on: d
     return meeting
 
 
+def seat_council(district: District, ex_officio, appointed, appointed_on: date) -> None:
+    """The council's members: ``ex_officio`` (name, affiliation, gender) by office and
+    ``appointed`` (name, affiliation, member type, gender) for two years from
+    ``appointed_on``."""
+    for name, affiliation, gender in ex_officio:
+        council.add_member(district.id, name, affiliation, MemberType.OFFICIAL, gender,
+                           Seat.EX_OFFICIO, appointed_on)
+    for name, affiliation, member_type, gender in appointed:
+        council.add_member(district.id, name, affiliation, member_type, gender,
+                           Seat.APPOINTED, appointed_on)
+
+
+def through_council(district: District, plan, organizer, note: str, meeting_title: str,
+                    held_on: date, motion_title: str, minutes: str) -> None:
+    """The plan (or its amendment) sent to the council as a version and approved at a
+    plenary meeting with published minutes: it goes to the city's review (seed 000 §IV)."""
+    review.submit_to_council(district.id, plan.id, organizer, note)
+    meeting = council_meeting(district, plan, organizer, meeting_title, held_on, motion_title)
+    council.record_minutes(district.id, meeting.id, minutes, publish=True)
+
+
 def _council(district: District, plan, organizer) -> None:
     settings.save_settings(district.id, foundation_share_percent=30, council_max_members=30,
                            civil_share_percent=70, gender_max_percent=60, low_rating_percent=60)
     if not council.everyone(district.id):
-        for name, affiliation, gender in COUNCIL_EX_OFFICIO:
-            council.add_member(district.id, name, affiliation, MemberType.OFFICIAL, gender,
-                               Seat.EX_OFFICIO, COUNCIL_APPOINTED_ON)
-        for name, affiliation, member_type, gender in COUNCIL_APPOINTED:
-            council.add_member(district.id, name, affiliation, member_type, gender,
-                               Seat.APPOINTED, COUNCIL_APPOINTED_ON)
+        seat_council(district, COUNCIL_EX_OFFICIO, COUNCIL_APPOINTED, COUNCIL_APPOINTED_ON)
         leaving, on, reason, newcomer = COUNCIL_REPLACEMENT
         member = next(m for m in council.everyone(district.id) if m.name == leaving)
         council.replace_member(district.id, member.id, on, reason, *newcomer)
-    review.submit_to_council(district.id, plan.id, organizer, "제1차안 (협치강동구회의 상정)")
-    meeting = _council_meeting(district, plan, organizer, "2027 제1차 협치강동구회의 전체회의",
-                               date(2027, 4, 20), "2027 강동구 지역사회혁신계획 승인의 건")
-    council.record_minutes(
-        district.id, meeting.id,
+    through_council(
+        district, plan, organizer, "제1차안 (협치강동구회의 상정)",
+        "2027 제1차 협치강동구회의 전체회의", date(2027, 4, 20),
+        "2027 강동구 지역사회혁신계획 승인의 건",
         "재적 30명 중 20명 출석으로 성원되었습니다. 협치조정관이 실행계획(제1차안)을 보고하고, "
         "기반구축 사업 비율이 총 예산의 30% 이상임을 확인했습니다. 승인된 계획은 서울시 "
         "협의조정을 거쳐 확정됩니다. "
         "‘2027 강동구 지역사회혁신계획 승인의 건’은 찬성 17, 반대 2, 기권 1로 가결되었습니다. "
-        "위원들은 마을축제 사업의 참여 동 모집 방법을 중간평가 때 다시 점검하기로 했습니다.",
-        publish=True)
+        "위원들은 마을축제 사업의 참여 동 모집 방법을 중간평가 때 다시 점검하기로 했습니다.")
 
 
 def _responsible_units(district: District, plan, organizer) -> None:
@@ -278,15 +294,13 @@ def _amendment(district: District, plan, organizer) -> None:
         "team", "civil_partners", "fusion_tags", "starts_on")}
     building.update_project(district.id, festival.id, building.ProjectData(
         **data, summary=summary, ends_on=date(2027, 12, 15)), organizer)
-    review.submit_to_council(district.id, plan.id, organizer, f"변경안: {reason}")
-    meeting = _council_meeting(district, plan, organizer, "2027 제2차 협치강동구회의 전체회의",
-                               date(2027, 8, 24), "2027 강동구 지역사회혁신계획 변경(안) 승인의 건")
-    council.record_minutes(
-        district.id, meeting.id,
+    through_council(
+        district, plan, organizer, f"변경안: {reason}", "2027 제2차 협치강동구회의 전체회의",
+        date(2027, 8, 24), "2027 강동구 지역사회혁신계획 변경(안) 승인의 건",
         "재적 30명 중 20명 출석으로 성원되었습니다. 협치조정관이 중간평가 결과와 마을축제 "
         "사업의 변경안을 보고했습니다. ‘2027 강동구 지역사회혁신계획 변경(안) 승인의 건’은 "
         "찬성 17, 반대 2, 기권 1로 가결되어 서울시 협의조정에 제출합니다. 변경안이 확정될 "
-        "때까지 승인된 계획대로 추진합니다.", publish=True)
+        "때까지 승인된 계획대로 추진합니다.")
     for project in plan.projects:
         percent, spent_share, status, *_rest = MID_YEAR[project.title]
         progress.report_progress(

@@ -270,13 +270,19 @@ def _decided_items(plan: Plan) -> set[int]:
     return {item["id"] for decision in plan.decisions for item in decision.items}
 
 
+def round_items(plan: Plan) -> list[ReviewComment]:
+    """The review items of this round: those since the last decision, which no decision
+    record took in yet."""
+    earlier = _decided_items(plan)
+    return [c for c in plan.comments if c.id not in earlier]
+
+
 def _items_of_round(plan: Plan) -> list[dict]:
     """The review items since the last decision, with the answers as they stand."""
-    earlier = _decided_items(plan)
     return [{"id": c.id, "severity": c.severity, "title": c.title, "body": c.body,
              "answer": c.resolution, "version": c.resolved_in_version,
              "resolved": c.resolved_at is not None}
-            for c in plan.comments if c.id not in earlier]
+            for c in round_items(plan)]
 
 
 def record_decision(district_id: int, plan_id: int, outcome: str, note: str,

@@ -1,12 +1,14 @@
 """The approval path in pages: the district's side in the console (send to the council,
 save revisions, answer the city's items, reopen for an amendment, the administrator's rule
-override) and the city reviewer's page (items, their resolution, the decision record)."""
+override) and the city reviewer's page (items, their resolution, the decision record),
+which the city's coordinators read without its forms."""
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from core.auth import Role, role_required
+from core import districts
+from core.auth import CityRole, Role, role_required
 from core.lifecycle import on_error
 from core.tenancy import district_or_404
 from plans import building, review
@@ -14,7 +16,11 @@ from plans.console import INVALID, STAFF, cycle_or_404, plan_action, rule_rows, 
 from plans.forms import AnswerForm, CommentForm, DecisionForm, NoteForm
 from plans.models import SEVERITY_LABELS
 
+# Who writes the city's review: the district's city reviewer, and a city account with the
+# city reviewer's role, which counts as one in every district (``User.has_role``).
 CITY = (Role.CITY_REVIEWER,)
+# Who reads it besides: the city's coordinators (서울시 협치 코디네이터), read-only.
+CITY_READERS = (*CITY, CityRole.COORDINATOR)
 
 
 @role_required(*STAFF)
@@ -62,6 +68,8 @@ def review_page(district, cycle, status: int = 200, error=None, **forms):
         "severity_labels": SEVERITY_LABELS,
         "comment_form": forms.get("comment_form") or CommentForm(formdata=None),
         "decision_form": forms.get("decision_form") or DecisionForm(formdata=None),
+        "may_review": current_user.has_role(district.id, *CITY),
+        "city_board_url": districts.path_at(None, "plans.city_board"),
     }
     if plan is not None:
         context.update(checks=rule_rows(building.check_plan(plan)),
@@ -70,9 +78,10 @@ def review_page(district, cycle, status: int = 200, error=None, **forms):
     return render_template("plans/city_review.html", **context), status
 
 
-@role_required(*CITY, *STAFF)
+@role_required(*CITY_READERS, *STAFF)
 def city_review():
-    """The city reviewer's page for the cycle's plan; organizers read it too."""
+    """The city reviewer's page for the cycle's plan; organizers and the city's coordinators
+    read it too."""
     district = district_or_404()
     return review_page(district, staff_cycle(district))
 

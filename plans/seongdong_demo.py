@@ -7,9 +7,14 @@
   연번 2–12, with their civil partners and departments) and whose priority vote drew 2,441
   voters over ten days, the scale of the district's 2020 vote. The dates, the ballot type and
   each voter's choices are invented; the voters are invented residents voting online.
+- The 2023 plan built from that vote's confirmed selection plus the plan's foundation
+  project (seed 002 §6.3, 연번 1), funded by the district (seed 002 §8: from 2023 the city's
+  subsidy was cut in full, 구비 편성), approved by the 성동구협치회의 and now in the city's
+  review (협의조정, seed 001 Ⅱ) with a required and a recommended item open: the city's
+  reviewer reads it from the board beside 강동구's.
 
-It lives in plans because it reaches every stage before the plan (the cycle, the agenda, the
-vote) and the participation history. A second run changes nothing.
+It lives in plans because it reaches every stage up to the plan (the cycle, the agenda, the
+vote, the plan) and the participation history. A second run changes nothing.
 """
 
 import random
@@ -22,7 +27,7 @@ from agenda.models import AgendaItem, Field, Kind, Status
 from core.db import db
 from core.models import Cycle, District, Dong, Phase
 from core.tenancy import SEOUL
-from plans import participation
+from plans import participation, seongdong_plan
 from voting.casting import freeze_definition, validated
 from voting.definition import VoteDefinition, create_vote
 from voting.models import Ballot, BallotChoice, Vote
@@ -185,10 +190,12 @@ def _seed_recorded_years(district: District) -> None:
 
 
 def seed() -> District:
-    """Load (or complete) 성동구: its dongs, its recorded years, its 2023 cycle and vote."""
+    """Load (or complete) 성동구: its dongs, its recorded years, its 2023 cycle, vote and
+    plan in the city's review."""
     district = seed_district()
     _seed_recorded_years(district)
     cycle = _seed_cycle(district)
-    _seed_vote(district, cycle, _seed_agendas(district, cycle))
+    vote = _seed_vote(district, cycle, _seed_agendas(district, cycle))
+    seongdong_plan.seed(district, cycle, vote)
     db.session.flush()
     return district

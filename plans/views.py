@@ -2,12 +2,14 @@
 ``public_pages`` (the plan as published, versions, what-if, JSON), ``console`` with
 ``building_pages``, ``review_pages`` and ``findings_pages`` (the organizers' plan console),
 ``progress_pages`` (progress and evaluation of a project), ``council_pages``,
-``settings_pages`` and ``participation_pages`` (participation over the years)."""
+``settings_pages`` and ``participation_pages`` (participation over the years), and
+``city_board_pages`` (the city's board of every district's plan)."""
 
 from flask import Blueprint
 
 from plans import (
     building_pages,
+    city_board_pages,
     console,
     council_pages,
     findings_pages,
@@ -47,6 +49,7 @@ bp.add_url_rule("/plans/<int:plan_id>/comments/<int:comment_id>/answer", "answer
 bp.add_url_rule("/plans/<int:plan_id>/comments/<int:comment_id>/resolve", "resolve_comment",
                 review_pages.resolve_comment, methods=["POST"])
 bp.add_url_rule("/plans/city-review", "city_review", review_pages.city_review)
+bp.add_url_rule("/city", "city_board", city_board_pages.board_page)
 bp.add_url_rule("/plans/<int:plan_id>/decision", "record_decision",
                 review_pages.record_decision, methods=["POST"])
 bp.add_url_rule("/plans/<int:plan_id>/override", "override",

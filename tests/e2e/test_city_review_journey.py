@@ -25,12 +25,14 @@ def _district_answers(app) -> None:
     """The district's organizer answers the city's open item (not the reviewer's journey)."""
     from accounts.models import user_by_email
     from core.db import commit, db
+    from core.models import District
     from plans import review
     from plans.models import Plan
 
     with app.test_request_context():
         organizer = user_by_email("organizer@demo.madang.kr")
-        plan = db.session.query(Plan).one()
+        plan = db.session.query(Plan).join(District, District.id == Plan.district_id).filter(
+            District.slug == "gangdong").one()
         for comment in plan.comments:
             if comment.answered_at is None:
                 review.answer_comment(plan.district_id, plan.id, comment.id,

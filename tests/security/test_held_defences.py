@@ -51,6 +51,11 @@ POST_ROUTES = [p for p in ROUTES if p.values[1] == "POST"]
 STAFF_ROLES = ("resident", "facilitator", "organizer", "city_reviewer", "admin", "department",
                "working_group")
 OUTSIDER = "another district's organizer"
+# Accounts of the city of Seoul (``core.auth.CityRole``): members of no district, each counting
+# in every district as the roles named here and reaching the city's own pages (access "city").
+# A reviewer is every district's city reviewer; a coordinator only reads what names it.
+CITY_ACCOUNTS = {"the city's reviewer": ("reviewer", ("city_reviewer",)),
+                 "the city's coordinator": ("coordinator", ("coordinator",))}
 
 
 @pytest.mark.parametrize(("endpoint", "method", "path", "access"), ROUTES)
@@ -67,6 +72,15 @@ def make_account(email: str, role: str, district) -> User:
     from core.auth import Role
 
     user = create_user(email, TEST_PASSWORD, Role(role), district, display_name="송파 주민")
+    commit()
+    return user
+
+
+def make_city_account(city_role: str) -> User:
+    from accounts.services import give_city_role
+
+    user = give_city_role(f"{city_role}@seoul.example.kr", TEST_PASSWORD, city_role,
+                          display_name="서울시")
     commit()
     return user
 
@@ -135,6 +149,11 @@ def _sent_to_sign_in(response) -> bool:
 def _may_use(access, role: str) -> bool:
     if access == "signed_in":
         return True
+    if role in CITY_ACCOUNTS:
+        _city_role, counts_as = CITY_ACCOUNTS[role]
+        return access == "city" or (access != "member" and any(r in access for r in counts_as))
+    if access == "city":
+        return False
     if access == "member":
         return role != OUTSIDER
     return role == "admin" or role in access
@@ -143,12 +162,14 @@ def _may_use(access, role: str) -> bool:
 @pytest.mark.parametrize(("endpoint", "method", "path", "access"), PROTECTED)
 def test_each_role_gets_the_declared_access(app, make_user, other_district, endpoint, method,
                                             path, access):
-    """Anonymous people are sent to sign in; each role, and an organizer of another district,
-    is let in or refused (403) exactly as the route declares."""
+    """Anonymous people are sent to sign in; each role, an organizer of another district and
+    the city's accounts are let in or refused (403) exactly as the route declares."""
     assert _sent_to_sign_in(_request(app.test_client(), method, path))
     accounts = {role: make_user(role) for role in STAFF_ROLES}
     accounts[OUTSIDER] = make_account("organizer@songpa.example.kr", "organizer",
                                       other_district)
+    for name, (city_role, _counts_as) in CITY_ACCOUNTS.items():
+        accounts[name] = make_city_account(city_role)
     for role, user in accounts.items():
         client = app.test_client()
         sign_in(client, user.email)

@@ -78,6 +78,35 @@ def test_another_districts_account_writes_nothing_here(app, client, district, ho
     assert _refused_and_unchanged(send, routes) == []
 
 
+# The one thing an account of the city writes in a district, and only a reviewer: the city's
+# review of the district's plan (seed 001, 협의조정), which a city reviewer writes in every
+# district (``core.auth.CITY_ROLE_HOLDS``). tests/plans/test_city_desk.py has it written.
+CITY_REVIEW_WRITES = {"plans.add_comment", "plans.resolve_comment", "plans.record_decision"}
+
+
+@pytest.mark.parametrize("city_role", ["reviewer", "coordinator"])
+@pytest.mark.parametrize("served_at", ["", "/gangdong"], ids=["root", "path"])
+def test_a_city_account_writes_nothing_here_but_the_citys_review(app, client, district, home,
+                                                                 city_role, served_at):
+    """A city account reads every district (the board, the plan in review) and is a member
+    of none: it proposes, votes, joins and organizes nowhere. A coordinator writes nothing
+    at all; a reviewer writes the city's review only."""
+    account = defences.make_city_account(city_role)
+    assert not is_member(account, district.id)
+    sign_in(client, account.email)
+    token = csrf_token(client, f"{served_at}/")
+    allowed = CITY_REVIEW_WRITES if city_role == "reviewer" else set()
+    routes = [(p.values[0], p.values[1], p.values[2]) for p in POST_ROUTES
+              if p.values[0] not in ACCOUNT_ROUTES | allowed]
+    assert len(routes) > 50
+
+    def send(endpoint, method, path):
+        return client.post(served_at + path_for(app, endpoint, home),
+                           data={"csrf_token": token, **PAYLOAD, "code": home["code"]}).status_code
+
+    assert _refused_and_unchanged(send, routes) == []
+
+
 # Routes whose path names this district's data by id or code.
 WITH_IDS = [p for p in ROUTES if p.values[0] not in ACCOUNT_ROUTES and "<" in p.id]
 
