@@ -53,7 +53,11 @@ def create_app(config: dict | None = None) -> lifecycle.App:
 
 def register_commands(app: lifecycle.App) -> None:
     import demo
-    from accounts.cli import create_user_command, purge_personal_data_command
+    from accounts.cli import (
+        create_user_command,
+        purge_personal_data_command,
+        revoke_city_role_command,
+    )
     from core.backup import backup_command, restore_command
     from core.db import commit
     from core.districts import create_district_command
@@ -64,7 +68,7 @@ def register_commands(app: lifecycle.App) -> None:
 
     for command in (create_user_command, forum_report_command, tally_command, export_command,
                     backup_command, restore_command, purge_personal_data_command,
-                    create_district_command):
+                    create_district_command, revoke_city_role_command):
         app.cli.add_command(command)
 
     @app.cli.command("seed-demo")

@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from accounts import units
 from accounts.retention import purge_personal_data
-from accounts.services import create_user, give_city_role
+from accounts.services import create_user, give_city_role, take_city_role
 from core.auth import CityRole, Role
 from core.db import db, utcnow
+from core.errors import NotFound
 from core.lifecycle import unit_of_work
 from core.models import District
 
@@ -58,6 +59,19 @@ def create_user_command(email, password, role, district_slug, city_role, display
     user = create_user(email, password, Role(role), district, display_name,
                        unit.id if unit else None)
     click.echo(f"{user.email}: {', '.join(sorted(user.roles_in(district.id)))} in {district.slug}")
+
+
+@click.command("revoke-city-role")
+@click.option("--email", required=True)
+@with_appcontext
+@unit_of_work
+def revoke_city_role_command(email):
+    """Take a city account's city role away (its district roles stay); audited."""
+    try:
+        user = take_city_role(email)
+    except NotFound:
+        raise click.UsageError(f"no city account with the address {email!r}") from None
+    click.echo(f"{user.email}: no city role")
 
 
 @click.command("purge-personal-data")

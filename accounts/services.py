@@ -422,6 +422,19 @@ def give_city_role(email: str, password: str, city_role: str,
     return user
 
 
+def take_city_role(email: str) -> User:
+    """The ``flask revoke-city-role`` command: the account keeps its district roles and loses
+    the one that reached every district, from its next request on."""
+    user = user_by_email(email)
+    if user is None or user.city_role is None:
+        raise NotFound(_l("그 이메일의 서울시 계정이 없습니다."))
+    before, user.city_role = user.city_role, None
+    db.session.flush()
+    audit.record("role.city_revoke", "user", user.id, None, None,
+                 {"user": user.display_name, "before": before})
+    return user
+
+
 def save_cycle(district_id: int, year: int, title: str, description: str,
                phase_dates: dict, cycle_id: int | None = None, actor=None) -> Cycle:
     """Create or update a district's yearly cycle and its phase schedule."""

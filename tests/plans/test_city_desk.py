@@ -234,6 +234,19 @@ def test_create_user_makes_a_city_account_once_and_audits_it(app, ctx, district)
         User.email.in_(["x@seoul.example.kr", "y@seoul.example.kr"]))) == 0
 
 
+def test_the_city_role_is_taken_away_by_the_operator_and_audited(app, ctx, district, reviewer):
+    runner = app.test_cli_runner()
+    taken = runner.invoke(args=["revoke-city-role", "--email", reviewer.email.upper()])
+    assert taken.exit_code == 0, taken.output
+    db.session.expire_all()
+    assert reviewer.city_role is None and not reviewer.has_role(district.id, Role.CITY_REVIEWER)
+    revoked = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "role.city_revoke")).one()
+    assert revoked.detail["before"] == "reviewer"
+    again = runner.invoke(args=["revoke-city-role", "--email", reviewer.email])
+    assert again.exit_code != 0 and "no city account" in again.output
+
+
 def test_the_database_refuses_an_unknown_city_role(ctx, reviewer):
     from sqlalchemy.exc import IntegrityError
 
