@@ -2,13 +2,15 @@
 ``create-district`` service, each with its own open vote and voters who are members of it
 alone, served by gunicorn; a short run cast at each district's path leaves in every
 district exactly the ballots its voters sent there. Its check of that finds a ballot in the
-wrong district. Needs PostgreSQL and Redis (TEST_DATABASE_URL, TEST_REDIS_URL): the
-benchmark makes its own database next to the test database."""
+wrong district; the city's board lists every district's plan in review. Needs PostgreSQL
+and Redis (TEST_DATABASE_URL, TEST_REDIS_URL): the benchmark makes its own database next
+to the test database."""
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench import bench_districts
 from bench.bench_districts import deployment, misplaced, sent_ballots, stored_ballots
 from tests.conftest import require_service
 
@@ -29,6 +31,10 @@ def test_each_district_holds_the_ballots_cast_at_its_path(monkeypatch, tmp_path)
     with deployment("districts", server_url, f"{test_database.database}_bench", redis_url,
                     DISTRICTS, VOTERS) as served:
         phase = served.cast_round(0, seconds=60, requests_per_voter=CASTS_PER_VOTER)
+        # The city's reviewer reads a board with every district's plan in review (it raises
+        # when a district is missing from it).
+        monkeypatch.setattr(bench_districts, "BOARD_READS", 2)
+        board, _met = bench_districts.board_line(served)
         engine = create_engine(served.database_url)
         with engine.connect() as connection:
             districts = dict(connection.execute(text(
@@ -55,6 +61,7 @@ def test_each_district_holds_the_ballots_cast_at_its_path(monkeypatch, tmp_path)
     assert len(memberships) == VOTERS
     assert all(email.split("@")[1] == f"{slug}.bench.kr" for email, slug in memberships)
     assert found == []
+    assert "city board of 3 districts: p95" in board
 
 
 def test_a_ballot_in_another_district_is_found():
