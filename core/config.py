@@ -152,5 +152,8 @@ DEFAULTS = {
     # every limited route, sign-in included, into an error; Redis is used again once it
     # answers. Short timeouts keep a dead Redis from holding requests.
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    # The switch to memory is not thread-safe: a request that reached Redis just before
+    # another thread marked it dead would fail. Such a request goes unlimited, once, instead.
+    "RATELIMIT_SWALLOW_ERRORS": True,
     "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
 }

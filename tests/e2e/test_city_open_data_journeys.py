@@ -3,7 +3,8 @@ footer without signing in, on a phone and a desktop, in Korean and English: each
 sentence, its years with the numbers written beside their bars and the recorded years'
 source once, its published plan with the foundation-building share of the total budget; the
 files download; a 320 px screen needs no sideways scrolling. The demo serves 강동구 (its 2027
-cycle and plan, run here) and 성동구 (seed 002 §2's recorded years and a 2023 cycle)."""
+cycle and plan, run here) and 성동구 (seed 002 §2's recorded years, a 2023 cycle and its plan
+in the city's review, which the public reads as submitted)."""
 
 import json
 
@@ -18,13 +19,16 @@ TEXT = {
     "ko": {"footer": "전체 자치구 공개 자료", "heading": "전체 자치구 공개 자료",
            "gangdong": "강동구", "seongdong": "성동구",
            "sentence": "2023년 주민투표 참여자는 2,441명으로 2022년(1,577명)보다 864명(54.8%) "
-                       "늘었습니다. 아직 공개된 실행계획이 없습니다.",
+                       "늘었습니다.",
+           "plan": "2023년 실행계획(협의조정 중)은 총 예산 200,000,000원 가운데 "
+                   "200,000,000원을 편성했고",
            "share": "기반구축 비율(총 예산 대비): 37.5% · 기준 30% 이상 · 충족",
            "voters": "2,441명", "json": "전체 자료 (JSON)"},
     "en": {"footer": "Open data for all districts", "heading": "Open data for all districts",
            "gangdong": "Gangdong-gu", "seongdong": "Seongdong-gu",
-           "sentence": "2,441 residents voted in 2023, 864 (54.8%) more than in 2022 (1,577). "
-                       "No plan has been published yet.",
+           "sentence": "2,441 residents voted in 2023, 864 (54.8%) more than in 2022 (1,577).",
+           "plan": "The 2023 plan (In review) allocates ₩200,000,000 of its ₩200,000,000 "
+                   "budget",
            "share": "Foundation-building share (of the total budget): 37.5% · minimum 30% · Met",
            "voters": "2,441", "json": "All data (JSON)"},
 }
@@ -47,7 +51,10 @@ def test_anyone_reads_every_district_from_the_footer(browser, live_server, size,
     expect(districts).to_have_count(2)
     gangdong, seongdong = page.locator("#gangdong"), page.locator("#seongdong")
     expect(gangdong.get_by_role("heading", level=2)).to_have_text(text["gangdong"])
-    expect(seongdong.locator(".city-district__summary")).to_have_text(text["sentence"])
+    summary = seongdong.locator(".city-district__summary")
+    expect(summary).to_contain_text(text["sentence"])
+    expect(summary).to_contain_text(text["plan"])
+    expect(seongdong.locator(".city-plan")).to_have_count(1)
     expect(seongdong.locator(".history-chart__row")).to_have_count(5)
     expect(seongdong.locator(".history-chart__row").nth(1)).to_contain_text(text["voters"])
     expect(seongdong.locator(".history-sources li")).to_have_count(1)

@@ -29,6 +29,7 @@ from core.i18n import LOCALE_COOKIE
 from core.security import limiter
 from forums import live
 from tests.conftest import (
+    TEST_PASSWORD,
     IsolatedClient,
     base_config,
     csrf_token,
@@ -348,6 +349,29 @@ def _recount(vote) -> dict[str, float]:
         .join(BallotChoice, BallotChoice.vote_item_id == VoteItem.id, isouter=True)
         .where(VoteItem.vote_id == vote.id).group_by(VoteItem.agenda_item_id)).all())
     return {str(item): float(n) for item, n in counted.items()}
+
+
+def test_a_request_caught_as_another_thread_gives_up_on_redis_still_signs_in(
+        app, ctx, app_with, redis_server, own_limiter_storage, make_user, monkeypatch):
+    """Flask-Limiter's switch to memory is not thread-safe: a request whose Redis call fails
+    just after another thread marked Redis dead finds the switch made and would re-raise.
+    It is let through unlimited instead (RATELIMIT_SWALLOW_ERRORS)."""
+    import redis
+
+    served = app_with(app.config["SQLALCHEMY_DATABASE_URI"],
+                      REDIS_URL=redis_server.url, RATELIMIT_STORAGE_URI=redis_server.url)
+    person = make_user()
+    client = served.test_client()
+    assert client.get("/signin").status_code == 200
+    strategy = limiter.limiter
+
+    def hit_while_another_thread_gives_up(*_args, **_kwargs):
+        limiter._storage_dead = True  # what the other thread did meanwhile
+        raise redis.exceptions.ConnectionError("Connection closed by server.")
+
+    monkeypatch.setattr(strategy, "hit", hit_while_another_thread_gives_up)
+    signed_in = post_form(client, "/signin", {"email": person.email, "password": TEST_PASSWORD})
+    assert signed_in.status_code == 302
 
 
 def test_redis_flushed_and_restarted_during_voting_counts_every_committed_ballot(
