@@ -121,9 +121,11 @@ def _csv(table_name: str) -> Response:
 
 @public
 def page():
+    # The whole city's page: the header names Seoul, not the district of the path it came by.
     return render_template("exports/city_open_data.html",
                            districts=city_open_data.city_figures(), in_district=_in_district,
-                           percent=city_open_data.percent_text)
+                           percent=city_open_data.percent_text, site_district=None,
+                           city_wide=True)
 
 
 @public

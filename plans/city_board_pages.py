@@ -15,5 +15,7 @@ def board_page():
     links = {row.district.id: districts.path_at(row.district, "plans.city_review",
                                                 cycle=row.plan.cycle_id)
              for row in rows if row.plan is not None}
+    # The whole city's page: the header names Seoul, not the district of the path it came by.
     return render_template("plans/city_board.html", rows=rows, links=links,
-                           role_label=CITY_ROLE_LABELS[current_user.city_role])
+                           role_label=CITY_ROLE_LABELS[current_user.city_role],
+                           site_district=None, city_wide=True)

@@ -84,6 +84,10 @@ def test_anyone_reads_every_district_on_one_page(client, city):
     page = response.get_data(as_text=True)
     seen = _text(page)
     assert "전체 자치구 공개 자료" in seen
+    # The header names the city, not the district whose path the page came by.
+    assert '<span class="brand__district">서울시</span>' in page
+    assert '<span class="brand__district">서울시</span>' in client.get(
+        "/songpa/city/open-data").get_data(as_text=True)
     assert [m for m in re.findall(r'class="panel city-district" id="([a-z-]+)"', page)] == \
         ["gangdong", "songpa", "seongdong"]
     seongdong = _section(page, "seongdong")

@@ -305,8 +305,11 @@ def test_the_board_says_where_each_districts_plan_stands(app, ctx, district, oth
     assert f'href="/songpa/plans/city-review?cycle={songpa_cycle}"' in page
     at_a_path = _client(app, reviewer).get("/songpa/city").get_data(as_text=True)
     assert f'href="/gangdong/plans/city-review?cycle={in_review.cycle_id}"' in at_a_path
+    # The header names the city, whichever district's path the board came by.
+    assert '<span class="brand__district">서울시</span>' in at_a_path
     english = _client(app, reviewer).get("/city", headers=ENGLISH).get_data(as_text=True)
     assert "Seoul city board" in english and "Revised" in english
+    assert '<span class="brand__district">Seoul</span>' in english
     assert "Open required items" in english and "Songpa-gu" in english
 
 
