@@ -101,6 +101,16 @@ def city_round(district, plan, organizer):
     return review.record_decision(district.id, plan.id, "approved", "", city)
 
 
+@pytest.fixture
+def in_review(app, district, plan, organizer, roster):
+    """The plan the council approved (version 1), now with the city."""
+    with app.test_request_context():
+        review_round(district, plan, organizer)
+        approve(district, plan, organizer, roster)
+        commit()
+    return plan
+
+
 def approve(district, plan, organizer, members, present=16, yes=9, held_on=date(2027, 4, 20)):
     """The council's approval motion on the plan (the city reviews it next)."""
     meeting = council.open_meeting(district.id, "전체회의", held_on)

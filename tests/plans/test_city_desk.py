@@ -20,7 +20,7 @@ from plans import building, review
 from plans.city_board import Stage, board
 from plans.models import CityDecision, Plan, PlanLogEntry, PlanVersion, ReviewComment
 from tests.conftest import TEST_PASSWORD, post_form, sign_in
-from tests.plans.conftest import FOUNDATION, approve, city_reviewer, review_round
+from tests.plans.conftest import FOUNDATION, city_reviewer
 
 ENGLISH = {"Accept-Language": "en"}
 
@@ -66,15 +66,6 @@ def plan_in_review(district: District, year: int = 2027, status: str = "in_revie
     plan.log.append(PlanLogEntry(action="council_approved"))
     db.session.add(plan)
     db.session.flush()
-    return plan
-
-
-@pytest.fixture
-def in_review(ctx, district, plan, organizer, roster):
-    with ctx.test_request_context():
-        review_round(district, plan, organizer)
-        approve(district, plan, organizer, roster)
-        commit()
     return plan
 
 

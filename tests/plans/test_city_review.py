@@ -29,15 +29,6 @@ def city(district):
     return reviewer
 
 
-@pytest.fixture
-def in_review(district, plan, organizer, roster):
-    """The plan the council approved (version 1), now with the city."""
-    review_round(district, plan, organizer)
-    approve(district, plan, organizer, roster)
-    commit()
-    return plan
-
-
 def _revise_foundation(district, plan, organizer, summary: str) -> None:
     project = next(p for p in plan.projects if p.title == FOUNDATION.title)
     building.update_project(district.id, project.id, building.ProjectData(

@@ -7,7 +7,7 @@ from core.db import commit, db
 from plans import building, review
 from plans.models import CityDecision, Plan, PlanProject, ReviewComment
 from tests.conftest import post_form, sign_in
-from tests.plans.conftest import FOUNDATION, approve, city_reviewer, review_round
+from tests.plans.conftest import FOUNDATION, city_reviewer, review_round
 
 ENGLISH = {"Accept-Language": "en"}
 
@@ -17,15 +17,6 @@ def city(district):
     reviewer = city_reviewer(district)
     commit()
     return reviewer
-
-
-@pytest.fixture
-def in_review(ctx, district, plan, organizer, roster):
-    with ctx.test_request_context():
-        review_round(district, plan, organizer)
-        approve(district, plan, organizer, roster)
-        commit()
-    return plan
 
 
 def _client(app, user):
