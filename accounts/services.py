@@ -330,6 +330,12 @@ def grant_role(district_id: int, email: str, role: Role, acting_user: User,
         raise NotFound(_l("그 이메일로 가입한 사람이 없습니다."), field="email")
     if role in user.roles_in(district_id):
         raise Conflict(_l("이미 그 역할을 가지고 있습니다."), field="email")
+    return _add_membership(district_id, user, role, acting_user, org_unit_id)
+
+
+def _add_membership(district_id: int, user: User, role: Role, acting_user: User,
+                    org_unit_id: int | None = None) -> Membership:
+    """Give ``user`` the role in the district, in the audit trail as a grant."""
     membership = Membership(user_id=user.id, district_id=district_id, role=role,
                             org_unit_id=org_unit_id)
     user.memberships.append(membership)
@@ -350,13 +356,7 @@ def grant_first_admin(district_id: int, email: str | None, acting_user: User) ->
     user = user_by_email(email) if email and email.strip() else acting_user
     if user is None:
         raise NotFound(_l("그 이메일로 가입한 사람이 없습니다."), field="first_admin")
-    membership = Membership(user_id=user.id, district_id=district_id, role=Role.ADMIN)
-    user.memberships.append(membership)
-    db.session.flush()
-    audit.record("role.grant", "membership", membership.id, acting_user, district_id,
-                 {"user_id": user.id, "user": user.display_name, "role": Role.ADMIN.value,
-                  "unit_id": None})
-    return membership
+    return _add_membership(district_id, user, Role.ADMIN, acting_user)
 
 
 def revoke_role(district_id: int, membership_id: int, acting_user: User) -> None:
