@@ -11,7 +11,9 @@ opening 300 of the phones answer within 10 s. Then it stops the server and drops
 database.
 
 Besides the lines of each round below: opening-to-screen p95 (from launching a poll to
-every phone and the projection showing it) against /healthz p95 under the same load,
+every phone and the projection showing it: a phone shows a poll drawn in the event that
+announced it, or else once it has fetched its list of polls as the page does; the projection
+once it has fetched its slide) against /healthz p95 under the same load,
 updates dropped (openings some phone never saw), phone streams kept / opened, and memory
 per connection (the server's RSS with every stream open, less before, per stream).
 
@@ -401,12 +403,12 @@ async def load(server: Server, app, forum_id: int, code: str, options) -> bool:
         await bounded([phone.join(code) for phone in phones], limit=20)
         await asyncio.sleep(1)
         rss = [server.rss_mb()]
-        projection = ForumStream()
+        projection = ForumStream(redraw=f"/forums/{forum_id}/present/slide")
         tasks.append(asyncio.create_task(
             projection.follow(screen, f"/forums/{forum_id}/screen/stream")))
         followers.append(projection)
         for phone in phones:
-            stream = ForumStream()
+            stream = ForumStream(redraw=f"/forums/{forum_id}/me/polls")
             tasks.append(asyncio.create_task(
                 stream.follow(phone.client, f"/forums/{forum_id}/me/stream")))
             followers.append(stream)

@@ -62,15 +62,22 @@ class Stream:
 
 
 class ForumStream:
-    """A phone (or the projection) following its forum: when each poll was first seen open."""
+    """A phone (or the projection) following its forum: when each poll first showed on it.
 
-    def __init__(self) -> None:
+    A phone shows a poll drawn in the event that announced it (``polls``, ``fresh``); when
+    the event brings no drawing, the page fetches what to show (``redraw``: the phone's list
+    of polls, the projection's slide), and the poll shows once that has arrived."""
+
+    def __init__(self, redraw: str | None = None) -> None:
+        self.redraw = redraw
         self.status: int | None = None
         self.opened_at: dict[int, float] = {}
         self.first_event = asyncio.Event()
         self.ended = False
         self.closing = False
         self.error: str | None = None
+        self._fetching: set[int] = set()
+        self._fetches: set[asyncio.Task] = set()
 
     async def follow(self, client: httpx.AsyncClient, path: str) -> None:
         # Ended however it ends (a client error included): a follower that stopped reading
@@ -81,6 +88,8 @@ class ForumStream:
             self.first_event.set()
             if not self.closing:
                 self.ended = True
+            for fetch in self._fetches:
+                fetch.cancel()
 
     async def _follow(self, client: httpx.AsyncClient, path: str) -> None:
         # Like a browser's EventSource, a phone whose connection the server had already closed
@@ -90,9 +99,7 @@ class ForumStream:
                 async with client.stream("GET", path) as response:
                     self.status = response.status_code
                     async for data in messages(response):
-                        now = time.monotonic()
-                        for poll_id in json.loads(data)["open_polls"]:
-                            self.opened_at.setdefault(poll_id, now)
+                        self._received(client, json.loads(data))
                         self.first_event.set()
             except httpx.RemoteProtocolError as error:
                 self.error = type(error).__name__
@@ -102,6 +109,35 @@ class ForumStream:
             except httpx.HTTPError as error:
                 self.error = type(error).__name__
             return
+
+    def _received(self, client: httpx.AsyncClient, state: dict) -> None:
+        now = time.monotonic()
+        drawn = {poll["id"] for poll in state.get("polls", ()) if poll["fresh"]}
+        new = [poll_id for poll_id in state["open_polls"]
+               if poll_id not in self.opened_at and poll_id not in self._fetching]
+        for poll_id in new:
+            if poll_id in drawn or self.redraw is None:
+                self.opened_at[poll_id] = now
+        asked = [poll_id for poll_id in new if poll_id not in self.opened_at]
+        if asked:
+            self._fetching.update(asked)
+            fetch = asyncio.create_task(self._fetch(client, asked))
+            self._fetches.add(fetch)
+            fetch.add_done_callback(self._fetches.discard)
+
+    async def _fetch(self, client: httpx.AsyncClient, polls: list[int]) -> None:
+        """As the page does: one fetch, and the polls show when it arrived; a failed one
+        leaves them unseen (the page would wait for the next event)."""
+        try:
+            response = await client.get(self.redraw, headers={"X-Requested-With": "fetch"})
+        except httpx.HTTPError:
+            return
+        finally:
+            self._fetching.difference_update(polls)
+        if response.status_code == 200:
+            arrived = time.monotonic()
+            for poll_id in polls:
+                self.opened_at.setdefault(poll_id, arrived)
 
 
 class Phone:

@@ -257,24 +257,27 @@ def subscribe(channel: str, timeout: float = KEEPALIVE_SECONDS, *,
             for message in messages)
 
 
-def sse_stream(channel: str, snapshot: Callable[[], dict], *, district_id: int) -> Iterator[str]:
+def sse_stream(channel: str, snapshot: Callable[[], dict], *, district_id: int,
+               per_connection: Callable[[dict], dict] | None = None) -> Iterator[str]:
     """Server-sent events for ``channel``: the snapshot first, then updates, a heartbeat
     in quiet times (which the browser watches to notice a dead connection), and the
     snapshot again whenever the broker reconnected and updates may have been lost.
+    ``per_connection`` turns each payload into what this connection sends (a phone's polls).
 
     Subscribes at once (raising ``Unavailable``), before the snapshot is read, so no
     update falls between them."""
     messages = subscribe(channel, district_id=district_id)
+    shown = per_connection or (lambda payload: payload)
 
     def events():
-        yield _sse(snapshot())
+        yield _sse(shown(snapshot()))
         for payload in messages:
             if payload is None:
                 yield f": keep-alive\nevent: heartbeat\ndata: {KEEPALIVE_SECONDS}\n\n"
             elif payload is MISSED:
-                yield _sse(snapshot())
+                yield _sse(shown(snapshot()))
             else:
-                yield _sse(payload)
+                yield _sse(shown(payload))
 
     return events()
 

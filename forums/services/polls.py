@@ -97,20 +97,37 @@ def close_live_poll(forum: Forum, poll_id: int, user) -> Poll:
     return set_poll_state(forum, poll.id, PollState.CLOSED)
 
 
-def polls_for_participant(forum: Forum, participant: Participant) -> list[Poll]:
-    """Open polls this person may answer: topic polls, room live polls, their table's.
+def _with_what_a_form_draws():
+    return (selectinload(Poll.topic).selectinload(Topic.questions).selectinload(Question.options),
+            selectinload(Poll.live_questions).selectinload(Question.options),
+            selectinload(Poll.table))
 
-    Loaded with everything an answer form draws, because every phone in the hall asks for
-    them at the same moment a poll opens."""
+
+def polls_for_participant(forum: Forum, participant: Participant) -> list[Poll]:
+    """Open polls this person may answer: topic polls, room live polls, their table's,
+    loaded with everything an answer form draws."""
     return list(db.session.scalars(
         select(Poll).where(Poll.forum_id == forum.id, Poll.state == PollState.OPEN,
                            (Poll.table_id.is_(None)) | (Poll.table_id == participant.table_id))
-        .options(selectinload(Poll.topic).selectinload(Topic.questions)
-                 .selectinload(Question.options),
-                 selectinload(Poll.live_questions).selectinload(Question.options),
-                 selectinload(Poll.table))
+        .options(*_with_what_a_form_draws())
         .order_by(Poll.id)
     ))
+
+
+def poll_to_draw(forum_id: int, poll_id: int) -> tuple[Poll | None, bool]:
+    """An open poll of the forum as every phone draws it before answering, and whether anyone
+    has answered it yet (a reopened poll may hold a person's earlier answer, which only their
+    own page shows)."""
+    poll = db.session.scalars(
+        select(Poll).where(Poll.id == poll_id, Poll.forum_id == forum_id,
+                           Poll.state == PollState.OPEN)
+        .options(*_with_what_a_form_draws())
+    ).one_or_none()
+    if poll is None:
+        return None, False
+    answered = db.session.scalar(select(select(Answer.id).where(Answer.poll_id == poll_id)
+                                        .exists()))
+    return poll, bool(answered)
 
 
 POLL_NOT_OPEN = _l("이 설문은 지금 답할 수 없습니다. 진행 중인 설문에만 답할 수 있습니다.")

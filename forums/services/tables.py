@@ -72,10 +72,11 @@ def keyword_cloud(forum: Forum) -> list[dict]:
 
 def screen_state(forum_id: int) -> dict:
     """What decides what screens and phones show: the open polls (the room's, and each
-    table's as ``poll@table``), the reported tables and the projection's control."""
+    table's as ``poll@table``), when each was opened (a reopened poll is a new opening), the
+    reported tables and the projection's control."""
     open_polls = db.session.execute(
-        select(Poll.id, Poll.table_id).where(Poll.forum_id == forum_id,
-                                             Poll.state == PollState.OPEN).order_by(Poll.id)
+        select(Poll.id, Poll.table_id, Poll.opened_at)
+        .where(Poll.forum_id == forum_id, Poll.state == PollState.OPEN).order_by(Poll.id)
     ).all()
     reported = db.session.execute(
         select(ForumTable.id, ForumTable.outputs_submitted_at)
@@ -85,9 +86,11 @@ def screen_state(forum_id: int) -> dict:
     screen = db.session.execute(
         select(Forum.screen_version, Forum.screen_frozen).where(Forum.id == forum_id)).first()
     return {"forum": forum_id,
-            "open_polls": [poll_id for poll_id, table_id in open_polls if table_id is None],
-            "table_polls": [f"{poll_id}@{table_id}" for poll_id, table_id in open_polls
+            "open_polls": [poll_id for poll_id, table_id, _ in open_polls if table_id is None],
+            "table_polls": [f"{poll_id}@{table_id}" for poll_id, table_id, _ in open_polls
                             if table_id is not None],
+            "opened": {str(poll_id): opened_at.timestamp() if opened_at else 0
+                       for poll_id, _, opened_at in open_polls},
             "outputs": [f"{table_id}@{at.timestamp():.0f}" for table_id, at in reported],
             "screen": screen.screen_version if screen else 0,
             "frozen": bool(screen.screen_frozen) if screen else False}

@@ -74,14 +74,15 @@ def snapshot_response(data: dict):
     return response
 
 
-def event_stream(channel: str, snapshot):
+def event_stream(channel: str, snapshot, per_connection=None):
     # The view is done with the database: its connection goes back to the pool before the
     # subscription waits on Redis, or a room of phones connecting at once would hold every
     # pooled connection while others queue for one (``snapshot`` takes its own, briefly).
     district_id = district_id_or_404()
     db.session.remove()
     try:
-        events = realtime.sse_stream(channel, snapshot=snapshot, district_id=district_id)
+        events = realtime.sse_stream(channel, snapshot=snapshot, district_id=district_id,
+                                     per_connection=per_connection)
     except realtime.Unavailable:
         # The browser keeps its numbers, says it is reconnecting and reads the snapshot
         # JSON meanwhile; it tries the stream again after its own backoff.

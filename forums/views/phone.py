@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import SelectChoice
 
@@ -45,6 +46,7 @@ from forums.views import (
     refused,
     snapshot_response,
 )
+from forums.views.phone_push import phone_presenter
 
 COOKIE_PREFIX = "forum_participant_"
 
@@ -316,26 +318,30 @@ def _following_participant(forum_id: int):
     """A participant's phone may follow its forum's polls opening and closing; anyone else
     is refused as on every participant page."""
     forum = forum_or_404(forum_id)
-    if _participant_if_any(forum) is None:
+    participant = _participant_if_any(forum)
+    if participant is None:
         abort(403)
-    return forum
+    return forum, participant
 
 
 @bp.route("/forums/<int:forum_id>/me/stream")
 @public
 def participant_stream(forum_id: int):
-    followed = _following_participant(forum_id).id
+    forum, participant = _following_participant(forum_id)
+    followed = forum.id
+    # The table the phone's page was drawn for: choosing another reloads the page.
+    present = phone_presenter(followed, participant.table_id, generate_csrf())
 
     def snapshot():
         data = services.screen_state(followed)
         db.session.remove()
         return data
 
-    return event_stream(live.forum_channel(followed), snapshot)
+    return event_stream(live.forum_channel(followed), snapshot, present)
 
 
 @bp.route("/forums/<int:forum_id>/me/state")
 @public
 def participant_state(forum_id: int):
     """Which polls are open, read by a phone whose event stream is down."""
-    return snapshot_response(services.screen_state(_following_participant(forum_id).id))
+    return snapshot_response(services.screen_state(_following_participant(forum_id)[0].id))

@@ -257,6 +257,8 @@
 
   // A participant's phone: the polls they may answer appear and go by themselves, and an
   // answer is saved without leaving the page. Without JavaScript the forms still post.
+  // A poll comes drawn with the news that it opened, so a hall of phones shows it without
+  // each asking the server; only a poll someone answered before (reopened) is asked for.
   function setUpPhone(box) {
     var table = box.getAttribute("data-table");
     var drawnKey = null;
@@ -283,12 +285,47 @@
         .catch(function () { /* the next state read tries again */ });
     }
 
+    // Shows `polls` (in list order, each {id, html, fresh}) in place: a poll already shown
+    // stays as it is, with the answer given or being chosen; a new one is drawn from its
+    // html. False, changing nothing, when a new poll may hold this person's earlier answer.
+    function show(polls) {
+      var shown = {};
+      box.querySelectorAll("article[data-poll]").forEach(function (article) {
+        shown[article.getAttribute("data-poll")] = article;
+      });
+      var unknown = polls.some(function (poll) { return !shown[poll.id] && !poll.fresh; });
+      if (unknown) { return false; }
+      var wanted = {};
+      polls.forEach(function (poll) { wanted[poll.id] = true; });
+      Array.prototype.slice.call(box.children).forEach(function (child) {
+        if (!wanted[child.getAttribute("data-poll")]) { box.removeChild(child); }
+      });
+      var previous = null;
+      polls.forEach(function (poll) {
+        var article = shown[poll.id];
+        if (!article) {
+          var drawing = document.createElement("template");
+          drawing.innerHTML = poll.html;
+          article = drawing.content.firstElementChild;
+          box.insertBefore(article, previous ? previous.nextSibling : box.firstChild);
+        }
+        previous = article;
+      });
+      if (!polls.length) {
+        var none = document.createElement("p");
+        none.setAttribute("data-no-polls", "");
+        none.textContent = box.getAttribute("data-no-polls-label");
+        box.appendChild(none);
+      }
+      return true;
+    }
+
     function receive(state) {
       var key = keyOf(state);
       if (drawnKey === null) { drawnKey = box.getAttribute("data-key"); }
       if (key === drawnKey) { return; }
       drawnKey = key;
-      refresh();
+      if (!state.polls || !show(state.polls)) { refresh(); }
     }
 
     function readState() {

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import IN_CI
 from tests.e2e.conftest import assert_accessible, demo_server
 
 pytestmark = pytest.mark.e2e
@@ -21,13 +20,9 @@ pytestmark = pytest.mark.e2e
 ORGANIZER = ("organizer@demo.madang.kr", "demo-organizer-2027")
 FACILITATOR_PASSWORD = "room facilitator password"  # noqa: S105 (a throwaway database)
 PHONES = 20
-# The issue's one second is measured where the server is alone: bench_forums_live.py, 1,000
-# phones, p95 0.14 s. Here twenty-three Chromium pages share two cores with the development
-# server and SQLite, and most openings reach the phones in 0.2-0.45 s, but now and then a
-# group of them lags to about 1.3 s (cause not yet found). CI holds them to two seconds; a
-# developer's machine shared with other work, to ten. Every phone must follow, printing what
-# it measured.
-FOLLOW_SECONDS = 2.0 if IN_CI else 10.0
+# The issue's bound for every phone and the screen. Opened polls come drawn in the event
+# that announces them, so twenty-three Chromium pages on two cores see them in 0.05-0.4 s.
+FOLLOW_SECONDS = 1.0
 NO_RELOAD = "window.__sameDocument = true"
 
 # Installed on a page before an action: notes the moment `predicate` first holds.
@@ -299,3 +294,68 @@ def test_an_evening_in_the_hall(browser, tmp_path, artifacts, locale):
         finally:
             for made in contexts:
                 made.close()
+
+
+def test_a_phone_keeps_what_it_shows_and_asks_only_for_a_reopened_poll(browser, tmp_path):
+    """One phone through the openings that come drawn and the one that does not: a choice
+    being made survives another poll opening, and a reopened poll shows the answer given."""
+    from accounts.models import User
+    from core.db import commit, db
+    from forums import services
+    from forums.models import Forum, PollState
+
+    with demo_server(tmp_path / "phone") as (base, app):
+        forum = _set_up_forum(app)
+        with app.app_context():
+            pre_id = next(p.id for p in db.session.get(Forum, forum["id"]).polls
+                          if p.phase == "pre")
+            organizer_id = db.session.scalars(select(User.id)
+                                              .where(User.email == ORGANIZER[0])).one()
+
+        def change(act) -> None:
+            with app.app_context():
+                act(db.session.get(Forum, forum["id"]))
+                commit()
+
+        def open_pre(forum_row) -> None:
+            services.set_poll_state(forum_row, pre_id, PollState.OPEN)
+
+        def ask_the_room(forum_row) -> None:
+            services.launch_live_poll(forum_row, db.session.get(User, organizer_id), None,
+                                      "single", "쉬는 시간이 필요합니까?", ["예", "아니요"])
+
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="ko-KR")
+        try:
+            phone = context.new_page()
+            asked = []
+            phone.on("request", lambda request: asked.append(request.url)
+                     if request.url.endswith("/me/polls") else None)
+            phone.goto(f"{base}/j/{forum['code']}?t={forum['tickets'][0]}")
+            phone.locator("form[action*='/j/'] button[type=submit]").click()
+            phone.locator("form[action$='/me/about'] button[type=submit]").click()
+            phone.locator("form[action$='/me/table'] input[name=number]").fill("1")
+            phone.locator("form[action$='/me/table'] button[type=submit]").click()
+            phone.evaluate(NO_RELOAD)
+
+            change(open_pre)
+            pre = phone.locator(f"article[data-poll='{pre_id}']")
+            pre.wait_for(timeout=5000)
+            pre.locator("label.choice--row").nth(1).click()
+            change(ask_the_room)
+            phone.wait_for_function("document.querySelectorAll('article[data-poll]').length === 2")
+            assert pre.locator("input[type=radio]").nth(1).is_checked()
+            assert asked == []  # both came drawn with the news
+
+            pre.locator("button[type=submit]").click()
+            pre.locator(".tag--done").wait_for(timeout=5000)
+            change(lambda forum_row: services.set_poll_state(forum_row, pre_id, PollState.CLOSED))
+            phone.wait_for_function("document.querySelectorAll('article[data-poll]').length === 1")
+            change(open_pre)
+            # Reopened: the answer given is this person's own, so the phone asks for its list.
+            pre.locator(".tag--done").wait_for(timeout=5000)
+            assert pre.locator("input[type=radio]").nth(1).is_checked()
+            assert len(asked) == 1
+            _still_same_document([phone])
+            assert_accessible(phone)
+        finally:
+            context.close()

@@ -56,3 +56,14 @@ def seat(forum, table_number=1, issuer=None):
     participant.table_id = forum.tables[table_number - 1].id
     commit()
     return participant, token
+
+
+def join_on_phone(client, forum, table_number: int = 1) -> None:
+    """The phone steps: join with a seat ticket, skip the questions asked once, take a seat."""
+    from tests.conftest import post_form
+
+    post_form(client, f"/j/{forum.join_code}", {"code": forum.join_code,
+                                                 "ticket": ticket_code(forum)})
+    post_form(client, f"/forums/{forum.id}/me/about", {"age_band": "", "gender": "",
+                                                        "dong": ""})
+    post_form(client, f"/forums/{forum.id}/me/table", {"number": str(table_number)})

@@ -40,8 +40,10 @@ class StreamReader:
     """Reads an event stream from the test client on its own thread, as a browser would,
     so the stream's request context never mixes with the test's."""
 
-    def __init__(self, client, path: str, channel: str, district_id: int) -> None:
+    def __init__(self, client, path: str, channel: str, district_id: int,
+                 last_message: dict | None = None) -> None:
         self.channel, self.district_id = channel, district_id
+        self.last_message = last_message or {"closing": True}
         self.chunks: queue.Queue = queue.Queue()
         self._stop = threading.Event()
         self.status = None
@@ -69,7 +71,7 @@ class StreamReader:
     def stop(self) -> None:
         # Wake the reader with one more message so it closes the stream before the test ends.
         self._stop.set()
-        realtime.publish(self.channel, {"closing": True}, district_id=self.district_id)
+        realtime.publish(self.channel, self.last_message, district_id=self.district_id)
         self._thread.join(timeout=3)
         assert not self._thread.is_alive()
 

@@ -8,7 +8,7 @@ from core.db import commit, db
 from forums import projection, services
 from forums.models import Forum, Participant, Poll, PollState
 from tests.conftest import csrf_token, post_form, sign_in
-from tests.forums.conftest import seat, ticket_code
+from tests.forums.conftest import join_on_phone, seat
 
 
 def _screen(forum_id: int) -> Forum:
@@ -110,16 +110,8 @@ def test_a_poll_slide_shows_sorted_bars_with_counts(client, forum, organizer):
     assert '<span class="bar__percent">67</span>% · <span class="bar__count">2</span>' in block
 
 
-def _phone_join(client, forum):
-    post_form(client, f"/j/{forum.join_code}", {"code": forum.join_code,
-                                                 "ticket": ticket_code(forum)})
-    post_form(client, f"/forums/{forum.id}/me/about", {"age_band": "", "gender": "",
-                                                        "dong": ""})
-    post_form(client, f"/forums/{forum.id}/me/table", {"number": "1"})
-
-
 def test_a_phone_reads_its_polls_and_answers_without_leaving_the_page(client, forum):
-    _phone_join(client, forum)
+    join_on_phone(client, forum)
     empty = client.get(f"/forums/{forum.id}/me/polls")
     assert empty.status_code == 200 and "저절로 나타납니다" in empty.get_data(as_text=True)
     pre = next(p for p in forum.polls if p.phase == "pre")
