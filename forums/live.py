@@ -76,9 +76,10 @@ def _publish(app, district_id: int, poll_id: int) -> None:
             realtime.publish(channel(poll_id), snapshot, district_id=district_id)
 
 
-def forum_changed(forum_id: int) -> None:
-    """Tell big screens, after commit, that polls opened or closed or a table reported.
-    Rare events, so no coalescing."""
+def forum_changed(forum_id: int, reseated: list[int] | None = None) -> None:
+    """Tell big screens and phones, after commit, that polls opened or closed, a table
+    reported, or the organizer seated participants (``reseated``, whose phones then show
+    their table). Rare events, so no coalescing."""
     app = current_app._get_current_object()
     district_id = db.session.get(Forum, forum_id).district_id
 
@@ -88,6 +89,8 @@ def forum_changed(forum_id: int) -> None:
         with app.app_context():
             state = screen_state(forum_id)
             db.session.remove()
+            if reseated:
+                state["reseated"] = reseated
             realtime.publish(forum_channel(forum_id), state, district_id=district_id)
 
     after_commit(push)

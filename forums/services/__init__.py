@@ -62,6 +62,7 @@ from forums.services.seating import (
     participant_for_user,
     record_demographics,
     rejoin,
+    table_of_participant,
     ticket_of,
     tickets_of,
 )
@@ -156,6 +157,7 @@ __all__ = [
     "submit_table_outputs",
     "table_for_staff",
     "table_of_forum",
+    "table_of_participant",
     "tables_of_facilitator",
     "ticket_of",
     "tickets_of",

@@ -18,6 +18,7 @@ from core.db import db, utcnow
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.i18n import lazy_message
 from core.identity import fold_identity
+from forums import live
 from forums.models import (
     AGE_BANDS,
     GENDER_LABELS,
@@ -151,10 +152,16 @@ def assign_table(forum: Forum, participant_id: int, table_id: int | None) -> Par
     participant = participant_of_forum(forum, participant_id)
     participant.table_id = None if table_id is None else table_of_forum(forum, table_id).id
     db.session.flush()
+    live.forum_changed(forum.id, reseated=[participant.id])
     audit.record("forum.participant.seat", "participant", participant.id,
                  district_id=forum.district_id,
                  detail={"forum_id": forum.id, "table_id": participant.table_id})
     return participant
+
+
+def table_of_participant(participant_id: int) -> int | None:
+    """Where the participant sits now (their table's id), read afresh."""
+    return db.session.scalar(select(Participant.table_id).where(Participant.id == participant_id))
 
 
 def balanced_table(forum: Forum, participant: Participant) -> ForumTable:
@@ -185,6 +192,8 @@ def balance_seats(forum: Forum) -> int:
     for participant in waiting:
         participant.table_id = balanced_table(forum, participant).id
         db.session.flush()
+    if waiting:
+        live.forum_changed(forum.id, reseated=[participant.id for participant in waiting])
     audit.record("forum.seats.balance", "forum", forum.id, district_id=forum.district_id,
                  detail={"seated": len(waiting)})
     return len(waiting)

@@ -329,8 +329,7 @@ def _following_participant(forum_id: int):
 def participant_stream(forum_id: int):
     forum, participant = _following_participant(forum_id)
     followed = forum.id
-    # The table the phone's page was drawn for: choosing another reloads the page.
-    present = phone_presenter(followed, participant.table_id, generate_csrf())
+    present = phone_presenter(followed, participant.id, participant.table_id, generate_csrf())
 
     def snapshot():
         data = services.screen_state(followed)

@@ -76,16 +76,24 @@ def polls_of(state: dict, table_id: int | None) -> list[int]:
     return sorted(state["open_polls"] + at_table)
 
 
-def phone_presenter(forum_id: int, table_id: int | None, token: str):
-    """What one phone's stream sends for each forum state: the state, and when the polls
-    the phone answers changed, each of them drawn (``fresh`` when nobody has answered it,
-    so the drawing is what this person's own list would show)."""
+def phone_presenter(forum_id: int, participant_id: int, table_id: int | None, token: str):
+    """What one phone's stream sends for each forum state: the state; the participant's
+    table when the organizer seated them elsewhere (the phone then shows its new seat); and
+    when the polls the phone answers changed, each of them drawn (``fresh`` when nobody has
+    answered it, so the drawing is what this person's own list would show)."""
     drawings = _drawings()
     language = str(get_locale())
     sent: list[int] | None = None
 
     def present(state: dict) -> dict:
-        nonlocal sent
+        nonlocal sent, table_id
+        reseated = state.get("reseated", ())
+        # Who else was seated is none of this phone's business.
+        state = {name: value for name, value in state.items() if name != "reseated"}
+        if participant_id in reseated:
+            table_id = services.table_of_participant(participant_id)
+            db.session.remove()
+            state["table"] = table_id
         polls = polls_of(state, table_id)
         if polls == sent:
             return state

@@ -321,6 +321,11 @@
     }
 
     function receive(state) {
+      // Seated elsewhere by the organizer: the page shows the new seat and its table's polls.
+      if (state.table !== undefined && String(state.table || "") !== table) {
+        window.location.reload();
+        return;
+      }
       var key = keyOf(state);
       if (drawnKey === null) { drawnKey = box.getAttribute("data-key"); }
       if (key === drawnKey) { return; }

@@ -131,6 +131,17 @@ def _set_up_forum(app) -> dict:
                 "facilitators": [f.email for f in facilitators]}
 
 
+def _join_on_phone(phone, base: str, forum: dict, seat: int, table: int | None) -> None:
+    """A participant's steps with the seat ticket ``seat``: join, skip the questions asked
+    once, and sit at ``table`` (None: wait to be seated)."""
+    phone.goto(f"{base}/j/{forum['code']}?t={forum['tickets'][seat]}")
+    phone.locator("form[action*='/j/'] button[type=submit]").click()
+    phone.locator("form[action$='/me/about'] button[type=submit]").click()
+    if table is not None:
+        phone.locator("form[action$='/me/table'] input[name=number]").fill(str(table))
+        phone.locator("form[action$='/me/table'] button[type=submit]").click()
+
+
 def _answer_everywhere(phones, choice_of) -> None:
     for number, phone in enumerate(phones):
         form = phone.locator("[data-phone-polls] form.poll-form").last
@@ -174,12 +185,7 @@ def test_an_evening_in_the_hall(browser, tmp_path, artifacts, locale):
             phones = []
             for number in range(PHONES):
                 phone = context(390, 844)
-                phone.goto(f"{base}/j/{forum['code']}?t={forum['tickets'][number]}")
-                phone.locator("form[action*='/j/'] button[type=submit]").click()
-                phone.locator("form[action$='/me/about'] button[type=submit]").click()
-                phone.locator("form[action$='/me/table'] input[name=number]").fill(
-                    str(1 + number % 2))
-                phone.locator("form[action$='/me/table'] button[type=submit]").click()
+                _join_on_phone(phone, base, forum, number, 1 + number % 2)
                 phone.evaluate(NO_RELOAD)
                 phones.append(phone)
             assert_accessible(phones[0])
@@ -330,11 +336,7 @@ def test_a_phone_keeps_what_it_shows_and_asks_only_for_a_reopened_poll(browser, 
             asked = []
             phone.on("request", lambda request: asked.append(request.url)
                      if request.url.endswith("/me/polls") else None)
-            phone.goto(f"{base}/j/{forum['code']}?t={forum['tickets'][0]}")
-            phone.locator("form[action*='/j/'] button[type=submit]").click()
-            phone.locator("form[action$='/me/about'] button[type=submit]").click()
-            phone.locator("form[action$='/me/table'] input[name=number]").fill("1")
-            phone.locator("form[action$='/me/table'] button[type=submit]").click()
+            _join_on_phone(phone, base, forum, 0, 1)
             phone.evaluate(NO_RELOAD)
 
             change(open_pre)
@@ -355,6 +357,44 @@ def test_a_phone_keeps_what_it_shows_and_asks_only_for_a_reopened_poll(browser, 
             pre.locator(".tag--done").wait_for(timeout=5000)
             assert pre.locator("input[type=radio]").nth(1).is_checked()
             assert len(asked) == 1
+            _still_same_document([phone])
+            assert_accessible(phone)
+        finally:
+            context.close()
+
+
+def test_a_phone_waiting_for_its_seat_shows_it_when_the_organizer_seats_it(browser, tmp_path):
+    """Nobody at the phone does anything: the organizer seats them, the phone shows its
+    table by itself, and then its table's poll."""
+    from accounts.models import User
+    from core.db import commit, db
+    from forums import services
+    from forums.models import Forum, Participant
+
+    with demo_server(tmp_path / "seat") as (base, app):
+        forum = _set_up_forum(app)
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="ko-KR")
+        try:
+            phone = context.new_page()
+            _join_on_phone(phone, base, forum, 0, None)
+            assert phone.locator(".participant-card").inner_text().count("테이블") == 0
+            phone.locator("[data-phone-polls]").wait_for()
+            with app.app_context():
+                waiting = db.session.scalars(select(Participant.id)
+                                             .where(Participant.forum_id == forum["id"])).one()
+                services.assign_table(db.session.get(Forum, forum["id"]), waiting,
+                                      forum["tables"][1])
+                commit()
+            phone.locator(".participant-card", has_text="2번 테이블").wait_for(timeout=5000)
+            phone.evaluate(NO_RELOAD)
+            with app.app_context():
+                facilitator = db.session.scalars(
+                    select(User).where(User.email == forum["facilitators"][1])).one()
+                services.launch_live_poll(db.session.get(Forum, forum["id"]), facilitator,
+                                          forum["tables"][1], "single", "2번 테이블, 준비됐나요?",
+                                          ["예", "아니요"])
+                commit()
+            phone.get_by_text("2번 테이블, 준비됐나요?").wait_for(timeout=5000)
             _still_same_document([phone])
             assert_accessible(phone)
         finally:
