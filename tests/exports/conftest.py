@@ -22,7 +22,7 @@ def demo(ctx, monkeypatch):
     from forums import live
 
     monkeypatch.setattr(live, "poll_changed", lambda poll_id: None)
-    monkeypatch.setattr(live, "forum_changed", lambda forum_id: None)
+    monkeypatch.setattr(live, "forum_changed", lambda forum_id, reseated=None: None)
 
     import demo as whole_demo
     from accounts import demo as accounts_demo

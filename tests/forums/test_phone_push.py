@@ -10,7 +10,7 @@ from core.db import commit, db
 from forums import live, services
 from forums.models import Participant, PollState
 from forums.views import phone_push
-from tests.conftest import csrf_token, post_form
+from tests.conftest import post_form
 from tests.forums.conftest import join_on_phone, seat
 from tests.forums.test_live import StreamReader, _data, broker  # noqa: F401 (fixture)
 
@@ -108,8 +108,8 @@ def test_each_opening_is_drawn_once_per_language(client, app, forum, monkeypatch
     pushed = [opened["polls"][0]["html"] for _, opened in told]
     assert len(drawn) == 2  # Korean, English
     assert "답 저장" in pushed[0] and "Save answers" in pushed[2]
-    tokens = [TOKEN.findall(html)[0] for html in pushed]
-    assert len(set(tokens)) == 3 and tokens[0] == csrf_token(phones[0], f"/forums/{forum.id}/me")
+    # Each phone's own token (the first test shows one taken): three phones, three tokens.
+    assert len({TOKEN.findall(html)[0] for html in pushed}) == 3
 
 
 def test_user_text_in_a_pushed_poll_is_escaped(client, forum, organizer):

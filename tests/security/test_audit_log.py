@@ -270,7 +270,7 @@ def test_forum_and_poll_actions(app, district, cycle, make_user, organizer, monk
     from forums.models import Poll, PollState
 
     monkeypatch.setattr(live, "poll_changed", lambda poll_id: None)
-    monkeypatch.setattr(live, "forum_changed", lambda forum_id: None)
+    monkeypatch.setattr(live, "forum_changed", lambda forum_id, reseated=None: None)
     facilitator = make_user("facilitator")
     with acting_as(app, organizer):
         forum = forums.create_forum(district.id, cycle.id, "원탁토론회", date(2027, 2, 10),

@@ -135,7 +135,7 @@ def demo(ctx, monkeypatch):
 
     # Screens are not watching; their delayed pushes would race the cleanup after the test.
     monkeypatch.setattr(live, "poll_changed", lambda poll_id: None)
-    monkeypatch.setattr(live, "forum_changed", lambda forum_id: None)
+    monkeypatch.setattr(live, "forum_changed", lambda forum_id, reseated=None: None)
     import demo as whole_demo
     from core.db import commit
 

@@ -68,7 +68,7 @@ def titled_demo(ctx, monkeypatch):
     from forums import live
 
     monkeypatch.setattr(live, "poll_changed", lambda poll_id: None)
-    monkeypatch.setattr(live, "forum_changed", lambda forum_id: None)
+    monkeypatch.setattr(live, "forum_changed", lambda forum_id, reseated=None: None)
     import demo
     from accounts import demo as accounts_demo
     from core.db import commit
