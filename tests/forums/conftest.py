@@ -7,6 +7,23 @@ import pytest
 from core.db import commit
 
 
+@pytest.fixture(params=["in-process", "redis"])
+def broker(request, app):
+    """The live broker a test runs on: in-process, then a real Redis."""
+    from core import realtime
+    from forums import live
+    from tests.conftest import require_service
+
+    if request.param == "redis":
+        url = require_service("TEST_REDIS_URL", "Redis")
+        app.extensions["madang_broker"] = realtime.RedisBroker(url)
+    else:
+        app.extensions["madang_broker"] = realtime.LocalBroker()
+    yield request.param
+    realtime.init_app(app)
+    live.init_app(app)
+
+
 @pytest.fixture
 def facilitators(make_user):
     return make_user("facilitator"), make_user("facilitator")

@@ -11,20 +11,8 @@ from core import realtime
 from core.db import commit
 from forums import live, services
 from forums.models import PollState
-from tests.conftest import require_service, sign_in
+from tests.conftest import sign_in
 from tests.forums.conftest import seat
-
-
-@pytest.fixture(params=["in-process", "redis"])
-def broker(request, app):
-    if request.param == "redis":
-        url = require_service("TEST_REDIS_URL", "Redis")
-        app.extensions["madang_broker"] = realtime.RedisBroker(url)
-    else:
-        app.extensions["madang_broker"] = realtime.LocalBroker()
-    yield request.param
-    realtime.init_app(app)
-    live.init_app(app)
 
 
 @pytest.fixture

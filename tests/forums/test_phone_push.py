@@ -12,7 +12,7 @@ from forums.models import Participant, PollState
 from forums.views import phone_push
 from tests.conftest import post_form
 from tests.forums.conftest import join_on_phone, seat
-from tests.forums.test_live import StreamReader, _data, broker  # noqa: F401 (fixture)
+from tests.forums.test_live import StreamReader, _data
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]*)"')
 
@@ -41,7 +41,7 @@ def _pre(forum):
     return next(p for p in forum.polls if p.phase == "pre")
 
 
-def test_an_opened_poll_reaches_the_phone_drawn_with_its_own_token(broker, client, forum):  # noqa: F811
+def test_an_opened_poll_reaches_the_phone_drawn_with_its_own_token(broker, client, forum):
     join_on_phone(client, forum)
     pre = _pre(forum)
     ((first, opened),) = _told(forum, lambda: services.set_poll_state(forum, pre.id,
